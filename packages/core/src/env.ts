@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * Parses a service's settings. Only each service's own `env.ts` passes `process.env` in
+ * (scripts/lint-architecture.ts enforces it), so every setting is declared and validated once.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.output<S> {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+  throw new Error(`Invalid settings:\n${lines}`);
+}
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+export const optionalUrl = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== '' ? v : undefined))
+    .pipe(z.string().url().optional());
+export const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1'));

@@ -1,0 +1,45 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The one catalogue of error codes. Every refusal the platform makes carries one of these in
+ * `extensions.code`; clients switch on the code, never on the message. docs/errors.md is
+ * generated from this table (`npm run generate`) and checked for drift in CI.
+ */
+export const ERROR_CODES = {
+  BAD_USER_INPUT: 'The input failed validation; `extensions.issues` lists each problem by path.',
+  UNAUTHENTICATED: 'No valid credentials: the access token is missing, malformed, expired or revoked.',
+  INVALID_CREDENTIALS: 'Sign-in failed. The same answer is given for an unknown email and a wrong password.',
+  FORBIDDEN: "The caller is signed in but their role in the organization does not allow this.",
+  NOT_FOUND: 'No such object, or it belongs to an organization the caller is not a member of.',
+  CONFLICT: 'The change clashes with existing data (a taken email or slug, a duplicate key).',
+  INVALID_TRANSITION: 'The workflow transition does not exist from the run\'s current state.',
+  TRANSITION_NOT_ALLOWED: "The caller's role may not fire this transition.",
+  STALE_STATE: 'The run moved on since the caller read it (expectedState did not match).',
+  RUN_FINISHED: 'The workflow run has reached a final state and accepts no more transitions.',
+  LAST_OWNER: 'The change would leave the organization without an owner.',
+  INVITATION_INVALID: 'The invitation is unknown, expired, already used, revoked, or for another email.',
+  PAYLOAD_TOO_LARGE: 'The request or an uploaded file is over the size limit.',
+  INTERNAL_TOKEN_INVALID: 'A subgraph was called without a valid internal token from the gateway.',
+  SUBGRAPH_UNAVAILABLE: 'A subgraph did not answer in time; the gateway gave up on that part.',
+  INTERNAL_SERVER_ERROR: 'An unexpected failure. The details are in the server log, never in the response.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** Builds the GraphQLError for a catalogued refusal. */
+export function appError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+export function isAppError(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError && typeof error.extensions?.code === 'string' && error.extensions.code in ERROR_CODES;
+}
+
+export const notFound = (what: string) => appError('NOT_FOUND', `${what} not found`);
+export const forbidden = (message = 'Your role does not allow this') => appError('FORBIDDEN', message);
+export const unauthenticated = (message = 'Sign in to do this') => appError('UNAUTHENTICATED', message);

@@ -1,0 +1,34 @@
+/**
+ * A small structured logger: one JSON object per line on stderr, which every log collector
+ * reads. Callers pass fields, never secrets (no tokens, passwords or hashes).
+ */
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export function createLogger(base: Record<string, unknown>, minLevel: Level | 'silent' = 'info'): Logger {
+  const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
+    if (minLevel === 'silent' || order[level] < order[minLevel]) return;
+    const line = { time: new Date().toISOString(), level, msg, ...base, ...fields };
+    process.stderr.write(`${JSON.stringify(line, errorReplacer)}\n`);
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (fields) => createLogger({ ...base, ...fields }, minLevel),
+  };
+}
+
+function errorReplacer(_key: string, value: unknown) {
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  return value;
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import express from 'express';
+import type { DocumentNode } from 'graphql';
+import { createErrorFormatter } from './format-error.js';
+import { INTERNAL_TOKEN_HEADER, internalTokenError, verifyInternalToken, type Viewer } from './identity.js';
+import type { Logger } from './log.js';
+
+export interface BaseContext {
+  viewer: Viewer | null;
+  requestId: string;
+  log: Logger;
+}
+
+export interface RunningServer {
+  /** http://host:port/graphql */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface SubgraphServerOptions<Ctx extends BaseContext> {
+  /** The subgraph's name in the supergraph; internal tokens must be addressed to it. */
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<Ctx>;
+  internalTokenSecret: string;
+  createContext: (base: BaseContext) => Ctx | Promise<Ctx>;
+  log: Logger;
+  port?: number;
+  host?: string;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes?: number;
+  /** Extra routes mounted before /graphql (they are not behind the internal token). */
+  routes?: (app: express.Express) => void;
+  /** Readiness probe for /readyz (e.g. a database ping). */
+  ready?: () => Promise<void>;
+}
+
+/**
+ * Starts one subgraph: Apollo Server over express on its own HTTP server. Every GraphQL request
+ * must carry a valid internal token addressed to this subgraph; the identity in it becomes
+ * `context.viewer`. Nothing reaches a resolver around the gateway.
+ */
+export async function startSubgraphServer<Ctx extends BaseContext>(options: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const log = options.log;
+
+  const apollo = new ApolloServer<Ctx>({
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    includeStacktraceInErrorResponses: false,
+    // A safelist, not automatic persisted queries, is the production story (issue: API protection).
+    persistedQueries: false,
+    formatError: createErrorFormatter(log),
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: options.name });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await options.ready?.();
+      res.json({ status: 'ready', service: options.name });
+    } catch (error) {
+      log.warn('not ready', { error });
+      res.status(503).json({ status: 'unavailable', service: options.name });
+    }
+  });
+  options.routes?.(app);
+
+  const viewers = new WeakMap<express.Request, Viewer | null>();
+  app.use(
+    '/graphql',
+    async (req, res, next) => {
+      const header = req.headers[INTERNAL_TOKEN_HEADER];
+      const result = await verifyInternalToken(options.internalTokenSecret, options.name, Array.isArray(header) ? header[0] : header);
+      if (!result.ok) {
+        const error = internalTokenError(result.reason);
+        res.status(401).json({ errors: [{ message: error.message, extensions: error.extensions }] });
+        return;
+      }
+      viewers.set(req, result.viewer);
+      next();
+    },
+    express.json({ limit: options.maxBodyBytes ?? 1_000_000 }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id']) || randomUUID();
+        return options.createContext({ viewer: viewers.get(req) ?? null, requestId, log: log.child({ requestId }) });
+      },
+    }),
+  );
+  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = (error as { status?: number }).status ?? 500;
+    if (status === 413) {
+      res.status(413).json({ errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      return;
+    }
+    if (status >= 500) log.error('http error', { error });
+    res.status(status).json({ errors: [{ message: status >= 500 ? 'Internal server error' : 'Bad request', extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  });
+
+  return listen(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', async () => {
+    await apollo.stop();
+  });
+}
+
+/** Listens (port 0 picks a free port) and returns the bound address with a close that waits. */
+export async function listen(server: http.Server, port: number, host: string, beforeClose?: () => Promise<void>): Promise<RunningServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    url: `http://${shownHost}:${bound}/graphql`,
+    port: bound,
+    close: async () => {
+      if (beforeClose) await beforeClose();
+      if (server.listening) {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      server.closeAllConnections();
+    },
+  };
+}

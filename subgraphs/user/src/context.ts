@@ -1,0 +1,20 @@
+import { byIdLoader, type BaseContext, type Database } from '@organoise/core';
+import { visibleUsers } from './domains/accounts/accounts.js';
+import type { TokenIssuer } from './domains/accounts/tokens.js';
+import { organizationsForViewer } from './domains/organizations/organizations.js';
+
+export interface UserServices {
+  db: Database;
+  tokens: TokenIssuer;
+  sessionTtlSeconds: number;
+}
+
+export type UserContext = BaseContext & UserServices & { loaders: ReturnType<typeof createLoaders> };
+
+/** Per-request loaders: every entity lookup in one request is batched into one query. */
+export function createLoaders(db: Database, base: BaseContext) {
+  return {
+    user: byIdLoader((ids) => visibleUsers(db, base.viewer, ids), (u) => u.id),
+    organization: byIdLoader((ids) => organizationsForViewer(db, base.viewer, ids), (o) => o.id),
+  };
+}

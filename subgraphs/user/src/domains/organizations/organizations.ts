@@ -1,0 +1,354 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  appError,
+  forbidden,
+  id,
+  isUniqueViolation,
+  nonBlank,
+  notFound,
+  paginate,
+  parseInput,
+  requireViewer,
+  ROLES,
+  roleAtLeast,
+  orderBy as orderByKeys,
+  z,
+  type Database,
+  type PageArgs,
+  type Role,
+  type SortKey,
+  type Viewer,
+} from '@organoise/core';
+import { and, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
+import { invitations, memberships, organizations, users } from '../../db/schema.js';
+
+export type OrganizationRow = typeof organizations.$inferSelect & { viewerRole: Role };
+export type MembershipRow = typeof memberships.$inferSelect;
+export type InvitationRow = typeof invitations.$inferSelect;
+
+const role = z.enum(ROLES);
+const slug = z
+  .string()
+  .trim()
+  .min(3, { message: 'must be at least 3 characters' })
+  .max(48, { message: 'must be at most 48 characters' })
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'must be lower-case letters, digits and single hyphens' });
+
+export const CreateOrganizationInput = z.object({ name: nonBlank(100), slug });
+export const UpdateOrganizationInput = z.object({ id: id(), name: nonBlank(100) });
+export const InviteMemberInput = z.object({
+  organizationId: id(),
+  email: z.string().trim().toLowerCase().max(254).email({ message: 'must be an email address' }),
+  role: role.default('MEMBER'),
+});
+export const ChangeMemberRoleInput = z.object({ organizationId: id(), userId: id(), role });
+export const RemoveMemberInput = z.object({ organizationId: id(), userId: id() });
+
+const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** The viewer's role read from the database (not the token), so a change made a moment ago counts. */
+async function roleOf(db: Database, userId: string, organizationId: string): Promise<Role | null> {
+  const [row] = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)));
+  return (row?.role as Role | undefined) ?? null;
+}
+
+/** Non-members get NOT_FOUND (an organization's existence is not theirs to learn); members below `minimum` FORBIDDEN. */
+async function requireRoleIn(db: Database, viewer: Viewer | null, organizationId: string, minimum: Role): Promise<Role> {
+  const v = requireViewer(viewer);
+  const current = await roleOf(db, v.userId, organizationId);
+  if (!current) throw notFound('Organization');
+  if (!roleAtLeast(current, minimum)) throw forbidden(`This needs the ${minimum} role or higher`);
+  return current;
+}
+
+/** Organizations by id that the viewer belongs to, with the viewer's role (batched by the loader). */
+export async function organizationsForViewer(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<OrganizationRow[]> {
+  if (!viewer || ids.length === 0) return [];
+  const rows = await db
+    .select({ org: organizations, role: memberships.role })
+    .from(organizations)
+    .innerJoin(memberships, and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, viewer.userId)))
+    .where(inArray(organizations.id, [...ids]));
+  return rows.map((r) => ({ ...r.org, viewerRole: r.role as Role }));
+}
+
+export async function organizationBySlug(db: Database, viewer: Viewer | null, value: string): Promise<OrganizationRow> {
+  const v = requireViewer(viewer);
+  const [row] = await db
+    .select({ org: organizations, role: memberships.role })
+    .from(organizations)
+    .innerJoin(memberships, and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, v.userId)))
+    .where(eq(organizations.slug, value));
+  if (!row) throw notFound('Organization');
+  return { ...row.org, viewerRole: row.role as Role };
+}
+
+export function listViewerOrganizations(db: Database, viewer: Viewer | null, args: PageArgs) {
+  const v = requireViewer(viewer);
+  const keys: SortKey<OrganizationRow>[] = [
+    { column: organizations.name, cast: 'text', direction: 'ASC', value: (r) => r.name },
+    { column: organizations.id, cast: 'uuid', direction: 'ASC', value: (r) => r.id },
+  ];
+  const mine = eq(memberships.userId, v.userId);
+  return paginate({
+    args,
+    keys,
+    fetch: async (after, limit) => {
+      const rows = await db
+        .select({ org: organizations, role: memberships.role })
+        .from(organizations)
+        .innerJoin(memberships, eq(memberships.organizationId, organizations.id))
+        .where(and(mine, after))
+        .orderBy(...orderByKeys(keys))
+        .limit(limit);
+      return rows.map((r) => ({ ...r.org, viewerRole: r.role as Role }));
+    },
+    count: async () => (await db.select({ n: count() }).from(memberships).where(mine))[0]?.n ?? 0,
+  });
+}
+
+export async function createOrganization(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<OrganizationRow> {
+  const v = requireViewer(viewer);
+  const input = parseInput(CreateOrganizationInput, rawInput);
+  const orgId = randomUUID();
+  try {
+    return await db.transaction(async (tx) => {
+      const [org] = await tx.insert(organizations).values({ id: orgId, name: input.name, slug: input.slug }).returning();
+      await tx.insert(memberships).values({ id: randomUUID(), organizationId: orgId, userId: v.userId, role: 'OWNER' });
+      return { ...org!, viewerRole: 'OWNER' as Role };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw appError('CONFLICT', 'This slug is taken', { issues: [{ path: 'slug', message: 'is taken' }] });
+    throw error;
+  }
+}
+
+export async function updateOrganization(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<OrganizationRow> {
+  const input = parseInput(UpdateOrganizationInput, rawInput);
+  const viewerRole = await requireRoleIn(db, viewer, input.id, 'ADMIN');
+  const [org] = await db.update(organizations).set({ name: input.name }).where(eq(organizations.id, input.id)).returning();
+  return { ...org!, viewerRole };
+}
+
+export type MemberOrder = { field: 'NAME' | 'JOINED_AT'; direction: 'ASC' | 'DESC' };
+export type MemberRow = MembershipRow & { userName: string };
+
+export async function listMembers(
+  db: Database,
+  viewer: Viewer | null,
+  organizationId: string,
+  args: PageArgs & { filter?: { role?: Role | null; search?: string | null } | null; orderBy?: MemberOrder | null },
+) {
+  const viewerRole = await requireRoleIn(db, viewer, organizationId, 'VIEWER');
+  const order = args.orderBy ?? { field: 'JOINED_AT', direction: 'ASC' };
+  const keys: SortKey<MemberRow>[] = [
+    order.field === 'NAME'
+      ? { column: users.name, cast: 'text', direction: order.direction, value: (r) => r.userName }
+      : { column: memberships.createdAt, cast: 'timestamptz', direction: order.direction, value: (r) => r.createdAt },
+    { column: memberships.id, cast: 'uuid', direction: order.direction, value: (r) => r.id },
+  ];
+  const search = args.filter?.search?.trim();
+  if (search && search.length > 100) throw appError('BAD_USER_INPUT', 'filter.search must be at most 100 characters', { issues: [{ path: 'filter.search', message: 'too long' }] });
+  const pattern = search ? `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+  const where = and(
+    eq(memberships.organizationId, organizationId),
+    args.filter?.role ? eq(memberships.role, args.filter.role) : undefined,
+    pattern
+      ? roleAtLeast(viewerRole, 'ADMIN')
+        ? or(ilike(users.name, pattern), ilike(users.email, pattern))
+        : ilike(users.name, pattern)
+      : undefined,
+  );
+  return paginate({
+    args,
+    keys,
+    fetch: async (after, limit) => {
+      const rows = await db
+        .select({ m: memberships, userName: users.name })
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(and(where, after))
+        .orderBy(...orderByKeys(keys))
+        .limit(limit);
+      return rows.map((r) => ({ ...r.m, userName: r.userName }));
+    },
+    count: async () =>
+      (await db.select({ n: count() }).from(memberships).innerJoin(users, eq(users.id, memberships.userId)).where(where))[0]?.n ?? 0,
+  });
+}
+
+export async function listViewerMemberships(db: Database, viewer: Viewer | null, userId: string, args: PageArgs) {
+  const keys: SortKey<MembershipRow>[] = [
+    { column: memberships.createdAt, cast: 'timestamptz', direction: 'ASC', value: (r) => r.createdAt },
+    { column: memberships.id, cast: 'uuid', direction: 'ASC', value: (r) => r.id },
+  ];
+  // Only the user themself sees the list of their organizations.
+  const where = and(eq(memberships.userId, userId), viewer?.userId === userId ? undefined : sql`false`);
+  return paginate({
+    args,
+    keys,
+    fetch: (after, limit) => db.select().from(memberships).where(and(where, after)).orderBy(...orderByKeys(keys)).limit(limit),
+    count: async () => (await db.select({ n: count() }).from(memberships).where(where))[0]?.n ?? 0,
+  });
+}
+
+export function invitationStatus(row: InvitationRow): 'PENDING' | 'ACCEPTED' | 'REVOKED' | 'EXPIRED' {
+  if (row.status === 'PENDING' && row.expiresAt.getTime() <= Date.now()) return 'EXPIRED';
+  return row.status;
+}
+
+export async function listInvitations(
+  db: Database,
+  viewer: Viewer | null,
+  organizationId: string,
+  args: PageArgs & { status?: 'PENDING' | 'ACCEPTED' | 'REVOKED' | 'EXPIRED' | null },
+) {
+  await requireRoleIn(db, viewer, organizationId, 'ADMIN');
+  const keys: SortKey<InvitationRow>[] = [
+    { column: invitations.createdAt, cast: 'timestamptz', direction: 'DESC', value: (r) => r.createdAt },
+    { column: invitations.id, cast: 'uuid', direction: 'DESC', value: (r) => r.id },
+  ];
+  const now = new Date();
+  const status = args.status;
+  const where = and(
+    eq(invitations.organizationId, organizationId),
+    status === 'EXPIRED'
+      ? and(eq(invitations.status, 'PENDING'), sql`${invitations.expiresAt} <= ${now}`)
+      : status === 'PENDING'
+        ? and(eq(invitations.status, 'PENDING'), sql`${invitations.expiresAt} > ${now}`)
+        : status
+          ? eq(invitations.status, status)
+          : undefined,
+  );
+  return paginate({
+    args,
+    keys,
+    fetch: (after, limit) => db.select().from(invitations).where(and(where, after)).orderBy(...orderByKeys(keys)).limit(limit),
+    count: async () => (await db.select({ n: count() }).from(invitations).where(where))[0]?.n ?? 0,
+  });
+}
+
+export async function inviteMember(db: Database, viewer: Viewer | null, rawInput: unknown) {
+  const input = parseInput(InviteMemberInput, rawInput);
+  const viewerRole = await requireRoleIn(db, viewer, input.organizationId, 'ADMIN');
+  if (roleAtLeast(input.role, 'ADMIN') && viewerRole !== 'OWNER') throw forbidden('Only an owner may invite owners and admins');
+  const [existing] = await db
+    .select({ id: memberships.id })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.organizationId, input.organizationId), eq(users.email, input.email)));
+  if (existing) throw appError('CONFLICT', 'This person is already a member', { issues: [{ path: 'email', message: 'is already a member' }] });
+  const token = randomBytes(32).toString('base64url');
+  const [invitation] = await db
+    .insert(invitations)
+    .values({
+      id: randomUUID(),
+      organizationId: input.organizationId,
+      email: input.email,
+      role: input.role,
+      tokenHash: hashToken(token),
+      invitedBy: viewer!.userId,
+      status: 'PENDING',
+      expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+    })
+    .returning();
+  return { invitation: invitation!, token };
+}
+
+export async function revokeInvitation(db: Database, viewer: Viewer | null, invitationId: string): Promise<InvitationRow> {
+  const invId = parseInput(id(), invitationId);
+  const [invitation] = await db.select().from(invitations).where(eq(invitations.id, invId));
+  if (!invitation) throw notFound('Invitation');
+  try {
+    await requireRoleIn(db, viewer, invitation.organizationId, 'ADMIN');
+  } catch (error) {
+    // A non-member learns nothing about another organization's invitations.
+    if ((error as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND') throw notFound('Invitation');
+    throw error;
+  }
+  if (invitationStatus(invitation) !== 'PENDING') throw appError('INVITATION_INVALID', 'Only a pending invitation can be revoked');
+  const [row] = await db.update(invitations).set({ status: 'REVOKED' }).where(eq(invitations.id, invId)).returning();
+  return row!;
+}
+
+export async function acceptInvitation(db: Database, viewer: Viewer | null, token: string): Promise<MembershipRow> {
+  const v = requireViewer(viewer);
+  const tokenValue = parseInput(z.string().min(10).max(200), token);
+  return db.transaction(async (tx) => {
+    const [invitation] = await tx.select().from(invitations).where(eq(invitations.tokenHash, hashToken(tokenValue))).for('update');
+    const [me] = await tx.select({ email: users.email }).from(users).where(eq(users.id, v.userId));
+    if (!invitation || invitationStatus(invitation) !== 'PENDING' || !me || me.email !== invitation.email) {
+      throw appError('INVITATION_INVALID', 'This invitation cannot be accepted');
+    }
+    await tx.update(invitations).set({ status: 'ACCEPTED', acceptedAt: new Date() }).where(eq(invitations.id, invitation.id));
+    const [membership] = await tx
+      .insert(memberships)
+      .values({ id: randomUUID(), organizationId: invitation.organizationId, userId: v.userId, role: invitation.role })
+      .onConflictDoNothing()
+      .returning();
+    if (!membership) throw appError('CONFLICT', 'You are already a member of this organization');
+    return membership;
+  });
+}
+
+/**
+ * Role changes and removals lock the organization row first, so two concurrent demotions cannot
+ * both pass the last-owner check.
+ */
+async function lockOrganization(tx: Database, organizationId: string) {
+  await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, organizationId)).for('update');
+}
+
+async function ownerCount(tx: Database, organizationId: string) {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.role, 'OWNER')));
+  return row?.n ?? 0;
+}
+
+export async function changeMemberRole(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<MembershipRow> {
+  const input = parseInput(ChangeMemberRoleInput, rawInput);
+  const viewerRole = await requireRoleIn(db, viewer, input.organizationId, 'ADMIN');
+  return db.transaction(async (tx) => {
+    await lockOrganization(tx as unknown as Database, input.organizationId);
+    const [target] = await tx
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, input.organizationId), eq(memberships.userId, input.userId)));
+    if (!target) throw notFound('Member');
+    if (viewerRole !== 'OWNER' && (roleAtLeast(target.role, 'ADMIN') || roleAtLeast(input.role, 'ADMIN'))) {
+      throw forbidden('Only an owner may change owners and admins or grant those roles');
+    }
+    if (target.role === 'OWNER' && input.role !== 'OWNER' && (await ownerCount(tx as unknown as Database, input.organizationId)) <= 1) {
+      throw appError('LAST_OWNER', 'The organization needs at least one owner');
+    }
+    const [row] = await tx.update(memberships).set({ role: input.role }).where(eq(memberships.id, target.id)).returning();
+    return row!;
+  });
+}
+
+export async function removeMember(db: Database, viewer: Viewer | null, rawInput: unknown) {
+  const input = parseInput(RemoveMemberInput, rawInput);
+  const v = requireViewer(viewer);
+  const self = input.userId === v.userId;
+  const viewerRole = await requireRoleIn(db, viewer, input.organizationId, self ? 'VIEWER' : 'ADMIN');
+  await db.transaction(async (tx) => {
+    await lockOrganization(tx as unknown as Database, input.organizationId);
+    const [target] = await tx
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, input.organizationId), eq(memberships.userId, input.userId)));
+    if (!target) throw notFound('Member');
+    if (!self && viewerRole !== 'OWNER' && roleAtLeast(target.role, 'ADMIN')) throw forbidden('Only an owner may remove owners and admins');
+    if (target.role === 'OWNER' && (await ownerCount(tx as unknown as Database, input.organizationId)) <= 1) {
+      throw appError('LAST_OWNER', 'The organization needs at least one owner');
+    }
+    await tx.delete(memberships).where(eq(memberships.id, target.id));
+  });
+  return { removedUserId: input.userId, organizationId: input.organizationId };
+}

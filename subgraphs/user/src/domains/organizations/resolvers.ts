@@ -1,0 +1,66 @@
+import { id, notFound, parseInput, type PageArgs } from '@organoise/core';
+import type { UserContext } from '../../context.js';
+import {
+  acceptInvitation,
+  changeMemberRole,
+  createOrganization,
+  inviteMember,
+  invitationStatus,
+  listInvitations,
+  listMembers,
+  listViewerOrganizations,
+  organizationBySlug,
+  removeMember,
+  revokeInvitation,
+  updateOrganization,
+  type InvitationRow,
+  type MemberOrder,
+  type MembershipRow,
+  type OrganizationRow,
+} from './organizations.js';
+
+async function loadOrganization(ctx: UserContext, organizationId: string) {
+  ctx.loaders.organization.clear(organizationId);
+  const org = await ctx.loaders.organization.load(organizationId);
+  if (!org) throw notFound('Organization');
+  return org;
+}
+
+export const organizationResolvers = {
+  Query: {
+    organization: (_: unknown, args: { id: string }, ctx: UserContext) => loadOrganization(ctx, parseInput(id(), args.id)),
+    organizationBySlug: (_: unknown, args: { slug: string }, ctx: UserContext) => organizationBySlug(ctx.db, ctx.viewer, args.slug),
+    organizations: (_: unknown, args: PageArgs, ctx: UserContext) => listViewerOrganizations(ctx.db, ctx.viewer, args),
+  },
+  Mutation: {
+    createOrganization: (_: unknown, args: { input: unknown }, ctx: UserContext) => createOrganization(ctx.db, ctx.viewer, args.input),
+    updateOrganization: (_: unknown, args: { input: unknown }, ctx: UserContext) => updateOrganization(ctx.db, ctx.viewer, args.input),
+    inviteMember: (_: unknown, args: { input: unknown }, ctx: UserContext) => inviteMember(ctx.db, ctx.viewer, args.input),
+    revokeInvitation: (_: unknown, args: { id: string }, ctx: UserContext) => revokeInvitation(ctx.db, ctx.viewer, args.id),
+    acceptInvitation: (_: unknown, args: { token: string }, ctx: UserContext) => acceptInvitation(ctx.db, ctx.viewer, args.token),
+    changeMemberRole: (_: unknown, args: { input: unknown }, ctx: UserContext) => changeMemberRole(ctx.db, ctx.viewer, args.input),
+    removeMember: async (_: unknown, args: { input: unknown }, ctx: UserContext) => {
+      const result = await removeMember(ctx.db, ctx.viewer, args.input);
+      return { removedUserId: result.removedUserId, organization: await loadOrganization(ctx, result.organizationId).catch(() => null) };
+    },
+  },
+  Organization: {
+    __resolveReference: (ref: { id: string }, ctx: UserContext) => ctx.loaders.organization.load(ref.id),
+    members: (
+      org: OrganizationRow,
+      args: PageArgs & { filter?: { role?: never; search?: string } | null; orderBy?: MemberOrder | null },
+      ctx: UserContext,
+    ) => listMembers(ctx.db, ctx.viewer, org.id, args),
+    invitations: (org: OrganizationRow, args: PageArgs & { status?: never }, ctx: UserContext) => listInvitations(ctx.db, ctx.viewer, org.id, args),
+  },
+  Membership: {
+    joinedAt: (m: MembershipRow) => m.createdAt,
+    organization: (m: MembershipRow, _: unknown, ctx: UserContext) => ctx.loaders.organization.load(m.organizationId),
+    user: (m: MembershipRow, _: unknown, ctx: UserContext) => ctx.loaders.user.load(m.userId),
+  },
+  Invitation: {
+    status: (i: InvitationRow) => invitationStatus(i),
+    organization: (i: InvitationRow, _: unknown, ctx: UserContext) => ctx.loaders.organization.load(i.organizationId),
+    invitedBy: (i: InvitationRow, _: unknown, ctx: UserContext) => (i.invitedBy ? ctx.loaders.user.load(i.invitedBy) : null),
+  },
+};
