@@ -20,6 +20,8 @@ export interface DatabaseOptions {
   /** Folder of drizzle-kit migrations, applied on open. */
   migrationsFolder: string;
   poolMax?: number | undefined;
+  /** Called with every SQL statement (tests count queries to prove batching). */
+  onQuery?: ((sql: string) => void) | undefined;
 }
 
 export interface OpenDatabase {
@@ -43,7 +45,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
       max: options.poolMax ?? 10,
       onnotice: () => {},
     });
-    const db = drizzlePostgres(client) as unknown as Database;
+    const db = drizzlePostgres(client, { logger: queryLogger(options) }) as unknown as Database;
     await withAdvisoryLock(options.url, `organoise:migrate:${options.schema}`, () =>
       migratePostgres(db as never, migrationConfig),
     );
@@ -60,7 +62,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
   const pglite = dataDir === 'memory' ? new PGlite() : new PGlite(dataDir);
   await pglite.waitReady;
-  const db = drizzlePglite(pglite) as unknown as Database;
+  const db = drizzlePglite(pglite, { logger: queryLogger(options) }) as unknown as Database;
   await migratePglite(db as never, migrationConfig);
   return {
     db,
@@ -71,6 +73,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     close: () => pglite.close(),
   };
 }
+
+const queryLogger = (options: DatabaseOptions) => (options.onQuery ? { logQuery: (sql: string) => options.onQuery!(sql) } : false);
 
 /**
  * Several replicas start at once on Kubernetes; only one may run migrations at a time. A session

@@ -1,0 +1,27 @@
+import { bool, optionalUrl, parseEnv, z } from '@organoise/core';
+
+// @apollo/gateway sends usage telemetry unless this is set before it is constructed.
+process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+
+/** Settings of `npm start` (the whole platform in one process). README lists every one. */
+export const env = parseEnv(
+  z.object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    HOST: z.string().default('127.0.0.1'),
+    DATABASE_URL: optionalUrl(),
+    USER_DATABASE_URL: optionalUrl(),
+    WORKFLOW_DATABASE_URL: optionalUrl(),
+    FILE_DATABASE_URL: optionalUrl(),
+    ANALYTICS_DATABASE_URL: optionalUrl(),
+    DATA_DIR: z.string().default('data'),
+    FILE_STORAGE_DIR: z.string().optional(),
+    MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(10 * 1024 * 1024),
+    INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
+    ACCESS_TOKEN_ISSUER: z.string().default('organoise'),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
+    SEED_DEMO: bool(true),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('warn'),
+    NODE_ENV: z.string().default('development'),
+  }),
+  process.env,
+);

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '@organoise/core';
+import { DEMO_PASSWORD, DEMO_USERS, seedDemo, startPlatform } from '@organoise/platform';
+import { env } from './env.js';
+
+/**
+ * `npm start`: the whole platform in one process on the embedded default (PGlite in DATA_DIR,
+ * local disk for files), or on real Postgres when DATABASE_URL is set. Subgraphs listen on
+ * PORT+1..PORT+4, the gateway on PORT.
+ */
+const log = createLogger({ app: 'organoise' }, env.LOG_LEVEL);
+const production = env.NODE_ENV === 'production';
+if (production && !env.INTERNAL_TOKEN_SECRET) {
+  log.error('INTERNAL_TOKEN_SECRET is required in production');
+  process.exit(1);
+}
+// One process: a fresh secret per start is enough (access tokens are signed with keys kept in the database).
+const internalTokenSecret = env.INTERNAL_TOKEN_SECRET ?? randomBytes(32).toString('hex');
+
+const platform = await startPlatform({
+  databaseUrls: {
+    user: env.USER_DATABASE_URL ?? env.DATABASE_URL,
+    workflow: env.WORKFLOW_DATABASE_URL ?? env.DATABASE_URL,
+    file: env.FILE_DATABASE_URL ?? env.DATABASE_URL,
+    analytics: env.ANALYTICS_DATABASE_URL ?? env.DATABASE_URL,
+  },
+  dataDir: env.DATA_DIR,
+  fileStorageDir: env.FILE_STORAGE_DIR ?? `${env.DATA_DIR}/files`,
+  maxUploadBytes: env.MAX_UPLOAD_BYTES,
+  internalTokenSecret,
+  accessTokenIssuer: env.ACCESS_TOKEN_ISSUER,
+  accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+  host: env.HOST,
+  ports: { gateway: env.PORT, user: env.PORT + 1, workflow: env.PORT + 2, file: env.PORT + 3, analytics: env.PORT + 4 },
+  playground: !production,
+  introspection: !production,
+  log,
+});
+
+const seeded = env.SEED_DEMO ? await seedDemo(platform.gateway.url) : null;
+const storage = env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${env.DATA_DIR}/pglite`;
+const lines = [
+  '',
+  'OrgaNoise is running',
+  `  GraphQL gateway   ${platform.gateway.url}${production ? '' : '   (open it in a browser for the playground)'}`,
+  ...Object.entries(platform.subgraphs).map(([name, s]) => `  ${`${name} subgraph`.padEnd(17)} ${s.url}`),
+  `  storage           ${storage}`,
+  ...(seeded
+    ? [
+        '',
+        `Demo organization "${seeded.organizationName}" (${seeded.created ? 'created now' : 'already there'}). Sign in with any of:`,
+        ...DEMO_USERS.map((u) => `  ${u.email.padEnd(28)} ${u.role.padEnd(7)} password: ${DEMO_PASSWORD}`),
+        '',
+        'e.g. mutation { signIn(input: { email: "' + DEMO_USERS[0]!.email + '", password: "' + DEMO_PASSWORD + '" }) { accessToken } }',
+      ]
+    : []),
+  '',
+  'Ctrl+C stops everything.',
+  '',
+];
+process.stdout.write(lines.join('\n'));
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void platform.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,24 @@
+import { byIdLoader, type BaseContext, type Database } from '@organoise/core';
+import { workflowDefinitionStats, type StatsRange } from './domains/aggregates/aggregates.js';
+
+export interface AnalyticsServices {
+  db: Database;
+}
+
+export type AnalyticsContext = BaseContext & AnalyticsServices & { loaders: ReturnType<typeof createLoaders> };
+
+/** Per-request loaders: every entity lookup in one request is batched into one query. */
+export function createLoaders(db: Database, base: BaseContext) {
+  // Stats take a range argument; definitions asked for with the same range share one query.
+  const statsByRange = new Map<string, ReturnType<typeof statsLoader>>();
+  const statsLoader = (range: StatsRange) =>
+    byIdLoader((ids) => workflowDefinitionStats(db, base.viewer, ids, range), (row) => row.definitionId);
+  return {
+    workflowDefinitionStats: (range: StatsRange) => {
+      const key = `${range.from?.toISOString() ?? ''}|${range.to?.toISOString() ?? ''}`;
+      let loader = statsByRange.get(key);
+      if (!loader) statsByRange.set(key, (loader = statsLoader(range)));
+      return loader;
+    },
+  };
+}

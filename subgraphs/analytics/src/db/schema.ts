@@ -1,0 +1,36 @@
+import { sql } from 'drizzle-orm';
+import { check, index, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** The analytics subgraph owns the `analytics` Postgres schema; no other service reads it. */
+export const analyticsSchema = pgSchema('analytics');
+
+export const events = analyticsSchema.table(
+  'events',
+  {
+    organizationId: uuid('organization_id').notNull(),
+    /** Chosen by the client, so a retried batch lands on the same keys and inserts nothing new. */
+    clientId: text('client_id').notNull(),
+    type: text('type').notNull(),
+    actorId: uuid('actor_id'),
+    /** What the event is about (e.g. a workflow definition id); owned by another subgraph, so no foreign key. */
+    subjectId: text('subject_id'),
+    properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
+    /** The client's clock: events are counted when they happened, not when they arrived. */
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // The primary key is also the idempotency key that ON CONFLICT DO NOTHING relies on.
+    primaryKey({ name: 'events_pkey', columns: [t.organizationId, t.clientId] }),
+    // Event list (newest first, client id as tie-breaker), time-range aggregates, active users.
+    index('events_org_occurred_idx').on(t.organizationId, t.occurredAt, t.clientId),
+    // Aggregates and lists filtered by type.
+    index('events_org_type_occurred_idx').on(t.organizationId, t.type, t.occurredAt),
+    // Lists filtered by actor.
+    index('events_org_actor_occurred_idx').on(t.organizationId, t.actorId, t.occurredAt),
+    // Per-subject stats (WorkflowDefinition.stats) and lists filtered by subject.
+    index('events_subject_type_occurred_idx').on(t.subjectId, t.type, t.occurredAt).where(sql`subject_id is not null`),
+    check('events_client_id_check', sql`char_length(client_id) between 1 and 128`),
+    check('events_type_check', sql`char_length(type) between 1 and 100`),
+  ],
+);

@@ -1,0 +1,19 @@
+import type { PageArgs } from '@organoise/core';
+import type { AnalyticsContext } from '../../context.js';
+import { ingestEvents, listEvents, visibleOrganization, type EventFilter, type EventRow } from './events.js';
+
+export const eventResolvers = {
+  Mutation: {
+    ingestEvents: (_: unknown, args: { input: unknown }, ctx: AnalyticsContext) => ingestEvents(ctx.db, ctx.viewer, args.input),
+  },
+  Organization: {
+    __resolveReference: (ref: { id: string }, ctx: AnalyticsContext) => visibleOrganization(ctx.viewer, ref.id),
+    events: (org: { id: string }, args: PageArgs & { filter?: EventFilter | null }, ctx: AnalyticsContext) =>
+      listEvents(ctx.db, ctx.viewer, org.id, args),
+  },
+  AnalyticsEvent: {
+    id: (e: EventRow) => e.clientId,
+    actor: (e: EventRow) => (e.actorId ? { __typename: 'User', id: e.actorId } : null),
+    organization: (e: EventRow) => ({ __typename: 'Organization', id: e.organizationId }),
+  },
+};
