@@ -12,7 +12,7 @@ import { createErrorFormatter, listen, type Logger, type RunningServer } from '@
 import express from 'express';
 import { IdentityVerifier } from './auth/identity.js';
 import type { GatewayContext } from './context.js';
-import { mountPlayground } from './playground.js';
+import { DEFAULT_PLAYGROUND_DIR, mountPlayground } from './playground.js';
 import { routingUrls, SubgraphDataSource } from './subgraphs.js';
 
 export type { GatewayContext };
@@ -37,6 +37,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   maxBodyBytes?: number;
   playground?: boolean;
+  /** The built playground (index.html and its assets); defaults to playground/dist in this repository. */
+  playgroundDir?: string;
   introspection?: boolean;
 }
 
@@ -113,7 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const ready = checks.every(([, state]) => state === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
   });
-  if (options.playground) mountPlayground(app);
+  if (options.playground) mountPlayground(app, options.playgroundDir ?? DEFAULT_PLAYGROUND_DIR);
 
   app.use(
     '/graphql',
