@@ -1,0 +1,47 @@
+import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type GraphQLResponse } from '@organoise/core/testing';
+import { startPlatform, type Platform, type SubgraphName } from '@organoise/platform';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestPlatform extends Platform {
+  /** SQL statements each subgraph ran since the last reset (to prove batching). */
+  queries: Record<SubgraphName, string[]>;
+  resetQueries(): void;
+  /** POSTs to the gateway, with a bearer token when given. */
+  gql<D = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<D>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole platform on free ports, on a fresh database (one Postgres database shared by the
+ * four subgraphs, each in its own schema, or four in-memory PGlites), serving the committed
+ * supergraph: e2e tests see exactly what a client of `npm start` sees.
+ */
+export async function startTestPlatform(): Promise<TestPlatform> {
+  const db = await createTestDatabase();
+  const fileDir = mkdtempSync(join(tmpdir(), 'organoise-files-'));
+  const queries: Record<SubgraphName, string[]> = { user: [], workflow: [], file: [], analytics: [] };
+  const platform = await startPlatform({
+    databaseUrls: { user: db.url, workflow: db.url, file: db.url, analytics: db.url },
+    dataDir: 'memory',
+    fileStorageDir: fileDir,
+    internalTokenSecret: TEST_INTERNAL_SECRET,
+    accessTokenIssuer: 'organoise-e2e',
+    log: testLog,
+    onQuery: (subgraph, sql) => queries[subgraph].push(sql),
+  });
+  return {
+    ...platform,
+    queries,
+    resetQueries: () => {
+      for (const list of Object.values(queries)) list.length = 0;
+    },
+    gql: (query, variables = {}, token) => postGraphQL(platform.gateway.url, query, variables, token ? { authorization: `Bearer ${token}` } : {}),
+    stop: async () => {
+      await platform.close();
+      await db.drop();
+      rmSync(fileDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * The file subgraph owns the `files` Postgres schema; no other service reads it. Organizations,
+ * users and workflow runs live in other subgraphs, so their ids are plain uuids here (no foreign
+ * keys across services). The bytes are not here: `storage_key` names them in the BlobStorage.
+ *
+ * Timestamps are always written from the application (millisecond precision), never by `now()`:
+ * cursors carry them as ISO strings, and a microsecond a cursor cannot express would make a row
+ * reappear on the next page.
+ */
+export const filesSchema = pgSchema('files');
+
+const at = (name: string) => timestamp(name, { withTimezone: true });
+
+export const files = filesSchema.table(
+  'files',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id').notNull(),
+    name: text('name').notNull(),
+    /** Of the current version (denormalised so lists and reads need no join). */
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    storageKey: text('storage_key').notNull(),
+    currentVersion: integer('current_version').notNull(),
+    ownerId: uuid('owner_id').notNull(),
+    workflowRunId: uuid('workflow_run_id'),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [
+    index('files_org_created_idx').on(t.organizationId, t.createdAt, t.id),
+    index('files_org_name_idx').on(t.organizationId, t.name, t.id),
+    index('files_org_size_idx').on(t.organizationId, t.size, t.id),
+    index('files_org_content_type_idx').on(t.organizationId, t.contentType),
+    index('files_run_idx').on(t.workflowRunId, t.organizationId, t.createdAt, t.id),
+    check('files_size_check', sql`size >= 0`),
+    check('files_current_version_check', sql`current_version >= 1`),
+  ],
+);
+
+/** Immutable: every upload adds a version; the file row mirrors the newest one. */
+export const fileVersions = filesSchema.table(
+  'file_versions',
+  {
+    fileId: uuid('file_id')
+      .notNull()
+      .references(() => files.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    storageKey: text('storage_key').notNull(),
+    createdBy: uuid('created_by').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'file_versions_pkey', columns: [t.fileId, t.version] }),
+    check('file_versions_version_check', sql`version >= 1`),
+    check('file_versions_size_check', sql`size >= 0`),
+  ],
+);

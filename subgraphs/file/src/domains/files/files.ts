@@ -1,0 +1,317 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  appError,
+  forbidden,
+  id,
+  isUuid,
+  notFound,
+  orderBy as orderByKeys,
+  paginate,
+  parseInput,
+  requireRole,
+  requireViewer,
+  roleAtLeast,
+  viewerOrganizationIds,
+  z,
+  type Database,
+  type Logger,
+  type PageArgs,
+  type Role,
+  type SortKey,
+  type Viewer,
+} from '@organoise/core';
+import { and, asc, count, desc, eq, ilike, inArray, like } from 'drizzle-orm';
+import { fileVersions, files } from '../../db/schema.js';
+import type { BlobStorage } from '../../storage/index.js';
+
+export type FileRow = typeof files.$inferSelect;
+export type FileVersionRow = typeof fileVersions.$inferSelect;
+
+export interface FileServices {
+  db: Database;
+  storage: BlobStorage;
+  maxUploadBytes: number;
+  log: Logger;
+}
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+/** Longest base64 text that can decode to `bytes` bytes. */
+export const base64LengthFor = (bytes: number) => Math.ceil(bytes / 3) * 4;
+
+// --- validation -----------------------------------------------------------------------------
+
+// C0 and C1 control characters, DEL, and both slashes: a name is a label, never a path.
+const FORBIDDEN_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f/\\]/;
+export const fileName = z
+  .string()
+  .trim()
+  .min(1, { message: 'must not be blank' })
+  .max(255, { message: 'must be at most 255 characters' })
+  .refine((v) => !FORBIDDEN_NAME_CHARS.test(v), { message: 'must not contain slashes or control characters' })
+  .refine((v) => v !== '.' && v !== '..', { message: 'must not be . or ..' });
+
+// RFC 6838 restricted names, `type/subtype` only (no parameters), stored lower-cased.
+const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+export const contentType = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(CONTENT_TYPE, { message: 'must be a media type like text/plain' });
+
+// Canonical, padded base64 only: no whitespace, no URL alphabet, no stray padding.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Non-zero bits in the last character's unused part decode the same as zeros; refusing them
+// (the re-encoding check) keeps exactly one text per content.
+const base64 = z
+  .string()
+  .refine((v) => BASE64.test(v) && Buffer.from(v, 'base64').toString('base64') === v, { message: 'must be standard padded base64' });
+
+export const UploadFileInput = z.object({
+  organizationId: id(),
+  name: fileName,
+  contentType,
+  contentBase64: base64,
+  workflowRunId: id().nullish(),
+});
+export const UploadFileVersionInput = z.object({ fileId: id(), contentBase64: base64, contentType: contentType.nullish() });
+export const RenameFileInput = z.object({ fileId: id(), name: fileName });
+export const AttachFileToRunInput = z.object({ fileId: id(), workflowRunId: id().nullable() });
+
+export const FileFilterInput = z
+  .object({
+    search: z.string().trim().max(100, { message: 'must be at most 100 characters' }).nullish(),
+    // An exact media type, or `type/*` for every subtype.
+    contentType: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((v) => CONTENT_TYPE.test(v) || CONTENT_TYPE.test(v.replace(/\/\*$/, '/x')), { message: 'must be a media type or type/*' })
+      .nullish(),
+    workflowRunId: id().nullish(),
+  })
+  .nullish();
+
+/**
+ * Refuses an oversized upload before anything else looks at it: the text's length alone tells,
+ * so a huge payload is neither regex-checked nor decoded.
+ */
+function refuseOversizedText(raw: unknown, maxBytes: number) {
+  const text = (raw as { contentBase64?: unknown } | null)?.contentBase64;
+  if (typeof text === 'string' && text.length > base64LengthFor(maxBytes)) throw tooLarge(maxBytes);
+}
+
+const tooLarge = (maxBytes: number) =>
+  appError('PAYLOAD_TOO_LARGE', `The file is over the ${maxBytes} byte limit`, { maxBytes });
+
+function decode(text: string, maxBytes: number): Buffer {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length > maxBytes) throw tooLarge(maxBytes);
+  return bytes;
+}
+
+const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Keys come only from ids this service made, so a user-chosen name never reaches the storage. */
+const storageKeyFor = (organizationId: string, fileId: string) => `${organizationId}/${fileId}/${randomUUID()}`;
+
+// --- reads ----------------------------------------------------------------------------------
+
+/** Files by id in organizations the viewer belongs to (batched by the loader); others are simply absent. */
+export async function visibleFiles(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<FileRow[]> {
+  const orgIds = viewerOrganizationIds(viewer);
+  const valid = ids.filter(isUuid);
+  if (orgIds.length === 0 || valid.length === 0) return [];
+  return db
+    .select()
+    .from(files)
+    .where(and(inArray(files.id, valid), inArray(files.organizationId, orgIds)));
+}
+
+/** Versions of many files, newest first (batched by the loader; the files were already authorised). */
+export async function versionsOf(db: Database, fileIds: readonly string[]): Promise<FileVersionRow[]> {
+  if (fileIds.length === 0) return [];
+  return db
+    .select()
+    .from(fileVersions)
+    .where(inArray(fileVersions.fileId, [...fileIds]))
+    .orderBy(asc(fileVersions.fileId), desc(fileVersions.version));
+}
+
+export async function readContent(services: FileServices, storageKey: string): Promise<string> {
+  const bytes = await services.storage.get(storageKey);
+  if (!bytes) {
+    services.log.error('blob missing for file metadata', { storageKey });
+    throw appError('INTERNAL_SERVER_ERROR', 'The file content is unavailable');
+  }
+  return Buffer.from(bytes).toString('base64');
+}
+
+export type FileOrder = { field: 'NAME' | 'CREATED_AT' | 'SIZE'; direction: 'ASC' | 'DESC' };
+export type FileListArgs = PageArgs & { filter?: unknown; orderBy?: FileOrder | null };
+
+function fileSortKeys(order: FileOrder): SortKey<FileRow>[] {
+  const { field, direction } = order;
+  const first: SortKey<FileRow> =
+    field === 'NAME'
+      ? { column: files.name, cast: 'text', direction, value: (r) => r.name }
+      : field === 'SIZE'
+        ? { column: files.size, cast: 'integer', direction, value: (r) => r.size }
+        : { column: files.createdAt, cast: 'timestamptz', direction, value: (r) => r.createdAt };
+  return [first, { column: files.id, cast: 'uuid', direction, value: (r) => r.id }];
+}
+
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** An organization's files, filtered and sorted; any member may list them. */
+export function listFiles(db: Database, viewer: Viewer | null, organizationId: string, args: FileListArgs) {
+  requireRole(viewer, organizationId, 'VIEWER');
+  const filter = parseInput(FileFilterInput, args.filter ?? null);
+  const keys = fileSortKeys(args.orderBy ?? { field: 'CREATED_AT', direction: 'DESC' });
+  const search = filter?.search || undefined;
+  const type = filter?.contentType || undefined;
+  const where = and(
+    eq(files.organizationId, organizationId),
+    search ? ilike(files.name, `%${escapeLike(search)}%`) : undefined,
+    type ? (type.endsWith('/*') ? like(files.contentType, `${escapeLike(type.slice(0, -1))}%`) : eq(files.contentType, type)) : undefined,
+    filter?.workflowRunId ? eq(files.workflowRunId, filter.workflowRunId) : undefined,
+  );
+  return paginate({
+    args,
+    keys,
+    fetch: (after, limit) => db.select().from(files).where(and(where, after)).orderBy(...orderByKeys(keys)).limit(limit),
+    count: async () => (await db.select({ n: count() }).from(files).where(where))[0]?.n ?? 0,
+  });
+}
+
+// --- writes ---------------------------------------------------------------------------------
+
+/**
+ * A file the viewer may change: NOT_FOUND unless it exists in one of their organizations (the same
+ * answer for both, so ids of other tenants reveal nothing), FORBIDDEN below `minimum`.
+ */
+async function fileForChange(db: Database, viewer: Viewer | null, fileId: string, minimum: Role, lock = false) {
+  const v = requireViewer(viewer);
+  const query = db.select().from(files).where(eq(files.id, fileId));
+  const [file] = lock ? await query.for('update') : await query;
+  const role = file ? v.memberships[file.organizationId] : undefined;
+  if (!file || !role) throw notFound('File');
+  if (!roleAtLeast(role, minimum)) throw forbidden(`This needs the ${minimum} role or higher`);
+  return { file, role, viewer: v };
+}
+
+/**
+ * Bytes first, then metadata: a crash in between leaves an orphan blob (harmless, only space)
+ * rather than metadata pointing at nothing. When the metadata write fails the blob is removed.
+ */
+async function withBlob<T>(services: FileServices, key: string, bytes: Uint8Array, write: () => Promise<T>): Promise<T> {
+  await services.storage.put(key, bytes);
+  try {
+    return await write();
+  } catch (error) {
+    await services.storage.delete(key).catch((cleanup: unknown) => services.log.warn('could not remove orphan blob', { storageKey: key, error: cleanup }));
+    throw error;
+  }
+}
+
+export async function uploadFile(services: FileServices, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+  refuseOversizedText(rawInput, services.maxUploadBytes);
+  const input = parseInput(UploadFileInput, rawInput);
+  requireRole(viewer, input.organizationId, 'MEMBER');
+  const v = requireViewer(viewer);
+  const bytes = decode(input.contentBase64, services.maxUploadBytes);
+  const fileId = randomUUID();
+  const now = new Date();
+  const storageKey = storageKeyFor(input.organizationId, fileId);
+  const meta = { contentType: input.contentType, size: bytes.length, sha256: sha256Of(bytes), storageKey };
+  return withBlob(services, storageKey, bytes, () =>
+    services.db.transaction(async (tx) => {
+      const [file] = await tx
+        .insert(files)
+        .values({
+          id: fileId,
+          organizationId: input.organizationId,
+          name: input.name,
+          ...meta,
+          currentVersion: 1,
+          ownerId: v.userId,
+          workflowRunId: input.workflowRunId ?? null,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      await tx.insert(fileVersions).values({ fileId, version: 1, ...meta, createdBy: v.userId, createdAt: now });
+      return file!;
+    }),
+  );
+}
+
+export async function uploadFileVersion(services: FileServices, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+  refuseOversizedText(rawInput, services.maxUploadBytes);
+  const input = parseInput(UploadFileVersionInput, rawInput);
+  // Checked before the bytes are written, so a refused caller costs no storage.
+  const { file: before } = await fileForChange(services.db, viewer, input.fileId, 'MEMBER');
+  const bytes = decode(input.contentBase64, services.maxUploadBytes);
+  const storageKey = storageKeyFor(before.organizationId, before.id);
+  const sha256 = sha256Of(bytes);
+  return withBlob(services, storageKey, bytes, () =>
+    services.db.transaction(async (tx) => {
+      // Locked and checked again: the file may have been deleted, or another version added, meanwhile.
+      const { file, viewer: v } = await fileForChange(tx as unknown as Database, viewer, input.fileId, 'MEMBER', true);
+      const version = file.currentVersion + 1;
+      const now = new Date();
+      const meta = { contentType: input.contentType ?? file.contentType, size: bytes.length, sha256, storageKey };
+      await tx.insert(fileVersions).values({ fileId: file.id, version, ...meta, createdBy: v.userId, createdAt: now });
+      const [updated] = await tx
+        .update(files)
+        .set({ ...meta, currentVersion: version, updatedAt: now })
+        .where(eq(files.id, file.id))
+        .returning();
+      return updated!;
+    }),
+  );
+}
+
+export async function renameFile(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+  const input = parseInput(RenameFileInput, rawInput);
+  return db.transaction(async (tx) => {
+    await fileForChange(tx as unknown as Database, viewer, input.fileId, 'MEMBER', true);
+    const [row] = await tx.update(files).set({ name: input.name, updatedAt: new Date() }).where(eq(files.id, input.fileId)).returning();
+    return row!;
+  });
+}
+
+/**
+ * Runs live in the workflow subgraph, so the id cannot be checked here. That is safe: a run lists
+ * only files of its own organization (see runs.ts), so a file attached to a foreign or made-up run
+ * id shows up nowhere but in its own organization.
+ */
+export async function attachFileToRun(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+  const input = parseInput(AttachFileToRunInput, rawInput);
+  return db.transaction(async (tx) => {
+    await fileForChange(tx as unknown as Database, viewer, input.fileId, 'MEMBER', true);
+    const [row] = await tx
+      .update(files)
+      .set({ workflowRunId: input.workflowRunId, updatedAt: new Date() })
+      .where(eq(files.id, input.fileId))
+      .returning();
+    return row!;
+  });
+}
+
+/** The owner (while still a member or more) or an admin deletes a file with all its versions. */
+export async function deleteFile(services: FileServices, viewer: Viewer | null, fileId: string) {
+  const idValue = parseInput(id(), fileId);
+  const { file, keys } = await services.db.transaction(async (tx) => {
+    const { file, role, viewer: v } = await fileForChange(tx as unknown as Database, viewer, idValue, 'MEMBER', true);
+    if (file.ownerId !== v.userId && !roleAtLeast(role, 'ADMIN')) throw forbidden('Only the owner or an admin may delete this file');
+    const versions = await tx.select({ storageKey: fileVersions.storageKey }).from(fileVersions).where(eq(fileVersions.fileId, file.id));
+    await tx.delete(files).where(eq(files.id, file.id));
+    return { file, keys: versions.map((r) => r.storageKey) };
+  });
+  // Metadata first, bytes after: a failure here leaves orphan bytes, never metadata without bytes.
+  for (const key of keys) {
+    await services.storage.delete(key).catch((error: unknown) => services.log.warn('could not remove blob of deleted file', { storageKey: key, error }));
+  }
+  return { deletedFileId: file.id, organizationId: file.organizationId };
+}

@@ -1,0 +1,46 @@
+import { id, notFound, parseInput } from '@organoise/core';
+import { servicesOf, type FileContext } from '../../context.js';
+import {
+  attachFileToRun,
+  deleteFile,
+  readContent,
+  renameFile,
+  uploadFile,
+  uploadFileVersion,
+  type FileRow,
+  type FileVersionRow,
+} from './files.js';
+
+async function loadFile(ctx: FileContext, fileId: string) {
+  const file = await ctx.loaders.file.load(fileId);
+  if (!file) throw notFound('File');
+  return file;
+}
+
+export const fileResolvers = {
+  Query: {
+    file: (_: unknown, args: { id: string }, ctx: FileContext) => loadFile(ctx, parseInput(id(), args.id)),
+  },
+  Mutation: {
+    uploadFile: (_: unknown, args: { input: unknown }, ctx: FileContext) => uploadFile(servicesOf(ctx), ctx.viewer, args.input),
+    uploadFileVersion: (_: unknown, args: { input: unknown }, ctx: FileContext) => uploadFileVersion(servicesOf(ctx), ctx.viewer, args.input),
+    renameFile: (_: unknown, args: { input: unknown }, ctx: FileContext) => renameFile(ctx.db, ctx.viewer, args.input),
+    attachFileToRun: (_: unknown, args: { input: unknown }, ctx: FileContext) => attachFileToRun(ctx.db, ctx.viewer, args.input),
+    deleteFile: async (_: unknown, args: { id: string }, ctx: FileContext) => {
+      const result = await deleteFile(servicesOf(ctx), ctx.viewer, args.id);
+      return { deletedFileId: result.deletedFileId, organization: { id: result.organizationId } };
+    },
+  },
+  File: {
+    __resolveReference: (ref: { id: string }, ctx: FileContext) => ctx.loaders.file.load(ref.id),
+    organization: (f: FileRow) => ({ id: f.organizationId }),
+    owner: (f: FileRow) => ({ __typename: 'User', id: f.ownerId }),
+    workflowRun: (f: FileRow) => (f.workflowRunId ? { __typename: 'WorkflowRun', id: f.workflowRunId } : null),
+    versions: (f: FileRow, _: unknown, ctx: FileContext) => ctx.loaders.versions.load(f.id),
+    contentBase64: (f: FileRow, _: unknown, ctx: FileContext) => readContent(servicesOf(ctx), f.storageKey),
+  },
+  FileVersion: {
+    createdBy: (v: FileVersionRow) => ({ __typename: 'User', id: v.createdBy }),
+    contentBase64: (v: FileVersionRow, _: unknown, ctx: FileContext) => readContent(servicesOf(ctx), v.storageKey),
+  },
+};

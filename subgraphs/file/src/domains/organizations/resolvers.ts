@@ -1,0 +1,12 @@
+import type { PageArgs } from '@organoise/core';
+import type { FileContext } from '../../context.js';
+import { listFiles, type FileOrder } from '../files/files.js';
+
+export const organizationResolvers = {
+  Organization: {
+    // The user subgraph owns organizations; here one resolves only for its members.
+    __resolveReference: (ref: { id: string }, ctx: FileContext) => (ctx.viewer?.memberships[ref.id] ? { id: ref.id } : null),
+    files: (org: { id: string }, args: PageArgs & { filter?: unknown; orderBy?: FileOrder | null }, ctx: FileContext) =>
+      listFiles(ctx.db, ctx.viewer, org.id, args),
+  },
+};

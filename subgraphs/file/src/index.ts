@@ -1,0 +1,67 @@
+import { fileURLToPath } from 'node:url';
+import { openDatabase, startSubgraphServer, type DatabaseOptions, type Logger, type RunningServer } from '@organoise/core';
+import { createLoaders, type FileContext, type FileSubgraphServices } from './context.js';
+import { base64LengthFor, DEFAULT_MAX_UPLOAD_BYTES } from './domains/files/files.js';
+import { resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
+import { LocalDiskStorage, type BlobStorage } from './storage/index.js';
+
+export { typeDefs, resolvers, SUBGRAPH_NAME, DEFAULT_MAX_UPLOAD_BYTES };
+export { LocalDiskStorage, MemoryStorage, type BlobStorage } from './storage/index.js';
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+export interface FileSubgraphOptions {
+  database: Omit<DatabaseOptions, 'schema' | 'migrationsFolder'>;
+  internalTokenSecret: string;
+  log: Logger;
+  port?: number;
+  host?: string;
+  /** Where the bytes go. Give either this or `storageDir` (a LocalDiskStorage there). */
+  storage?: BlobStorage;
+  storageDir?: string;
+  /** Largest file accepted, in bytes (10 MiB by default). */
+  maxUploadBytes?: number;
+}
+
+export interface FileSubgraph extends RunningServer {
+  services: FileSubgraphServices;
+}
+
+// Room for the rest of a request around the base64 text (query, other variables, JSON quoting).
+const BODY_OVERHEAD_BYTES = 64 * 1024;
+
+/** Opens the database (migrating it) and the blob storage, and serves the file subgraph. */
+export async function startFileSubgraph(options: FileSubgraphOptions): Promise<FileSubgraph> {
+  const storage = options.storage ?? (options.storageDir ? new LocalDiskStorage(options.storageDir) : undefined);
+  if (!storage) throw new Error('startFileSubgraph needs `storage` or `storageDir`');
+  const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const database = await openDatabase({ ...options.database, schema: 'files', migrationsFolder: MIGRATIONS_FOLDER });
+  const services: FileSubgraphServices = { db: database.db, storage, maxUploadBytes };
+  let server: RunningServer;
+  try {
+    server = await startSubgraphServer<FileContext>({
+      name: SUBGRAPH_NAME,
+      typeDefs,
+      resolvers: resolvers as never,
+      internalTokenSecret: options.internalTokenSecret,
+      log: options.log,
+      port: options.port ?? 0,
+      host: options.host ?? '127.0.0.1',
+      // A body just big enough for the largest allowed upload: bigger ones stop at the HTTP layer (413).
+      maxBodyBytes: base64LengthFor(maxUploadBytes) + BODY_OVERHEAD_BYTES,
+      ready: database.ping,
+      createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return {
+    ...server,
+    services,
+    close: async () => {
+      await server.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import { DateTimeScalar, JSONScalar, loadSubgraphTypeDefs, mergeResolvers } from '@organoise/core';
+import { fileResolvers } from './domains/files/resolvers.js';
+import { organizationResolvers } from './domains/organizations/resolvers.js';
+import { runResolvers } from './domains/runs/resolvers.js';
+
+export const SUBGRAPH_NAME = 'file';
+
+export const typeDefs = loadSubgraphTypeDefs([
+  new URL('./domains/files/schema.graphql', import.meta.url),
+  new URL('./domains/organizations/schema.graphql', import.meta.url),
+  new URL('./domains/runs/schema.graphql', import.meta.url),
+]);
+
+export const resolvers = mergeResolvers({ DateTime: DateTimeScalar, JSON: JSONScalar } as never, fileResolvers, organizationResolvers, runResolvers);
