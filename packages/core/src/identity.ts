@@ -28,10 +28,16 @@ export function requireViewer(viewer: Viewer | null): Viewer {
  */
 export function requireRole(viewer: Viewer | null, organizationId: string, minimum: Role = 'VIEWER'): Role {
   const v = requireViewer(viewer);
-  const role = v.memberships[organizationId];
+  const role = roleIn(v, organizationId);
   if (!role) throw notFound('Organization');
   if (!roleAtLeast(role, minimum)) throw forbidden(`This needs the ${minimum} role or higher`);
   return role;
+}
+
+/** The viewer's role in an organization; own keys only, so ids like "constructor" are no one's. */
+export function roleIn(viewer: Viewer | null, organizationId: string): Role | null {
+  if (!viewer || !Object.hasOwn(viewer.memberships, organizationId)) return null;
+  return viewer.memberships[organizationId] ?? null;
 }
 
 export const viewerOrganizationIds = (viewer: Viewer | null): string[] =>

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { requireRole, roleIn, signInternalToken, verifyInternalToken, type Viewer } from '../src/index.js';
+
+const SECRET = 'unit-test-secret-0123456789abcdef0123';
+const viewer: Viewer = { userId: 'u1', sessionId: 's1', memberships: { org1: 'MEMBER' } };
+
+describe('roles', () => {
+  it('treats inherited object keys such as "constructor" as no membership', () => {
+    expect(roleIn(viewer, 'constructor')).toBeNull();
+    expect(() => requireRole(viewer, 'constructor')).toThrow(expect.objectContaining({ extensions: { code: 'NOT_FOUND' } }));
+    expect(() => requireRole(viewer, '__proto__')).toThrow(expect.objectContaining({ extensions: { code: 'NOT_FOUND' } }));
+  });
+
+  it('answers a member below the needed role with FORBIDDEN and a non-member with NOT_FOUND', () => {
+    expect(requireRole(viewer, 'org1', 'VIEWER')).toBe('MEMBER');
+    expect(() => requireRole(viewer, 'org1', 'ADMIN')).toThrow(expect.objectContaining({ extensions: { code: 'FORBIDDEN' } }));
+    expect(() => requireRole(viewer, 'org2')).toThrow(expect.objectContaining({ extensions: { code: 'NOT_FOUND' } }));
+    expect(() => requireRole(null, 'org1')).toThrow(expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } }));
+  });
+});
+
+describe('internal token', () => {
+  it('round-trips the viewer for the audience it was signed for', async () => {
+    const token = await signInternalToken(SECRET, 'workflow', viewer);
+    expect(await verifyInternalToken(SECRET, 'workflow', token)).toEqual({ ok: true, viewer });
+  });
+
+  it('refuses another audience, another secret, a missing token and an unsigned one', async () => {
+    const token = await signInternalToken(SECRET, 'workflow', viewer);
+    expect((await verifyInternalToken(SECRET, 'file', token)).ok).toBe(false);
+    expect((await verifyInternalToken(`${SECRET}x`, 'workflow', token)).ok).toBe(false);
+    expect((await verifyInternalToken(SECRET, 'workflow', undefined)).ok).toBe(false);
+    const [, payload] = token.split('.');
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
+    expect((await verifyInternalToken(SECRET, 'workflow', none)).ok).toBe(false);
+  });
+
+  it('drops roles that are not in the catalogue', async () => {
+    const token = await signInternalToken(SECRET, 'user', { ...viewer, memberships: { org1: 'ADMIN', org2: 'ROOT' as never } });
+    const result = await verifyInternalToken(SECRET, 'user', token);
+    expect(result).toEqual({ ok: true, viewer: { ...viewer, memberships: { org1: 'ADMIN' } } });
+  });
+});

@@ -1,0 +1,15 @@
+import type { WorkflowContext } from '../../context.js';
+import { roleIn } from '../../access.js';
+import { listDefinitions, type DefinitionListArgs } from '../definitions/definitions.js';
+import { listOrganizationRuns, type RunListArgs } from '../runs/runs.js';
+
+type OrganizationRef = { id: string };
+
+export const organizationResolvers = {
+  Organization: {
+    // Another tenant's organization resolves to null, so none of its fields are reached.
+    __resolveReference: (ref: OrganizationRef, ctx: WorkflowContext) => (roleIn(ctx.viewer, ref.id) ? { id: ref.id } : null),
+    workflows: (org: OrganizationRef, args: DefinitionListArgs, ctx: WorkflowContext) => listDefinitions(ctx.db, ctx.viewer, org.id, args),
+    workflowRuns: (org: OrganizationRef, args: RunListArgs, ctx: WorkflowContext) => listOrganizationRuns(ctx.db, ctx.viewer, org.id, args),
+  },
+};

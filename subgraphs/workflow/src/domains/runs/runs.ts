@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import {
+  appError,
+  forbidden,
+  id,
+  notFound,
+  orderBy as orderByKeys,
+  paginate,
+  parseInput,
+  requireViewer,
+  roleAtLeast,
+  z,
+  type Database,
+  type PageArgs,
+  type SortDirection,
+  type SortKey,
+  type Viewer,
+} from '@organoise/core';
+import { and, count, eq, inArray, type SQL } from 'drizzle-orm';
+import { memberOrganizationIds, requireMember } from '../../access.js';
+import { definitions, runs, runTransitions, type WorkflowRunStatus } from '../../db/schema.js';
+import type { PageLoader } from '../../pages.js';
+import type { DefinitionRow } from '../definitions/definitions.js';
+import { graphName } from '../definitions/spec.js';
+import { closeOpenTasks, fireTransition, lockRun, openTaskFor, specOfRun, type RunRow } from './engine.js';
+
+export type { RunRow };
+export type HistoryRow = typeof runTransitions.$inferSelect;
+
+export const RUN_DATA_MAX_BYTES = 64 * 1024;
+
+const runData = z
+  .record(z.string(), z.unknown(), { message: 'must be a JSON object' })
+  .nullish()
+  .transform((v) => v ?? null)
+  .refine((v) => v === null || Buffer.byteLength(JSON.stringify(v)) <= RUN_DATA_MAX_BYTES, {
+    message: `must be at most ${RUN_DATA_MAX_BYTES / 1024} KB of JSON`,
+  });
+const comment = z
+  .string()
+  .trim()
+  .max(2000, { message: 'must be at most 2000 characters' })
+  .nullish()
+  .transform((v) => (v ? v : null));
+
+export const StartWorkflowRunInput = z.object({ definitionId: id(), data: runData });
+export const TransitionWorkflowRunInput = z.object({
+  runId: id(),
+  transition: graphName(),
+  comment,
+  expectedState: graphName()
+    .nullish()
+    .transform((v) => v ?? null),
+});
+export const CancelWorkflowRunInput = z.object({ runId: id(), reason: comment });
+
+const RunStatus = z.enum(['ACTIVE', 'COMPLETED', 'CANCELLED']);
+const RunFilter = z
+  .object({
+    state: graphName().nullish(),
+    status: RunStatus.nullish(),
+    startedById: id().nullish(),
+    definitionId: id().nullish(),
+  })
+  .nullish();
+
+export type RunOrder = { field: 'STARTED_AT' | 'UPDATED_AT'; direction: SortDirection };
+export type RunListArgs = PageArgs & {
+  filter?: { state?: string | null; status?: WorkflowRunStatus | null; startedById?: string | null; definitionId?: string | null } | null;
+  orderBy?: RunOrder | null;
+};
+
+/** Runs by id in organizations the viewer belongs to (batched by the loader). */
+export async function runsForViewer(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<RunRow[]> {
+  const orgs = memberOrganizationIds(viewer);
+  if (orgs.length === 0 || ids.length === 0) return [];
+  return db
+    .select()
+    .from(runs)
+    .where(and(inArray(runs.id, [...ids]), inArray(runs.organizationId, orgs)));
+}
+
+function runKeys(order: RunOrder | null | undefined): SortKey<RunRow>[] {
+  const o = order ?? { field: 'STARTED_AT', direction: 'DESC' };
+  return [
+    o.field === 'UPDATED_AT'
+      ? { column: runs.updatedAt, cast: 'timestamptz', direction: o.direction, value: (r) => r.updatedAt }
+      : { column: runs.createdAt, cast: 'timestamptz', direction: o.direction, value: (r) => r.createdAt },
+    { column: runs.id, cast: 'uuid', direction: o.direction, value: (r) => r.id },
+  ];
+}
+
+function runFilter(args: RunListArgs): { where: SQL | undefined; signature: string } {
+  const filter = parseInput(z.object({ filter: RunFilter }), { filter: args.filter ?? null }).filter ?? {};
+  return {
+    where: and(
+      filter.state ? eq(runs.state, filter.state) : undefined,
+      filter.status ? eq(runs.status, filter.status) : undefined,
+      filter.startedById ? eq(runs.startedBy, filter.startedById) : undefined,
+      filter.definitionId ? eq(runs.definitionId, filter.definitionId) : undefined,
+    ),
+    signature: JSON.stringify([filter.state, filter.status, filter.startedById, filter.definitionId]),
+  };
+}
+
+/** The runs of one definition; first pages for many definitions are fetched together. */
+export function listDefinitionRuns(page: PageLoader, viewer: Viewer | null, definition: DefinitionRow, args: RunListArgs) {
+  requireMember(viewer, definition.organizationId);
+  const { where, signature } = runFilter({ ...args, filter: { ...args.filter, definitionId: null } });
+  const keys = runKeys(args.orderBy);
+  return page<RunRow>(
+    {
+      signature: `definition.runs:${signature}:${keys.map((k) => `${k.column.name} ${k.direction}`).join(',')}`,
+      table: runs,
+      parent: runs.definitionId,
+      parentId: definition.id,
+      where,
+      keys,
+    },
+    args,
+  );
+}
+
+export function listOrganizationRuns(db: Database, viewer: Viewer | null, organizationId: string, args: RunListArgs) {
+  requireMember(viewer, organizationId);
+  const { where: filter } = runFilter(args);
+  const where = and(eq(runs.organizationId, organizationId), filter);
+  const keys = runKeys(args.orderBy);
+  return paginate({
+    args,
+    keys,
+    fetch: (after, limit) =>
+      db
+        .select()
+        .from(runs)
+        .where(and(where, after))
+        .orderBy(...orderByKeys(keys))
+        .limit(limit),
+    count: async () => (await db.select({ n: count() }).from(runs).where(where))[0]?.n ?? 0,
+  });
+}
+
+export function listHistory(page: PageLoader, viewer: Viewer | null, run: RunRow, args: PageArgs & { direction?: SortDirection | null }) {
+  requireMember(viewer, run.organizationId);
+  const direction = args.direction ?? 'ASC';
+  return page<HistoryRow>(
+    {
+      signature: `run.history:${direction}`,
+      table: runTransitions,
+      parent: runTransitions.runId,
+      parentId: run.id,
+      keys: [{ column: runTransitions.seq, cast: 'integer', direction, value: (r) => r.seq }],
+    },
+    args,
+  );
+}
+
+/** Pins the definition's latest version: later edits of the definition do not touch this run. */
+export async function startRun(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
+  const input = parseInput(StartWorkflowRunInput, rawInput);
+  const v = requireViewer(viewer);
+  return db.transaction(async (txn) => {
+    const tx = txn as unknown as Database;
+    const [definition] = await tx.select().from(definitions).where(eq(definitions.id, input.definitionId));
+    if (!definition || !memberOrganizationIds(v).includes(definition.organizationId)) throw notFound('Workflow definition');
+    requireMember(v, definition.organizationId, 'MEMBER');
+    const spec = await specOfRun(tx, { definitionId: definition.id, definitionVersion: definition.latestVersion });
+    const initial = spec.states.find((s) => s.name === spec.initialState);
+    if (!initial) throw new Error(`definition ${definition.id}@${definition.latestVersion} has no initial state`);
+    const now = new Date();
+    const [run] = await tx
+      .insert(runs)
+      .values({
+        id: randomUUID(),
+        organizationId: definition.organizationId,
+        definitionId: definition.id,
+        definitionVersion: definition.latestVersion,
+        state: initial.name,
+        status: 'ACTIVE',
+        startedBy: v.userId,
+        data: input.data,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    await openTaskFor(tx, run!, initial, now);
+    return run!;
+  });
+}
+
+export async function transitionRun(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
+  const input = parseInput(TransitionWorkflowRunInput, rawInput);
+  const v = requireViewer(viewer);
+  return db.transaction(async (txn) => {
+    const tx = txn as unknown as Database;
+    const run = await lockRun(tx, v, input.runId);
+    return fireTransition(tx, v, run, input);
+  });
+}
+
+/** Admins, or the member who started the run, may stop it; its open task is cancelled with it. */
+export async function cancelRun(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
+  const input = parseInput(CancelWorkflowRunInput, rawInput);
+  const v = requireViewer(viewer);
+  return db.transaction(async (txn) => {
+    const tx = txn as unknown as Database;
+    const run = await lockRun(tx, v, input.runId);
+    const role = requireMember(v, run.organizationId);
+    const starter = run.startedBy === v.userId && roleAtLeast(role, 'MEMBER');
+    if (!starter && !roleAtLeast(role, 'ADMIN')) throw forbidden('Only an admin or the member who started the run may cancel it');
+    if (run.status !== 'ACTIVE') {
+      throw appError('RUN_FINISHED', `The run is already ${run.status.toLowerCase()}`, { currentState: run.state, status: run.status });
+    }
+    const now = new Date();
+    await closeOpenTasks(tx, run.id, 'CANCELLED', v.userId, now);
+    const [updated] = await tx
+      .update(runs)
+      .set({ status: 'CANCELLED', updatedAt: now, finishedAt: now, cancelledBy: v.userId, cancelReason: input.reason })
+      .where(eq(runs.id, run.id))
+      .returning();
+    return updated!;
+  });
+}

@@ -1,0 +1,38 @@
+import { id, isUuid, notFound, parseInput } from '@organoise/core';
+import type { WorkflowContext } from '../../context.js';
+import { completeTask, isAssignedTo, listMyTasks, type MyTasksArgs, type TaskRow } from './tasks.js';
+
+async function loadTask(ctx: WorkflowContext, taskId: string) {
+  const task = await ctx.loaders.task.load(taskId);
+  if (!task) throw notFound('Task');
+  return task;
+}
+
+export const taskResolvers = {
+  Query: {
+    humanTask: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadTask(ctx, parseInput(id(), args.id)),
+    myTasks: (_: unknown, args: MyTasksArgs, ctx: WorkflowContext) => listMyTasks(ctx.db, ctx.viewer, args),
+  },
+  Mutation: {
+    completeTask: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => {
+      const task = await completeTask(ctx.db, ctx.viewer, args.input);
+      // The run moved on in this request: later fields must not see it as it was before.
+      ctx.loaders.task.clear(task.id).prime(task.id, task);
+      ctx.loaders.run.clear(task.runId);
+      ctx.loaders.openTask.clear(task.runId);
+      return task;
+    },
+  },
+  HumanTask: {
+    __resolveReference: (ref: { id: string }, ctx: WorkflowContext) => (isUuid(ref.id) ? ctx.loaders.task.load(ref.id) : null),
+    organization: (t: TaskRow) => ({ id: t.organizationId }),
+    run: async (t: TaskRow, _: unknown, ctx: WorkflowContext) => {
+      const run = await ctx.loaders.run.load(t.runId);
+      if (!run) throw notFound('Workflow run');
+      return run;
+    },
+    assignee: (t: TaskRow) => (t.assigneeId ? { id: t.assigneeId } : null),
+    viewerIsAssignee: (t: TaskRow, _: unknown, ctx: WorkflowContext) => isAssignedTo(t, ctx.viewer),
+    completedBy: (t: TaskRow) => (t.completedBy ? { id: t.completedBy } : null),
+  },
+};

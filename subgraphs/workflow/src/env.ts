@@ -1,0 +1,16 @@
+import { optionalUrl, parseEnv, port, z } from '@organoise/core';
+
+/** Every setting of the workflow subgraph. */
+export const env = parseEnv(
+  z.object({
+    PORT: port(4002),
+    HOST: z.string().default('127.0.0.1'),
+    DATABASE_URL: optionalUrl(),
+    WORKFLOW_DATABASE_URL: optionalUrl(),
+    DATA_DIR: z.string().default('data'),
+    INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    NODE_ENV: z.string().default('development'),
+  }),
+  process.env,
+);

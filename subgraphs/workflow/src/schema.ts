@@ -1,0 +1,22 @@
+import { DateTimeScalar, JSONScalar, loadSubgraphTypeDefs, mergeResolvers } from '@organoise/core';
+import { definitionResolvers } from './domains/definitions/resolvers.js';
+import { organizationResolvers } from './domains/organizations/resolvers.js';
+import { runResolvers } from './domains/runs/resolvers.js';
+import { taskResolvers } from './domains/tasks/resolvers.js';
+
+export const SUBGRAPH_NAME = 'workflow';
+
+export const typeDefs = loadSubgraphTypeDefs([
+  new URL('./domains/definitions/schema.graphql', import.meta.url),
+  new URL('./domains/runs/schema.graphql', import.meta.url),
+  new URL('./domains/tasks/schema.graphql', import.meta.url),
+  new URL('./domains/organizations/schema.graphql', import.meta.url),
+]);
+
+export const resolvers = mergeResolvers(
+  { DateTime: DateTimeScalar, JSON: JSONScalar } as never,
+  definitionResolvers,
+  runResolvers,
+  taskResolvers,
+  organizationResolvers,
+);
