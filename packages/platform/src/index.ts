@@ -1,0 +1,105 @@
+export { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo, type SeedResult } from './seed.js';
+import type { Logger, RunningServer } from '@organoise/core';
+import { loadSupergraph, startGateway, type RunningGateway } from '@organoise/gateway';
+import { startAnalyticsSubgraph } from '@organoise/subgraph-analytics';
+import { startFileSubgraph } from '@organoise/subgraph-file';
+import { startUserSubgraph } from '@organoise/subgraph-user';
+import { startWorkflowSubgraph } from '@organoise/subgraph-workflow';
+
+export const SUBGRAPH_NAMES = ['user', 'workflow', 'file', 'analytics'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+export interface PlatformOptions {
+  /** One Postgres for all subgraphs (each in its own schema), or per subgraph; absent = PGlite. */
+  databaseUrls: Partial<Record<SubgraphName, string | undefined>>;
+  /** PGlite data folder root (one sub-folder per subgraph), or 'memory' (tests). */
+  dataDir: string;
+  fileStorageDir: string;
+  maxUploadBytes?: number;
+  internalTokenSecret: string;
+  accessTokenIssuer: string;
+  accessTokenTtlSeconds?: number;
+  sessionTtlSeconds?: number;
+  host?: string;
+  /** 0 (the default) picks free ports. */
+  ports?: Partial<Record<SubgraphName | 'gateway', number>>;
+  /** Defaults to the committed schema/supergraph.graphql. */
+  supergraphSdl?: string;
+  playground?: boolean;
+  introspection?: boolean;
+  principalCacheMs?: number;
+  /** Sees every SQL statement each subgraph runs (tests count them to prove batching). */
+  onQuery?: (subgraph: SubgraphName, sql: string) => void;
+  log: Logger;
+}
+
+export interface Platform {
+  gateway: RunningGateway;
+  subgraphs: Record<SubgraphName, RunningServer>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the four subgraphs and the gateway in this process: the embedded default of `npm start`
+ * and the harness of the e2e tests. Production runs each service as its own process
+ * (`src/main.ts` of each package) with the same code.
+ */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const host = options.host ?? '127.0.0.1';
+  const port = (name: SubgraphName | 'gateway') => options.ports?.[name] ?? 0;
+  const database = (name: SubgraphName) => ({
+    url: options.databaseUrls[name],
+    dataDir: options.dataDir === 'memory' ? 'memory' : `${options.dataDir}/pglite/${name}`,
+    onQuery: options.onQuery ? (sql: string) => options.onQuery!(name, sql) : undefined,
+  });
+  const common = (name: SubgraphName) => ({
+    database: database(name),
+    internalTokenSecret: options.internalTokenSecret,
+    log: options.log.child({ service: name }),
+    port: port(name),
+    host,
+  });
+  const started: RunningServer[] = [];
+  const track = async <T extends RunningServer>(server: Promise<T>) => {
+    const s = await server;
+    started.push(s);
+    return s;
+  };
+  try {
+    const [user, workflow, file, analytics] = await Promise.all([
+      track(
+        startUserSubgraph({
+          ...common('user'),
+          tokens: { issuer: options.accessTokenIssuer, ttlSeconds: options.accessTokenTtlSeconds ?? 3600 },
+          sessionTtlSeconds: options.sessionTtlSeconds ?? 30 * 86_400,
+        }),
+      ),
+      track(startWorkflowSubgraph(common('workflow'))),
+      track(startFileSubgraph({ ...common('file'), storageDir: options.fileStorageDir, maxUploadBytes: options.maxUploadBytes })),
+      track(startAnalyticsSubgraph(common('analytics'))),
+    ]);
+    const subgraphs = { user, workflow, file, analytics };
+    const gateway = await startGateway({
+      supergraphSdl: options.supergraphSdl ?? loadSupergraph(),
+      subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url])),
+      internalTokenSecret: options.internalTokenSecret,
+      identity: { issuer: options.accessTokenIssuer, principalCacheMs: options.principalCacheMs ?? 1000 },
+      log: options.log.child({ service: 'gateway' }),
+      port: port('gateway'),
+      host,
+      playground: options.playground ?? false,
+      introspection: options.introspection ?? true,
+    });
+    return {
+      gateway,
+      subgraphs,
+      close: async () => {
+        await gateway.close();
+        await Promise.all(Object.values(subgraphs).map((s) => s.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled(started.map((s) => s.close()));
+    throw error;
+  }
+}
