@@ -90,7 +90,7 @@ describe('sign-up and sign-in', () => {
     const header = JSON.parse(Buffer.from(res.data!.signUp.accessToken.split('.')[0], 'base64url').toString());
     expect(header.alg).toBe('ES256');
     expect(header.kid).toBeTruthy();
-    const jwks = await (await fetch(new URL('/.well-known/jwks.json', server.url))).json();
+    const jwks = (await (await fetch(new URL('/.well-known/jwks.json', server.url))).json()) as { keys: { kid: string }[] };
     expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(header.kid);
     expect(JSON.stringify(jwks)).not.toContain('"d"');
   });
@@ -150,7 +150,7 @@ describe('organizations and memberships', () => {
     const owner = await signUp();
     const org = await createOrg(owner);
     expect(org.viewerRole).toBe('OWNER');
-    const p = await (await principal(owner)).json();
+    const p = (await (await principal(owner)).json()) as { memberships: Record<string, string> };
     expect(p.memberships).toEqual({ [org.id]: 'OWNER' });
   });
 
@@ -251,9 +251,9 @@ describe('organizations and memberships', () => {
     const names: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const res = await call(Q, { id: org.id, after, order }, owner);
+      const res = await call<Record<string, any>>(Q, { id: org.id, after, order }, owner);
       expect(res.errors).toBeUndefined();
-      const members = res.data!.organization.members;
+      const members: { totalCount: number; nodes: { user: { name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = res.data!.organization.members;
       expect(members.totalCount).toBe(5);
       names.push(...members.nodes.map((n: { user: { name: string } }) => n.user.name));
       if (!members.pageInfo.hasNextPage) break;
