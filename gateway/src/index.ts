@@ -124,7 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       context: async ({ req }) => {
         const requestId = randomUUID();
         const viewer = identity ? await identity.viewerFrom(req.headers.authorization) : null;
-        return { viewer, requestId };
+        return { viewer, requestId, clientIp: req.ip ?? null };
       },
     }),
   );

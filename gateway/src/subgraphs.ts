@@ -34,7 +34,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const headers = request.http!.headers;
     const ctx = context as Partial<GatewayContext>;
     if (this.internalTokenSecret) {
-      headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.internalTokenSecret, this.subgraphName, ctx.viewer ?? null));
+      headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.internalTokenSecret, this.subgraphName, ctx.viewer ?? null, ctx.clientIp));
     }
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
   }

@@ -51,13 +51,16 @@ const INTERNAL_TOKEN_TTL_SECONDS = 60;
 interface InternalClaims {
   sid?: string;
   orgs?: Record<string, Role>;
+  /** The client's IP address as the gateway saw it (for throttling and audit). */
+  ip?: string;
 }
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 /** Signs the short-lived token the gateway sends with each subgraph request, addressed to that subgraph. */
-export async function signInternalToken(secret: string, audience: string, viewer: Viewer | null): Promise<string> {
+export async function signInternalToken(secret: string, audience: string, viewer: Viewer | null, clientIp?: string | null): Promise<string> {
   const claims: InternalClaims = viewer ? { sid: viewer.sessionId, orgs: { ...viewer.memberships } } : {};
+  if (clientIp) claims.ip = clientIp;
   const jwt = new SignJWT({ ...claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(INTERNAL_TOKEN_ISSUER)
@@ -68,7 +71,7 @@ export async function signInternalToken(secret: string, audience: string, viewer
   return jwt.sign(keyOf(secret));
 }
 
-export type InternalTokenResult = { ok: true; viewer: Viewer | null } | { ok: false; reason: string };
+export type InternalTokenResult = { ok: true; viewer: Viewer | null; clientIp: string | null } | { ok: false; reason: string };
 
 export async function verifyInternalToken(secret: string, audience: string, token: string | undefined): Promise<InternalTokenResult> {
   if (!token) return { ok: false, reason: 'missing internal token' };
@@ -78,12 +81,13 @@ export async function verifyInternalToken(secret: string, audience: string, toke
       audience,
       algorithms: ['HS256'],
     });
-    if (!payload.sub) return { ok: true, viewer: null };
+    const clientIp = typeof payload.ip === 'string' ? payload.ip : null;
+    if (!payload.sub) return { ok: true, viewer: null, clientIp };
     const memberships: Record<string, Role> = {};
     for (const [org, role] of Object.entries(payload.orgs ?? {})) {
       if ((ROLES as readonly string[]).includes(role)) memberships[org] = role;
     }
-    return { ok: true, viewer: { userId: payload.sub, sessionId: payload.sid ?? '', memberships } };
+    return { ok: true, viewer: { userId: payload.sub, sessionId: payload.sid ?? '', memberships }, clientIp };
   } catch (error) {
     const reason = error instanceof joseErrors.JOSEError ? error.code : 'invalid internal token';
     return { ok: false, reason };

@@ -15,6 +15,8 @@ import type { Logger } from './log.js';
 
 export interface BaseContext {
   viewer: Viewer | null;
+  /** The end client's IP as the gateway saw it; null when not forwarded. */
+  clientIp: string | null;
   requestId: string;
   log: Logger;
 }
@@ -80,7 +82,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
   });
   options.routes?.(app);
 
-  const viewers = new WeakMap<express.Request, Viewer | null>();
+  const identities = new WeakMap<express.Request, { viewer: Viewer | null; clientIp: string | null }>();
   app.use(
     '/graphql',
     async (req, res, next) => {
@@ -91,14 +93,15 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
         res.status(401).json({ errors: [{ message: error.message, extensions: error.extensions }] });
         return;
       }
-      viewers.set(req, result.viewer);
+      identities.set(req, { viewer: result.viewer, clientIp: result.clientIp });
       next();
     },
     express.json({ limit: options.maxBodyBytes ?? 1_000_000 }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id']) || randomUUID();
-        return options.createContext({ viewer: viewers.get(req) ?? null, requestId, log: log.child({ requestId }) });
+        const identity = identities.get(req);
+        return options.createContext({ viewer: identity?.viewer ?? null, clientIp: identity?.clientIp ?? null, requestId, log: log.child({ requestId }) });
       },
     }),
   );

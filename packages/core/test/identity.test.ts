@@ -22,7 +22,7 @@ describe('roles', () => {
 describe('internal token', () => {
   it('round-trips the viewer for the audience it was signed for', async () => {
     const token = await signInternalToken(SECRET, 'workflow', viewer);
-    expect(await verifyInternalToken(SECRET, 'workflow', token)).toEqual({ ok: true, viewer });
+    expect(await verifyInternalToken(SECRET, "workflow", token)).toEqual({ ok: true, viewer, clientIp: null });
   });
 
   it('refuses another audience, another secret, a missing token and an unsigned one', async () => {
@@ -35,9 +35,14 @@ describe('internal token', () => {
     expect((await verifyInternalToken(SECRET, 'workflow', none)).ok).toBe(false);
   });
 
+  it("carries the client's IP address for throttling and audit", async () => {
+    const token = await signInternalToken(SECRET, 'user', null, '203.0.113.7');
+    expect(await verifyInternalToken(SECRET, 'user', token)).toEqual({ ok: true, viewer: null, clientIp: '203.0.113.7' });
+  });
+
   it('drops roles that are not in the catalogue', async () => {
     const token = await signInternalToken(SECRET, 'user', { ...viewer, memberships: { org1: 'ADMIN', org2: 'ROOT' as never } });
     const result = await verifyInternalToken(SECRET, 'user', token);
-    expect(result).toEqual({ ok: true, viewer: { ...viewer, memberships: { org1: 'ADMIN' } } });
+    expect(result).toEqual({ ok: true, viewer: { ...viewer, memberships: { org1: 'ADMIN' } }, clientIp: null });
   });
 });
