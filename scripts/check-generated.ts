@@ -16,8 +16,9 @@ try {
 for (const subgraph of ['user', 'workflow', 'file', 'analytics']) {
   run('npx', ['drizzle-kit', 'generate', '--config', 'drizzle.config.ts'], `subgraphs/${subgraph}`);
 }
+run('node', [new URL('../node_modules/.bin/drizzle-kit', import.meta.url).pathname, 'generate', '--config', 'drizzle.config.ts'], 'packages/core/test/fixtures');
 run('npx', ['tsx', 'scripts/generate.ts']);
-const generated = ['schema/supergraph.graphql', 'schema/api.graphql', 'docs/errors.md', ...['user', 'workflow', 'file', 'analytics'].map((s) => `subgraphs/${s}/drizzle`)];
+const generated = ['schema/supergraph.graphql', 'schema/api.graphql', 'docs/errors.md', 'packages/core/test/fixtures/event-migrations', ...['user', 'workflow', 'file', 'analytics'].map((s) => `subgraphs/${s}/drizzle`)];
 const drift = run('git', ['status', '--porcelain', '--', ...generated]).trim();
 if (drift) {
   console.error(`Generated files are stale (regenerate with \`npm run generate\`, \`npm run compose\` and drizzle-kit, then commit):\n${drift}`);

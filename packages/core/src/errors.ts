@@ -21,6 +21,20 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'The request or an uploaded file is over the size limit.',
   INTERNAL_TOKEN_INVALID: 'A subgraph was called without a valid internal token from the gateway.',
   SUBGRAPH_UNAVAILABLE: 'A subgraph did not answer in time; the gateway gave up on that part.',
+  EVENT_LOG_TRUNCATED: 'A subscription asked to resume from an event older than the event log keeps; resubscribe without a cursor after a fresh read.',
+  OPERATION_TOO_COMPLEX:
+    'The operation is over one of the gateway\'s limits; `extensions.limit` names which: `depth`, `aliases`, `directives`, `tokens` or `cost`. Ask for less, or split it.',
+  INTROSPECTION_DISABLED: 'Introspection (`__schema`, `__type`) is off on this gateway, as in production; the schema is published as schema/api.graphql.',
+  BATCH_NOT_ALLOWED: 'The request body was a JSON array (a batch of operations); the gateway takes one operation per request.',
+  UNSUPPORTED_MEDIA_TYPE:
+    'A POST to the gateway must have a JSON body (`Content-Type: application/json`). Form and plain-text bodies, which any web page can send cross-site, are refused unread.',
+  OPERATION_NOT_ALLOWED: "Safelist mode: the operation (its exact text, or the persisted-query id sent) is not in the gateway's list of known operations.",
+  RATE_LIMITED: 'Too many requests from this user, API key or address. The `Retry-After` header (and `extensions.retryAfterSeconds`) says when to try again.',
+  TOO_MANY_ATTEMPTS:
+    'Too many failed password checks for this email or from this address; `extensions.retryAfterSeconds` says when to try again. Given alike for known and unknown emails.',
+  REFRESH_TOKEN_INVALID: 'The refresh token is unknown or its session was ended; sign in again.',
+  REFRESH_TOKEN_REUSED: 'A refresh token was presented a second time: it may have been stolen, so its whole session was ended. Sign in again.',
+  SESSION_EXPIRED: 'The session passed its idle or absolute timeout; sign in again.',
   INTERNAL_SERVER_ERROR: 'An unexpected failure. The details are in the server log, never in the response.',
 } as const;
 

@@ -10,3 +10,4 @@ export * from './loaders.js';
 export * from './format-error.js';
 export * from './server.js';
 export * from './sdl.js';
+export * from './events/index.js';

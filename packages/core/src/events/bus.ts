@@ -1,0 +1,155 @@
+import { appError } from '../errors.js';
+import type { Database } from '../db.js';
+import type { EventLog, NewEvent, StoredEvent } from './log.js';
+import { toMessage, type EventMessage, type PubSub, type Unsubscribe } from './pubsub.js';
+
+/** A subgraph's event machinery: its log, the shared PubSub, and its channel prefix. */
+export interface EventBus {
+  log: EventLog;
+  pubsub: PubSub;
+  /** `organoise:<subgraph>`; a stream's channel is `<prefix>:<stream>`. */
+  prefix: string;
+}
+
+export const channelOf = (bus: Pick<EventBus, 'prefix'>, stream: string) => `${bus.prefix}:${stream}`;
+
+export type Emit = (event: NewEvent) => Promise<StoredEvent>;
+
+/**
+ * Runs `work` in one transaction with an `emit` that appends events to the log in that same
+ * transaction; after the commit, publishes them in order. A rolled-back transaction publishes
+ * nothing; a failed publish loses nothing (followers read the log).
+ */
+export async function transactionWithEvents<T>(db: Database, bus: EventBus, work: (tx: Database, emit: Emit) => Promise<T>): Promise<T> {
+  const appended: StoredEvent[] = [];
+  const result = await db.transaction(async (tx) => {
+    const txDb = tx as unknown as Database;
+    return work(txDb, async (event) => {
+      const stored = await bus.log.append(txDb, event);
+      appended.push(stored);
+      return stored;
+    });
+  });
+  for (const event of appended) {
+    try {
+      await bus.pubsub.publish(channelOf(bus, event.stream), toMessage(event));
+    } catch {
+      // Followers find the event in the log when they see the next one, or on their poll.
+    }
+  }
+  return result;
+}
+
+export interface FollowOptions {
+  bus: EventBus;
+  stream: string;
+  /** Resume after this seq (a client's last cursor). Absent: only events committed from now on. */
+  after?: number | null | undefined;
+  onEvent: (event: EventMessage) => void | Promise<void>;
+  /** Called once when following stops on a failure (e.g. EVENT_LOG_TRUNCATED); not on close(). */
+  onError: (error: unknown) => void;
+  /** Also read the log this often, to catch a lost publish when no later event arrives. 0 = never. */
+  pollIntervalMs?: number;
+}
+
+export interface Following {
+  /** The seq of the last event delivered. */
+  lastSeq(): number;
+  close(): Promise<void>;
+}
+
+const PAGE = 500;
+
+/**
+ * Delivers a stream's events once each, in seq order: replays the log after the cursor, then
+ * live events from PubSub; a jump in seq is filled from the log; duplicates are dropped.
+ * Everything runs through one queue, so onEvent calls never overlap.
+ */
+export async function followStream(options: FollowOptions): Promise<Following> {
+  const { bus, stream } = options;
+  let last = 0;
+  let closed = false;
+  let failed = false;
+  let unsubscribe: Unsubscribe | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let release!: () => void;
+  let queue: Promise<void> = new Promise<void>((resolve) => (release = resolve));
+
+  const deliver = async (event: EventMessage) => {
+    last = event.seq;
+    await options.onEvent(event);
+  };
+
+  const catchUp = async (upTo?: number) => {
+    for (;;) {
+      if (closed) return;
+      const page = await bus.log.read(stream, last, PAGE, upTo);
+      if (page.length > 0 && page[0]!.seq !== last + 1) {
+        throw appError('EVENT_LOG_TRUNCATED', `Events after ${last} on this stream are no longer kept; start from a fresh read`, { stream, after: last });
+      }
+      for (const event of page) {
+        if (closed) return;
+        await deliver(toMessage(event));
+      }
+      if (page.length < PAGE || (upTo !== undefined && last >= upTo)) break;
+    }
+    if (upTo !== undefined && last < upTo) {
+      throw appError('EVENT_LOG_TRUNCATED', `Events up to ${upTo} on this stream are no longer kept`, { stream, after: last });
+    }
+  };
+
+  const stop = async () => {
+    closed = true;
+    if (timer) clearInterval(timer);
+    const u = unsubscribe;
+    unsubscribe = undefined;
+    await u?.();
+  };
+
+  const enqueue = (task: () => Promise<void>) => {
+    queue = queue.then(async () => {
+      if (closed) return;
+      try {
+        await task();
+      } catch (error) {
+        if (closed || failed) return;
+        failed = true;
+        await stop();
+        options.onError(error);
+      }
+    });
+  };
+
+  const onLive = async (message: EventMessage) => {
+    if (message.seq <= last) return;
+    if (message.seq > last + 1) await catchUp(message.seq - 1);
+    if (message.seq === last + 1) await deliver(message);
+  };
+
+  // Listen first, then read: whatever commits before the read is in the log, whatever commits
+  // after it arrives live (or shows up as a gap). The queue is held until the read is queued.
+  let started!: () => void;
+  const start = new Promise<void>((resolve) => (started = resolve));
+  enqueue(async () => {
+    try {
+      if (options.after === undefined || options.after === null) last = await bus.log.head(stream);
+      else last = options.after;
+    } finally {
+      started();
+    }
+    // The start point is fixed before followStream returns: "from now on" means from then.
+    if (options.after !== undefined && options.after !== null) await catchUp();
+  });
+  unsubscribe = await bus.pubsub.subscribe(channelOf(bus, stream), (message) => enqueue(() => onLive(message)));
+  if (options.pollIntervalMs) timer = setInterval(() => enqueue(() => catchUp()), options.pollIntervalMs);
+  release();
+  await start;
+
+  return {
+    lastSeq: () => last,
+    close: async () => {
+      await stop();
+      await queue;
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './tables.js';
+export * from './log.js';
+export * from './pubsub.js';
+export * from './bus.js';

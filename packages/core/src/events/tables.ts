@@ -1,0 +1,28 @@
+import { bigint, index, jsonb, text, timestamp, uuid, primaryKey, type PgSchema } from 'drizzle-orm/pg-core';
+
+/**
+ * The per-stream event log a subgraph keeps in its own schema (docs/protocols/subscriptions.md).
+ * Each subgraph calls this from its src/db/schema.ts so drizzle-kit generates the tables into its
+ * migrations.
+ */
+export function eventLogTables(schema: PgSchema) {
+  const eventStreams = schema.table('event_streams', {
+    stream: text('stream').primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+  });
+  const events = schema.table(
+    'events',
+    {
+      stream: text('stream').notNull(),
+      seq: bigint('seq', { mode: 'number' }).notNull(),
+      type: text('type').notNull(),
+      organizationId: uuid('organization_id'),
+      payload: jsonb('payload').notNull(),
+      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [primaryKey({ columns: [t.stream, t.seq] }), index('events_created_idx').on(t.createdAt)],
+  );
+  return { eventStreams, events };
+}
+
+export type EventLogTables = ReturnType<typeof eventLogTables>;
