@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   REFRESH_TOKEN_INVALID: 'The refresh token is unknown or its session was ended; sign in again.',
   REFRESH_TOKEN_REUSED: 'A refresh token was presented a second time: it may have been stolen, so its whole session was ended. Sign in again.',
   SESSION_EXPIRED: 'The session passed its idle or absolute timeout; sign in again.',
+  SLOW_CONSUMER: 'A subscriber fell too far behind its events (its bounded queue overflowed) and was cut off; resubscribe with its last cursor.',
   INTERNAL_SERVER_ERROR: 'An unexpected failure. The details are in the server log, never in the response.',
 } as const;
 

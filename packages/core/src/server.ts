@@ -9,6 +9,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import express from 'express';
 import type { DocumentNode } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { createErrorFormatter } from './format-error.js';
 import { INTERNAL_TOKEN_HEADER, internalTokenError, verifyInternalToken, type Viewer } from './identity.js';
 import type { Logger } from './log.js';
@@ -57,8 +59,9 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
   const httpServer = http.createServer(app);
   const log = options.log;
 
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]);
   const apollo = new ApolloServer<Ctx>({
-    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]),
+    schema,
     // No inline traces: we send no usage reports to Apollo, and they cost time on every request.
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: false,
@@ -115,7 +118,39 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
     res.status(status).json({ errors: [{ message: status >= 500 ? 'Internal server error' : 'Bad request', extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   });
 
+  // Subscriptions: graphql-ws on the same path. The gateway sends its internal token in
+  // connection_init; without a valid one, the socket closes with 4403 before anything runs.
+  let closeSubscriptions: (() => Promise<void>) | undefined;
+  if (schema.getSubscriptionType()) {
+    const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1024 * 1024 });
+    const socketIdentities = new WeakMap<WebSocket, { viewer: Viewer | null; clientIp: string | null }>();
+    const disposable = useServer<Record<string, unknown>>(
+      {
+        schema,
+        isProd: true,
+        onConnect: async (ctx) => {
+          const token = ctx.connectionParams?.[INTERNAL_TOKEN_HEADER];
+          const result = await verifyInternalToken(options.internalTokenSecret, options.name, typeof token === 'string' ? token : undefined);
+          if (!result.ok) return false;
+          socketIdentities.set(ctx.extra.socket, { viewer: result.viewer, clientIp: result.clientIp });
+          return true;
+        },
+        context: async (ctx) => {
+          const identity = socketIdentities.get(ctx.extra.socket);
+          const requestId = randomUUID();
+          return options.createContext({ viewer: identity?.viewer ?? null, clientIp: identity?.clientIp ?? null, requestId, log: log.child({ requestId }) });
+        },
+      },
+      wsServer,
+    );
+    closeSubscriptions = async () => {
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    };
+  }
+
   return listen(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', async () => {
+    await closeSubscriptions?.();
     await apollo.stop();
   });
 }

@@ -2,3 +2,4 @@ export * from './tables.js';
 export * from './log.js';
 export * from './pubsub.js';
 export * from './bus.js';
+export * from './iterator.js';
