@@ -46,7 +46,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
       onnotice: () => {},
     });
     const db = drizzlePostgres(client, { logger: queryLogger(options) }) as unknown as Database;
-    await withAdvisoryLock(options.url, `organoise:migrate:${options.schema}`, () =>
+    // One lock per database, not per service: every service's journal lives in the shared
+    // `drizzle` schema, and two services creating it at once collide (CREATE SCHEMA IF NOT
+    // EXISTS is not safe against a concurrent creator).
+    await withAdvisoryLock(options.url, 'organoise:migrate', () =>
       migratePostgres(db as never, migrationConfig),
     );
     return {
@@ -77,7 +80,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
 const queryLogger = (options: DatabaseOptions) => (options.onQuery ? { logQuery: (sql: string) => options.onQuery!(sql) } : false);
 
 /**
- * Several replicas start at once on Kubernetes; only one may run migrations at a time. A session
+ * Several replicas (and services) start at once on Kubernetes; only one may run migrations at a time. A session
  * advisory lock on a dedicated connection serialises them (the others wait, then find nothing to do).
  */
 async function withAdvisoryLock<T>(url: string, key: string, work: () => Promise<T>): Promise<T> {

@@ -8,7 +8,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import express from 'express';
-import type { DocumentNode } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createErrorFormatter } from './format-error.js';
@@ -124,10 +124,19 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
   if (schema.getSubscriptionType()) {
     const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1024 * 1024 });
     const socketIdentities = new WeakMap<WebSocket, { viewer: Viewer | null; clientIp: string | null }>();
+    const format = createErrorFormatter(log);
+    // The same masking as HTTP: catalogued codes pass, anything else becomes INTERNAL_SERVER_ERROR.
+    const masked = (errors: readonly GraphQLError[]) =>
+      errors.map((error) => {
+        const f: GraphQLFormattedError = format(error.toJSON(), error);
+        return new GraphQLError(f.message, { ...(f.path ? { path: f.path } : {}), ...(f.extensions ? { extensions: f.extensions } : {}) });
+      });
     const disposable = useServer<Record<string, unknown>>(
       {
         schema,
         isProd: true,
+        onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: masked(result.errors) } : result),
+        onError: (_ctx, _id, _payload, errors) => masked(errors),
         onConnect: async (ctx) => {
           const token = ctx.connectionParams?.[INTERNAL_TOKEN_HEADER];
           const result = await verifyInternalToken(options.internalTokenSecret, options.name, typeof token === 'string' ? token : undefined);

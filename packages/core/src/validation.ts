@@ -21,3 +21,14 @@ export const id = () => z.string().uuid({ message: 'must be a valid id' });
 export const nonBlank = (max: number) =>
   z.string().trim().min(1, { message: 'must not be blank' }).max(max, { message: `must be at most ${max} characters` });
 export { z };
+
+/**
+ * A subscription's `after` argument: the decimal seq of an event received earlier (15 digits
+ * stay exact as a JS number), or nothing to start from now.
+ */
+export const eventCursor = () =>
+  z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,14})$/, { message: 'must be the cursor of an event received earlier' })
+    .nullish()
+    .transform((v) => (v === null || v === undefined ? null : Number(v)));

@@ -215,3 +215,23 @@ describe.each(implementations)('event bus over %s', (name, create) => {
     }
   });
 });
+
+describe('event bus truncation', () => {
+  it('refuses a resume whose missed events were all trimmed, even when nothing new comes', async () => {
+    const bus: EventBus = { log, pubsub: new MemoryPubSub(), prefix: `organoise-test-${randomUUID()}` };
+    const s = `test:${randomUUID()}`;
+    for (let n = 1; n <= 3; n++) {
+      await transactionWithEvents(database.db, bus, async (_tx, emit) => {
+        await emit({ stream: s, type: 'thing.happened', payload: { n } });
+      });
+    }
+    const { eq } = await import('drizzle-orm');
+    await database.db.delete(events).where(eq(events.stream, s));
+    const errors: unknown[] = [];
+    const following = await followStream({ bus, stream: s, after: 1, onEvent: () => {}, onError: (e) => void errors.push(e) });
+    await waitFor(() => errors.length === 1, 'the truncation error');
+    expect((errors[0] as { extensions?: { code?: string } }).extensions?.code).toBe('EVENT_LOG_TRUNCATED');
+    await following.close();
+    await bus.pubsub.close();
+  });
+});

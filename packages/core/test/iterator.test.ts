@@ -44,3 +44,16 @@ describe('event iterator', () => {
     expect(closed()).toBe(1);
   });
 });
+
+describe('event iterator ending', () => {
+  it('delivers what is queued, then reports done, when the source ends', async () => {
+    const { iterator, sink, closed } = source(5);
+    await Promise.resolve();
+    sink().push(1);
+    sink().end();
+    sink().push(2); // ignored: the source has ended
+    expect(await iterator.next()).toEqual({ value: 1, done: false });
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+    expect(closed()).toBe(1);
+  });
+});

@@ -138,7 +138,12 @@ export async function followStream(options: FollowOptions): Promise<Following> {
       started();
     }
     // The start point is fixed before followStream returns: "from now on" means from then.
-    if (options.after !== undefined && options.after !== null) await catchUp();
+    if (options.after !== undefined && options.after !== null) {
+      const head = await bus.log.head(stream);
+      await catchUp();
+      // Nothing was left to replay although the stream moved past the cursor: it was trimmed.
+      if (last < head) throw appError('EVENT_LOG_TRUNCATED', `Events after ${options.after} on this stream are no longer kept; start from a fresh read`, { stream, after: options.after });
+    }
   });
   unsubscribe = await bus.pubsub.subscribe(channelOf(bus, stream), (message) => enqueue(() => onLive(message)));
   if (options.pollIntervalMs) timer = setInterval(() => enqueue(() => catchUp()), options.pollIntervalMs);

@@ -5,6 +5,8 @@ import type { EventMessage } from './pubsub.js';
 export interface EventSink<T> {
   push(value: T): void;
   fail(error: unknown): void;
+  /** No more values: the consumer gets what is queued, then done. */
+  end(): void;
 }
 
 /**
@@ -21,6 +23,7 @@ export function createEventIterator<T>(options: {
   let waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
   let failure: unknown = null;
   let done = false;
+  let ending = false;
   let closeUpstream: (() => Promise<void>) | null = null;
 
   const finish = async () => {
@@ -34,7 +37,7 @@ export function createEventIterator<T>(options: {
 
   const sink: EventSink<T> = {
     push(value) {
-      if (done) return;
+      if (done || ending) return;
       if (waiting) {
         const w = waiting;
         waiting = null;
@@ -46,6 +49,18 @@ export function createEventIterator<T>(options: {
         return;
       }
       queue.push(value);
+    },
+    end() {
+      if (done || ending) return;
+      ending = true;
+      if (queue.length === 0) {
+        void finish();
+        if (waiting) {
+          const w = waiting;
+          waiting = null;
+          w.resolve({ value: undefined, done: true });
+        }
+      }
     },
     fail(error) {
       if (done) return;
@@ -70,7 +85,11 @@ export function createEventIterator<T>(options: {
   const iterator: AsyncIterableIterator<T> = {
     async next() {
       await started;
-      if (queue.length > 0) return { value: queue.shift()!, done: false };
+      if (queue.length > 0) {
+        const value = queue.shift()!;
+        if (ending && queue.length === 0) void finish();
+        return { value, done: false };
+      }
       if (failure) {
         const error = failure;
         failure = null;

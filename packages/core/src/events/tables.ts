@@ -3,15 +3,16 @@ import { bigint, index, jsonb, text, timestamp, uuid, primaryKey, type PgSchema 
 /**
  * The per-stream event log a subgraph keeps in its own schema (docs/protocols/subscriptions.md).
  * Each subgraph calls this from its src/db/schema.ts so drizzle-kit generates the tables into its
- * migrations.
+ * migrations. `names` avoids a clash with a table of the subgraph's own (analytics has `events`).
  */
-export function eventLogTables(schema: PgSchema) {
-  const eventStreams = schema.table('event_streams', {
+export function eventLogTables(schema: PgSchema, names: { events?: string; streams?: string } = {}) {
+  const eventsName = names.events ?? 'events';
+  const eventStreams = schema.table(names.streams ?? 'event_streams', {
     stream: text('stream').primaryKey(),
     seq: bigint('seq', { mode: 'number' }).notNull(),
   });
   const events = schema.table(
-    'events',
+    eventsName,
     {
       stream: text('stream').notNull(),
       seq: bigint('seq', { mode: 'number' }).notNull(),
@@ -20,7 +21,7 @@ export function eventLogTables(schema: PgSchema) {
       payload: jsonb('payload').notNull(),
       createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     },
-    (t) => [primaryKey({ columns: [t.stream, t.seq] }), index('events_created_idx').on(t.createdAt)],
+    (t) => [primaryKey({ columns: [t.stream, t.seq] }), index(`${eventsName}_created_idx`).on(t.createdAt)],
   );
   return { eventStreams, events };
 }
