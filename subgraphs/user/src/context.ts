@@ -1,13 +1,9 @@
 import { byIdLoader, type BaseContext, type Database } from '@organoise/core';
 import { visibleUsers } from './domains/accounts/accounts.js';
-import type { TokenIssuer } from './domains/accounts/tokens.js';
 import { organizationsForViewer } from './domains/organizations/organizations.js';
+import type { UserServices } from './services.js';
 
-export interface UserServices {
-  db: Database;
-  tokens: TokenIssuer;
-  sessionTtlSeconds: number;
-}
+export type { UserServices };
 
 export type UserContext = BaseContext & UserServices & { loaders: ReturnType<typeof createLoaders> };
 

@@ -10,35 +10,86 @@ import {
   type Logger,
   type RunningServer,
 } from '@organoise/core';
+import { systemClock, type Clock } from './clock.js';
 import { createLoaders, type UserContext } from './context.js';
-import { principalForSession } from './domains/accounts/accounts.js';
+import { PasswordHasher } from './domains/accounts/passwords.js';
+import { principalForSession } from './domains/accounts/sessions.js';
 import { TokenIssuer, type TokenSettings } from './domains/accounts/tokens.js';
 import { resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
+import { SecretBox } from './crypto/secrets.js';
+import { createMailer, type MailSettings } from './mail/mailer.js';
+import type { ThrottleSettings, UserServices } from './services.js';
 
 export { typeDefs, resolvers, SUBGRAPH_NAME };
+export { ManualClock, systemClock, type Clock } from './clock.js';
+export type { UserServices } from './services.js';
+export { SecretBox } from './crypto/secrets.js';
+export { MemoryMailer, OutboxMailer, SmtpMailer, type Mailer, type MailMessage, type MailSettings } from './mail/mailer.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+export const DEFAULT_THROTTLE: ThrottleSettings = { accountMaxFailures: 5, ipMaxFailures: 50, windowSeconds: 900, lockoutSeconds: 900 };
 
 export interface UserSubgraphOptions {
   database: Omit<DatabaseOptions, 'schema' | 'migrationsFolder'>;
   internalTokenSecret: string;
   tokens: TokenSettings;
+  /** Absolute session lifetime. */
   sessionTtlSeconds: number;
+  /** A session unseen this long ends (default 7 days). */
+  sessionIdleSeconds?: number;
+  /** Sign-in throttling and lockout (defaults: DEFAULT_THROTTLE). */
+  throttle?: Partial<ThrottleSettings>;
+  /** Concurrent argon2 hashes (default 4). */
+  hashConcurrency?: number;
+  /** Where time comes from (default: the system clock; tests pass a ManualClock). */
+  clock?: Clock;
+  /** SMTP when `smtpUrl` is set, else the dev outbox (default data/outbox); tests pass a `mailer`. */
+  mail?: MailSettings;
+  /** Base URL of the app that opens mailed links (default http://localhost:4000). */
+  appUrl?: string;
+  /** Lifetime of email verification links (default 24 h). */
+  emailVerificationTtlSeconds?: number;
+  /** Lifetime of password reset links (default 1 h). */
+  passwordResetTtlSeconds?: number;
+  /** `kid:base64key[,kid:base64key]` (32-byte AES keys; the first encrypts). Default: a public development key, with a warning. */
+  encryptionKeys?: string;
+  /** How recent a second-factor check must be for sensitive changes (default 600 s). */
+  stepUpMaxAgeSeconds?: number;
   log: Logger;
   port?: number;
   host?: string;
 }
 
 export interface UserSubgraph extends RunningServer {
-  services: { db: import('@organoise/core').Database; tokens: TokenIssuer };
+  services: UserServices;
 }
 
 /** Opens the database (migrating it), loads signing keys, and serves the user subgraph. */
 export async function startUserSubgraph(options: UserSubgraphOptions): Promise<UserSubgraph> {
   const database = await openDatabase({ ...options.database, schema: 'users', migrationsFolder: MIGRATIONS_FOLDER });
-  const tokens = new TokenIssuer(database.db, options.tokens);
+  const clock = options.clock ?? systemClock;
+  const tokens = new TokenIssuer(database.db, { ...options.tokens, rotationDays: options.tokens.rotationDays ?? 30 }, clock);
   await tokens.init();
-  const services = { db: database.db, tokens, sessionTtlSeconds: options.sessionTtlSeconds };
+  const services: UserServices = {
+    db: database.db,
+    tokens,
+    clock,
+    hasher: new PasswordHasher(options.hashConcurrency ?? 4),
+    settings: {
+      sessionTtlSeconds: options.sessionTtlSeconds,
+      sessionIdleSeconds: options.sessionIdleSeconds ?? 7 * 86_400,
+      throttle: { ...DEFAULT_THROTTLE, ...options.throttle },
+      stepUpMaxAgeSeconds: options.stepUpMaxAgeSeconds ?? 600,
+      email: {
+        appUrl: options.appUrl ?? 'http://localhost:4000',
+        verificationTtlSeconds: options.emailVerificationTtlSeconds ?? 86_400,
+        passwordResetTtlSeconds: options.passwordResetTtlSeconds ?? 3600,
+      },
+    },
+    mailer: createMailer(options.mail ?? {}, options.log),
+    secrets: SecretBox.fromSetting(options.encryptionKeys, options.log),
+  };
   const server = await startSubgraphServer<UserContext>({
     name: SUBGRAPH_NAME,
     typeDefs,
@@ -51,8 +102,8 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
     createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
     routes: (app) => {
       // Public keys for verifying access tokens; public by nature.
-      app.get(JWKS_PATH, (_req, res) => {
-        res.set('cache-control', 'public, max-age=300').json(tokens.jwks());
+      app.get(JWKS_PATH, async (_req, res) => {
+        res.set('cache-control', 'public, max-age=60').json((await tokens.fresh()).jwks());
       });
       // The gateway asks here whether a session is live and what roles its user holds.
       app.get(PRINCIPAL_PATH, async (req, res) => {
@@ -65,7 +116,7 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
         const sessionId = String(req.query.sessionId ?? '');
         const userId = String(req.query.userId ?? '');
         const valid = /^[0-9a-f-]{36}$/i;
-        const principal = valid.test(sessionId) && valid.test(userId) ? await principalForSession(database.db, sessionId, userId) : null;
+        const principal = valid.test(sessionId) && valid.test(userId) ? await principalForSession(services, sessionId, userId) : null;
         if (!principal) {
           res.status(404).json({ error: 'SESSION_NOT_FOUND' });
           return;

@@ -8,11 +8,29 @@ if (!env.INTERNAL_TOKEN_SECRET) {
   log.error('INTERNAL_TOKEN_SECRET is required when a subgraph runs on its own');
   process.exit(1);
 }
+if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {
+  log.error('ENCRYPTION_KEYS is required in production (the development key is public)');
+  process.exit(1);
+}
 const server = await startUserSubgraph({
   database: { url: env.USER_DATABASE_URL ?? env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite/user` },
   internalTokenSecret: env.INTERNAL_TOKEN_SECRET,
-  tokens: { issuer: env.ACCESS_TOKEN_ISSUER, ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS },
+  tokens: { issuer: env.ACCESS_TOKEN_ISSUER, ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS, rotationDays: env.SIGNING_KEY_ROTATION_DAYS },
   sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+  sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
+  hashConcurrency: env.HASH_CONCURRENCY,
+  throttle: {
+    accountMaxFailures: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    ipMaxFailures: env.LOGIN_MAX_FAILURES_PER_IP,
+    windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+    lockoutSeconds: env.LOGIN_LOCKOUT_SECONDS,
+  },
+  mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, outboxDir: `${env.DATA_DIR}/outbox` },
+  appUrl: env.PUBLIC_APP_URL,
+  emailVerificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
+  passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
+  encryptionKeys: env.ENCRYPTION_KEYS,
+  stepUpMaxAgeSeconds: env.STEP_UP_MAX_AGE_SECONDS,
   log,
   port: env.PORT,
   host: env.HOST,

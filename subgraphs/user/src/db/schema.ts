@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, check, index, integer, jsonb, pgSchema, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** The user subgraph owns the `users` Postgres schema; no other service reads it. */
 export const usersSchema = pgSchema('users');
@@ -14,12 +14,18 @@ export const users = usersSchema.table(
     email: text('email').notNull(),
     name: text('name').notNull(),
     passwordHash: text('password_hash').notNull(),
+    /** When the user proved they receive mail at `email`; null until then (and again after an email change). */
+    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('users_email_key').on(t.email)],
 );
 
+/**
+ * A session is one sign-in on one device: the family of its refresh tokens. It ends when revoked,
+ * at `expiresAt` (absolute timeout) or when unseen for the idle timeout.
+ */
 export const sessions = usersSchema.table(
   'sessions',
   {
@@ -29,9 +35,36 @@ export const sessions = usersSchema.table(
       .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** Moved forward at most once a minute, by the principal lookup and by refreshes. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    ipAddress: text('ip_address'),
+    userAgent: text('user_agent'),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedReason: text('revoked_reason'),
+    /** Authenticator assurance level: 1 after a password, 2 after a password and a second factor. */
+    aal: smallint('aal').notNull().default(1),
+    /** When a second factor was last verified in this session (sensitive changes need it recent). */
+    secondFactorAt: timestamp('second_factor_at', { withTimezone: true }),
   },
-  (t) => [index('sessions_user_idx').on(t.userId)],
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_user_created_idx').on(t.userId, t.createdAt, t.id)],
+);
+
+/**
+ * Refresh tokens, stored as sha256 hashes. Each is good for one use; presenting a used one again
+ * means it leaked, and the whole session (its family) is revoked.
+ */
+export const refreshTokens = usersSchema.table(
+  'refresh_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash), index('refresh_tokens_session_idx').on(t.sessionId)],
 );
 
 /** ES256 keys that sign access tokens; public halves are served as JWKS. */
@@ -100,4 +133,101 @@ export const invitations = usersSchema.table(
     check('invitations_role_check', roleCheck('role')),
     check('invitations_status_check', sql`status in ('PENDING','ACCEPTED','REVOKED')`),
   ],
+);
+
+/**
+ * Failed password checks per key (`account:<email>` or `ip:<address>`), shared by every replica.
+ * A key reaching its limit within the window is locked until `lockedUntil`.
+ */
+export const authThrottles = usersSchema.table(
+  'auth_throttles',
+  {
+    key: text('key').primaryKey(),
+    failures: integer('failures').notNull(),
+    windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('auth_throttles_updated_idx').on(t.updatedAt)],
+);
+
+/**
+ * Single-use tokens sent by mail (email verification, password reset), stored as sha256 hashes.
+ * `email` is the address the token was sent to: a token for an address the user no longer has is void.
+ */
+export const emailTokens = usersSchema.table(
+  'email_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose').notNull().$type<'VERIFY_EMAIL' | 'RESET_PASSWORD'>(),
+    email: text('email').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('email_tokens_hash_key').on(t.tokenHash),
+    index('email_tokens_user_purpose_idx').on(t.userId, t.purpose, t.createdAt),
+    check('email_tokens_purpose_check', sql`purpose in ('VERIFY_EMAIL','RESET_PASSWORD')`),
+  ],
+);
+
+/**
+ * Security events, append-only (a trigger refuses UPDATE and DELETE). No foreign keys: the record
+ * outlives the users and organizations it mentions. `details` holds non-secret facts only.
+ */
+export const auditEvents = usersSchema.table(
+  'audit_events',
+  {
+    id: uuid('id').primaryKey(),
+    /** Insertion order, breaking ties between events of the same instant. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    type: text('type').notNull(),
+    /** Who acted; null for anonymous attempts and for the system. */
+    actorId: uuid('actor_id'),
+    /** The account the event is about (the target of a role change, the account of a failed sign-in). */
+    userId: uuid('user_id'),
+    organizationId: uuid('organization_id'),
+    ipAddress: text('ip_address'),
+    details: jsonb('details').notNull().$type<Record<string, unknown>>(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('audit_events_org_idx').on(t.organizationId, t.occurredAt, t.seq),
+    index('audit_events_org_type_idx').on(t.organizationId, t.type, t.occurredAt, t.seq),
+    index('audit_events_user_idx').on(t.userId, t.occurredAt, t.seq),
+  ],
+);
+
+/**
+ * A user's TOTP authenticator. The secret is AES-256-GCM encrypted (see SecretBox). Pending until
+ * the first code confirms it; `lastUsedStep` refuses a code whose time step was already used.
+ */
+export const totpFactors = usersSchema.table('totp_factors', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  secretEncrypted: text('secret_encrypted').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  lastUsedStep: bigint('last_used_step', { mode: 'number' }),
+});
+
+/** Single-use recovery codes, stored as sha256 hashes; regenerating deletes the old set. */
+export const recoveryCodes = usersSchema.table(
+  'recovery_codes',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('recovery_codes_user_hash_key').on(t.userId, t.codeHash)],
 );

@@ -1,76 +1,121 @@
 import { randomUUID } from 'node:crypto';
-import { appError, isUniqueViolation, nonBlank, parseInput, requireViewer, z, type Database, type Principal, type Role, type Viewer } from '@organoise/core';
-import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
-import { memberships, sessions, users } from '../../db/schema.js';
-import { hashPassword, verifyPassword } from './passwords.js';
-import type { TokenIssuer } from './tokens.js';
+import { appError, isUniqueViolation, nonBlank, parseInput, requireViewer, z, type Database, type Viewer } from '@organoise/core';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { users } from '../../db/schema.js';
+import type { Deps } from '../../services.js';
+import { audit } from '../audit/audit.js';
+import { issueSession, openSession, revokeUserSessions, type IssuedSession } from './sessions.js';
+import { assertNotLocked, clearAccountFailures, recordFailure, throttleKeys } from './throttle.js';
+import { checkSecondFactor, requireRecentSecondFactor, twoFactorEnabled } from './two-factor.js';
 
 const email = z.string().trim().toLowerCase().max(254).email({ message: 'must be an email address' });
 // Length, not composition rules (NIST 800-63B); 200 bounds the hashing work an attacker can ask for.
-const password = z.string().min(10, { message: 'must be at least 10 characters' }).max(200, { message: 'must be at most 200 characters' });
+export const newPassword = z
+  .string()
+  .min(10, { message: 'must be at least 10 characters' })
+  .max(200, { message: 'must be at most 200 characters' });
+const anyPassword = z.string().min(1).max(200);
 
-export const SignUpInput = z.object({ email, password, name: nonBlank(100) });
-export const SignInInput = z.object({ email, password: z.string().min(1).max(200) });
-
-export interface AccountDeps {
-  db: Database;
-  tokens: TokenIssuer;
-  sessionTtlSeconds: number;
-}
+export const SignUpInput = z.object({ email, password: newPassword, name: nonBlank(100) });
+export const SignInInput = z.object({
+  email,
+  password: anyPassword,
+  totpCode: z.string().trim().max(10).nullish(),
+  recoveryCode: z.string().trim().max(40).nullish(),
+});
+export const ChangePasswordInput = z.object({ currentPassword: anyPassword, newPassword });
 
 export type UserRow = typeof users.$inferSelect;
 
-async function openSession(deps: AccountDeps, userId: string) {
-  const sessionId = randomUUID();
-  await deps.db.insert(sessions).values({ id: sessionId, userId, expiresAt: new Date(Date.now() + deps.sessionTtlSeconds * 1000) });
-  const { token, expiresAt } = await deps.tokens.sign(userId, sessionId);
-  return { accessToken: token, expiresAt, sessionId };
-}
-
-export async function signUp(deps: AccountDeps, rawInput: unknown) {
+export async function signUp(deps: Deps, rawInput: unknown): Promise<IssuedSession> {
   const input = parseInput(SignUpInput, rawInput);
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await deps.hasher.hash(input.password);
   const id = randomUUID();
+  const now = deps.clock.now();
   try {
-    await deps.db.insert(users).values({ id, email: input.email, name: input.name, passwordHash });
+    const opened = await deps.db.transaction(async (tx) => {
+      await tx.insert(users).values({ id, email: input.email, name: input.name, passwordHash, createdAt: now, updatedAt: now });
+      const session = await openSession(deps, id, tx);
+      await audit(deps, { type: 'SIGN_UP', actorId: id, userId: id, details: { sessionId: session.sessionId } }, tx as unknown as Database);
+      return session;
+    });
+    return await issueSession(deps, opened);
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw appError('CONFLICT', 'An account with this email already exists', { issues: [{ path: 'email', message: 'is taken' }] });
     }
     throw error;
   }
-  const session = await openSession(deps, id);
-  return { ...session, userId: id };
 }
 
-export async function signIn(deps: AccountDeps, rawInput: unknown) {
+/**
+ * Checks a password for an email under the brute-force rules: refused while the email or the
+ * client's address is locked, each failure counted against both. An unknown email goes through
+ * the same steps (a decoy hash, the same counters, the same answers) as a known one.
+ */
+async function checkPassword(deps: Deps, emailValue: string, password: string, during: 'sign_in' | 'change_password'): Promise<{ id: string } | null> {
+  const keys = throttleKeys(emailValue, deps.clientIp);
+  await assertNotLocked(deps, keys);
+  const [user] = await deps.db.select({ id: users.id, passwordHash: users.passwordHash }).from(users).where(eq(users.email, emailValue));
+  const ok = await deps.hasher.verify(user?.passwordHash ?? null, password);
+  // The count is cleared by the caller once every factor has passed: clearing it on a right
+  // password alone would let someone who has the password guess second-factor codes forever.
+  if (user && ok) return { id: user.id };
+  const locked = await recordFailure(deps, keys);
+  const userId = user?.id ?? null;
+  await audit(deps, { type: 'SIGN_IN_FAILED', actorId: deps.viewer?.userId ?? null, userId, details: { during, reason: user ? 'wrong_password' : 'unknown_account' } });
+  for (const key of locked) {
+    const scope = key.startsWith('ip:') ? 'address' : 'account';
+    deps.log.warn('password checks locked after repeated failures', { scope });
+    await audit(deps, { type: 'LOCKOUT', actorId: null, userId: scope === 'account' ? userId : null, details: { scope, seconds: deps.settings.throttle.lockoutSeconds } });
+  }
+  return null;
+}
+
+export async function signIn(deps: Deps, rawInput: unknown): Promise<IssuedSession> {
   const input = parseInput(SignInInput, rawInput);
-  const [user] = await deps.db.select({ id: users.id, passwordHash: users.passwordHash }).from(users).where(eq(users.email, input.email));
-  const ok = await verifyPassword(user?.passwordHash ?? null, input.password);
+  const user = await checkPassword(deps, input.email, input.password, 'sign_in');
   // One answer for "no such user" and "wrong password": the response must not tell which.
-  if (!user || !ok) throw appError('INVALID_CREDENTIALS', 'Email or password is wrong');
-  const session = await openSession(deps, user.id);
-  return { ...session, userId: user.id };
+  if (!user) throw appError('INVALID_CREDENTIALS', 'Email or password is wrong');
+  let aal: 1 | 2 = 1;
+  if (await twoFactorEnabled(deps.db, user.id)) {
+    if (!input.totpCode && !input.recoveryCode) {
+      throw appError('SECOND_FACTOR_REQUIRED', 'Enter the code from your authenticator app (totpCode) or a recovery code');
+    }
+    const factor = input.totpCode ? { totpCode: input.totpCode } : { recoveryCode: input.recoveryCode };
+    if (!(await checkSecondFactor(deps, { id: user.id, email: input.email }, factor))) {
+      throw appError('INVALID_CREDENTIALS', 'The code is wrong or was already used');
+    }
+    aal = 2;
+  }
+  await clearAccountFailures(deps, input.email);
+  const session = await openSession(deps, user.id, deps.db, aal);
+  await audit(deps, { type: 'SIGN_IN', actorId: user.id, userId: user.id, details: { sessionId: session.sessionId } });
+  return issueSession(deps, session);
 }
 
-export async function signOut(db: Database, viewer: Viewer | null): Promise<boolean> {
-  const v = requireViewer(viewer);
-  await db.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.id, v.sessionId), isNull(sessions.revokedAt)));
+/** Needs the current password (throttled like sign-in); ends every other session of the user. */
+export async function changePassword(deps: Deps, rawInput: unknown): Promise<boolean> {
+  const v = requireViewer(deps.viewer);
+  const input = parseInput(ChangePasswordInput, rawInput);
+  const [me] = await deps.db.select({ email: users.email }).from(users).where(eq(users.id, v.userId));
+  if (!me) throw appError('UNAUTHENTICATED', 'Sign in to do this');
+  await requireRecentSecondFactor(deps, v.userId, v.sessionId);
+  const checked = await checkPassword(deps, me.email, input.currentPassword, 'change_password');
+  if (!checked || checked.id !== v.userId) {
+    throw appError('INVALID_CREDENTIALS', 'The current password is wrong', { issues: [{ path: 'currentPassword', message: 'is wrong' }] });
+  }
+  await clearAccountFailures(deps, me.email);
+  const passwordHash = await deps.hasher.hash(input.newPassword);
+  await deps.db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, updatedAt: deps.clock.now() }).where(eq(users.id, v.userId));
+    const ended = await revokeUserSessions(deps, tx, v.userId, 'password_changed', v.sessionId);
+    await audit(deps, { type: 'PASSWORD_CHANGED', userId: v.userId, details: { otherSessionsEnded: ended } }, tx as unknown as Database);
+  });
   return true;
 }
 
-/** Who a live session belongs to and their roles; null when revoked, expired or unknown. */
-export async function principalForSession(db: Database, sessionId: string, userId: string): Promise<Principal | null> {
-  const [session] = await db
-    .select({ userId: sessions.userId })
-    .from(sessions)
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())));
-  if (!session) return null;
-  const rows = await db.select({ organizationId: memberships.organizationId, role: memberships.role }).from(memberships).where(eq(memberships.userId, userId));
-  return { userId, sessionId, memberships: Object.fromEntries(rows.map((r) => [r.organizationId, r.role as Role])) };
-}
-
-export interface VisibleUser extends UserRow {
+export interface VisibleUser extends Omit<UserRow, 'passwordHash'> {
   emailVisible: boolean;
 }
 
@@ -89,7 +134,7 @@ export async function visibleUsers(db: Database, viewer: Viewer | null, ids: rea
       id: users.id,
       email: users.email,
       name: users.name,
-      passwordHash: users.passwordHash,
+      emailVerifiedAt: users.emailVerifiedAt,
       createdAt: users.createdAt,
       updatedAt: users.updatedAt,
       emailVisible: sql<boolean>`(${users.id} = ${me} or ${shared("and mv.role in ('OWNER','ADMIN')")})`,

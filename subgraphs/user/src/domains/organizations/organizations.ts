@@ -21,6 +21,8 @@ import {
 } from '@organoise/core';
 import { and, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { invitations, memberships, organizations, users } from '../../db/schema.js';
+import type { Deps } from '../../services.js';
+import { audit } from '../audit/audit.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect & { viewerRole: Role };
 export type MembershipRow = typeof memberships.$inferSelect;
@@ -57,7 +59,7 @@ async function roleOf(db: Database, userId: string, organizationId: string): Pro
 }
 
 /** Non-members get NOT_FOUND (an organization's existence is not theirs to learn); members below `minimum` FORBIDDEN. */
-async function requireRoleIn(db: Database, viewer: Viewer | null, organizationId: string, minimum: Role): Promise<Role> {
+export async function requireRoleIn(db: Database, viewer: Viewer | null, organizationId: string, minimum: Role): Promise<Role> {
   const v = requireViewer(viewer);
   const current = await roleOf(db, v.userId, organizationId);
   if (!current) throw notFound('Organization');
@@ -111,7 +113,8 @@ export function listViewerOrganizations(db: Database, viewer: Viewer | null, arg
   });
 }
 
-export async function createOrganization(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<OrganizationRow> {
+export async function createOrganization(deps: Deps, rawInput: unknown): Promise<OrganizationRow> {
+  const { db, viewer } = deps;
   const v = requireViewer(viewer);
   const input = parseInput(CreateOrganizationInput, rawInput);
   const orgId = randomUUID();
@@ -119,6 +122,7 @@ export async function createOrganization(db: Database, viewer: Viewer | null, ra
     return await db.transaction(async (tx) => {
       const [org] = await tx.insert(organizations).values({ id: orgId, name: input.name, slug: input.slug }).returning();
       await tx.insert(memberships).values({ id: randomUUID(), organizationId: orgId, userId: v.userId, role: 'OWNER' });
+      await audit(deps, { type: 'ORGANIZATION_CREATED', organizationId: orgId, details: { name: input.name, slug: input.slug } }, tx as unknown as Database);
       return { ...org!, viewerRole: 'OWNER' as Role };
     });
   } catch (error) {
@@ -127,10 +131,12 @@ export async function createOrganization(db: Database, viewer: Viewer | null, ra
   }
 }
 
-export async function updateOrganization(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<OrganizationRow> {
+export async function updateOrganization(deps: Deps, rawInput: unknown): Promise<OrganizationRow> {
+  const { db, viewer } = deps;
   const input = parseInput(UpdateOrganizationInput, rawInput);
   const viewerRole = await requireRoleIn(db, viewer, input.id, 'ADMIN');
   const [org] = await db.update(organizations).set({ name: input.name }).where(eq(organizations.id, input.id)).returning();
+  await audit(deps, { type: 'ORGANIZATION_UPDATED', organizationId: input.id, details: { name: input.name } });
   return { ...org!, viewerRole };
 }
 
@@ -196,30 +202,31 @@ export async function listViewerMemberships(db: Database, viewer: Viewer | null,
   });
 }
 
-export function invitationStatus(row: InvitationRow): 'PENDING' | 'ACCEPTED' | 'REVOKED' | 'EXPIRED' {
-  if (row.status === 'PENDING' && row.expiresAt.getTime() <= Date.now()) return 'EXPIRED';
+export function invitationStatus(row: InvitationRow, now: Date): 'PENDING' | 'ACCEPTED' | 'REVOKED' | 'EXPIRED' {
+  if (row.status === 'PENDING' && row.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
   return row.status;
 }
 
 export async function listInvitations(
-  db: Database,
-  viewer: Viewer | null,
+  deps: Deps,
   organizationId: string,
   args: PageArgs & { status?: 'PENDING' | 'ACCEPTED' | 'REVOKED' | 'EXPIRED' | null },
 ) {
+  const { db, viewer } = deps;
   await requireRoleIn(db, viewer, organizationId, 'ADMIN');
   const keys: SortKey<InvitationRow>[] = [
     { column: invitations.createdAt, cast: 'timestamptz', direction: 'DESC', value: (r) => r.createdAt },
     { column: invitations.id, cast: 'uuid', direction: 'DESC', value: (r) => r.id },
   ];
-  const now = new Date();
+  // As ISO text: postgres.js would send a Date inside raw SQL as Date#toString(), which Postgres cannot parse.
+  const now = deps.clock.now().toISOString();
   const status = args.status;
   const where = and(
     eq(invitations.organizationId, organizationId),
     status === 'EXPIRED'
-      ? and(eq(invitations.status, 'PENDING'), sql`${invitations.expiresAt} <= ${now}`)
+      ? and(eq(invitations.status, 'PENDING'), sql`${invitations.expiresAt} <= ${now}::timestamptz`)
       : status === 'PENDING'
-        ? and(eq(invitations.status, 'PENDING'), sql`${invitations.expiresAt} > ${now}`)
+        ? and(eq(invitations.status, 'PENDING'), sql`${invitations.expiresAt} > ${now}::timestamptz`)
         : status
           ? eq(invitations.status, status)
           : undefined,
@@ -232,7 +239,8 @@ export async function listInvitations(
   });
 }
 
-export async function inviteMember(db: Database, viewer: Viewer | null, rawInput: unknown) {
+export async function inviteMember(deps: Deps, rawInput: unknown) {
+  const { db, viewer } = deps;
   const input = parseInput(InviteMemberInput, rawInput);
   const viewerRole = await requireRoleIn(db, viewer, input.organizationId, 'ADMIN');
   if (roleAtLeast(input.role, 'ADMIN') && viewerRole !== 'OWNER') throw forbidden('Only an owner may invite owners and admins');
@@ -253,13 +261,16 @@ export async function inviteMember(db: Database, viewer: Viewer | null, rawInput
       tokenHash: hashToken(token),
       invitedBy: viewer!.userId,
       status: 'PENDING',
-      expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+      createdAt: deps.clock.now(),
+      expiresAt: new Date(deps.clock.now().getTime() + INVITATION_TTL_MS),
     })
     .returning();
+  await audit(deps, { type: 'INVITATION_CREATED', organizationId: input.organizationId, details: { invitationId: invitation!.id, email: input.email, role: input.role } });
   return { invitation: invitation!, token };
 }
 
-export async function revokeInvitation(db: Database, viewer: Viewer | null, invitationId: string): Promise<InvitationRow> {
+export async function revokeInvitation(deps: Deps, invitationId: string): Promise<InvitationRow> {
+  const { db, viewer } = deps;
   const invId = parseInput(id(), invitationId);
   const [invitation] = await db.select().from(invitations).where(eq(invitations.id, invId));
   if (!invitation) throw notFound('Invitation');
@@ -270,27 +281,34 @@ export async function revokeInvitation(db: Database, viewer: Viewer | null, invi
     if ((error as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND') throw notFound('Invitation');
     throw error;
   }
-  if (invitationStatus(invitation) !== 'PENDING') throw appError('INVITATION_INVALID', 'Only a pending invitation can be revoked');
+  if (invitationStatus(invitation, deps.clock.now()) !== 'PENDING') throw appError('INVITATION_INVALID', 'Only a pending invitation can be revoked');
   const [row] = await db.update(invitations).set({ status: 'REVOKED' }).where(eq(invitations.id, invId)).returning();
+  await audit(deps, { type: 'INVITATION_REVOKED', organizationId: invitation.organizationId, details: { invitationId: invId, email: invitation.email, role: invitation.role } });
   return row!;
 }
 
-export async function acceptInvitation(db: Database, viewer: Viewer | null, token: string): Promise<MembershipRow> {
+export async function acceptInvitation(deps: Deps, token: string): Promise<MembershipRow> {
+  const { db, viewer } = deps;
   const v = requireViewer(viewer);
   const tokenValue = parseInput(z.string().min(10).max(200), token);
   return db.transaction(async (tx) => {
     const [invitation] = await tx.select().from(invitations).where(eq(invitations.tokenHash, hashToken(tokenValue))).for('update');
     const [me] = await tx.select({ email: users.email }).from(users).where(eq(users.id, v.userId));
-    if (!invitation || invitationStatus(invitation) !== 'PENDING' || !me || me.email !== invitation.email) {
+    if (!invitation || invitationStatus(invitation, deps.clock.now()) !== 'PENDING' || !me || me.email !== invitation.email) {
       throw appError('INVITATION_INVALID', 'This invitation cannot be accepted');
     }
-    await tx.update(invitations).set({ status: 'ACCEPTED', acceptedAt: new Date() }).where(eq(invitations.id, invitation.id));
+    await tx.update(invitations).set({ status: 'ACCEPTED', acceptedAt: deps.clock.now() }).where(eq(invitations.id, invitation.id));
     const [membership] = await tx
       .insert(memberships)
       .values({ id: randomUUID(), organizationId: invitation.organizationId, userId: v.userId, role: invitation.role })
       .onConflictDoNothing()
       .returning();
     if (!membership) throw appError('CONFLICT', 'You are already a member of this organization');
+    await audit(
+      deps,
+      { type: 'INVITATION_ACCEPTED', userId: v.userId, organizationId: invitation.organizationId, details: { invitationId: invitation.id, role: invitation.role } },
+      tx as unknown as Database,
+    );
     return membership;
   });
 }
@@ -311,7 +329,8 @@ async function ownerCount(tx: Database, organizationId: string) {
   return row?.n ?? 0;
 }
 
-export async function changeMemberRole(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<MembershipRow> {
+export async function changeMemberRole(deps: Deps, rawInput: unknown): Promise<MembershipRow> {
+  const { db, viewer } = deps;
   const input = parseInput(ChangeMemberRoleInput, rawInput);
   const viewerRole = await requireRoleIn(db, viewer, input.organizationId, 'ADMIN');
   return db.transaction(async (tx) => {
@@ -328,11 +347,17 @@ export async function changeMemberRole(db: Database, viewer: Viewer | null, rawI
       throw appError('LAST_OWNER', 'The organization needs at least one owner');
     }
     const [row] = await tx.update(memberships).set({ role: input.role }).where(eq(memberships.id, target.id)).returning();
+    await audit(
+      deps,
+      { type: 'ROLE_CHANGED', userId: input.userId, organizationId: input.organizationId, details: { from: target.role, to: input.role } },
+      tx as unknown as Database,
+    );
     return row!;
   });
 }
 
-export async function removeMember(db: Database, viewer: Viewer | null, rawInput: unknown) {
+export async function removeMember(deps: Deps, rawInput: unknown) {
+  const { db, viewer } = deps;
   const input = parseInput(RemoveMemberInput, rawInput);
   const v = requireViewer(viewer);
   const self = input.userId === v.userId;
@@ -349,6 +374,11 @@ export async function removeMember(db: Database, viewer: Viewer | null, rawInput
       throw appError('LAST_OWNER', 'The organization needs at least one owner');
     }
     await tx.delete(memberships).where(eq(memberships.id, target.id));
+    await audit(
+      deps,
+      { type: 'MEMBER_REMOVED', userId: input.userId, organizationId: input.organizationId, details: { role: target.role, left: self } },
+      tx as unknown as Database,
+    );
   });
   return { removedUserId: input.userId, organizationId: input.organizationId };
 }

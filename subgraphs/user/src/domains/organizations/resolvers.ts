@@ -11,6 +11,7 @@ import {
   listViewerOrganizations,
   organizationBySlug,
   removeMember,
+  requireRoleIn,
   revokeInvitation,
   updateOrganization,
   type InvitationRow,
@@ -18,6 +19,7 @@ import {
   type MembershipRow,
   type OrganizationRow,
 } from './organizations.js';
+import { forOrganization, listAuditEvents } from '../audit/audit.js';
 
 async function loadOrganization(ctx: UserContext, organizationId: string) {
   ctx.loaders.organization.clear(organizationId);
@@ -33,14 +35,14 @@ export const organizationResolvers = {
     organizations: (_: unknown, args: PageArgs, ctx: UserContext) => listViewerOrganizations(ctx.db, ctx.viewer, args),
   },
   Mutation: {
-    createOrganization: (_: unknown, args: { input: unknown }, ctx: UserContext) => createOrganization(ctx.db, ctx.viewer, args.input),
-    updateOrganization: (_: unknown, args: { input: unknown }, ctx: UserContext) => updateOrganization(ctx.db, ctx.viewer, args.input),
-    inviteMember: (_: unknown, args: { input: unknown }, ctx: UserContext) => inviteMember(ctx.db, ctx.viewer, args.input),
-    revokeInvitation: (_: unknown, args: { id: string }, ctx: UserContext) => revokeInvitation(ctx.db, ctx.viewer, args.id),
-    acceptInvitation: (_: unknown, args: { token: string }, ctx: UserContext) => acceptInvitation(ctx.db, ctx.viewer, args.token),
-    changeMemberRole: (_: unknown, args: { input: unknown }, ctx: UserContext) => changeMemberRole(ctx.db, ctx.viewer, args.input),
+    createOrganization: (_: unknown, args: { input: unknown }, ctx: UserContext) => createOrganization(ctx, args.input),
+    updateOrganization: (_: unknown, args: { input: unknown }, ctx: UserContext) => updateOrganization(ctx, args.input),
+    inviteMember: (_: unknown, args: { input: unknown }, ctx: UserContext) => inviteMember(ctx, args.input),
+    revokeInvitation: (_: unknown, args: { id: string }, ctx: UserContext) => revokeInvitation(ctx, args.id),
+    acceptInvitation: (_: unknown, args: { token: string }, ctx: UserContext) => acceptInvitation(ctx, args.token),
+    changeMemberRole: (_: unknown, args: { input: unknown }, ctx: UserContext) => changeMemberRole(ctx, args.input),
     removeMember: async (_: unknown, args: { input: unknown }, ctx: UserContext) => {
-      const result = await removeMember(ctx.db, ctx.viewer, args.input);
+      const result = await removeMember(ctx, args.input);
       return { removedUserId: result.removedUserId, organization: await loadOrganization(ctx, result.organizationId).catch(() => null) };
     },
   },
@@ -51,7 +53,11 @@ export const organizationResolvers = {
       args: PageArgs & { filter?: { role?: never; search?: string } | null; orderBy?: MemberOrder | null },
       ctx: UserContext,
     ) => listMembers(ctx.db, ctx.viewer, org.id, args),
-    invitations: (org: OrganizationRow, args: PageArgs & { status?: never }, ctx: UserContext) => listInvitations(ctx.db, ctx.viewer, org.id, args),
+    auditLog: async (org: OrganizationRow, args: PageArgs & { filter?: unknown }, ctx: UserContext) => {
+      await requireRoleIn(ctx.db, ctx.viewer, org.id, 'ADMIN');
+      return listAuditEvents(ctx.db, forOrganization(org.id), args);
+    },
+    invitations: (org: OrganizationRow, args: PageArgs & { status?: never }, ctx: UserContext) => listInvitations(ctx, org.id, args),
   },
   Membership: {
     joinedAt: (m: MembershipRow) => m.createdAt,
@@ -59,7 +65,7 @@ export const organizationResolvers = {
     user: (m: MembershipRow, _: unknown, ctx: UserContext) => ctx.loaders.user.load(m.userId),
   },
   Invitation: {
-    status: (i: InvitationRow) => invitationStatus(i),
+    status: (i: InvitationRow, _: unknown, ctx: UserContext) => invitationStatus(i, ctx.clock.now()),
     organization: (i: InvitationRow, _: unknown, ctx: UserContext) => ctx.loaders.organization.load(i.organizationId),
     invitedBy: (i: InvitationRow, _: unknown, ctx: UserContext) => (i.invitedBy ? ctx.loaders.user.load(i.invitedBy) : null),
   },

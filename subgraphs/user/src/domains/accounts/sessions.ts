@@ -1,0 +1,205 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { appError, notFound, orderBy, paginate, parseInput, requireViewer, z, id, type PageArgs, type Principal, type Role, type SortKey, type Viewer } from '@organoise/core';
+import { and, count, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { secondsFrom } from '../../clock.js';
+import { memberships, refreshTokens, sessions } from '../../db/schema.js';
+import type { Deps, UserServices } from '../../services.js';
+import { audit } from '../audit/audit.js';
+
+export type SessionRow = typeof sessions.$inferSelect;
+type Tx = Parameters<Parameters<UserServices['db']['transaction']>[0]>[0];
+
+export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const newRefreshToken = () => randomBytes(32).toString('base64url');
+
+/** How often last-seen is written: often enough for the idle timeout, rare enough to cost nothing. */
+const LAST_SEEN_GRANULARITY_SECONDS = 60;
+
+export interface IssuedSession {
+  accessToken: string;
+  expiresAt: Date;
+  refreshToken: string;
+  sessionId: string;
+  userId: string;
+}
+
+/** A session is live when not revoked and within both its absolute and its idle timeout. */
+function live(deps: Pick<UserServices, 'clock' | 'settings'>) {
+  const now = deps.clock.now();
+  return and(
+    isNull(sessions.revokedAt),
+    gt(sessions.expiresAt, now),
+    gt(sessions.lastSeenAt, secondsFrom(deps.clock, -deps.settings.sessionIdleSeconds)),
+  );
+}
+
+/**
+ * Opens a session for a user who just proved who they are, with its first refresh token. Pass
+ * `tx` to open it inside the caller's transaction; the access token is signed after the
+ * transaction (`issueSession`), since signing may reload keys through the pool.
+ */
+export async function openSession(
+  deps: Deps,
+  userId: string,
+  tx: Tx | UserServices['db'] = deps.db,
+  aal: 1 | 2 = 1,
+): Promise<{ sessionId: string; refreshToken: string; userId: string; aal: 1 | 2 }> {
+  const now = deps.clock.now();
+  const sessionId = randomUUID();
+  const refreshToken = newRefreshToken();
+  await tx.insert(sessions).values({
+    id: sessionId,
+    userId,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: secondsFrom(deps.clock, deps.settings.sessionTtlSeconds),
+    ipAddress: deps.clientIp,
+    aal,
+    secondFactorAt: aal === 2 ? now : null,
+  });
+  await tx.insert(refreshTokens).values({ id: randomUUID(), sessionId, tokenHash: hashSecret(refreshToken), createdAt: now });
+  return { sessionId, refreshToken, userId, aal };
+}
+
+/** Signs the access token of an opened session. */
+export async function issueSession(deps: Pick<UserServices, 'tokens'>, opened: { sessionId: string; refreshToken: string; userId: string; aal: 1 | 2 }): Promise<IssuedSession> {
+  const { token, expiresAt } = await deps.tokens.sign(opened.userId, opened.sessionId, { aal: opened.aal });
+  const { aal: _aal, ...rest } = opened;
+  return { accessToken: token, expiresAt, ...rest };
+}
+
+type RefreshOutcome =
+  | { kind: 'ok'; userId: string; sessionId: string; refreshToken: string; aal: 1 | 2 }
+  | { kind: 'invalid' }
+  | { kind: 'expired' }
+  | { kind: 'reused'; userId: string; sessionId: string; revoked: boolean };
+
+/**
+ * Trades a refresh token for a new access token and a new refresh token. Each refresh token is
+ * good once: a second use means a copy is in someone else's hands, so the whole session ends.
+ */
+export async function refreshSession(deps: Deps, rawToken: unknown): Promise<IssuedSession> {
+  const token = parseInput(z.string().min(20).max(200), rawToken);
+  const now = deps.clock.now();
+  const outcome = await deps.db.transaction(async (tx): Promise<RefreshOutcome> => {
+    const [row] = await tx
+      .select({ tokenId: refreshTokens.id, usedAt: refreshTokens.usedAt, session: sessions })
+      .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .where(eq(refreshTokens.tokenHash, hashSecret(token)))
+      .for('update');
+    if (!row) return { kind: 'invalid' };
+    const session = row.session;
+    if (row.usedAt) {
+      const revoked = await tx
+        .update(sessions)
+        .set({ revokedAt: now, revokedReason: 'refresh_token_reused' })
+        .where(and(eq(sessions.id, session.id), isNull(sessions.revokedAt)))
+        .returning({ id: sessions.id });
+      return { kind: 'reused', userId: session.userId, sessionId: session.id, revoked: revoked.length > 0 };
+    }
+    if (session.revokedAt) return { kind: 'invalid' };
+    const idleSince = secondsFrom(deps.clock, -deps.settings.sessionIdleSeconds);
+    if (session.expiresAt <= now || session.lastSeenAt <= idleSince) return { kind: 'expired' };
+    const next = newRefreshToken();
+    await tx.update(refreshTokens).set({ usedAt: now }).where(eq(refreshTokens.id, row.tokenId));
+    await tx.insert(refreshTokens).values({ id: randomUUID(), sessionId: session.id, tokenHash: hashSecret(next), createdAt: now });
+    await tx.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, session.id));
+    return { kind: 'ok', userId: session.userId, sessionId: session.id, refreshToken: next, aal: session.aal === 2 ? 2 : 1 };
+  });
+  if (outcome.kind === 'invalid') throw appError('REFRESH_TOKEN_INVALID', 'This refresh token is not valid; sign in again');
+  if (outcome.kind === 'expired') throw appError('SESSION_EXPIRED', 'The session has timed out; sign in again');
+  if (outcome.kind === 'reused') {
+    deps.log.warn('refresh token reused; session revoked', { sessionId: outcome.sessionId, userId: outcome.userId });
+    await audit(deps, { type: 'REFRESH_TOKEN_REUSED', actorId: null, userId: outcome.userId, details: { sessionId: outcome.sessionId, sessionEnded: outcome.revoked } });
+    throw appError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended for safety. Sign in again');
+  }
+  return issueSession(deps, outcome);
+}
+
+/**
+ * Who a live session belongs to and their roles; null when revoked, timed out or unknown. Called
+ * by the gateway for each session about once a second, so it also marks the session as seen.
+ */
+export async function principalForSession(deps: Pick<UserServices, 'db' | 'clock' | 'settings'>, sessionId: string, userId: string): Promise<Principal | null> {
+  const [session] = await deps.db
+    .select({ lastSeenAt: sessions.lastSeenAt })
+    .from(sessions)
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), live(deps)));
+  if (!session) return null;
+  const now = deps.clock.now();
+  if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_GRANULARITY_SECONDS * 1000) {
+    await deps.db
+      .update(sessions)
+      .set({ lastSeenAt: now })
+      .where(and(eq(sessions.id, sessionId), lt(sessions.lastSeenAt, now)));
+  }
+  const rows = await deps.db.select({ organizationId: memberships.organizationId, role: memberships.role }).from(memberships).where(eq(memberships.userId, userId));
+  return { userId, sessionId, memberships: Object.fromEntries(rows.map((r) => [r.organizationId, r.role as Role])) };
+}
+
+/** The caller's own live sessions, newest first. Nobody sees another person's sessions. */
+export function listSessions(deps: Deps, userId: string, args: PageArgs) {
+  const keys: SortKey<SessionRow>[] = [
+    { column: sessions.createdAt, cast: 'timestamptz', direction: 'DESC', value: (r) => r.createdAt },
+    { column: sessions.id, cast: 'uuid', direction: 'DESC', value: (r) => r.id },
+  ];
+  const where = and(eq(sessions.userId, userId), deps.viewer?.userId === userId ? live(deps) : sql`false`);
+  return paginate({
+    args,
+    keys,
+    fetch: (after, limit) => deps.db.select().from(sessions).where(and(where, after)).orderBy(...orderBy(keys)).limit(limit),
+    count: async () => (await deps.db.select({ n: count() }).from(sessions).where(where))[0]?.n ?? 0,
+  });
+}
+
+/** Ends one of the caller's sessions (the current one too); another person's session is NOT_FOUND. */
+export async function revokeSession(deps: Deps, rawId: unknown): Promise<SessionRow> {
+  const v = requireViewer(deps.viewer);
+  const sessionId = parseInput(id(), rawId);
+  const now = deps.clock.now();
+  const [revoked] = await deps.db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: 'revoked' })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, v.userId), isNull(sessions.revokedAt)))
+    .returning();
+  if (revoked) {
+    await audit(deps, { type: 'SESSION_REVOKED', userId: v.userId, details: { sessionId, current: sessionId === v.sessionId } });
+    return revoked;
+  }
+  const [existing] = await deps.db.select().from(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, v.userId)));
+  if (!existing) throw notFound('Session');
+  return existing;
+}
+
+/** Ends the caller's current session. */
+export async function signOut(deps: Deps): Promise<boolean> {
+  const v = requireViewer(deps.viewer);
+  const ended = await deps.db
+    .update(sessions)
+    .set({ revokedAt: deps.clock.now(), revokedReason: 'signed_out' })
+    .where(and(eq(sessions.id, v.sessionId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  if (ended.length > 0) await audit(deps, { type: 'SIGN_OUT', userId: v.userId, details: { sessionId: v.sessionId } });
+  return true;
+}
+
+/** Ends sessions of a user: all of them, or all but `keep`. Returns how many ended. */
+export async function revokeUserSessions(deps: Pick<UserServices, 'clock'>, tx: Tx | UserServices['db'], userId: string, reason: string, keep?: string): Promise<number> {
+  const rows = await tx
+    .update(sessions)
+    .set({ revokedAt: deps.clock.now(), revokedReason: reason })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
+    .returning({ id: sessions.id });
+  return rows.length;
+}
+
+/** Ends every session of the caller, this one included. */
+export async function signOutEverywhere(deps: Deps): Promise<number> {
+  const v = requireViewer(deps.viewer);
+  const ended = await revokeUserSessions(deps, deps.db, v.userId, 'signed_out_everywhere');
+  await audit(deps, { type: 'SIGNED_OUT_EVERYWHERE', userId: v.userId, details: { sessionsEnded: ended } });
+  return ended;
+}
+
+export const isCurrentSession = (viewer: Viewer | null, session: SessionRow) => viewer?.sessionId === session.id;

@@ -1,0 +1,53 @@
+import type { Database, Logger, Viewer } from '@organoise/core';
+import type { Clock } from './clock.js';
+import type { SecretBox } from './crypto/secrets.js';
+import type { Mailer } from './mail/mailer.js';
+import type { PasswordHasher } from './domains/accounts/passwords.js';
+import type { TokenIssuer } from './domains/accounts/tokens.js';
+
+export interface ThrottleSettings {
+  /** Failed password checks for one email before it is locked. */
+  accountMaxFailures: number;
+  /** Failed password checks from one client address before it is locked. */
+  ipMaxFailures: number;
+  /** Failures older than this no longer count. */
+  windowSeconds: number;
+  lockoutSeconds: number;
+}
+
+export interface IdentitySettings {
+  /** Absolute session lifetime. */
+  sessionTtlSeconds: number;
+  /** A session unseen for this long has ended. */
+  sessionIdleSeconds: number;
+  throttle: ThrottleSettings;
+  /** How recent a second-factor check must be for a sensitive change. */
+  stepUpMaxAgeSeconds: number;
+  email: {
+    /** Base URL of the app that opens mailed links (`/verify-email?token=`, `/reset-password?token=`). */
+    appUrl: string;
+    verificationTtlSeconds: number;
+    passwordResetTtlSeconds: number;
+  };
+}
+
+/** What every domain function of this subgraph may use; built once at start. */
+export interface UserServices {
+  db: Database;
+  tokens: TokenIssuer;
+  clock: Clock;
+  hasher: PasswordHasher;
+  settings: IdentitySettings;
+  mailer: Mailer;
+  /** Encrypts secrets stored in the database (TOTP secrets). */
+  secrets: SecretBox;
+}
+
+/** Who is asking, per request. */
+export interface Caller {
+  viewer: Viewer | null;
+  clientIp: string | null;
+  log: Logger;
+}
+
+export type Deps = UserServices & Caller;
