@@ -1,8 +1,12 @@
-import { byIdLoader, type BaseContext, type Database } from '@organoise/core';
+import { byIdLoader, type BaseContext, type Database, type EventBus } from '@organoise/core';
 import { workflowDefinitionStats, type StatsRange } from './domains/aggregates/aggregates.js';
 
 export interface AnalyticsServices {
   db: Database;
+  /** The event log and PubSub: ingestion appends to it, subscriptions follow it. */
+  bus: EventBus;
+  /** How often a subscription also reads the log, to catch a publish lost in transit; 0 = never. */
+  eventPollIntervalMs: number;
 }
 
 export type AnalyticsContext = BaseContext & AnalyticsServices & { loaders: ReturnType<typeof createLoaders> };

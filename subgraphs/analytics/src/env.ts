@@ -9,6 +9,9 @@ export const env = parseEnv(
     ANALYTICS_DATABASE_URL: optionalUrl(),
     DATA_DIR: z.string().default('data'),
     INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
+    /** Shared by every replica so subscribers on one see events committed through another; in memory when unset. */
+    REDIS_URL: optionalUrl(),
+    EVENT_RETENTION_HOURS: z.coerce.number().positive().default(24),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   }),
   process.env,

@@ -1,11 +1,24 @@
 import { fileURLToPath } from 'node:url';
-import { openDatabase, startSubgraphServer, type Database, type DatabaseOptions, type Logger, type RunningServer } from '@organoise/core';
-import { createLoaders, type AnalyticsContext } from './context.js';
+import {
+  EventLog,
+  MemoryPubSub,
+  openDatabase,
+  startSubgraphServer,
+  type DatabaseOptions,
+  type Logger,
+  type PubSub,
+  type RunningServer,
+} from '@organoise/core';
+import { createLoaders, type AnalyticsContext, type AnalyticsServices } from './context.js';
+import { eventStreams, logEvents } from './db/schema.js';
 import { resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
 
 export { typeDefs, resolvers, SUBGRAPH_NAME };
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+export const DATABASE_SCHEMA = 'analytics';
+/** Channels are `organoise:analytics:<stream>` (docs/protocols/subscriptions.md). */
+export const EVENT_CHANNEL_PREFIX = 'organoise:analytics';
 
 export interface AnalyticsSubgraphOptions {
   database: Omit<DatabaseOptions, 'schema' | 'migrationsFolder'>;
@@ -13,18 +26,51 @@ export interface AnalyticsSubgraphOptions {
   log: Logger;
   port?: number;
   host?: string;
+  /** Fan-out of committed events; shared (Redis) between replicas. Default: in memory, this process only. */
+  pubsub?: PubSub;
+  /** Events older than this are trimmed from the log; resuming from before them is refused. Default 24. */
+  eventRetentionHours?: number;
+  /** How often a subscription also reads the log, in case a publish was lost and no later event comes. Default 15 s; 0 = never. */
+  eventPollIntervalMs?: number;
 }
 
 export interface AnalyticsSubgraph extends RunningServer {
-  services: { db: Database };
+  services: AnalyticsServices;
 }
+
+const HOUR_MS = 3_600_000;
 
 /** Opens the database (migrating it) and serves the analytics subgraph. */
 export async function startAnalyticsSubgraph(options: AnalyticsSubgraphOptions): Promise<AnalyticsSubgraph> {
-  const database = await openDatabase({ ...options.database, schema: 'analytics', migrationsFolder: MIGRATIONS_FOLDER });
-  const services = { db: database.db };
+  const retentionMs = (options.eventRetentionHours ?? 24) * HOUR_MS;
+  if (!(retentionMs > 0)) throw new Error('eventRetentionHours must be a positive number');
+  const database = await openDatabase({ ...options.database, schema: DATABASE_SCHEMA, migrationsFolder: MIGRATIONS_FOLDER });
+  const ownPubsub = options.pubsub ? null : new MemoryPubSub();
+  const pubsub = options.pubsub ?? ownPubsub!;
+  const log = new EventLog(database.db, { events: logEvents, eventStreams });
+  const services: AnalyticsServices = {
+    db: database.db,
+    bus: { log, pubsub, prefix: EVENT_CHANNEL_PREFIX },
+    eventPollIntervalMs: options.eventPollIntervalMs ?? 15_000,
+  };
+
+  // Every replica trims; the deletes are idempotent, so they need no coordination.
+  let trimming: Promise<void> = Promise.resolve();
+  const trimTimer = setInterval(
+    () => {
+      trimming = log.trim(new Date(Date.now() - retentionMs)).catch((error: unknown) => options.log.warn('event log trim failed', { error }));
+    },
+    Math.min(retentionMs / 4, HOUR_MS),
+  );
+  trimTimer.unref();
+  const stopTrimming = async () => {
+    clearInterval(trimTimer);
+    await trimming;
+  };
+
+  let server: RunningServer;
   try {
-    const server = await startSubgraphServer<AnalyticsContext>({
+    server = await startSubgraphServer<AnalyticsContext>({
       name: SUBGRAPH_NAME,
       typeDefs,
       resolvers: resolvers as never,
@@ -37,17 +83,22 @@ export async function startAnalyticsSubgraph(options: AnalyticsSubgraphOptions):
       maxBodyBytes: 10 * 1024 * 1024,
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
     });
-    return {
-      ...server,
-      services,
-      close: async () => {
-        await server.close();
-        await database.close();
-      },
-    };
   } catch (error) {
-    // A server that failed to start must not leave the database pool open behind it.
+    // A server that failed to start must not leave the database pool, the trim or the pubsub behind it.
+    await stopTrimming();
+    await ownPubsub?.close();
     await database.close();
     throw error;
   }
+  return {
+    ...server,
+    services,
+    close: async () => {
+      // The server first: it ends the subscriptions, which unsubscribe and stop reading the log.
+      await server.close();
+      await stopTrimming();
+      await ownPubsub?.close();
+      await database.close();
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { byIdLoader, groupedLoader, type BaseContext, type Database } from '@organoise/core';
+import { byIdLoader, groupedLoader, type BaseContext, type Database, type EventBus } from '@organoise/core';
 import { versionsOf, visibleFiles, type FileServices } from './domains/files/files.js';
 import { createRunFileLoaders } from './domains/runs/runs.js';
 import type { BlobStorage } from './storage/index.js';
@@ -7,6 +7,10 @@ export interface FileSubgraphServices {
   db: Database;
   storage: BlobStorage;
   maxUploadBytes: number;
+  /** The event log and PubSub: mutations append to it, subscriptions follow it. */
+  bus: EventBus;
+  /** How often a subscription also reads the log, to catch a publish lost in transit; 0 = never. */
+  eventPollIntervalMs: number;
 }
 
 export type FileContext = BaseContext & FileSubgraphServices & { loaders: ReturnType<typeof createLoaders> };
@@ -20,5 +24,14 @@ export function createLoaders(db: Database, base: BaseContext) {
   };
 }
 
+/**
+ * A subscription's context lives as long as the subscription, so its loaders would serve each
+ * event the rows cached for an earlier one. Each event starts with empty loaders: it shows the
+ * file as it is now. (graphql-ws executes one subscription's events one after another.)
+ */
+export function renewLoaders(ctx: FileContext): void {
+  ctx.loaders = createLoaders(ctx.db, ctx);
+}
+
 /** The services a domain write needs, with the request's logger. */
-export const servicesOf = (ctx: FileContext): FileServices => ({ db: ctx.db, storage: ctx.storage, maxUploadBytes: ctx.maxUploadBytes, log: ctx.log });
+export const servicesOf = (ctx: FileContext): FileServices => ({ db: ctx.db, storage: ctx.storage, maxUploadBytes: ctx.maxUploadBytes, log: ctx.log, bus: ctx.bus });

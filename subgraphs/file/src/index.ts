@@ -1,6 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import { openDatabase, startSubgraphServer, type DatabaseOptions, type Logger, type RunningServer } from '@organoise/core';
+import {
+  EventLog,
+  MemoryPubSub,
+  openDatabase,
+  startSubgraphServer,
+  type DatabaseOptions,
+  type Logger,
+  type PubSub,
+  type RunningServer,
+} from '@organoise/core';
 import { createLoaders, type FileContext, type FileSubgraphServices } from './context.js';
+import { events, eventStreams } from './db/schema.js';
 import { base64LengthFor, DEFAULT_MAX_UPLOAD_BYTES } from './domains/files/files.js';
 import { resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
 import { LocalDiskStorage, type BlobStorage } from './storage/index.js';
@@ -9,6 +19,9 @@ export { typeDefs, resolvers, SUBGRAPH_NAME, DEFAULT_MAX_UPLOAD_BYTES };
 export { LocalDiskStorage, MemoryStorage, type BlobStorage } from './storage/index.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+export const DATABASE_SCHEMA = 'files';
+/** Channels are `organoise:file:<stream>` (docs/protocols/subscriptions.md). */
+export const EVENT_CHANNEL_PREFIX = 'organoise:file';
 
 export interface FileSubgraphOptions {
   database: Omit<DatabaseOptions, 'schema' | 'migrationsFolder'>;
@@ -21,6 +34,12 @@ export interface FileSubgraphOptions {
   storageDir?: string;
   /** Largest file accepted, in bytes (10 MiB by default). */
   maxUploadBytes?: number;
+  /** Fan-out of committed events; shared (Redis) between replicas. Default: in memory, this process only. */
+  pubsub?: PubSub;
+  /** Events older than this are trimmed from the log; resuming from before them is refused. Default 24. */
+  eventRetentionHours?: number;
+  /** How often a subscription also reads the log, in case a publish was lost and no later event comes. Default 15 s; 0 = never. */
+  eventPollIntervalMs?: number;
 }
 
 export interface FileSubgraph extends RunningServer {
@@ -29,14 +48,41 @@ export interface FileSubgraph extends RunningServer {
 
 // Room for the rest of a request around the base64 text (query, other variables, JSON quoting).
 const BODY_OVERHEAD_BYTES = 64 * 1024;
+const HOUR_MS = 3_600_000;
 
 /** Opens the database (migrating it) and the blob storage, and serves the file subgraph. */
 export async function startFileSubgraph(options: FileSubgraphOptions): Promise<FileSubgraph> {
   const storage = options.storage ?? (options.storageDir ? new LocalDiskStorage(options.storageDir) : undefined);
   if (!storage) throw new Error('startFileSubgraph needs `storage` or `storageDir`');
+  const retentionMs = (options.eventRetentionHours ?? 24) * HOUR_MS;
+  if (!(retentionMs > 0)) throw new Error('eventRetentionHours must be a positive number');
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
-  const database = await openDatabase({ ...options.database, schema: 'files', migrationsFolder: MIGRATIONS_FOLDER });
-  const services: FileSubgraphServices = { db: database.db, storage, maxUploadBytes };
+  const database = await openDatabase({ ...options.database, schema: DATABASE_SCHEMA, migrationsFolder: MIGRATIONS_FOLDER });
+  const ownPubsub = options.pubsub ? null : new MemoryPubSub();
+  const pubsub = options.pubsub ?? ownPubsub!;
+  const log = new EventLog(database.db, { events, eventStreams });
+  const services: FileSubgraphServices = {
+    db: database.db,
+    storage,
+    maxUploadBytes,
+    bus: { log, pubsub, prefix: EVENT_CHANNEL_PREFIX },
+    eventPollIntervalMs: options.eventPollIntervalMs ?? 15_000,
+  };
+
+  // Every replica trims; the deletes are idempotent, so they need no coordination.
+  let trimming: Promise<void> = Promise.resolve();
+  const trimTimer = setInterval(
+    () => {
+      trimming = log.trim(new Date(Date.now() - retentionMs)).catch((error: unknown) => options.log.warn('event log trim failed', { error }));
+    },
+    Math.min(retentionMs / 4, HOUR_MS),
+  );
+  trimTimer.unref();
+  const stopTrimming = async () => {
+    clearInterval(trimTimer);
+    await trimming;
+  };
+
   let server: RunningServer;
   try {
     server = await startSubgraphServer<FileContext>({
@@ -53,6 +99,8 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
     });
   } catch (error) {
+    await stopTrimming();
+    await ownPubsub?.close();
     await database.close();
     throw error;
   }
@@ -60,7 +108,10 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
     ...server,
     services,
     close: async () => {
+      // The server first: it ends the subscriptions, which unsubscribe and stop reading the log.
       await server.close();
+      await stopTrimming();
+      await ownPubsub?.close();
       await database.close();
     },
   };

@@ -1,5 +1,6 @@
 import { DateTimeScalar, JSONScalar, loadSubgraphTypeDefs, mergeResolvers } from '@organoise/core';
 import { fileResolvers } from './domains/files/resolvers.js';
+import { liveResolvers } from './domains/live/resolvers.js';
 import { organizationResolvers } from './domains/organizations/resolvers.js';
 import { runResolvers } from './domains/runs/resolvers.js';
 
@@ -9,6 +10,7 @@ export const typeDefs = loadSubgraphTypeDefs([
   new URL('./domains/files/schema.graphql', import.meta.url),
   new URL('./domains/organizations/schema.graphql', import.meta.url),
   new URL('./domains/runs/schema.graphql', import.meta.url),
+  new URL('./domains/live/schema.graphql', import.meta.url),
 ]);
 
-export const resolvers = mergeResolvers({ DateTime: DateTimeScalar, JSON: JSONScalar } as never, fileResolvers, organizationResolvers, runResolvers);
+export const resolvers = mergeResolvers({ DateTime: DateTimeScalar, JSON: JSONScalar } as never, fileResolvers, organizationResolvers, runResolvers, liveResolvers);

@@ -1,5 +1,6 @@
 import { DateTimeScalar, JSONScalar, loadSubgraphTypeDefs, mergeResolvers } from '@organoise/core';
 import { definitionResolvers } from './domains/definitions/resolvers.js';
+import { liveResolvers } from './domains/live/resolvers.js';
 import { organizationResolvers } from './domains/organizations/resolvers.js';
 import { runResolvers } from './domains/runs/resolvers.js';
 import { taskResolvers } from './domains/tasks/resolvers.js';
@@ -11,6 +12,7 @@ export const typeDefs = loadSubgraphTypeDefs([
   new URL('./domains/runs/schema.graphql', import.meta.url),
   new URL('./domains/tasks/schema.graphql', import.meta.url),
   new URL('./domains/organizations/schema.graphql', import.meta.url),
+  new URL('./domains/live/schema.graphql', import.meta.url),
 ]);
 
 export const resolvers = mergeResolvers(
@@ -19,4 +21,5 @@ export const resolvers = mergeResolvers(
   runResolvers,
   taskResolvers,
   organizationResolvers,
+  liveResolvers,
 );

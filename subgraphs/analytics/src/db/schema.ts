@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { eventLogTables } from '@organoise/core';
 
 /** The analytics subgraph owns the `analytics` Postgres schema; no other service reads it. */
 export const analyticsSchema = pgSchema('analytics');
@@ -34,3 +35,10 @@ export const events = analyticsSchema.table(
     check('events_type_check', sql`char_length(type) between 1 and 100`),
   ],
 );
+
+/**
+ * The domain event log (docs/protocols/subscriptions.md): events are appended in the transaction
+ * of the change they describe, and subscriptions replay them from here. Named `event_log` and
+ * `event_log_streams`: `analytics.events` is already the ingested events.
+ */
+export const { eventStreams, events: logEvents } = eventLogTables(analyticsSchema, { events: 'event_log', streams: 'event_log_streams' });

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { eventLogTables } from '@organoise/core';
 
 /**
  * The file subgraph owns the `files` Postgres schema; no other service reads it. Organizations,
@@ -63,3 +64,9 @@ export const fileVersions = filesSchema.table(
     check('file_versions_size_check', sql`size >= 0`),
   ],
 );
+
+/**
+ * The domain event log (docs/protocols/subscriptions.md): events are appended in the transaction
+ * of the change they describe, and subscriptions replay them from here.
+ */
+export const { eventStreams, events } = eventLogTables(filesSchema);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import type { Role } from '@organoise/core';
+import { eventLogTables, type Role } from '@organoise/core';
 import type { WorkflowSpec } from '../domains/definitions/spec.js';
 
 /**
@@ -141,3 +141,9 @@ export const tasks = workflowSchema.table(
     check('tasks_assigned_check', sql`assignee_id is not null or assignee_role is not null`),
   ],
 );
+
+/**
+ * The domain event log (docs/protocols/subscriptions.md): events are appended in the transaction
+ * of the change they describe, and subscribers resume from it.
+ */
+export const { eventStreams, events } = eventLogTables(workflowSchema);

@@ -6,14 +6,17 @@ import {
   parseInput,
   requireRole,
   requireViewer,
+  transactionWithEvents,
   z,
   type Database,
+  type EventBus,
   type PageArgs,
   type SortKey,
   type Viewer,
 } from '@organoise/core';
 import { and, count, eq, gte, lt } from 'drizzle-orm';
 import { events } from '../../db/schema.js';
+import { emitIngested } from './streams.js';
 
 export type EventRow = typeof events.$inferSelect;
 
@@ -86,10 +89,11 @@ export interface IngestResult {
 
 /**
  * Stores a batch idempotently: the whole batch is validated first, then written in one INSERT
- * (atomic on its own) that skips ids already stored. Re-sending a batch after a timeout is
- * therefore safe and reports every event as a duplicate.
+ * that skips ids already stored. Re-sending a batch after a timeout is therefore safe and reports
+ * every event as a duplicate. A batch that stored anything appends one analytics.ingested event
+ * in the same transaction; one that stored nothing changes no count and appends nothing.
  */
-export async function ingestEvents(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<IngestResult> {
+export async function ingestEvents(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<IngestResult> {
   const v = requireViewer(viewer);
   const now = new Date();
   const input = parseInput(ingestEventsInput(now), rawInput);
@@ -114,11 +118,16 @@ export async function ingestEvents(db: Database, viewer: Viewer | null, rawInput
   }
   // Concurrent batches sharing ids then take their row locks in the same order and cannot deadlock.
   rows.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
-  const inserted = await db
-    .insert(events)
-    .values(rows)
-    .onConflictDoNothing({ target: [events.organizationId, events.clientId] })
-    .returning({ clientId: events.clientId });
+  const inserted = await transactionWithEvents(db, bus, async (tx, emit) => {
+    const stored = await tx
+      .insert(events)
+      .values(rows)
+      .onConflictDoNothing({ target: [events.organizationId, events.clientId] })
+      .returning({ type: events.type });
+    // Appended last: the stream head's row lock is the last lock taken, so it adds no lock cycle.
+    if (stored.length > 0) await emitIngested(emit, input.organizationId, stored.map((r) => r.type));
+    return stored;
+  });
   return { accepted: inserted.length, duplicates: input.events.length - inserted.length };
 }
 

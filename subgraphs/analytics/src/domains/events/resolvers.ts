@@ -4,7 +4,7 @@ import { ingestEvents, listEvents, visibleOrganization, type EventFilter, type E
 
 export const eventResolvers = {
   Mutation: {
-    ingestEvents: (_: unknown, args: { input: unknown }, ctx: AnalyticsContext) => ingestEvents(ctx.db, ctx.viewer, args.input),
+    ingestEvents: (_: unknown, args: { input: unknown }, ctx: AnalyticsContext) => ingestEvents(ctx.db, ctx.bus, ctx.viewer, args.input),
   },
   Organization: {
     __resolveReference: (ref: { id: string }, ctx: AnalyticsContext) => visibleOrganization(ctx.viewer, ref.id),

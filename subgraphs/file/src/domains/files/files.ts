@@ -11,9 +11,11 @@ import {
   requireRole,
   requireViewer,
   roleAtLeast,
+  transactionWithEvents,
   viewerOrganizationIds,
   z,
   type Database,
+  type EventBus,
   type Logger,
   type PageArgs,
   type Role,
@@ -23,6 +25,7 @@ import {
 import { and, asc, count, desc, eq, ilike, inArray, like } from 'drizzle-orm';
 import { fileVersions, files } from '../../db/schema.js';
 import type { BlobStorage } from '../../storage/index.js';
+import { emitFileChange } from './events.js';
 
 export type FileRow = typeof files.$inferSelect;
 export type FileVersionRow = typeof fileVersions.$inferSelect;
@@ -32,6 +35,8 @@ export interface FileServices {
   storage: BlobStorage;
   maxUploadBytes: number;
   log: Logger;
+  /** Every change appends its events here in its own transaction. */
+  bus: EventBus;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -225,7 +230,7 @@ export async function uploadFile(services: FileServices, viewer: Viewer | null, 
   const storageKey = storageKeyFor(input.organizationId, fileId);
   const meta = { contentType: input.contentType, size: bytes.length, sha256: sha256Of(bytes), storageKey };
   return withBlob(services, storageKey, bytes, () =>
-    services.db.transaction(async (tx) => {
+    transactionWithEvents(services.db, services.bus, async (tx, emit) => {
       const [file] = await tx
         .insert(files)
         .values({
@@ -241,6 +246,7 @@ export async function uploadFile(services: FileServices, viewer: Viewer | null, 
         })
         .returning();
       await tx.insert(fileVersions).values({ fileId, version: 1, ...meta, createdBy: v.userId, createdAt: now });
+      await emitFileChange(emit, 'file.uploaded', file!, v.userId);
       return file!;
     }),
   );
@@ -255,9 +261,9 @@ export async function uploadFileVersion(services: FileServices, viewer: Viewer |
   const storageKey = storageKeyFor(before.organizationId, before.id);
   const sha256 = sha256Of(bytes);
   return withBlob(services, storageKey, bytes, () =>
-    services.db.transaction(async (tx) => {
+    transactionWithEvents(services.db, services.bus, async (tx, emit) => {
       // Locked and checked again: the file may have been deleted, or another version added, meanwhile.
-      const { file, viewer: v } = await fileForChange(tx as unknown as Database, viewer, input.fileId, 'MEMBER', true);
+      const { file, viewer: v } = await fileForChange(tx, viewer, input.fileId, 'MEMBER', true);
       const version = file.currentVersion + 1;
       const now = new Date();
       const meta = { contentType: input.contentType ?? file.contentType, size: bytes.length, sha256, storageKey };
@@ -267,16 +273,18 @@ export async function uploadFileVersion(services: FileServices, viewer: Viewer |
         .set({ ...meta, currentVersion: version, updatedAt: now })
         .where(eq(files.id, file.id))
         .returning();
+      await emitFileChange(emit, 'file.version.added', updated!, v.userId);
       return updated!;
     }),
   );
 }
 
-export async function renameFile(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+export async function renameFile(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
   const input = parseInput(RenameFileInput, rawInput);
-  return db.transaction(async (tx) => {
-    await fileForChange(tx as unknown as Database, viewer, input.fileId, 'MEMBER', true);
+  return transactionWithEvents(db, bus, async (tx, emit) => {
+    const { viewer: v } = await fileForChange(tx, viewer, input.fileId, 'MEMBER', true);
     const [row] = await tx.update(files).set({ name: input.name, updatedAt: new Date() }).where(eq(files.id, input.fileId)).returning();
+    await emitFileChange(emit, 'file.renamed', row!, v.userId);
     return row!;
   });
 }
@@ -286,15 +294,17 @@ export async function renameFile(db: Database, viewer: Viewer | null, rawInput: 
  * only files of its own organization (see runs.ts), so a file attached to a foreign or made-up run
  * id shows up nowhere but in its own organization.
  */
-export async function attachFileToRun(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+export async function attachFileToRun(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
   const input = parseInput(AttachFileToRunInput, rawInput);
-  return db.transaction(async (tx) => {
-    await fileForChange(tx as unknown as Database, viewer, input.fileId, 'MEMBER', true);
+  return transactionWithEvents(db, bus, async (tx, emit) => {
+    const { viewer: v } = await fileForChange(tx, viewer, input.fileId, 'MEMBER', true);
     const [row] = await tx
       .update(files)
       .set({ workflowRunId: input.workflowRunId, updatedAt: new Date() })
       .where(eq(files.id, input.fileId))
       .returning();
+    // Detaching (a null run) is the same event: the payload's workflowRunId says which.
+    await emitFileChange(emit, 'file.attached', row!, v.userId);
     return row!;
   });
 }
@@ -302,11 +312,12 @@ export async function attachFileToRun(db: Database, viewer: Viewer | null, rawIn
 /** The owner (while still a member or more) or an admin deletes a file with all its versions. */
 export async function deleteFile(services: FileServices, viewer: Viewer | null, fileId: string) {
   const idValue = parseInput(id(), fileId);
-  const { file, keys } = await services.db.transaction(async (tx) => {
-    const { file, role, viewer: v } = await fileForChange(tx as unknown as Database, viewer, idValue, 'MEMBER', true);
+  const { file, keys } = await transactionWithEvents(services.db, services.bus, async (tx, emit) => {
+    const { file, role, viewer: v } = await fileForChange(tx, viewer, idValue, 'MEMBER', true);
     if (file.ownerId !== v.userId && !roleAtLeast(role, 'ADMIN')) throw forbidden('Only the owner or an admin may delete this file');
     const versions = await tx.select({ storageKey: fileVersions.storageKey }).from(fileVersions).where(eq(fileVersions.fileId, file.id));
     await tx.delete(files).where(eq(files.id, file.id));
+    await emitFileChange(emit, 'file.deleted', file, v.userId);
     return { file, keys: versions.map((r) => r.storageKey) };
   });
   // Metadata first, bytes after: a failure here leaves orphan bytes, never metadata without bytes.

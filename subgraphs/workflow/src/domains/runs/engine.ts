@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { appError, notFound, type Database, type Viewer } from '@organoise/core';
+import { appError, notFound, type Database, type Emit, type Viewer } from '@organoise/core';
 import { and, eq } from 'drizzle-orm';
 import { roleIn } from '../../access.js';
 import { definitionVersions, runs, runTransitions, tasks, type HumanTaskStatus } from '../../db/schema.js';
 import type { WorkflowSpec, WorkflowStateSpec, WorkflowTransitionSpec } from '../definitions/spec.js';
+import { emitRunChange } from './events.js';
 
 /**
  * The state machine. Everything here runs inside the caller's transaction with the run row
@@ -37,26 +38,31 @@ export function firableTransitions(spec: WorkflowSpec, run: RunRow, viewer: View
 }
 
 /** Entering a state with a task spec opens the task: for the starter, for holders of a role, or both. */
-export async function openTaskFor(tx: Database, run: RunRow, state: WorkflowStateSpec, now: Date): Promise<void> {
-  if (!state.task) return;
-  await tx.insert(tasks).values({
-    id: randomUUID(),
-    organizationId: run.organizationId,
-    runId: run.id,
-    state: state.name,
-    title: state.task.title,
-    assigneeId: state.task.assignToStarter ? run.startedBy : null,
-    assigneeRole: state.task.assigneeRole,
-    status: 'OPEN',
-    createdAt: now,
-  });
+export async function openTaskFor(tx: Database, run: RunRow, state: WorkflowStateSpec, now: Date): Promise<TaskRow | null> {
+  if (!state.task) return null;
+  const [task] = await tx
+    .insert(tasks)
+    .values({
+      id: randomUUID(),
+      organizationId: run.organizationId,
+      runId: run.id,
+      state: state.name,
+      title: state.task.title,
+      assigneeId: state.task.assignToStarter ? run.startedBy : null,
+      assigneeRole: state.task.assigneeRole,
+      status: 'OPEN',
+      createdAt: now,
+    })
+    .returning();
+  return task!;
 }
 
-export async function closeOpenTasks(tx: Database, runId: string, status: Exclude<HumanTaskStatus, 'OPEN'>, actorId: string, now: Date) {
-  await tx
+export async function closeOpenTasks(tx: Database, runId: string, status: Exclude<HumanTaskStatus, 'OPEN'>, actorId: string, now: Date): Promise<TaskRow[]> {
+  return tx
     .update(tasks)
     .set({ status, completedAt: now, completedBy: actorId })
-    .where(and(eq(tasks.runId, runId), eq(tasks.status, 'OPEN')));
+    .where(and(eq(tasks.runId, runId), eq(tasks.status, 'OPEN')))
+    .returning();
 }
 
 export interface TransitionRequest {
@@ -67,11 +73,11 @@ export interface TransitionRequest {
 }
 
 /**
- * Fires one transition on a run locked by `lockRun`. Refusals are checked before any write, in
- * the order that tells the caller most: a finished run, then a run that moved on, then a
- * transition that does not leave this state, then a role that may not fire it.
+ * Fires one transition on a run locked by `lockRun`. Refusals are checked before any write (and
+ * before any event), in the order that tells the caller most: a finished run, then a run that
+ * moved on, then a transition that does not leave this state, then a role that may not fire it.
  */
-export async function fireTransition(tx: Database, viewer: Viewer, run: RunRow, request: TransitionRequest): Promise<RunRow> {
+export async function fireTransition(tx: Database, emit: Emit, viewer: Viewer, run: RunRow, request: TransitionRequest): Promise<RunRow> {
   const role = roleIn(viewer, run.organizationId);
   if (!role) throw notFound('Workflow run');
   if (run.status !== 'ACTIVE') {
@@ -96,7 +102,7 @@ export async function fireTransition(tx: Database, viewer: Viewer, run: RunRow, 
 
   const now = new Date();
   const seq = run.transitionCount + 1;
-  await closeOpenTasks(tx, run.id, 'DONE', viewer.userId, now);
+  const closedTasks = await closeOpenTasks(tx, run.id, 'DONE', viewer.userId, now);
   await tx.insert(runTransitions).values({
     id: randomUUID(),
     runId: run.id,
@@ -119,6 +125,14 @@ export async function fireTransition(tx: Database, viewer: Viewer, run: RunRow, 
     })
     .where(eq(runs.id, run.id))
     .returning();
-  await openTaskFor(tx, updated!, target, now);
+  const openedTask = await openTaskFor(tx, updated!, target, now);
+  await emitRunChange(emit, {
+    type: target.final ? 'workflow.run.completed' : 'workflow.run.transitioned',
+    run: updated!,
+    actorId: viewer.userId,
+    transition: { name: transition.name, from: run.state, to: target.name },
+    closedTasks,
+    openedTask,
+  });
   return updated!;
 }

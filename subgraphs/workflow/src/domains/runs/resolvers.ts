@@ -30,10 +30,10 @@ export const runResolvers = {
     workflowRun: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadRun(ctx, parseInput(id(), args.id)),
   },
   Mutation: {
-    startWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => freshRun(ctx, await startRun(ctx.db, ctx.viewer, args.input)),
+    startWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => freshRun(ctx, await startRun(ctx.db, ctx.bus, ctx.viewer, args.input)),
     transitionWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) =>
-      freshRun(ctx, await transitionRun(ctx.db, ctx.viewer, args.input)),
-    cancelWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => freshRun(ctx, await cancelRun(ctx.db, ctx.viewer, args.input)),
+      freshRun(ctx, await transitionRun(ctx.db, ctx.bus, ctx.viewer, args.input)),
+    cancelWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => freshRun(ctx, await cancelRun(ctx.db, ctx.bus, ctx.viewer, args.input)),
   },
   WorkflowRun: {
     __resolveReference: (ref: { id: string }, ctx: WorkflowContext) => (isUuid(ref.id) ? ctx.loaders.run.load(ref.id) : null),

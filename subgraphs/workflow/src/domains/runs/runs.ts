@@ -9,8 +9,10 @@ import {
   parseInput,
   requireViewer,
   roleAtLeast,
+  transactionWithEvents,
   z,
   type Database,
+  type EventBus,
   type PageArgs,
   type SortDirection,
   type SortKey,
@@ -23,6 +25,7 @@ import type { PageLoader } from '../../pages.js';
 import type { DefinitionRow } from '../definitions/definitions.js';
 import { graphName } from '../definitions/spec.js';
 import { closeOpenTasks, fireTransition, lockRun, openTaskFor, specOfRun, type RunRow } from './engine.js';
+import { emitRunChange } from './events.js';
 
 export type { RunRow };
 export type HistoryRow = typeof runTransitions.$inferSelect;
@@ -156,11 +159,10 @@ export function listHistory(page: PageLoader, viewer: Viewer | null, run: RunRow
 }
 
 /** Pins the definition's latest version: later edits of the definition do not touch this run. */
-export async function startRun(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
+export async function startRun(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
   const input = parseInput(StartWorkflowRunInput, rawInput);
   const v = requireViewer(viewer);
-  return db.transaction(async (txn) => {
-    const tx = txn as unknown as Database;
+  return transactionWithEvents(db, bus, async (tx, emit) => {
     const [definition] = await tx.select().from(definitions).where(eq(definitions.id, input.definitionId));
     if (!definition || !memberOrganizationIds(v).includes(definition.organizationId)) throw notFound('Workflow definition');
     requireMember(v, definition.organizationId, 'MEMBER');
@@ -183,27 +185,26 @@ export async function startRun(db: Database, viewer: Viewer | null, rawInput: un
         updatedAt: now,
       })
       .returning();
-    await openTaskFor(tx, run!, initial, now);
+    const openedTask = await openTaskFor(tx, run!, initial, now);
+    await emitRunChange(emit, { type: 'workflow.run.started', run: run!, actorId: v.userId, transition: null, closedTasks: [], openedTask });
     return run!;
   });
 }
 
-export async function transitionRun(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
+export async function transitionRun(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
   const input = parseInput(TransitionWorkflowRunInput, rawInput);
   const v = requireViewer(viewer);
-  return db.transaction(async (txn) => {
-    const tx = txn as unknown as Database;
+  return transactionWithEvents(db, bus, async (tx, emit) => {
     const run = await lockRun(tx, v, input.runId);
-    return fireTransition(tx, v, run, input);
+    return fireTransition(tx, emit, v, run, input);
   });
 }
 
 /** Admins, or the member who started the run, may stop it; its open task is cancelled with it. */
-export async function cancelRun(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
+export async function cancelRun(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
   const input = parseInput(CancelWorkflowRunInput, rawInput);
   const v = requireViewer(viewer);
-  return db.transaction(async (txn) => {
-    const tx = txn as unknown as Database;
+  return transactionWithEvents(db, bus, async (tx, emit) => {
     const run = await lockRun(tx, v, input.runId);
     const role = requireMember(v, run.organizationId);
     const starter = run.startedBy === v.userId && roleAtLeast(role, 'MEMBER');
@@ -212,12 +213,13 @@ export async function cancelRun(db: Database, viewer: Viewer | null, rawInput: u
       throw appError('RUN_FINISHED', `The run is already ${run.status.toLowerCase()}`, { currentState: run.state, status: run.status });
     }
     const now = new Date();
-    await closeOpenTasks(tx, run.id, 'CANCELLED', v.userId, now);
+    const closedTasks = await closeOpenTasks(tx, run.id, 'CANCELLED', v.userId, now);
     const [updated] = await tx
       .update(runs)
       .set({ status: 'CANCELLED', updatedAt: now, finishedAt: now, cancelledBy: v.userId, cancelReason: input.reason })
       .where(eq(runs.id, run.id))
       .returning();
+    await emitRunChange(emit, { type: 'workflow.run.cancelled', run: updated!, actorId: v.userId, transition: null, closedTasks, openedTask: null });
     return updated!;
   });
 }

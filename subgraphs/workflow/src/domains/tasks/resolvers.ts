@@ -15,7 +15,7 @@ export const taskResolvers = {
   },
   Mutation: {
     completeTask: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => {
-      const task = await completeTask(ctx.db, ctx.viewer, args.input);
+      const task = await completeTask(ctx.db, ctx.bus, ctx.viewer, args.input);
       // The run moved on in this request: later fields must not see it as it was before.
       ctx.loaders.task.clear(task.id).prime(task.id, task);
       ctx.loaders.run.clear(task.runId);

@@ -7,8 +7,10 @@ import {
   paginate,
   parseInput,
   requireViewer,
+  transactionWithEvents,
   z,
   type Database,
+  type EventBus,
   type PageArgs,
   type SortKey,
   type Viewer,
@@ -55,7 +57,7 @@ export function openTasksOfRuns(db: Database, runIds: readonly string[]): Promis
 }
 
 /** Whether the viewer is who the task waits for: its assignee, or a holder of its role in the task's organization. */
-export function isAssignedTo(task: TaskRow, viewer: Viewer | null): boolean {
+export function isAssignedTo(task: Pick<TaskRow, 'organizationId' | 'assigneeId' | 'assigneeRole'>, viewer: Viewer | null): boolean {
   if (!viewer) return false;
   const role = roleIn(viewer, task.organizationId);
   if (!role) return false;
@@ -128,11 +130,10 @@ export function listMyTasks(db: Database, viewer: Viewer | null, args: MyTasksAr
  * The task's assignee (or a holder of its role) fires a transition out of the task's state;
  * leaving the state marks the task done. The transition's own role rule still applies.
  */
-export async function completeTask(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<TaskRow> {
+export async function completeTask(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<TaskRow> {
   const input = parseInput(CompleteTaskInput, rawInput);
   const v = requireViewer(viewer);
-  return db.transaction(async (txn) => {
-    const tx = txn as unknown as Database;
+  return transactionWithEvents(db, bus, async (tx, emit) => {
     const [found] = await tx.select({ runId: tasks.runId, organizationId: tasks.organizationId }).from(tasks).where(eq(tasks.id, input.taskId));
     if (!found || !roleIn(v, found.organizationId)) throw notFound('Task');
     const run = await lockRun(tx, v, found.runId);
@@ -145,7 +146,7 @@ export async function completeTask(db: Database, viewer: Viewer | null, rawInput
       throw appError('STALE_STATE', `The task is already ${task?.status.toLowerCase() ?? 'closed'}; the run is in state "${run.state}"`, { currentState: run.state });
     }
     if (!isAssignedTo(task, v)) throw forbidden('This task is assigned to someone else');
-    await fireTransition(tx, v, run, { transition: input.transition, comment: input.comment, expectedState: task.state });
+    await fireTransition(tx, emit, v, run, { transition: input.transition, comment: input.comment, expectedState: task.state });
     const [done] = await tx.select().from(tasks).where(eq(tasks.id, task.id));
     return done!;
   });
