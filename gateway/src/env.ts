@@ -1,8 +1,18 @@
-import { bool, optionalUrl, parseEnv, port, z } from '@organoise/core';
+import { optionalUrl, parseEnv, port, z } from '@organoise/core';
+import { DEFAULT_OPERATION_LIMITS as LIMITS, DEFAULT_RATE_LIMITS as RATES } from './protection/defaults.js';
 
 // @apollo/gateway sends usage telemetry unless this is set when it is constructed. This platform
 // never phones home; index.ts imports this module first so the flag is set before any gateway exists.
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+
+/** Unset stays undefined, so that the caller can tell "not said" from "false" (production defaults). */
+const optionalBool = () =>
+  z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'));
+const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const seconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
 
 const schema = z.object({
   PORT: port(4000),
@@ -22,8 +32,51 @@ const schema = z.object({
   PRINCIPAL_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
-  PLAYGROUND: bool(true),
-  INTROSPECTION: bool(true),
+  /** Unset: on, except in production. */
+  PLAYGROUND: optionalBool(),
+  /** Unset: on, except in production. Field suggestions ("Did you mean ...?") follow it. */
+  INTROSPECTION: optionalBool(),
+  /** Operation limits (gateway/src/protection/limits.ts); refusals are OPERATION_TOO_COMPLEX. */
+  MAX_DEPTH: count(LIMITS.depth),
+  MAX_ALIASES: count(LIMITS.aliases),
+  MAX_DIRECTIVES: count(LIMITS.directives),
+  MAX_TOKENS: count(LIMITS.tokens),
+  MAX_COST: count(LIMITS.cost),
+  /** `enforce`: only operations in the safelist run. Unset: `enforce` in production, `off` otherwise. */
+  SAFELIST: z.enum(['off', 'enforce']).optional(),
+  /** Apollo persisted query manifest; defaults to schema/safelist.json (`npx tsx schema/safelist.ts`). */
+  SAFELIST_PATH: z.string().optional(),
+  /** Requests per window per client address, API key (x-api-key) and user; 0 turns one off. */
+  RATE_LIMIT_IP_POINTS: count(RATES.ip.points),
+  RATE_LIMIT_IP_DURATION_SECONDS: seconds(RATES.ip.durationSeconds),
+  RATE_LIMIT_API_KEY_POINTS: count(RATES.apiKey.points),
+  RATE_LIMIT_API_KEY_DURATION_SECONDS: seconds(RATES.apiKey.durationSeconds),
+  RATE_LIMIT_USER_POINTS: count(RATES.user.points),
+  RATE_LIMIT_USER_DURATION_SECONDS: seconds(RATES.user.durationSeconds),
+  /** Shares rate-limit counters between gateway replicas; unset counts in memory. */
+  REDIS_URL: optionalUrl(),
+  /**
+   * Whose X-Forwarded-For to believe for the client address: a hop count (`1` behind one load
+   * balancer) or proxy addresses/subnets (`10.0.0.0/8,loopback`). Unset: none, the socket address counts.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : /^\d+$/.test(v.trim()) ? Number(v) : v))
+    .refine((v) => v !== 'true' && v !== 'false', 'give a hop count or proxy addresses: trusting every X-Forwarded-For lets any client choose its address'),
+  /** Live subscriptions (docs/protocols/subscriptions.md). */
+  SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
+  /** Events one subscriber may have waiting; past it, it is cut off (graphql-ws close 4408). */
+  SUBSCRIPTION_QUEUE: z.coerce.number().int().min(1).default(128),
+  SUBSCRIPTION_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  /** How often a live subscription's session and roles are checked again (4401 / 4403 when lost). */
+  SUBSCRIPTION_AUTH_RECHECK_MS: z.coerce.number().int().min(100).default(2000),
+  SUBSCRIPTION_HEARTBEAT_MS: z.coerce.number().int().min(1000).default(12_000),
+  /**
+   * Gateway processes sharing the port (node:cluster), e.g. one per core. Each keeps its own
+   * in-memory rate-limit counters (set REDIS_URL to share them) and principal cache.
+   */
+  GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -13,7 +13,10 @@ import express from 'express';
 import { IdentityVerifier } from './auth/identity.js';
 import type { GatewayContext } from './context.js';
 import { DEFAULT_PLAYGROUND_DIR, mountPlayground } from './playground.js';
+import { startProtection, type ProtectionOptions } from './protection/index.js';
 import { routingUrls, SubgraphDataSource } from './subgraphs.js';
+import { SubscriptionEngine } from './subscriptions/engine.js';
+import { mountSubscriptionTransports } from './subscriptions/transports.js';
 
 export type { GatewayContext };
 export { routingUrls };
@@ -39,12 +42,34 @@ export interface GatewayOptions {
   playground?: boolean;
   /** The built playground (index.html and its assets); defaults to playground/dist in this repository. */
   playgroundDir?: string;
+  /** Defaults to `!production`. */
   introspection?: boolean;
+  /** Production defaults: introspection and field suggestions off unless asked for. */
+  production?: boolean;
+  /** Operation limits, persisted-operation safelist, rate limits (gateway/src/protection). */
+  protection?: ProtectionOptions;
+  /** Live subscriptions (docs/protocols/subscriptions.md). */
+  subscriptions?: Partial<SubscriptionLimits>;
+  /** Express `trust proxy` (a hop count or proxy addresses): whose X-Forwarded-For names the client. None by default. */
+  trustProxy?: number | string;
 }
+
+export interface SubscriptionLimits {
+  maxPerConnection: number;
+  /** Events a subscriber may have waiting; past it the subscriber is cut off (SLOW_CONSUMER). */
+  maxQueue: number;
+  maxMessageBytes: number;
+  /** How often a live subscription's session and roles are checked again. */
+  authRecheckMs: number;
+  heartbeatMs: number;
+}
+
+const SUBSCRIPTION_DEFAULTS: SubscriptionLimits = { maxPerConnection: 100, maxQueue: 128, maxMessageBytes: 64 * 1024, authRecheckMs: 2000, heartbeatMs: 12_000 };
 
 export interface RunningGateway extends RunningServer {
   /** Subgraph URLs the gateway routes to, after overrides. */
   subgraphUrls: Record<string, string>;
+  subscriptions: SubscriptionEngine;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
@@ -60,14 +85,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     identity = new IdentityVerifier({ ...options.identity, userSubgraphUrl: userUrl, internalTokenSecret: options.internalTokenSecret, timeoutMs, log });
   }
 
+  const introspection = options.introspection ?? !options.production;
+  const protection = await startProtection({ ...options.protection, introspection }, log);
+
+  // The same data sources serve queries and the entity fetches that hydrate subscription events.
+  const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(name, urls[name] ?? url ?? '', options.internalTokenSecret, timeoutMs),
+    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, urls[name] ?? url ?? '', options.internalTokenSecret, timeoutMs)),
     logger: { debug: () => {}, info: (m) => log.info(String(m)), warn: (m) => log.warn(String(m)), error: (m) => log.error(String(m)) },
   });
 
   const app = express();
   app.disable('x-powered-by');
+  // Express hashes every body it sends for an ETag; GraphQL answers are POSTs (never revalidated)
+  // of up to hundreds of KB, so the hash is pure cost. The playground's assets keep theirs (static).
+  app.set('etag', false);
+  app.set('trust proxy', options.trustProxy ?? false);
   const httpServer = http.createServer(app);
 
   // A mutation may change the caller's own roles (creating an organization, accepting an
@@ -84,10 +118,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: options.introspection ?? true,
+    // protection.validationRules refuse introspection when it is off, with a catalogued code.
+    introspection: true,
     includeStacktraceInErrorResponses: false,
-    persistedQueries: false,
-    formatError: createErrorFormatter(log),
+    persistedQueries: protection.persistedQueries,
+    parseOptions: protection.parseOptions,
+    validationRules: protection.validationRules,
+    formatError: protection.formatError(createErrorFormatter(log)),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -117,15 +154,50 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   if (options.playground) mountPlayground(app, options.playgroundDir ?? DEFAULT_PLAYGROUND_DIR);
 
+  const formatError = protection.formatError(createErrorFormatter(log));
+  const limits = { ...SUBSCRIPTION_DEFAULTS, ...options.subscriptions };
+  const subscriptions = new SubscriptionEngine({
+    supergraphSdl: options.supergraphSdl,
+    subgraphUrls: urls,
+    dataSources,
+    internalTokenSecret: options.internalTokenSecret,
+    maxQueue: limits.maxQueue,
+    formatError,
+    log,
+  });
+  const transports = mountSubscriptionTransports({
+    app,
+    httpServer,
+    engine: subscriptions,
+    identity,
+    formatError,
+    validationRules: protection.validationRules,
+    maxTokens: protection.parseOptions.maxTokens,
+    safelist: protection.safelist ? { list: protection.safelist, enforce: protection.safelistMode === 'enforce' } : null,
+    rateLimits: protection.rateLimits,
+    executeOperation: async (request, contextValue) => {
+      const response = await apollo.executeOperation(request, { contextValue });
+      return response.body.kind === 'single' ? (response.body.singleResult as never) : { errors: [{ message: 'Incremental delivery is not offered over this transport', extensions: { code: 'BAD_REQUEST' } }] as never };
+    },
+    maxSubscriptionsPerConnection: limits.maxPerConnection,
+    maxMessageBytes: limits.maxMessageBytes,
+    maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
+    authRecheckMs: limits.authRecheckMs,
+    heartbeatMs: limits.heartbeatMs,
+    log,
+  });
+
   app.use(
     '/graphql',
+    ...protection.beforeBody,
     express.json({ limit: options.maxBodyBytes ?? 16 * 1024 * 1024 }),
+    ...protection.afterBody,
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: protection.chargingViewer(async ({ req }) => {
         const requestId = randomUUID();
         const viewer = identity ? await identity.viewerFrom(req.headers.authorization) : null;
         return { viewer, requestId, clientIp: req.ip ?? null };
-      },
+      }),
     }),
   );
   app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
@@ -136,7 +208,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   const server = await listen(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', async () => {
+    await transports.close();
+    await subscriptions.close();
     await apollo.stop();
+    await protection.close();
+    for (const dataSource of Object.values(dataSources)) dataSource.close();
   });
-  return { ...server, subgraphUrls: urls };
+  return { ...server, subgraphUrls: urls, subscriptions };
 }

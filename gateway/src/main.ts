@@ -1,6 +1,8 @@
+import cluster from 'node:cluster';
 import { createLogger } from '@organoise/core';
 import { loadEnv } from './env.js';
 import { loadSupergraph, startGateway } from './index.js';
+import { superviseWorkers } from './workers.js';
 
 // Standalone entry point of the gateway.
 const env = loadEnv();
@@ -9,6 +11,11 @@ const production = env.NODE_ENV === 'production';
 if (env.IDENTITY === 'organoise' && !env.INTERNAL_TOKEN_SECRET) {
   log.error('INTERNAL_TOKEN_SECRET is required (or IDENTITY=none to serve a graph without identity)');
   process.exit(1);
+}
+if (env.GATEWAY_WORKERS > 1 && cluster.isPrimary) {
+  // This process only forks the workers (each runs this file as a worker) and watches them.
+  await superviseWorkers(env.GATEWAY_WORKERS, log);
+  process.exit();
 }
 const gateway = await startGateway({
   supergraphSdl: loadSupergraph(env.SUPERGRAPH_PATH),
@@ -25,8 +32,28 @@ const gateway = await startGateway({
   host: env.HOST,
   subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
   maxBodyBytes: env.MAX_BODY_BYTES,
-  playground: env.PLAYGROUND && !production,
-  introspection: env.INTROSPECTION && !production,
+  production,
+  // Off in production unless explicitly enabled.
+  playground: env.PLAYGROUND ?? !production,
+  introspection: env.INTROSPECTION ?? !production,
+  trustProxy: env.TRUST_PROXY,
+  subscriptions: {
+    maxPerConnection: env.SUBSCRIPTIONS_PER_CONNECTION,
+    maxQueue: env.SUBSCRIPTION_QUEUE,
+    maxMessageBytes: env.SUBSCRIPTION_MAX_MESSAGE_BYTES,
+    authRecheckMs: env.SUBSCRIPTION_AUTH_RECHECK_MS,
+    heartbeatMs: env.SUBSCRIPTION_HEARTBEAT_MS,
+  },
+  protection: {
+    limits: { depth: env.MAX_DEPTH, aliases: env.MAX_ALIASES, directives: env.MAX_DIRECTIVES, tokens: env.MAX_TOKENS, cost: env.MAX_COST },
+    safelist: { mode: env.SAFELIST ?? (production ? 'enforce' : 'off'), path: env.SAFELIST_PATH },
+    rateLimits: {
+      redisUrl: env.REDIS_URL,
+      ip: { points: env.RATE_LIMIT_IP_POINTS, durationSeconds: env.RATE_LIMIT_IP_DURATION_SECONDS },
+      apiKey: { points: env.RATE_LIMIT_API_KEY_POINTS, durationSeconds: env.RATE_LIMIT_API_KEY_DURATION_SECONDS },
+      user: { points: env.RATE_LIMIT_USER_POINTS, durationSeconds: env.RATE_LIMIT_USER_DURATION_SECONDS },
+    },
+  },
 });
 log.info('gateway listening', { url: gateway.url });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

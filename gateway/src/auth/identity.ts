@@ -48,11 +48,17 @@ export class IdentityVerifier {
   }
 
   async viewerFrom(authorization: string | undefined): Promise<Viewer | null> {
-    if (!authorization) return null;
+    return (await this.authenticate(authorization)).viewer;
+  }
+
+  /** The viewer and when their access token expires (long-lived sockets close then). */
+  async authenticate(authorization: string | undefined): Promise<{ viewer: Viewer | null; expiresAt: Date | null }> {
+    if (!authorization) return { viewer: null, expiresAt: null };
     const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>"');
     let subject: string;
     let sessionId: string;
+    let expiresAt: Date | null = null;
     try {
       const { payload } = await jwtVerify(match[1]!, this.jwks, {
         issuer: this.options.issuer,
@@ -62,6 +68,7 @@ export class IdentityVerifier {
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new Error('token lacks sub or sid');
       subject = payload.sub;
       sessionId = payload.sid;
+      if (typeof payload.exp === 'number') expiresAt = new Date(payload.exp * 1000);
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The access token has expired');
       if (error instanceof joseErrors.JOSEError || error instanceof Error) {
@@ -71,7 +78,7 @@ export class IdentityVerifier {
     }
     const principal = await this.principal(sessionId, subject);
     if (!principal) throw unauthenticated('The session has ended; sign in again');
-    return { userId: principal.userId, sessionId: principal.sessionId, memberships: principal.memberships };
+    return { viewer: { userId: principal.userId, sessionId: principal.sessionId, memberships: principal.memberships }, expiresAt };
   }
 
   /** Forget a session's cached principal (after a mutation that may have changed its roles). */

@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
+import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import { createEventIterator, INTERNAL_TOKEN_HEADER, signInternalToken, type EventSink, type Logger, type Viewer } from '@organoise/core';
+import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { GatewayContext } from '../context.js';
+
+/**
+ * Formatted errors back as GraphQLError instances: graphql-ws serialises each error with its
+ * toJSON(), and JSON.stringify (SSE, multipart) uses the same method.
+ */
+export const asGraphQLErrors = (errors: readonly GraphQLFormattedError[]): GraphQLError[] =>
+  errors.map((e) => new GraphQLError(e.message, { ...(e.path ? { path: e.path } : {}), ...(e.extensions ? { extensions: e.extensions } : {}) }));
+
+/** Name of the synthetic service that "answers" the primary fetch with the upstream event. */
+const EVENT_SOURCE = '__organoise_event__';
+
+export interface SubscriptionEngineOptions {
+  supergraphSdl: string;
+  /** Where each subgraph is (http URLs; the engine speaks graphql-ws to the same path). */
+  subgraphUrls: Record<string, string>;
+  /** The data sources the gateway uses for ordinary fetches (entity hydration reuses them). */
+  dataSources: Record<string, GraphQLDataSource<GatewayContext>>;
+  internalTokenSecret: string | undefined;
+  /** Events a subscriber may have waiting before it is cut off (SLOW_CONSUMER). */
+  maxQueue: number;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  log: Logger;
+}
+
+export interface SubscribeRequest {
+  document: DocumentNode;
+  operationName?: string | null | undefined;
+  variables: Record<string, unknown>;
+  context: GatewayContext;
+  /**
+   * Called the moment this subscriber's queue overflows, not when it next pulls: a transport
+   * blocked writing to a peer that stopped reading never pulls again, yet must cut it off now.
+   */
+  onSlowConsumer?: () => void;
+}
+
+interface PreparedPlan {
+  primary: FetchNode;
+  rest: PlanNode | undefined;
+  operationContext: ReturnType<typeof buildOperationContext>;
+}
+
+/** One upstream subscription, shared by every identical subscription in the same authorization scope. */
+interface Topic {
+  key: string;
+  listeners: Set<EventSink<ExecutionResult>>;
+  stop: () => void;
+  /** Events are hydrated one at a time, in order. */
+  queue: Promise<void>;
+}
+
+/**
+ * Runs federated subscriptions (docs/protocols/subscriptions.md, section 4). Each operation is
+ * planned with the federation query planner: its primary fetch becomes a graphql-ws subscription
+ * to the subgraph that owns the field, and for every event the rest of the plan (entity fetches
+ * to other subgraphs) runs through @apollo/gateway's executeQueryPlan, once per topic, the result
+ * going to every subscriber of that topic.
+ */
+export class SubscriptionEngine {
+  private readonly supergraphSchema: GraphQLSchema;
+  private readonly apiSchema: Schema;
+  readonly apiGraphQLSchema: GraphQLSchema;
+  private readonly planner: QueryPlanner;
+  private readonly plans = new Map<string, PreparedPlan>();
+  private readonly topics = new Map<string, Topic>();
+  private readonly connections = new Map<string, { client: Client; refs: number }>();
+  /** The most events that ever waited for one subscriber, and how many subscribers were cut off. */
+  private peakQueued = 0;
+  private slowConsumers = 0;
+
+  constructor(private readonly options: SubscriptionEngineOptions) {
+    const supergraph = Supergraph.build(options.supergraphSdl);
+    this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+    this.apiSchema = supergraph.apiSchema();
+    this.apiGraphQLSchema = this.apiSchema.toGraphQLJSSchema();
+    this.planner = new QueryPlanner(supergraph);
+  }
+
+  /** Upstream subscriptions and connections currently open (to prove nothing leaks). */
+  stats() {
+    return { topics: this.topics.size, connections: this.connections.size, listeners: [...this.topics.values()].reduce((n, t) => n + t.listeners.size, 0) };
+  }
+
+  /** The most events that ever waited for one subscriber (never above maxQueue), and how many subscribers were cut off. */
+  queueStats() {
+    return { peakQueued: this.peakQueued, slowConsumers: this.slowConsumers };
+  }
+
+  subscribe(request: SubscribeRequest): AsyncIterableIterator<ExecutionResult> {
+    const prepared = this.prepare(request.document, request.operationName ?? undefined);
+    const key = topicKey(request, prepared);
+    const { maxQueue } = this.options;
+    // Mirrors the bounded queue of createEventIterator from outside: an event pushed while the
+    // consumer waits is handed over, any other one waits in the queue, and one more than maxQueue
+    // cuts the subscriber off (the iterator drops it and fails with SLOW_CONSUMER).
+    let queued = 0;
+    let pulling = false;
+    let cut = false;
+    const inner = createEventIterator<ExecutionResult>({
+      maxQueue,
+      start: async (sink) => {
+        const counted: EventSink<ExecutionResult> = {
+          push: (value) => {
+            if (pulling) pulling = false;
+            else if (queued < maxQueue) this.peakQueued = Math.max(this.peakQueued, ++queued);
+            else if (!cut) {
+              cut = true;
+              this.slowConsumers++;
+              request.onSlowConsumer?.();
+            }
+            sink.push(value);
+          },
+          fail: (error) => sink.fail(error),
+          end: () => sink.end(),
+        };
+        let topic = this.topics.get(key);
+        if (!topic) topic = this.openTopic(key, prepared, request);
+        topic.listeners.add(counted);
+        const joined = topic;
+        return async () => {
+          joined.listeners.delete(counted);
+          if (joined.listeners.size === 0) this.closeTopic(joined);
+        };
+      },
+    });
+    const iterator: AsyncIterableIterator<ExecutionResult> = {
+      next: async () => {
+        if (queued > 0) {
+          queued--;
+          return inner.next();
+        }
+        pulling = true;
+        try {
+          return await inner.next();
+        } finally {
+          pulling = false;
+        }
+      },
+      return: () => inner.return!(),
+      throw: (error) => inner.throw!(error),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  async close(): Promise<void> {
+    for (const topic of [...this.topics.values()]) {
+      for (const sink of topic.listeners) sink.end();
+      this.closeTopic(topic);
+    }
+    await Promise.all([...this.connections.values()].map((c) => c.client.dispose()));
+    this.connections.clear();
+  }
+
+  private prepare(document: DocumentNode, operationName: string | undefined): PreparedPlan {
+    const cacheKey = `${operationName ?? ''}\n${print(document)}`;
+    const cached = this.plans.get(cacheKey);
+    if (cached) return cached;
+    const operation = operationFromDocument(this.apiSchema, document, { operationName });
+    const plan: QueryPlan = this.planner.buildQueryPlan(operation);
+    if (plan.node?.kind !== 'Subscription') throw new GraphQLError('Not a subscription operation', { extensions: { code: 'BAD_REQUEST' } });
+    const prepared = {
+      primary: plan.node.primary,
+      rest: plan.node.rest,
+      operationContext: buildOperationContext({ schema: this.apiGraphQLSchema, operationDocument: document, operationName }),
+    };
+    if (this.plans.size >= 1000) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(cacheKey, prepared);
+    return prepared;
+  }
+
+  private openTopic(key: string, prepared: PreparedPlan, request: SubscribeRequest): Topic {
+    const { primary } = prepared;
+    const connection = this.acquireConnection(primary.serviceName, request.context);
+    const variables = Object.fromEntries((primary.variableUsages ?? []).filter((name) => name in request.variables).map((name) => [name, request.variables[name]]));
+    const topic: Topic = { key, listeners: new Set(), stop: () => {}, queue: Promise.resolve() };
+    const unsubscribe = connection.client.subscribe<Record<string, unknown>>(
+      { query: primary.operation, variables, ...(primary.operationName ? { operationName: primary.operationName } : {}) },
+      {
+        next: (result) => {
+          topic.queue = topic.queue.then(() => this.deliver(topic, prepared, request, result as ExecutionResult<Record<string, unknown>>));
+        },
+        error: (error) => {
+          topic.queue = topic.queue.then(() => {
+            const message = Array.isArray(error) ? undefined : 'The subscription source closed';
+            const errors: GraphQLFormattedError[] = Array.isArray(error)
+              ? (error as GraphQLFormattedError[])
+              : [{ message: message!, extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }];
+            for (const sink of topic.listeners) {
+              sink.push({ errors: asGraphQLErrors(errors.map((e) => this.options.formatError(e, e))) });
+              sink.end();
+            }
+            this.closeTopic(topic);
+          });
+        },
+        complete: () => {
+          topic.queue = topic.queue.then(() => {
+            for (const sink of topic.listeners) sink.end();
+            this.closeTopic(topic);
+          });
+        },
+      },
+    );
+    topic.stop = () => {
+      unsubscribe();
+      this.releaseConnection(primary.serviceName, request.context);
+    };
+    this.topics.set(key, topic);
+    return topic;
+  }
+
+  private closeTopic(topic: Topic) {
+    if (this.topics.get(topic.key) !== topic) return;
+    this.topics.delete(topic.key);
+    topic.stop();
+  }
+
+  /** Hydrates one upstream event with the rest of the plan and hands the result to every subscriber. */
+  private async deliver(topic: Topic, prepared: PreparedPlan, request: SubscribeRequest, event: ExecutionResult<Record<string, unknown>>) {
+    if (topic.listeners.size === 0) return;
+    let result: ExecutionResult;
+    if (!event.data) {
+      result = { errors: event.errors ?? [] };
+    } else {
+      const eventSource: GraphQLDataSource<GatewayContext> = { process: async () => ({ data: event.data, ...(event.errors ? { errors: event.errors } : {}) }) } as never;
+      const serviceMap: ServiceMap = { ...this.options.dataSources, [EVENT_SOURCE]: eventSource };
+      const plan: QueryPlan = {
+        kind: 'QueryPlan',
+        node: { kind: 'Sequence', nodes: [{ ...prepared.primary, serviceName: EVENT_SOURCE }, ...(prepared.rest ? [prepared.rest] : [])] },
+      };
+      try {
+        const executed = await executeQueryPlan(
+          plan,
+          serviceMap,
+          {
+            request: { query: print(request.document), variables: request.variables, operationName: request.operationName ?? undefined },
+            context: request.context,
+            metrics: {},
+            logger: { debug: () => {}, info: () => {}, warn: (m: unknown) => this.options.log.warn(String(m)), error: (m: unknown) => this.options.log.error(String(m)) },
+          } as never,
+          prepared.operationContext,
+          this.supergraphSchema,
+          this.apiSchema,
+        );
+        result = { data: executed.data ?? null, ...(executed.errors?.length ? { errors: executed.errors } : {}) } as ExecutionResult;
+      } catch (error) {
+        this.options.log.error('subscription hydration failed', { error });
+        result = { errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+      }
+    }
+    const formatted = result.errors?.map((e) => this.options.formatError(e instanceof GraphQLError ? e.toJSON() : (e as GraphQLFormattedError), e));
+    const payload: ExecutionResult = { ...(result.data !== undefined ? { data: result.data } : {}), ...(formatted?.length ? { errors: asGraphQLErrors(formatted) } : {}) };
+    for (const sink of topic.listeners) sink.push(payload);
+  }
+
+  /** One graphql-ws connection per subgraph and authorization scope; its token names the viewer. */
+  private acquireConnection(subgraph: string, context: GatewayContext) {
+    const id = `${subgraph}\n${scopeOf(context.viewer)}`;
+    let connection = this.connections.get(id);
+    if (!connection) {
+      const url = this.options.subgraphUrls[subgraph];
+      if (!url) throw new GraphQLError(`No URL for subgraph ${subgraph}`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+      const secret = this.options.internalTokenSecret;
+      const viewer = context.viewer;
+      const clientIp = context.clientIp;
+      const client = createClient({
+        url: url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        lazy: true,
+        lazyCloseTimeout: 0,
+        retryAttempts: 0,
+        connectionParams: async () => (secret ? { [INTERNAL_TOKEN_HEADER]: await signInternalToken(secret, subgraph, viewer, clientIp) } : {}),
+      });
+      connection = { client, refs: 0 };
+      this.connections.set(id, connection);
+    }
+    connection.refs++;
+    return connection;
+  }
+
+  private releaseConnection(subgraph: string, context: GatewayContext) {
+    const id = `${subgraph}\n${scopeOf(context.viewer)}`;
+    const connection = this.connections.get(id);
+    if (!connection) return;
+    connection.refs--;
+    if (connection.refs <= 0) {
+      this.connections.delete(id);
+      void connection.client.dispose();
+    }
+  }
+}
+
+/**
+ * The authorization scope: subscriptions share an upstream only when they would be answered
+ * identically, i.e. for the same user with the same roles (fields such as email depend on who asks).
+ */
+function scopeOf(viewer: Viewer | null): string {
+  if (!viewer) return 'anonymous';
+  const roles = Object.entries(viewer.memberships).sort(([a], [b]) => a.localeCompare(b));
+  return `${viewer.userId}:${JSON.stringify(roles)}`;
+}
+
+function topicKey(request: SubscribeRequest, prepared: PreparedPlan): string {
+  return createHash('sha256')
+    .update(prepared.primary.operation)
+    .update('\0')
+    .update(print(request.document))
+    .update('\0')
+    .update(request.operationName ?? '')
+    .update('\0')
+    .update(JSON.stringify(request.variables))
+    .update('\0')
+    .update(scopeOf(request.context.viewer))
+    .digest('hex');
+}

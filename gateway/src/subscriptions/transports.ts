@@ -1,0 +1,482 @@
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { isAppError, type Logger, type Viewer } from '@organoise/core';
+import express from 'express';
+import {
+  getOperationAST,
+  GraphQLError,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type ValidationRule,
+} from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { IdentityVerifier } from '../auth/identity.js';
+import type { GatewayContext } from '../context.js';
+import { DEFAULT_OPERATION_LIMITS, parseOperation } from '../protection/limits.js';
+import { API_KEY_HEADER, type RateLimits } from '../protection/rate-limit.js';
+import type { Safelist } from '../protection/safelist.js';
+import { asGraphQLErrors, type SubscriptionEngine } from './engine.js';
+
+/** Close codes of the gateway's graphql-ws endpoint (docs/protocols/subscriptions.md). */
+export const CLOSE = {
+  UNAUTHENTICATED: 4401,
+  AUTHORIZATION_CHANGED: 4403,
+  SLOW_CONSUMER: 4408,
+  SCHEMA_RELOADED: 4503,
+} as const;
+
+export interface SubscriptionTransportOptions {
+  app: express.Express;
+  httpServer: http.Server;
+  engine: SubscriptionEngine;
+  identity: IdentityVerifier | null;
+  /** Queries and mutations sent over a socket run through the same server as HTTP ones. */
+  executeOperation: (request: { query: string; variables: Record<string, unknown>; operationName?: string | undefined }, context: GatewayContext) => Promise<ExecutionResult>;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** The same validation rules as HTTP requests (depth, cost, ...); the standard rules always run. */
+  validationRules?: readonly ValidationRule[];
+  /** The parser's token cap (protection.parseOptions.maxTokens), the same as HTTP's. */
+  maxTokens?: number | undefined;
+  /** Persisted operations: listed ids resolve to their bodies; `enforce` runs only listed operations. */
+  safelist?: { list: Safelist; enforce: boolean } | null;
+  /** The HTTP budgets (per address, API key and user), charged once per operation started here. */
+  rateLimits?: RateLimits | null;
+  maxSubscriptionsPerConnection: number;
+  /** Largest graphql-ws message (ws closes the socket with 1009 above it). */
+  maxMessageBytes: number;
+  /** Largest SSE or multipart request body. */
+  maxBodyBytes: number;
+  /** How often a live connection's session and roles are checked again. */
+  authRecheckMs: number;
+  heartbeatMs: number;
+  log: Logger;
+}
+
+interface Principal {
+  viewer: Viewer | null;
+  expiresAt: Date | null;
+}
+
+type Refusal = { status: number; errors: GraphQLFormattedError[] };
+
+const refusal = (status: number, message: string, code: string): Refusal => ({ status, errors: [{ message, extensions: { code } }] });
+
+/**
+ * Serves subscriptions to clients over graphql-ws (upgrade on /graphql), GraphQL over SSE
+ * (`Accept: text/event-stream`, distinct-connections mode, `id:` = cursor, Last-Event-ID resumes)
+ * and Apollo's multipart HTTP subscriptions (`Accept: multipart/mixed;subscriptionSpec=1.0`).
+ * Identity is verified before anything starts and re-checked while a subscription lives.
+ */
+export function mountSubscriptionTransports(options: SubscriptionTransportOptions) {
+  const { engine, identity, log } = options;
+  const rules = [...specifiedRules, ...(options.validationRules ?? [])];
+
+  const authenticate = async (authorization: string | undefined): Promise<Principal> =>
+    identity ? identity.authenticate(authorization) : { viewer: null, expiresAt: null };
+
+  /**
+   * The checks an HTTP request meets before Apollo Server runs it, in the same order and with the
+   * same codes: the safelist (before parsing), the token cap while parsing, then the standard
+   * rules and the limits (depth, aliases, directives, cost, introspection when it is off).
+   */
+  const prepare = (request: { query?: unknown; extensions?: unknown; operationName?: unknown }): { document: DocumentNode; operation: 'query' | 'mutation' | 'subscription' } | Refusal => {
+    // graphql-ws requires a query string: a client that names a persisted id sends an empty one.
+    const named = { query: typeof request.query === 'string' && request.query.length > 0 ? request.query : undefined, extensions: request.extensions };
+    const safelist = options.safelist;
+    if (safelist?.enforce) {
+      const refused = safelist.list.check(named);
+      if (refused) return { status: 400, errors: [options.formatError(refused.toJSON(), refused)] };
+    }
+    const query = safelist ? safelist.list.resolve(named) : named.query;
+    if (typeof query !== 'string' || query.length === 0) return refusal(400, 'A query string is required', 'BAD_REQUEST');
+    const operationName = request.operationName;
+    let document: DocumentNode;
+    try {
+      document = parseOperation(query, { tokens: options.maxTokens ?? DEFAULT_OPERATION_LIMITS.tokens });
+    } catch (error) {
+      if (isAppError(error)) return { status: 400, errors: [options.formatError(error.toJSON(), error)] };
+      return { status: 400, errors: [{ message: (error as Error).message, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] };
+    }
+    const errors = validate(engine.apiGraphQLSchema, document, rules);
+    if (errors.length > 0) return { status: 400, errors: errors.map((e) => options.formatError({ ...e.toJSON(), extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }, e)) };
+    const op = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
+    if (!op) return refusal(400, 'Could not determine which operation to run', 'OPERATION_RESOLUTION_FAILURE');
+    return { document, operation: op.operation };
+  };
+
+  /** Charges one operation to the HTTP budgets; the formatted refusal when one is spent. */
+  const charge = async (who: { ip: string | null; apiKey?: string | undefined; userId?: string | undefined }): Promise<GraphQLFormattedError | null> => {
+    const refused = options.rateLimits ? await options.rateLimits.charge(who) : null;
+    return refused ? options.formatError(refused.toJSON(), refused) : null;
+  };
+
+  const formatErrors = (error: unknown): GraphQLFormattedError[] => {
+    if (error instanceof GraphQLError) return [options.formatError(error.toJSON(), error)];
+    log.error('subscription failed', { error });
+    return [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
+  };
+
+  const sameRoles = (a: Viewer | null, b: Viewer | null) =>
+    a?.userId === b?.userId && JSON.stringify(Object.entries(a?.memberships ?? {}).sort()) === JSON.stringify(Object.entries(b?.memberships ?? {}).sort());
+
+  /**
+   * Watches a live principal: the callback fires once when the token expires, the session ends
+   * (sign-out, revocation) or the roles change (a removed membership must stop events at once).
+   */
+  const watch = (authorization: string | undefined, principal: Principal, onLost: (code: number, reason: string) => void) => {
+    let fired = false;
+    const fire = (code: number, reason: string) => {
+      if (fired) return;
+      fired = true;
+      stop();
+      onLost(code, reason);
+    };
+    const expiry = principal.expiresAt ? setTimeout(() => fire(CLOSE.UNAUTHENTICATED, 'Token expired'), Math.min(2 ** 31 - 1, Math.max(0, principal.expiresAt.getTime() - Date.now()))) : undefined;
+    const recheck = principal.viewer
+      ? setInterval(async () => {
+          try {
+            const now = await authenticate(authorization);
+            if (!sameRoles(now.viewer, principal.viewer)) fire(CLOSE.AUTHORIZATION_CHANGED, 'Authorization changed');
+          } catch (error) {
+            if (isAppError(error) && error.extensions.code === 'UNAUTHENTICATED') fire(CLOSE.UNAUTHENTICATED, 'Session ended');
+          }
+        }, options.authRecheckMs)
+      : undefined;
+    const stop = () => {
+      if (expiry) clearTimeout(expiry);
+      if (recheck) clearInterval(recheck);
+    };
+    return stop;
+  };
+
+  // ---- graphql-ws -------------------------------------------------------------------------
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxMessageBytes });
+  interface SocketState extends Principal {
+    authorization: string | undefined;
+    clientIp: string | null;
+    apiKey: string | undefined;
+    active: number;
+    unwatch: () => void;
+  }
+  const sockets = new WeakMap<WebSocket, SocketState>();
+  // A message over maxPayload makes ws close the socket with 1009 and then emit 'error', which
+  // graphql-ws reports to the console as an internal error: any client could flood the logs so.
+  // This listener runs before graphql-ws's (registered first) and keeps that error to one warning.
+  wsServer.on('connection', (socket) => {
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event === 'error' && (args[0] as { code?: unknown } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        log.warn('graphql-ws message over the size limit; connection closed with 1009', { maxMessageBytes: options.maxMessageBytes });
+        return true;
+      }
+      return emit(event, ...args);
+    }) as typeof socket.emit;
+  });
+  // Each subscription's way to cut its connection off (see SubscribeRequest.onSlowConsumer).
+  const slowConsumerHooks = new WeakMap<GatewayContext, () => void>();
+  const cutOff = (socket: WebSocket) => () => {
+    if (socket.readyState === socket.OPEN) socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer');
+  };
+
+  const disposable = useServer<Record<string, unknown>>(
+    {
+      schema: engine.apiGraphQLSchema,
+      isProd: true,
+      onConnect: async (ctx) => {
+        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const authorization = typeof raw === 'string' ? raw : undefined;
+        let principal: Principal;
+        try {
+          principal = await authenticate(authorization);
+        } catch {
+          ctx.extra.socket.close(CLOSE.UNAUTHENTICATED, 'Unauthenticated');
+          return false;
+        }
+        const socket = ctx.extra.socket;
+        const unwatch = watch(authorization, principal, (code, reason) => socket.close(code, reason));
+        const apiKey = ctx.extra.request.headers[API_KEY_HEADER];
+        sockets.set(socket, {
+          ...principal,
+          authorization,
+          clientIp: ctx.extra.request.socket.remoteAddress ?? null,
+          apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+          active: 0,
+          unwatch,
+        });
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const state = sockets.get(ctx.extra.socket);
+        if (!state) return [new GraphQLError('Not connected', { extensions: { code: 'UNAUTHENTICATED' } })];
+        // Every operation on the socket draws on the budgets an HTTP request would, before parsing.
+        // A refusal is an error message for this operation; the connection stays open.
+        const limited = await charge({ ip: state.clientIp, apiKey: state.apiKey, userId: state.viewer?.userId });
+        if (limited) return asGraphQLErrors([limited]);
+        const prepared = prepare(payload);
+        if ('errors' in prepared) return asGraphQLErrors(prepared.errors);
+        if (prepared.operation === 'subscription' && state.active >= options.maxSubscriptionsPerConnection) {
+          return [new GraphQLError(`At most ${options.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+        }
+        const contextValue: GatewayContext = { viewer: state.viewer, requestId: randomUUID(), clientIp: state.clientIp };
+        slowConsumerHooks.set(contextValue, cutOff(ctx.extra.socket));
+        return { schema: engine.apiGraphQLSchema, document: prepared.document, variableValues: payload.variables ?? {}, operationName: payload.operationName ?? null, contextValue };
+      },
+      subscribe: (args) => {
+        const context = args.contextValue as GatewayContext;
+        let iterator: AsyncIterableIterator<ExecutionResult>;
+        try {
+          iterator = engine.subscribe({
+            document: args.document,
+            operationName: args.operationName,
+            variables: (args.variableValues ?? {}) as Record<string, unknown>,
+            context,
+            onSlowConsumer: slowConsumerHooks.get(context),
+          });
+        } catch (error) {
+          return { errors: asGraphQLErrors(formatErrors(error)) };
+        }
+        return iterator;
+      },
+      execute: async (args) =>
+        options.executeOperation(
+          { query: printDocument(args.document), variables: (args.variableValues ?? {}) as Record<string, unknown>, operationName: args.operationName ?? undefined },
+          args.contextValue as GatewayContext,
+        ),
+      onOperation: (ctx, _id, _payload, _args, result) => {
+        const state = sockets.get(ctx.extra.socket);
+        if (!state || !isAsyncIterator(result)) return result;
+        state.active++;
+        return guard(result as unknown as AsyncIterableIterator<ExecutionResult>, {
+          onSlowConsumer: cutOff(ctx.extra.socket),
+          onEnd: () => state.active--,
+          formatErrors,
+        });
+      },
+      onClose: (ctx) => {
+        sockets.get(ctx.extra.socket)?.unwatch();
+      },
+    },
+    wsServer,
+    options.heartbeatMs,
+  );
+
+  // ---- SSE and multipart HTTP ---------------------------------------------------------------
+  const streamKind = (req: express.Request) => {
+    if (req.method !== 'GET' && req.method !== 'POST') return null;
+    const accept = String(req.headers.accept ?? '');
+    if (accept.includes('text/event-stream')) return 'sse';
+    if (/multipart\/mixed/i.test(accept) && /subscriptionSpec/i.test(accept)) return 'multipart';
+    return null;
+  };
+  const parseJson = express.json({ limit: options.maxBodyBytes });
+  // Only requests that ask for a stream are parsed here; every other request reaches the HTTP
+  // pipeline (its size cap, protection and Apollo Server) untouched.
+  options.app.use('/graphql', (req, res, next) => (streamKind(req) ? parseJson(req, res, next) : next()), async (req, res, next) => {
+    const kind = streamKind(req);
+    if (!kind) return next();
+    const sse = kind === 'sse';
+    const params = (req.method === 'GET' ? req.query : req.body) as { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown } | undefined;
+    let variables: Record<string, unknown> = {};
+    try {
+      const raw = params?.variables;
+      variables = typeof raw === 'string' ? JSON.parse(raw) : ((raw as Record<string, unknown> | undefined) ?? {});
+    } catch {
+      return void res.status(400).json(refusal(400, 'variables must be a JSON object', 'BAD_REQUEST'));
+    }
+    let extensions = params?.extensions;
+    if (typeof extensions === 'string') {
+      try {
+        extensions = JSON.parse(extensions);
+      } catch {
+        return void res.status(400).json(refusal(400, 'extensions must be a JSON object', 'BAD_REQUEST'));
+      }
+    }
+    const prepared = prepare({ query: params?.query, extensions, operationName: params?.operationName });
+    if ('errors' in prepared) return void res.status(prepared.status).json({ errors: prepared.errors });
+    if (prepared.operation !== 'subscription') return next(); // queries and mutations: Apollo Server and its rate limits
+    let principal: Principal;
+    try {
+      principal = await authenticate(req.headers.authorization);
+    } catch (error) {
+      return void res.status(401).json({ errors: formatErrors(error) });
+    }
+    const limited = await charge({ ip: req.ip ?? req.socket.remoteAddress ?? null, apiKey: req.get(API_KEY_HEADER), userId: principal.viewer?.userId });
+    if (limited) {
+      res.set('Retry-After', String(limited.extensions?.retryAfterSeconds ?? 1));
+      return void res.status(429).json({ errors: [limited] });
+    }
+    // SSE reconnects send the last id they saw; it resumes the stream through the `after` variable.
+    const lastEventId = req.headers['last-event-id'];
+    if (sse && typeof lastEventId === 'string' && declaresVariable(prepared.document, 'after')) variables = { ...variables, after: lastEventId };
+    const context: GatewayContext = { viewer: principal.viewer, requestId: randomUUID(), clientIp: req.ip ?? null };
+    let iterator: AsyncIterableIterator<ExecutionResult>;
+    try {
+      iterator = engine.subscribe({
+        document: prepared.document,
+        operationName: typeof params?.operationName === 'string' ? params.operationName : undefined,
+        variables,
+        context,
+        // The loop below may be waiting for the peer to drain: end the stream from here.
+        onSlowConsumer: () => {
+          write.error([{ message: 'This subscriber fell too far behind and was cut off', extensions: { code: 'SLOW_CONSUMER' } }]);
+          end();
+        },
+      });
+    } catch (error) {
+      return void res.status(400).json({ errors: formatErrors(error) });
+    }
+
+    const write = sse ? sseWriter(res) : multipartWriter(res);
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(heartbeat);
+      unwatch();
+      void iterator.return?.();
+      write.end();
+    };
+    const heartbeat = setInterval(() => write.heartbeat(), options.heartbeatMs);
+    const unwatch = watch(req.headers.authorization, principal, (_code, reason) => {
+      write.error([{ message: reason, extensions: { code: reason === 'Authorization changed' ? 'FORBIDDEN' : 'UNAUTHENTICATED' } }]);
+      end();
+    });
+    res.on('close', end);
+    // Backpressure: while the peer does not read, the response's buffer stays full, no event is
+    // pulled and they wait in the engine's bounded queue, which cuts the subscriber off when it
+    // overflows. Writing without waiting would buffer every event in memory instead.
+    const drained = () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    try {
+      for (;;) {
+        const { value, done } = await iterator.next();
+        if (done || ended) break;
+        if (!write.next(value, cursorOf(value))) await drained();
+      }
+    } catch (error) {
+      if (!ended) write.error(formatErrors(error));
+    }
+    end();
+  });
+
+  return {
+    close: async () => {
+      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}
+
+/** The `cursor` a subscription's root field selected, if any: SSE sends it as the event id. */
+function cursorOf(result: ExecutionResult): string | undefined {
+  const root = result.data ? Object.values(result.data)[0] : undefined;
+  const cursor = root && typeof root === 'object' ? (root as { cursor?: unknown }).cursor : undefined;
+  return typeof cursor === 'string' ? cursor : undefined;
+}
+
+function declaresVariable(document: DocumentNode, name: string) {
+  return document.definitions.some((d) => d.kind === 'OperationDefinition' && d.variableDefinitions?.some((v) => v.variable.name.value === name));
+}
+
+function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as AsyncIterator<unknown>).next === 'function';
+}
+
+/**
+ * Wraps a subscription's iterator for the socket: SLOW_CONSUMER closes the connection with its
+ * code; any other failure becomes a final error result; the per-connection count goes down once.
+ */
+function guard(
+  source: AsyncIterableIterator<ExecutionResult>,
+  hooks: { onSlowConsumer: () => void; onEnd: () => void; formatErrors: (error: unknown) => GraphQLFormattedError[] },
+): AsyncIterableIterator<ExecutionResult> {
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    hooks.onEnd();
+  };
+  let pendingError: ExecutionResult | null = null;
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      if (pendingError) {
+        const value = pendingError;
+        pendingError = null;
+        return { value, done: false };
+      }
+      if (finished) return { value: undefined, done: true };
+      try {
+        const step = await source.next();
+        if (step.done) finish();
+        return step;
+      } catch (error) {
+        finish();
+        if (isAppError(error) && error.extensions.code === 'SLOW_CONSUMER') {
+          hooks.onSlowConsumer();
+          return { value: undefined, done: true };
+        }
+        return { value: { errors: asGraphQLErrors(hooks.formatErrors(error)) }, done: false };
+      }
+    },
+    async return() {
+      finish();
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(error) {
+      finish();
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+function sseWriter(res: express.Response) {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.flushHeaders();
+  const send = (chunk: string) => res.writableEnded || res.write(chunk);
+  return {
+    next: (value: ExecutionResult, id: string | undefined) => send(`${id ? `id: ${id}\n` : ''}event: next\ndata: ${JSON.stringify(value)}\n\n`),
+    error: (errors: GraphQLFormattedError[]) => send(`event: next\ndata: ${JSON.stringify({ errors })}\n\n`),
+    heartbeat: () => send(':\n\n'),
+    end: () => {
+      if (!res.writableEnded) res.end('event: complete\ndata:\n\n');
+    },
+  };
+}
+
+function multipartWriter(res: express.Response) {
+  res.writeHead(200, { 'content-type': 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.flushHeaders();
+  const part = (body: unknown) => res.writableEnded || res.write(`\r\n--graphql\r\ncontent-type: application/json\r\n\r\n${JSON.stringify(body)}`);
+  return {
+    next: (value: ExecutionResult) => part({ payload: value }),
+    // Transport-level errors end the subscription (Apollo's protocol: payload null + errors).
+    error: (errors: GraphQLFormattedError[]) => part({ payload: null, errors }),
+    heartbeat: () => part({}),
+    end: () => {
+      if (!res.writableEnded) res.end('\r\n--graphql--\r\n');
+    },
+  };
+}
+
+function printDocument(document: DocumentNode) {
+  return document.loc?.source.body ?? JSON.stringify(document);
+}
