@@ -1,9 +1,18 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+// graphql 16 ships CJS (index.js) and ESM (index.mjs). Node, as the services run, loads only the
+// CJS build; Vite would resolve our sources to the ESM one while CommonJS dependencies
+// (@apollo/federation-internals, ...) require the CJS one: two graphql instances, and a schema
+// from one is refused by the other. Tests use the single copy that production uses.
+const graphqlCjs = createRequire(import.meta.url).resolve('graphql');
 
 // Test tiers by location and suffix: `*.test.ts` talk to one service, `*.e2e.ts` to the whole
 // stack through the gateway. Every service and e2e test runs twice: on embedded PGlite and on
 // the real Postgres server (each test file gets its own fresh database).
 const serviceTests = ['subgraphs/*/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'packages/*/test/**/*.db.test.ts', 'e2e/**/*.e2e.ts'];
+// Database-free tests of whole processes (the benchmark's subgraphs behind our gateway) run once.
+const processTests = ['bench/test/**/*.test.ts'];
 const shared = {
   testTimeout: 30_000,
   hookTimeout: 120_000,
@@ -13,11 +22,12 @@ const shared = {
 const env = { APOLLO_TELEMETRY_DISABLED: 'true', NODE_ENV: 'test' };
 
 export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphqlCjs }] },
   test: {
     projects: [
-      { test: { ...shared, name: 'unit', include: ['packages/*/test/**/*.test.ts', 'schema/test/**/*.test.ts'], exclude: ['**/*.db.test.ts', '**/node_modules/**'], env } },
-      { test: { ...shared, name: 'pglite', include: serviceTests, env: { ...env, TEST_DATABASE: 'pglite' } } },
-      { test: { ...shared, name: 'postgres', include: serviceTests, env: { ...env, TEST_DATABASE: 'postgres' } } },
+      { extends: true, test: { ...shared, name: 'unit', include: ['packages/*/test/**/*.test.ts', 'schema/test/**/*.test.ts', ...processTests], exclude: ['**/*.db.test.ts', '**/node_modules/**'], env } },
+      { extends: true, test: { ...shared, name: 'pglite', include: serviceTests, env: { ...env, TEST_DATABASE: 'pglite' } } },
+      { extends: true, test: { ...shared, name: 'postgres', include: serviceTests, env: { ...env, TEST_DATABASE: 'postgres' } } },
     ],
   },
 });

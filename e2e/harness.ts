@@ -1,10 +1,22 @@
-import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type GraphQLResponse } from '@organoise/core/testing';
+import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testEnv, testLog, type GraphQLResponse, type TestDatabase } from '@organoise/core/testing';
+import type { SubscriptionLimits } from '@organoise/gateway';
 import { startPlatform, type Platform, type SubgraphName } from '@organoise/platform';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+export interface TestPlatformOptions {
+  /** Share events through the real Redis (replica tests) instead of in-process pub/sub. */
+  redis?: boolean;
+  /** Run on another platform's database, as a second replica of every service. */
+  database?: TestDatabase;
+  subscriptions?: Partial<SubscriptionLimits>;
+  /** Serve the built playground to browsers at /graphql. */
+  playground?: boolean;
+}
+
 export interface TestPlatform extends Platform {
+  database: TestDatabase;
   /** SQL statements each subgraph ran since the last reset (to prove batching). */
   queries: Record<SubgraphName, string[]>;
   resetQueries(): void;
@@ -18,8 +30,8 @@ export interface TestPlatform extends Platform {
  * four subgraphs, each in its own schema, or four in-memory PGlites), serving the committed
  * supergraph: e2e tests see exactly what a client of `npm start` sees.
  */
-export async function startTestPlatform(): Promise<TestPlatform> {
-  const db = await createTestDatabase();
+export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
+  const db = options.database ?? (await createTestDatabase());
   const fileDir = mkdtempSync(join(tmpdir(), 'organoise-files-'));
   const queries: Record<SubgraphName, string[]> = { user: [], workflow: [], file: [], analytics: [] };
   const platform = await startPlatform({
@@ -30,9 +42,13 @@ export async function startTestPlatform(): Promise<TestPlatform> {
     accessTokenIssuer: 'organoise-e2e',
     log: testLog,
     onQuery: (subgraph, sql) => queries[subgraph].push(sql),
+    redisUrl: options.redis ? testEnv.TEST_REDIS_URL : undefined,
+    playground: options.playground ?? false,
+    subscriptions: { authRecheckMs: 200, ...options.subscriptions },
   });
   return {
     ...platform,
+    database: db,
     queries,
     resetQueries: () => {
       for (const list of Object.values(queries)) list.length = 0;
@@ -40,7 +56,7 @@ export async function startTestPlatform(): Promise<TestPlatform> {
     gql: (query, variables = {}, token) => postGraphQL(platform.gateway.url, query, variables, token ? { authorization: `Bearer ${token}` } : {}),
     stop: async () => {
       await platform.close();
-      await db.drop();
+      if (!options.database) await db.drop();
       rmSync(fileDir, { recursive: true, force: true });
     },
   };

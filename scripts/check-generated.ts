@@ -10,8 +10,9 @@ const run = (cmd: string, args: string[], cwd?: string) => execFileSync(cmd, arg
 
 try {
   run('npx', ['tsx', 'schema/compose.ts', '--check']);
+  run('npx', ['tsx', 'schema/safelist.ts', '--check']);
 } catch {
-  process.exit(1); // compose.ts has said what is stale
+  process.exit(1); // the script has said what is stale
 }
 for (const subgraph of ['user', 'workflow', 'file', 'analytics']) {
   run('npx', ['drizzle-kit', 'generate', '--config', 'drizzle.config.ts'], `subgraphs/${subgraph}`);

@@ -14,12 +14,20 @@ export const env = parseEnv(
     FILE_DATABASE_URL: optionalUrl(),
     ANALYTICS_DATABASE_URL: optionalUrl(),
     DATA_DIR: z.string().default('data'),
+    REDIS_URL: optionalUrl(),
     FILE_STORAGE_DIR: z.string().optional(),
     MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(10 * 1024 * 1024),
     INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
     ACCESS_TOKEN_ISSUER: z.string().default('organoise'),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
     SEED_DEMO: bool(true),
+    /** SMTP server for verification and reset mail; unset: JSON files in DATA_DIR/outbox. */
+    SMTP_URL: optionalUrl(),
+    MAIL_FROM: z.string().optional(),
+    /** Base URL of the app that opens mailed links. */
+    PUBLIC_APP_URL: z.string().url().default('http://localhost:4000'),
+    /** `kid:base64key[,kid:base64key]` for secrets stored by the platform (TOTP); required in production. */
+    ENCRYPTION_KEYS: z.string().optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('warn'),
     NODE_ENV: z.string().default('development'),
   }),

@@ -10,8 +10,8 @@ import { env } from './env.js';
  */
 const log = createLogger({ app: 'organoise' }, env.LOG_LEVEL);
 const production = env.NODE_ENV === 'production';
-if (production && !env.INTERNAL_TOKEN_SECRET) {
-  log.error('INTERNAL_TOKEN_SECRET is required in production');
+if (production && (!env.INTERNAL_TOKEN_SECRET || !env.ENCRYPTION_KEYS)) {
+  log.error('INTERNAL_TOKEN_SECRET and ENCRYPTION_KEYS are required in production');
   process.exit(1);
 }
 // One process: a fresh secret per start is enough (access tokens are signed with keys kept in the database).
@@ -31,6 +31,12 @@ const platform = await startPlatform({
   accessTokenIssuer: env.ACCESS_TOKEN_ISSUER,
   accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
   host: env.HOST,
+  redisUrl: env.REDIS_URL,
+  user: {
+    appUrl: env.PUBLIC_APP_URL,
+    ...(env.ENCRYPTION_KEYS ? { encryptionKeys: env.ENCRYPTION_KEYS } : {}),
+    ...(env.SMTP_URL ? { mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM } } : {}),
+  },
   ports: { gateway: env.PORT, user: env.PORT + 1, workflow: env.PORT + 2, file: env.PORT + 3, analytics: env.PORT + 4 },
   playground: !production,
   introspection: !production,
@@ -38,7 +44,7 @@ const platform = await startPlatform({
 });
 
 const seeded = env.SEED_DEMO ? await seedDemo(platform.gateway.url) : null;
-const storage = env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${env.DATA_DIR}/pglite`;
+const storage = `${env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${env.DATA_DIR}/pglite`}; events ${env.REDIS_URL ? 'through Redis (REDIS_URL)' : 'in process'}`;
 const lines = [
   '',
   'OrgaNoise is running',

@@ -1,9 +1,9 @@
 export { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo, type SeedResult } from './seed.js';
-import type { Logger, RunningServer } from '@organoise/core';
-import { loadSupergraph, startGateway, type RunningGateway } from '@organoise/gateway';
+import { createPubSub, type Logger, type PubSub, type RunningServer } from '@organoise/core';
+import { loadSupergraph, startGateway, type RunningGateway, type SubscriptionLimits } from '@organoise/gateway';
 import { startAnalyticsSubgraph } from '@organoise/subgraph-analytics';
 import { startFileSubgraph } from '@organoise/subgraph-file';
-import { startUserSubgraph } from '@organoise/subgraph-user';
+import { MemoryMailer, startUserSubgraph, type UserSubgraphOptions } from '@organoise/subgraph-user';
 import { startWorkflowSubgraph } from '@organoise/subgraph-workflow';
 
 export const SUBGRAPH_NAMES = ['user', 'workflow', 'file', 'analytics'] as const;
@@ -28,6 +28,11 @@ export interface PlatformOptions {
   playground?: boolean;
   introspection?: boolean;
   principalCacheMs?: number;
+  /** Identity settings passed to the user subgraph (mail, encryption keys, timeouts, throttling). */
+  user?: Partial<Pick<UserSubgraphOptions, 'mail' | 'encryptionKeys' | 'sessionIdleSeconds' | 'throttle' | 'appUrl' | 'stepUpMaxAgeSeconds'>>;
+  /** Redis for events between replicas; absent = in-process pub/sub. */
+  redisUrl?: string | undefined;
+  subscriptions?: Partial<SubscriptionLimits>;
   /** Sees every SQL statement each subgraph runs (tests count them to prove batching). */
   onQuery?: (subgraph: SubgraphName, sql: string) => void;
   log: Logger;
@@ -36,6 +41,7 @@ export interface PlatformOptions {
 export interface Platform {
   gateway: RunningGateway;
   subgraphs: Record<SubgraphName, RunningServer>;
+  pubsub: PubSub;
   close(): Promise<void>;
 }
 
@@ -59,6 +65,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     port: port(name),
     host,
   });
+  const pubsub = createPubSub(options.redisUrl, (error) => options.log.warn('redis error', { error: error.message }));
   const started: RunningServer[] = [];
   const track = async <T extends RunningServer>(server: Promise<T>) => {
     const s = await server;
@@ -72,11 +79,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           ...common('user'),
           tokens: { issuer: options.accessTokenIssuer, ttlSeconds: options.accessTokenTtlSeconds ?? 3600 },
           sessionTtlSeconds: options.sessionTtlSeconds ?? 30 * 86_400,
+          // Mail goes to the dev outbox under the data folder (in memory for in-memory platforms).
+          mail: options.dataDir === 'memory' ? { mailer: new MemoryMailer() } : { outboxDir: `${options.dataDir}/outbox` },
+          ...options.user,
         }),
       ),
-      track(startWorkflowSubgraph(common('workflow'))),
-      track(startFileSubgraph({ ...common('file'), storageDir: options.fileStorageDir, maxUploadBytes: options.maxUploadBytes })),
-      track(startAnalyticsSubgraph(common('analytics'))),
+      track(startWorkflowSubgraph({ ...common('workflow'), pubsub })),
+      track(startFileSubgraph({ ...common('file'), pubsub, storageDir: options.fileStorageDir, maxUploadBytes: options.maxUploadBytes })),
+      track(startAnalyticsSubgraph({ ...common('analytics'), pubsub })),
     ]);
     const subgraphs = { user, workflow, file, analytics };
     const gateway = await startGateway({
@@ -89,17 +99,23 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       host,
       playground: options.playground ?? false,
       introspection: options.introspection ?? true,
+      ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
+      // Rate-limit counters are shared through Redis too, so replicas enforce one budget.
+      ...(options.redisUrl ? { protection: { rateLimits: { redisUrl: options.redisUrl } } } : {}),
     });
     return {
       gateway,
       subgraphs,
+      pubsub,
       close: async () => {
         await gateway.close();
         await Promise.all(Object.values(subgraphs).map((s) => s.close()));
+        await pubsub.close();
       },
     };
   } catch (error) {
     await Promise.allSettled(started.map((s) => s.close()));
+    await pubsub.close();
     throw error;
   }
 }

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { testEnv } from '@organoise/core/testing';
+import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from './harness.js';
+
+// The playground as a person uses it, in real Chromium against the whole platform: a live
+// subscription typed into GraphiQL shows each event as another user's mutation causes it.
+let platform: TestPlatform;
+let browser: Browser;
+
+beforeAll(async () => {
+  const dist = fileURLToPath(new URL('../playground/dist/index.html', import.meta.url));
+  if (!existsSync(dist)) execFileSync('npm', ['run', 'build', '-w', '@organoise/playground'], { stdio: 'ignore' });
+  platform = await startTestPlatform({ playground: true });
+  await seedDemo(platform.gateway.url);
+  browser = await chromium.launch({
+    executablePath: testEnv.CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await platform?.stop();
+});
+
+type CodeMirrorElement = { CodeMirror: { setValue(value: string): void; getValue(): string } };
+const setEditor = (page: Page, selector: string, value: string) =>
+  page.locator(selector).evaluate((element, v) => (element as unknown as CodeMirrorElement).CodeMirror.setValue(v), value);
+const responseText = (page: Page) =>
+  page.locator('.graphiql-response .CodeMirror').evaluate((element) => (element as unknown as CodeMirrorElement).CodeMirror.getValue());
+
+describe('the playground', () => {
+  it('shows live subscription events over graphql-ws, authenticated by the token pasted in the Headers tab', async () => {
+    const member = DEMO_USERS[2];
+    const signIn = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: member.email, password: DEMO_PASSWORD } });
+    const token = signIn.data!.signIn.accessToken as string;
+    const defs = await platform.gql(`{ organizations { nodes { workflows { nodes { id key } } } } }`, {}, token);
+    const definitionId = defs.data!.organizations.nodes[0].workflows.nodes.find((w: { key: string }) => w.key === 'expense-approval').id;
+    const runId = (await platform.gql(`mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }`, { i: { definitionId } }, token)).data!.startWorkflowRun.id;
+
+    const context = await browser.newContext();
+    const errors: string[] = [];
+    const page = await context.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(platform.gateway.url);
+    await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
+    await setEditor(page, '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror', JSON.stringify({ Authorization: `Bearer ${token}` }));
+    await setEditor(page, '.graphiql-query-editor .CodeMirror', `subscription { workflowRunUpdated(runId: "${runId}") { type run { state startedBy { name } } } }`);
+    await page.locator('.graphiql-execute-button').click();
+    // The subscription is open once the gateway has an upstream for it.
+    const deadline = Date.now() + 10_000;
+    while (platform.gateway.subscriptions.stats().topics === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
+    await platform.gql(`mutation($i: TransitionWorkflowRunInput!) { transitionWorkflowRun(input: $i) { state } }`, { i: { runId, transition: 'submit' } }, token);
+    await expect.poll(() => responseText(page), { timeout: 10_000 }).toContain('"state": "submitted"');
+    expect(await responseText(page)).toContain(`"name": "${member.name}"`);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: '/tmp/playground-subscription.png' });
+    await context.close();
+  });
+});
