@@ -1,5 +1,9 @@
 import { codesOf, testEnv } from '@organoise/core/testing';
+import type { UserSubgraph } from '@organoise/subgraph-user';
+import { TokenIssuer } from '@organoise/subgraph-user/tokens';
+import { decodeJwt } from 'jose';
 import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { RedisEventPubSub } from '@organoise/core';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -166,6 +170,22 @@ describe('graphql-ws through the gateway', () => {
     expect(sub.closeCodes).toEqual([4401]);
   });
 
+  it('closes the connection with 4401 when the access token expires while it is open', async () => {
+    const token = await signIn(DEMO_USERS[2].email);
+    const { sub, sid } = decodeJwt(token) as { sub: string; sid: string };
+    // A token for the same live session that expires two seconds from now.
+    const user = platform.subgraphs.user as UserSubgraph;
+    const shortLived = new TokenIssuer(user.services.db, { issuer: 'organoise-e2e', ttlSeconds: 2 });
+    await shortLived.init();
+    const { token: expiring } = await shortLived.sign(sub, sid);
+    const runId = await startRun(token);
+    const sub1 = subscribeWs(RUN_UPDATES, { runId }, expiring);
+    await ready(sub1);
+    expect(sub1.closeCodes).toEqual([]);
+    await sub1.done;
+    expect(sub1.closeCodes).toEqual([4401]);
+  });
+
   it('stops a removed member at once: the connection closes with 4403 and no later event arrives', async () => {
     const email = `leaver-${Date.now()}@example.com`;
     const up = await platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, { i: { email, password: 'leaver password', name: 'Leaver' } });
@@ -280,6 +300,45 @@ describe('SSE and multipart HTTP through the gateway', () => {
     });
     expect(response.status).toBe(401);
     expect(codesOf({ status: 401, ...((await response.json()) as object) })).toEqual(["UNAUTHENTICATED"]);
+  });
+});
+
+describe('through Redis', () => {
+  it('leaves no upstream subscription or Redis channel behind after 1,000 subscribe/unsubscribe cycles', async () => {
+    const redisPlatform = await startTestPlatform({ redis: true });
+    try {
+      await seedDemo(redisPlatform.gateway.url);
+      const token = (await redisPlatform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: DEMO_USERS[2].email, password: DEMO_PASSWORD } })).data!.signIn.accessToken;
+      const defs = await redisPlatform.gql(`{ organizations { nodes { workflows { nodes { id key } } } } }`, {}, token);
+      const definitionId = defs.data!.organizations.nodes[0].workflows.nodes.find((w: { key: string }) => w.key === 'expense-approval').id;
+      const runId = (await redisPlatform.gql(`mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }`, { i: { definitionId } }, token)).data!.startWorkflowRun.id;
+      const channel = `organoise:workflow:workflow.run:${runId}`;
+      const redisChannels = () => (redisPlatform.pubsub as RedisEventPubSub).redisChannels();
+      const client = createClient({ url: redisPlatform.gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+      // One subscription that stays open proves the channel is really used while subscribed.
+      const events: unknown[] = [];
+      const keep = client.subscribe({ query: RUN_UPDATES, variables: { runId } }, { next: (v) => void events.push(v), error: () => {}, complete: () => {} });
+      await waitFor(() => redisPlatform.pubsub.activeChannels().includes(channel), 'the channel to be subscribed');
+      expect(await redisChannels()).toContain(channel);
+      keep();
+      for (let i = 0; i < 1000; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const stop = client.subscribe({ query: RUN_UPDATES, variables: { runId } }, { next: () => {}, error: reject, complete: resolve });
+          setImmediate(() => {
+            stop();
+            resolve();
+          });
+        });
+      }
+      await client.dispose();
+      await waitFor(() => redisPlatform.gateway.subscriptions.stats().topics === 0 && redisPlatform.pubsub.activeChannels().length === 0, 'everything to be released');
+      const deadline = Date.now() + 5000;
+      while ((await redisChannels()).includes(channel) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await redisChannels()).not.toContain(channel);
+      expect(redisPlatform.gateway.subscriptions.stats()).toEqual({ topics: 0, connections: 0, listeners: 0 });
+    } finally {
+      await redisPlatform.stop();
+    }
   });
 });
 
