@@ -130,7 +130,10 @@ export function pooledFetcher(timeoutMs: number): { fetcher: Fetcher; close(): v
           });
         },
       );
-      const timer = setTimeout(() => request.destroy(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
+      const timer = setTimeout(() => {
+        fail(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+        request.destroy();
+      }, timeoutMs);
       request.on('error', fail);
       request.end(body);
     })) as Fetcher;
