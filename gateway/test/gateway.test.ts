@@ -1,42 +1,24 @@
-import { composeServices } from '@apollo/composition';
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
-import { startUserSubgraph, typeDefs, type UserSubgraph } from '@organoise/subgraph-user';
+import { codesOf, postGraphQL, TEST_INTERNAL_SECRET } from '@organoise/core/testing';
 import { TokenIssuer } from '@organoise/subgraph-user/tokens';
 import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../src/index.js';
+import { startUserGraph, TEST_ISSUER as ISSUER, type UserGraph } from './harness.js';
 
 // The gateway alone, over a graph of just the user subgraph: identity and request handling.
 // The four-subgraph graph is exercised in e2e/.
-let db: TestDatabase;
-let user: UserSubgraph;
+let graph: UserGraph;
 let gateway: RunningGateway;
-const ISSUER = 'organoise-test';
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  user = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: ISSUER, ttlSeconds: 600 },
-    sessionTtlSeconds: 3600,
-    log: testLog,
-  });
-  const composed = composeServices([{ name: 'user', url: user.url, typeDefs }]);
-  if (composed.errors) throw composed.errors[0];
-  gateway = await startGateway({
-    supergraphSdl: composed.supergraphSdl,
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    identity: { issuer: ISSUER, principalCacheMs: 60_000 },
-    log: testLog,
-  });
+  graph = await startUserGraph();
+  gateway = await startGateway(graph.gatewayOptions);
 });
 
 afterAll(async () => {
   await gateway?.close();
-  await user?.close();
-  await db?.drop();
+  await graph?.close();
 });
 
 let n = 0;
@@ -91,7 +73,7 @@ describe('gateway identity', () => {
 
   it('refuses an expired token, saying so', async () => {
     const { id } = await signUp();
-    const expiredIssuer = new TokenIssuer(user.services.db, { issuer: ISSUER, ttlSeconds: -120 });
+    const expiredIssuer = new TokenIssuer(graph.user.services.db, { issuer: ISSUER, ttlSeconds: -120 });
     await expiredIssuer.init();
     const { token } = await expiredIssuer.sign(id, '00000000-0000-4000-8000-000000000001');
     const res = await postGraphQL(gateway.url, `{ viewer { id } }`, {}, bearer(token));
@@ -148,10 +130,8 @@ describe('gateway requests', () => {
 
   it('refuses a body over the size cap with 413 PAYLOAD_TOO_LARGE', async () => {
     const small = await startGateway({
-      supergraphSdl: composeServices([{ name: 'user', url: user.url, typeDefs }]).supergraphSdl!,
-      internalTokenSecret: TEST_INTERNAL_SECRET,
+      ...graph.gatewayOptions,
       identity: null,
-      log: testLog,
       maxBodyBytes: 2048,
     });
     try {

@@ -1,9 +1,7 @@
-import { composeServices } from '@apollo/composition';
-import { createTestDatabase, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
-import { startUserSubgraph, typeDefs, type UserSubgraph } from '@organoise/subgraph-user';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../src/index.js';
+import { startUserGraph, type UserGraph } from './harness.js';
 
 // graphql-http's GraphQL-over-HTTP server audit against the gateway with its protection layer as
 // shipped (default limits, CSRF checks, in-memory rate limits, development mode). Every MUST
@@ -20,33 +18,17 @@ import { startGateway, type RunningGateway } from '../src/index.js';
 //   header (`apollo-require-preflight`), which the audit does not send.
 const NOT_MET = ['572B', '5A70', '6A70', '7B9B', 'D6D5', 'FDE2'];
 
-let db: TestDatabase;
-let user: UserSubgraph;
+let graph: UserGraph;
 let gateway: RunningGateway;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  user = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-    sessionTtlSeconds: 3600,
-    log: testLog,
-  });
-  const composed = composeServices([{ name: 'user', url: user.url, typeDefs }]);
-  if (composed.errors) throw composed.errors[0];
-  gateway = await startGateway({
-    supergraphSdl: composed.supergraphSdl,
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    identity: { issuer: 'organoise-test', principalCacheMs: 60_000 },
-    log: testLog,
-  });
+  graph = await startUserGraph();
+  gateway = await startGateway(graph.gatewayOptions);
 });
 
 afterAll(async () => {
   await gateway?.close();
-  await user?.close();
-  await db?.drop();
+  await graph?.close();
 });
 
 const audits = serverAudits({ url: () => gateway.url });

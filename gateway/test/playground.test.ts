@@ -1,23 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { composeServices } from '@apollo/composition';
-import { createTestDatabase, TEST_INTERNAL_SECRET, testLog, type TestDatabase, testEnv } from '@organoise/core/testing';
-import { startUserSubgraph, typeDefs, type UserSubgraph } from '@organoise/subgraph-user';
+import { testEnv } from '@organoise/core/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PLAYGROUND_DIR } from '../src/playground.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../src/index.js';
+import { startUserGraph, type UserGraph } from './harness.js';
 
 // The playground in a real browser: Chromium from the OS (Debian package `chromium`), driven by
 // playwright-core, against a gateway over the user subgraph.
 const CHROMIUM = testEnv.CHROMIUM_PATH;
-const ISSUER = 'organoise-test';
 // What a browser sends when the user types the URL in the address bar.
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
-let db: TestDatabase;
-let user: UserSubgraph;
+let graph: UserGraph;
 let gateway: RunningGateway;
 let browser: Browser;
 let gatewayOptions: GatewayOptions;
@@ -28,22 +25,8 @@ beforeAll(async () => {
   if (!existsSync(join(DEFAULT_PLAYGROUND_DIR, 'index.html'))) {
     execFileSync('npm', ['run', 'build', '-w', '@organoise/playground'], { cwd: join(import.meta.dirname, '../..'), stdio: 'inherit' });
   }
-  db = await createTestDatabase();
-  user = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: ISSUER, ttlSeconds: 600 },
-    sessionTtlSeconds: 3600,
-    log: testLog,
-  });
-  const composed = composeServices([{ name: 'user', url: user.url, typeDefs }]);
-  if (composed.errors) throw composed.errors[0];
-  gatewayOptions = {
-    supergraphSdl: composed.supergraphSdl,
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    identity: { issuer: ISSUER, principalCacheMs: 60_000 },
-    log: testLog,
-  };
+  graph = await startUserGraph();
+  gatewayOptions = graph.gatewayOptions;
   gateway = await startGateway({ ...gatewayOptions, playground: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -55,8 +38,7 @@ afterAll(async () => {
   await browser?.close();
   for (const extra of extraGateways) await extra.close();
   await gateway?.close();
-  await user?.close();
-  await db?.drop();
+  await graph?.close();
 });
 
 async function startExtraGateway(options: Partial<GatewayOptions>) {

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { composeServices } from '@apollo/composition';
-import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testEnv, testLog, type GraphQLResponse, type TestDatabase } from '@organoise/core/testing';
-import { startUserSubgraph, typeDefs, type UserSubgraph } from '@organoise/subgraph-user';
+import { codesOf, postGraphQL, testEnv, type GraphQLResponse } from '@organoise/core/testing';
 import { buildSchema, parse } from 'graphql';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../src/index.js';
+import { startUserGraph, type UserGraph } from './harness.js';
 import {
   addressKey,
   checkOperation,
@@ -20,11 +19,9 @@ import {
 
 // Each attack on the gateway's protection layer, against real gateways over the user subgraph:
 // refused with a catalogued code, and nothing changed (a refused sign-up leaves no account behind).
-const ISSUER = 'organoise-test';
 const LIMITS = { depth: 6, aliases: 5, directives: 5, tokens: 400, cost: 2000 };
 
-let db: TestDatabase;
-let user: UserSubgraph;
+let graph: UserGraph;
 let base: GatewayOptions;
 /** Development mode, tight limits, the committed safelist loaded but not enforced, no rate limits. */
 let dev: RunningGateway;
@@ -35,17 +32,8 @@ let safelisted: RunningGateway;
 const extras: RunningGateway[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  user = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: ISSUER, ttlSeconds: 600 },
-    sessionTtlSeconds: 3600,
-    log: testLog,
-  });
-  const composed = composeServices([{ name: 'user', url: user.url, typeDefs }]);
-  if (composed.errors) throw composed.errors[0];
-  base = { supergraphSdl: composed.supergraphSdl, internalTokenSecret: TEST_INTERNAL_SECRET, identity: { issuer: ISSUER, principalCacheMs: 60_000 }, log: testLog };
+  graph = await startUserGraph();
+  base = graph.gatewayOptions;
   [dev, prod, safelisted] = await Promise.all([
     startGateway({ ...base, protection: { limits: LIMITS, safelist: { mode: 'off', path: DEFAULT_SAFELIST_PATH }, rateLimits: false } }),
     startGateway({ ...base, production: true, protection: { safelist: { mode: 'off' }, rateLimits: false } }),
@@ -55,8 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([dev, prod, safelisted, ...extras].map((g) => g?.close()));
-  await user?.close();
-  await db?.drop();
+  await graph?.close();
 });
 
 async function startExtra(options: Partial<GatewayOptions>) {
