@@ -79,6 +79,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           ...common('user'),
           tokens: { issuer: options.accessTokenIssuer, ttlSeconds: options.accessTokenTtlSeconds ?? 3600 },
           sessionTtlSeconds: options.sessionTtlSeconds ?? 30 * 86_400,
+          pubsub,
           // Mail goes to the dev outbox under the data folder (in memory for in-memory platforms).
           mail: options.dataDir === 'memory' ? { mailer: new MemoryMailer() } : { outboxDir: `${options.dataDir}/outbox` },
           ...options.user,

@@ -14,3 +14,11 @@ export function createLoaders(db: Database, base: BaseContext) {
     organization: byIdLoader((ids) => organizationsForViewer(db, base.viewer, ids), (o) => o.id),
   };
 }
+
+/**
+ * A subscription's context lives as long as the subscription, so its loaders would serve each
+ * event the rows cached for an earlier one. Each event starts with empty loaders.
+ */
+export function renewLoaders(ctx: UserContext): void {
+  ctx.loaders = createLoaders(ctx.db, ctx);
+}

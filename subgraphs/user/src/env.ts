@@ -35,6 +35,10 @@ export const env = parseEnv(
     STEP_UP_MAX_AGE_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
     /** A signing key older than this is replaced; the old one stays published until its tokens expire. */
     SIGNING_KEY_ROTATION_DAYS: z.coerce.number().min(1).default(30),
+    /** Redis for PubSub between replicas (subscriptions); without it, in memory, one process only. */
+    REDIS_URL: optionalUrl(),
+    /** Membership events older than this are trimmed; resuming a subscription from before them is refused. */
+    EVENT_RETENTION_HOURS: z.coerce.number().positive().default(24),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     NODE_ENV: z.string().default('development'),
   }),

@@ -3,15 +3,19 @@ import {
   JWKS_PATH,
   PRINCIPAL_PATH,
   INTERNAL_TOKEN_HEADER,
+  EventLog,
+  MemoryPubSub,
   openDatabase,
   startSubgraphServer,
   verifyInternalToken,
   type DatabaseOptions,
   type Logger,
+  type PubSub,
   type RunningServer,
 } from '@organoise/core';
 import { systemClock, type Clock } from './clock.js';
 import { createLoaders, type UserContext } from './context.js';
+import { events, eventStreams } from './db/schema.js';
 import { PasswordHasher } from './domains/accounts/passwords.js';
 import { principalForSession } from './domains/accounts/sessions.js';
 import { TokenIssuer, type TokenSettings } from './domains/accounts/tokens.js';
@@ -27,6 +31,9 @@ export { SecretBox } from './crypto/secrets.js';
 export { MemoryMailer, OutboxMailer, SmtpMailer, type Mailer, type MailMessage, type MailSettings } from './mail/mailer.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+/** Channels are `organoise:user:<stream>` (docs/protocols/subscriptions.md). */
+export const EVENT_CHANNEL_PREFIX = 'organoise:user';
+export { membersStream } from './domains/organizations/events.js';
 
 export const DEFAULT_THROTTLE: ThrottleSettings = { accountMaxFailures: 5, ipMaxFailures: 50, windowSeconds: 900, lockoutSeconds: 900 };
 
@@ -56,10 +63,18 @@ export interface UserSubgraphOptions {
   encryptionKeys?: string;
   /** How recent a second-factor check must be for sensitive changes (default 600 s). */
   stepUpMaxAgeSeconds?: number;
+  /** Fan-out of committed events; shared (Redis) between replicas. Default: in memory, this process only. */
+  pubsub?: PubSub;
+  /** Events older than this are trimmed from the log; resuming from before them is refused. Default 24. */
+  eventRetentionHours?: number;
+  /** How often a subscription also reads the log, in case a publish was lost and no later event comes. Default 15 s; 0 = never. */
+  eventPollIntervalMs?: number;
   log: Logger;
   port?: number;
   host?: string;
 }
+
+const HOUR_MS = 3_600_000;
 
 export interface UserSubgraph extends RunningServer {
   services: UserServices;
@@ -67,10 +82,15 @@ export interface UserSubgraph extends RunningServer {
 
 /** Opens the database (migrating it), loads signing keys, and serves the user subgraph. */
 export async function startUserSubgraph(options: UserSubgraphOptions): Promise<UserSubgraph> {
+  const retentionMs = (options.eventRetentionHours ?? 24) * HOUR_MS;
+  if (!(retentionMs > 0)) throw new Error('eventRetentionHours must be a positive number');
   const database = await openDatabase({ ...options.database, schema: 'users', migrationsFolder: MIGRATIONS_FOLDER });
   const clock = options.clock ?? systemClock;
   const tokens = new TokenIssuer(database.db, { ...options.tokens, rotationDays: options.tokens.rotationDays ?? 30 }, clock);
   await tokens.init();
+  const ownPubsub = options.pubsub ? null : new MemoryPubSub();
+  const pubsub = options.pubsub ?? ownPubsub!;
+  const eventLog = new EventLog(database.db, { events, eventStreams });
   const services: UserServices = {
     db: database.db,
     tokens,
@@ -89,47 +109,75 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
     },
     mailer: createMailer(options.mail ?? {}, options.log),
     secrets: SecretBox.fromSetting(options.encryptionKeys, options.log),
+    bus: { log: eventLog, pubsub, prefix: EVENT_CHANNEL_PREFIX },
+    eventPollIntervalMs: options.eventPollIntervalMs ?? 15_000,
   };
-  const server = await startSubgraphServer<UserContext>({
-    name: SUBGRAPH_NAME,
-    typeDefs,
-    resolvers: resolvers as never,
-    internalTokenSecret: options.internalTokenSecret,
-    log: options.log,
-    port: options.port ?? 0,
-    host: options.host ?? '127.0.0.1',
-    ready: database.ping,
-    createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
-    routes: (app) => {
-      // Public keys for verifying access tokens; public by nature.
-      app.get(JWKS_PATH, async (_req, res) => {
-        res.set('cache-control', 'public, max-age=60').json((await tokens.fresh()).jwks());
-      });
-      // The gateway asks here whether a session is live and what roles its user holds.
-      app.get(PRINCIPAL_PATH, async (req, res) => {
-        const header = req.headers[INTERNAL_TOKEN_HEADER];
-        const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
-        if (!auth.ok) {
-          res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
-          return;
-        }
-        const sessionId = String(req.query.sessionId ?? '');
-        const userId = String(req.query.userId ?? '');
-        const valid = /^[0-9a-f-]{36}$/i;
-        const principal = valid.test(sessionId) && valid.test(userId) ? await principalForSession(services, sessionId, userId) : null;
-        if (!principal) {
-          res.status(404).json({ error: 'SESSION_NOT_FOUND' });
-          return;
-        }
-        res.json(principal);
-      });
+
+  // Every replica trims; the deletes are idempotent, so they need no coordination.
+  let trimming: Promise<void> = Promise.resolve();
+  const trimTimer = setInterval(
+    () => {
+      trimming = eventLog.trim(new Date(Date.now() - retentionMs)).catch((error: unknown) => options.log.warn('event log trim failed', { error }));
     },
-  });
+    Math.min(retentionMs / 4, HOUR_MS),
+  );
+  trimTimer.unref();
+  const stopTrimming = async () => {
+    clearInterval(trimTimer);
+    await trimming;
+  };
+
+  let server: RunningServer;
+  try {
+    server = await startSubgraphServer<UserContext>({
+      name: SUBGRAPH_NAME,
+      typeDefs,
+      resolvers: resolvers as never,
+      internalTokenSecret: options.internalTokenSecret,
+      log: options.log,
+      port: options.port ?? 0,
+      host: options.host ?? '127.0.0.1',
+      ready: database.ping,
+      createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
+      routes: (app) => {
+        // Public keys for verifying access tokens; public by nature.
+        app.get(JWKS_PATH, async (_req, res) => {
+          res.set('cache-control', 'public, max-age=60').json((await tokens.fresh()).jwks());
+        });
+        // The gateway asks here whether a session is live and what roles its user holds.
+        app.get(PRINCIPAL_PATH, async (req, res) => {
+          const header = req.headers[INTERNAL_TOKEN_HEADER];
+          const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
+          if (!auth.ok) {
+            res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
+            return;
+          }
+          const sessionId = String(req.query.sessionId ?? '');
+          const userId = String(req.query.userId ?? '');
+          const valid = /^[0-9a-f-]{36}$/i;
+          const principal = valid.test(sessionId) && valid.test(userId) ? await principalForSession(services, sessionId, userId) : null;
+          if (!principal) {
+            res.status(404).json({ error: 'SESSION_NOT_FOUND' });
+            return;
+          }
+          res.json(principal);
+        });
+      },
+    });
+  } catch (error) {
+    await stopTrimming();
+    await ownPubsub?.close();
+    await database.close();
+    throw error;
+  }
   return {
     ...server,
     services,
     close: async () => {
+      // The server first: it ends the subscriptions, which unsubscribe and stop reading the log.
       await server.close();
+      await stopTrimming();
+      await ownPubsub?.close();
       await database.close();
     },
   };

@@ -1,4 +1,4 @@
-import { createLogger } from '@organoise/core';
+import { createLogger, createPubSub } from '@organoise/core';
 import { env } from './env.js';
 import { startUserSubgraph } from './index.js';
 
@@ -12,6 +12,7 @@ if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {
   log.error('ENCRYPTION_KEYS is required in production (the development key is public)');
   process.exit(1);
 }
+const pubsub = createPubSub(env.REDIS_URL, (error) => log.warn('redis error', { error }));
 const server = await startUserSubgraph({
   database: { url: env.USER_DATABASE_URL ?? env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite/user` },
   internalTokenSecret: env.INTERNAL_TOKEN_SECRET,
@@ -31,11 +32,13 @@ const server = await startUserSubgraph({
   passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
   encryptionKeys: env.ENCRYPTION_KEYS,
   stepUpMaxAgeSeconds: env.STEP_UP_MAX_AGE_SECONDS,
+  pubsub,
+  eventRetentionHours: env.EVENT_RETENTION_HOURS,
   log,
   port: env.PORT,
   host: env.HOST,
 });
 log.info('user subgraph listening', { url: server.url });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void server.close().then(() => process.exit(0)));
+  process.once(signal, () => void server.close().then(() => pubsub.close()).then(() => process.exit(0)));
 }

@@ -1,4 +1,4 @@
-import type { Database, Logger, Viewer } from '@organoise/core';
+import type { Database, EventBus, Logger, Viewer } from '@organoise/core';
 import type { Clock } from './clock.js';
 import type { SecretBox } from './crypto/secrets.js';
 import type { Mailer } from './mail/mailer.js';
@@ -41,6 +41,10 @@ export interface UserServices {
   mailer: Mailer;
   /** Encrypts secrets stored in the database (TOTP secrets). */
   secrets: SecretBox;
+  /** The event log and PubSub: membership changes append to it, subscriptions follow it. */
+  bus: EventBus;
+  /** How often a subscription also reads the log, to catch a publish lost in transit; 0 = never. */
+  eventPollIntervalMs: number;
 }
 
 /** Who is asking, per request. */

@@ -1,3 +1,4 @@
+import { eventLogTables } from '@organoise/core';
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, check, index, integer, jsonb, pgSchema, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -231,3 +232,10 @@ export const recoveryCodes = usersSchema.table(
   },
   (t) => [uniqueIndex('recovery_codes_user_hash_key').on(t.userId, t.codeHash)],
 );
+
+/**
+ * The domain event log (docs/protocols/subscriptions.md): membership events are appended in the
+ * transaction of the change and feed subscriptions. Apart from `audit_events`, which is the
+ * permanent security record; this log is trimmed after the retention window.
+ */
+export const { eventStreams, events } = eventLogTables(usersSchema);

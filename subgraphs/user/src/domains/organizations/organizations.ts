@@ -12,6 +12,7 @@ import {
   ROLES,
   roleAtLeast,
   orderBy as orderByKeys,
+  transactionWithEvents,
   z,
   type Database,
   type PageArgs,
@@ -23,6 +24,7 @@ import { and, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { invitations, memberships, organizations, users } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
+import { emitMembershipEvent } from './events.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect & { viewerRole: Role };
 export type MembershipRow = typeof memberships.$inferSelect;
@@ -50,7 +52,7 @@ const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** The viewer's role read from the database (not the token), so a change made a moment ago counts. */
-async function roleOf(db: Database, userId: string, organizationId: string): Promise<Role | null> {
+export async function roleOf(db: Database, userId: string, organizationId: string): Promise<Role | null> {
   const [row] = await db
     .select({ role: memberships.role })
     .from(memberships)
@@ -119,10 +121,11 @@ export async function createOrganization(deps: Deps, rawInput: unknown): Promise
   const input = parseInput(CreateOrganizationInput, rawInput);
   const orgId = randomUUID();
   try {
-    return await db.transaction(async (tx) => {
+    return await transactionWithEvents(db, deps.bus, async (tx, emit) => {
       const [org] = await tx.insert(organizations).values({ id: orgId, name: input.name, slug: input.slug }).returning();
       await tx.insert(memberships).values({ id: randomUUID(), organizationId: orgId, userId: v.userId, role: 'OWNER' });
-      await audit(deps, { type: 'ORGANIZATION_CREATED', organizationId: orgId, details: { name: input.name, slug: input.slug } }, tx as unknown as Database);
+      await audit(deps, { type: 'ORGANIZATION_CREATED', organizationId: orgId, details: { name: input.name, slug: input.slug } }, tx);
+      await emitMembershipEvent(emit, 'membership.added', orgId, { userId: v.userId, role: 'OWNER', previousRole: null, actorId: v.userId });
       return { ...org!, viewerRole: 'OWNER' as Role };
     });
   } catch (error) {
@@ -291,7 +294,7 @@ export async function acceptInvitation(deps: Deps, token: string): Promise<Membe
   const { db, viewer } = deps;
   const v = requireViewer(viewer);
   const tokenValue = parseInput(z.string().min(10).max(200), token);
-  return db.transaction(async (tx) => {
+  return transactionWithEvents(db, deps.bus, async (tx, emit) => {
     const [invitation] = await tx.select().from(invitations).where(eq(invitations.tokenHash, hashToken(tokenValue))).for('update');
     const [me] = await tx.select({ email: users.email }).from(users).where(eq(users.id, v.userId));
     if (!invitation || invitationStatus(invitation, deps.clock.now()) !== 'PENDING' || !me || me.email !== invitation.email) {
@@ -307,8 +310,9 @@ export async function acceptInvitation(deps: Deps, token: string): Promise<Membe
     await audit(
       deps,
       { type: 'INVITATION_ACCEPTED', userId: v.userId, organizationId: invitation.organizationId, details: { invitationId: invitation.id, role: invitation.role } },
-      tx as unknown as Database,
+      tx,
     );
+    await emitMembershipEvent(emit, 'membership.added', invitation.organizationId, { userId: v.userId, role: membership.role, previousRole: null, actorId: v.userId });
     return membership;
   });
 }
@@ -333,8 +337,8 @@ export async function changeMemberRole(deps: Deps, rawInput: unknown): Promise<M
   const { db, viewer } = deps;
   const input = parseInput(ChangeMemberRoleInput, rawInput);
   const viewerRole = await requireRoleIn(db, viewer, input.organizationId, 'ADMIN');
-  return db.transaction(async (tx) => {
-    await lockOrganization(tx as unknown as Database, input.organizationId);
+  return transactionWithEvents(db, deps.bus, async (tx, emit) => {
+    await lockOrganization(tx, input.organizationId);
     const [target] = await tx
       .select()
       .from(memberships)
@@ -343,15 +347,19 @@ export async function changeMemberRole(deps: Deps, rawInput: unknown): Promise<M
     if (viewerRole !== 'OWNER' && (roleAtLeast(target.role, 'ADMIN') || roleAtLeast(input.role, 'ADMIN'))) {
       throw forbidden('Only an owner may change owners and admins or grant those roles');
     }
-    if (target.role === 'OWNER' && input.role !== 'OWNER' && (await ownerCount(tx as unknown as Database, input.organizationId)) <= 1) {
+    if (target.role === 'OWNER' && input.role !== 'OWNER' && (await ownerCount(tx, input.organizationId)) <= 1) {
       throw appError('LAST_OWNER', 'The organization needs at least one owner');
     }
     const [row] = await tx.update(memberships).set({ role: input.role }).where(eq(memberships.id, target.id)).returning();
     await audit(
       deps,
       { type: 'ROLE_CHANGED', userId: input.userId, organizationId: input.organizationId, details: { from: target.role, to: input.role } },
-      tx as unknown as Database,
+      tx,
     );
+    // Setting the role a member already has changes nothing a subscriber could see.
+    if (target.role !== input.role) {
+      await emitMembershipEvent(emit, 'membership.role_changed', input.organizationId, { userId: input.userId, role: input.role, previousRole: target.role, actorId: viewer!.userId });
+    }
     return row!;
   });
 }
@@ -362,23 +370,24 @@ export async function removeMember(deps: Deps, rawInput: unknown) {
   const v = requireViewer(viewer);
   const self = input.userId === v.userId;
   const viewerRole = await requireRoleIn(db, viewer, input.organizationId, self ? 'VIEWER' : 'ADMIN');
-  await db.transaction(async (tx) => {
-    await lockOrganization(tx as unknown as Database, input.organizationId);
+  await transactionWithEvents(db, deps.bus, async (tx, emit) => {
+    await lockOrganization(tx, input.organizationId);
     const [target] = await tx
       .select()
       .from(memberships)
       .where(and(eq(memberships.organizationId, input.organizationId), eq(memberships.userId, input.userId)));
     if (!target) throw notFound('Member');
     if (!self && viewerRole !== 'OWNER' && roleAtLeast(target.role, 'ADMIN')) throw forbidden('Only an owner may remove owners and admins');
-    if (target.role === 'OWNER' && (await ownerCount(tx as unknown as Database, input.organizationId)) <= 1) {
+    if (target.role === 'OWNER' && (await ownerCount(tx, input.organizationId)) <= 1) {
       throw appError('LAST_OWNER', 'The organization needs at least one owner');
     }
     await tx.delete(memberships).where(eq(memberships.id, target.id));
     await audit(
       deps,
       { type: 'MEMBER_REMOVED', userId: input.userId, organizationId: input.organizationId, details: { role: target.role, left: self } },
-      tx as unknown as Database,
+      tx,
     );
+    await emitMembershipEvent(emit, 'membership.removed', input.organizationId, { userId: input.userId, role: null, previousRole: target.role, actorId: v.userId });
   });
   return { removedUserId: input.userId, organizationId: input.organizationId };
 }
