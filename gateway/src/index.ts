@@ -20,6 +20,7 @@ import { mountSubscriptionTransports } from './subscriptions/transports.js';
 
 export type { GatewayContext };
 export { routingUrls };
+export { watchSupergraphFile, type WatchSupergraphOptions } from './reload.js';
 
 /** The supergraph this repository composes (schema/compose.ts writes it). */
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
@@ -69,14 +70,25 @@ const SUBSCRIPTION_DEFAULTS: SubscriptionLimits = { maxPerConnection: 100, maxQu
 export interface RunningGateway extends RunningServer {
   /** Subgraph URLs the gateway routes to, after overrides. */
   subgraphUrls: Record<string, string>;
-  subscriptions: SubscriptionEngine;
+  /** The engine serving subscriptions now (a reload replaces it). */
+  readonly subscriptions: SubscriptionEngine;
+  /**
+   * Plans every later operation on `sdl` and ends every open subscription (graphql-ws close 4503,
+   * SSE and multipart SCHEMA_RELOADED) so clients resubscribe on it. A supergraph that does not
+   * build is refused (the promise rejects) and nothing changes. Reloads run one at a time.
+   */
+  reloadSupergraph(sdl: string): Promise<void>;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.log;
   const timeoutMs = options.subgraphTimeoutMs ?? 10_000;
-  const urls = { ...routingUrls(options.supergraphSdl) };
-  for (const [name, url] of Object.entries(options.subgraphUrls ?? {})) if (url) urls[name] = url;
+  const routesOf = (sdl: string) => {
+    const routes = { ...routingUrls(sdl) };
+    for (const [name, url] of Object.entries(options.subgraphUrls ?? {})) if (url) routes[name] = url;
+    return routes;
+  };
+  const urls = routesOf(options.supergraphSdl);
 
   let identity: IdentityVerifier | null = null;
   if (options.identity) {
@@ -90,8 +102,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // The same data sources serve queries and the entity fetches that hydrate subscription events.
   const dataSources: Record<string, SubgraphDataSource> = {};
+  // A supergraph given as a function hands back `update`, which swaps the schema queries are
+  // planned and validated on (and clears @apollo/gateway's plan cache) synchronously.
+  let pushSupergraph: ((sdl: string) => void) | null = null;
   const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
+    supergraphSdl: async ({ update }) => {
+      pushSupergraph = update;
+      return { supergraphSdl: options.supergraphSdl };
+    },
     buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, urls[name] ?? url ?? '', options.internalTokenSecret, timeoutMs)),
     logger: { debug: () => {}, info: (m) => log.info(String(m)), warn: (m) => log.warn(String(m)), error: (m) => log.error(String(m)) },
   });
@@ -156,15 +174,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const formatError = protection.formatError(createErrorFormatter(log));
   const limits = { ...SUBSCRIPTION_DEFAULTS, ...options.subscriptions };
-  const subscriptions = new SubscriptionEngine({
-    supergraphSdl: options.supergraphSdl,
-    subgraphUrls: urls,
-    dataSources,
-    internalTokenSecret: options.internalTokenSecret,
-    maxQueue: limits.maxQueue,
-    formatError,
-    log,
-  });
+  const engineFor = (supergraphSdl: string) =>
+    new SubscriptionEngine({ supergraphSdl, subgraphUrls: urls, dataSources, internalTokenSecret: options.internalTokenSecret, maxQueue: limits.maxQueue, formatError, log });
+  let subscriptions = engineFor(options.supergraphSdl);
   const transports = mountSubscriptionTransports({
     app,
     httpServer,
@@ -214,5 +226,44 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await protection.close();
     for (const dataSource of Object.values(dataSources)) dataSource.close();
   });
-  return { ...server, subgraphUrls: urls, subscriptions };
+
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = async (sdl: string) => {
+    // Built first: a supergraph that does not build throws here, before anything changes.
+    const next = engineFor(sdl);
+    const previousUrls = { ...urls };
+    const replaceUrls = (routes: Record<string, string>) => {
+      for (const name of Object.keys(urls)) delete urls[name];
+      Object.assign(urls, routes);
+    };
+    // Before the update: it builds a data source for each new or moved subgraph from `urls`.
+    replaceUrls(routesOf(sdl));
+    try {
+      if (!pushSupergraph) throw new Error('The gateway has not loaded its supergraph');
+      pushSupergraph(sdl);
+    } catch (error) {
+      replaceUrls(previousUrls);
+      await next.close();
+      throw error;
+    }
+    // A fresh engine, so no plan cached on the old schema is reused; every subscription planned
+    // on the old one ends and its upstreams close with it.
+    const previous = subscriptions;
+    subscriptions = next;
+    transports.reload(next);
+    await previous.close();
+    log.info('supergraph reloaded', { subgraphs: Object.keys(urls) });
+  };
+  return {
+    ...server,
+    subgraphUrls: urls,
+    get subscriptions() {
+      return subscriptions;
+    },
+    reloadSupergraph: (sdl) => {
+      const run = reloading.then(() => reload(sdl));
+      reloading = run.catch(() => {});
+      return run;
+    },
+  };
 }

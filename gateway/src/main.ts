@@ -1,7 +1,8 @@
 import cluster from 'node:cluster';
 import { createLogger } from '@organoise/core';
 import { loadEnv } from './env.js';
-import { loadSupergraph, startGateway } from './index.js';
+import { DEFAULT_SUPERGRAPH_PATH, loadSupergraph, startGateway } from './index.js';
+import { watchSupergraphFile } from './reload.js';
 import { superviseWorkers } from './workers.js';
 
 // Standalone entry point of the gateway.
@@ -56,6 +57,8 @@ const gateway = await startGateway({
   },
 });
 log.info('gateway listening', { url: gateway.url });
+// A new supergraph on disk (or SIGHUP) is served without a restart; open subscriptions end with 4503.
+watchSupergraphFile(env.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH, gateway, log);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void gateway.close().then(() => process.exit(0)));
 }

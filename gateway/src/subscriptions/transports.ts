@@ -72,7 +72,9 @@ const refusal = (status: number, message: string, code: string): Refusal => ({ s
  * Identity is verified before anything starts and re-checked while a subscription lives.
  */
 export function mountSubscriptionTransports(options: SubscriptionTransportOptions) {
-  const { engine, identity, log } = options;
+  const { identity, log } = options;
+  // Replaced on a supergraph reload (reload() below): every operation started after it uses the new one.
+  let engine = options.engine;
   const rules = [...specifiedRules, ...(options.validationRules ?? [])];
 
   const authenticate = async (authorization: string | undefined): Promise<Principal> =>
@@ -184,7 +186,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
 
   const disposable = useServer<Record<string, unknown>>(
     {
-      schema: engine.apiGraphQLSchema,
+      schema: () => engine.apiGraphQLSchema,
       isProd: true,
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -273,6 +275,8 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     return null;
   };
   const parseJson = express.json({ limit: options.maxBodyBytes });
+  // How to end each open SSE or multipart stream with a final error (a reload ends them all).
+  const streams = new Set<(error: GraphQLFormattedError) => void>();
   // Only requests that ask for a stream are parsed here; every other request reaches the HTTP
   // pipeline (its size cap, protection and Apollo Server) untouched.
   options.app.use('/graphql', (req, res, next) => (streamKind(req) ? parseJson(req, res, next) : next()), async (req, res, next) => {
@@ -332,9 +336,15 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
 
     const write = sse ? sseWriter(res) : multipartWriter(res);
     let ended = false;
+    const endWith = (error: GraphQLFormattedError) => {
+      write.error([error]);
+      end();
+    };
+    streams.add(endWith);
     const end = () => {
       if (ended) return;
       ended = true;
+      streams.delete(endWith);
       clearInterval(heartbeat);
       unwatch();
       void iterator.return?.();
@@ -372,6 +382,16 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
   });
 
   return {
+    /**
+     * Serves operations with `next` from now on and ends every open subscription, since each was
+     * planned on the schema being replaced: graphql-ws connections close with 4503, SSE and
+     * multipart streams end with a SCHEMA_RELOADED error. Clients resubscribe on either.
+     */
+    reload: (next: SubscriptionEngine) => {
+      engine = next;
+      for (const client of wsServer.clients) client.close(CLOSE.SCHEMA_RELOADED, 'Schema reloaded');
+      for (const endWith of [...streams]) endWith({ message: 'The gateway loaded a new schema; resubscribe', extensions: { code: 'SCHEMA_RELOADED' } });
+    },
     close: async () => {
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await disposable.dispose();

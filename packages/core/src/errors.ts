@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   SESSION_EXPIRED: 'The session passed its idle or absolute timeout; sign in again.',
   TOO_MANY_SUBSCRIPTIONS: 'The connection already holds the most subscriptions allowed; end one first (the others keep running).',
   SLOW_CONSUMER: 'A subscriber fell too far behind its events (its bounded queue overflowed) and was cut off; resubscribe with its last cursor.',
+  SCHEMA_RELOADED: 'The gateway loaded a new supergraph and ended every open subscription; resubscribe (with the last cursor) to continue on the new schema.',
   EMAIL_TOKEN_INVALID: 'The email verification or password reset token is unknown, expired, already used, superseded by a newer one, or for an address the account no longer has.',
   SECOND_FACTOR_REQUIRED: 'The password was right and the account has two-factor authentication: sign in again with `totpCode` or `recoveryCode`.',
   STEP_UP_REQUIRED: 'This change needs a second factor verified in this session within the last `extensions.maxAgeSeconds` seconds (verifySecondFactor).',
