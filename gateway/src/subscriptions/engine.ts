@@ -157,7 +157,7 @@ export class SubscriptionEngine {
       for (const sink of topic.listeners) sink.end();
       this.closeTopic(topic);
     }
-    await Promise.all([...this.connections.values()].map((c) => c.client.dispose()));
+    await Promise.all([...this.connections.values()].map((c) => disposeQuietly(c.client)));
     this.connections.clear();
   }
 
@@ -294,8 +294,20 @@ export class SubscriptionEngine {
     connection.refs--;
     if (connection.refs <= 0) {
       this.connections.delete(id);
-      void connection.client.dispose();
+      void disposeQuietly(connection.client);
     }
+  }
+}
+
+/**
+ * graphql-ws's dispose() rejects with the CloseEvent when the socket is still connecting (known
+ * upstream behaviour); an upstream we are letting go of has nothing left to report.
+ */
+async function disposeQuietly(client: Client): Promise<void> {
+  try {
+    await client.dispose();
+  } catch {
+    // closed while connecting: nothing to clean up beyond what dispose already did
   }
 }
 
