@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codesOf, testLog } from '@organoise/core/testing';
+import { codesOf, testLog, waitFor } from '@organoise/core/testing';
 import { loadSupergraph, watchSupergraphFile } from '@organoise/gateway';
 import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { createClient, type Client } from 'graphql-ws';
@@ -52,13 +52,6 @@ async function fire(runId: string, transition: string, token: string) {
   expect(res.errors).toBeUndefined();
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 8000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { postGraphQL, TEST_INTERNAL_SECRET, testLog } from '@organoise/core/testing';
+import { postGraphQL, TEST_INTERNAL_SECRET, testLog, waitFor } from '@organoise/core/testing';
 import { loadSupergraph, startGateway, type GatewayOptions, type RunningGateway } from '@organoise/gateway';
 import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { createClient } from 'graphql-ws';
@@ -79,13 +79,6 @@ async function fire(runId: string, transition: string, token: string) {
   expect(res.errors).toBeUndefined();
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 8000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const wsUrl = (gateway: RunningGateway) => gateway.url.replace(/^http/, 'ws');
 

@@ -1,4 +1,4 @@
-import { codesOf, testEnv } from '@organoise/core/testing';
+import { codesOf, testEnv, waitFor } from '@organoise/core/testing';
 import type { UserSubgraph } from '@organoise/subgraph-user';
 import { TokenIssuer } from '@organoise/subgraph-user/tokens';
 import { decodeJwt } from 'jose';
@@ -85,13 +85,6 @@ function subscribeWs(query: string, variables: Record<string, unknown>, token?: 
   return { events, errors, closeCodes, done, stop, client };
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 8000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Subscribes and waits until the gateway has the upstream subscription open. */
 async function ready(received: Received) {

@@ -13,7 +13,7 @@ import {
   type OpenDatabase,
   type PubSub,
 } from '../src/index.js';
-import { createTestDatabase, testEnv, type TestDatabase } from '../src/testing/index.js';
+import { createTestDatabase, testEnv, type TestDatabase, waitFor } from '../src/testing/index.js';
 import { events, eventStreams } from './fixtures/event-schema.js';
 
 // One contract suite for the event bus (docs/protocols/subscriptions.md), run over each PubSub
@@ -36,13 +36,6 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const implementations: [string, () => PubSub][] = [
   ['memory', () => new MemoryPubSub()],

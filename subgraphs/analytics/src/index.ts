@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import {
-  EventLog,
-  MemoryPubSub,
   openDatabase,
   startSubgraphServer,
   type DatabaseOptions,
   type Logger,
-  type PubSub,
   type RunningServer,
+  startEventBus,
+  type RunningEventBus,
+  type EventBusSettings,
 } from '@organoise/core';
 import { createLoaders, type AnalyticsContext, type AnalyticsServices } from './context.js';
 import { eventStreams, logEvents } from './db/schema.js';
@@ -20,53 +20,35 @@ export const DATABASE_SCHEMA = 'analytics';
 /** Channels are `organoise:analytics:<stream>` (docs/protocols/subscriptions.md). */
 export const EVENT_CHANNEL_PREFIX = 'organoise:analytics';
 
-export interface AnalyticsSubgraphOptions {
+/** Event settings (pubsub, eventRetentionHours, eventPollIntervalMs) come from EventBusSettings. */
+export interface AnalyticsSubgraphOptions extends EventBusSettings {
   database: Omit<DatabaseOptions, 'schema' | 'migrationsFolder'>;
   internalTokenSecret: string;
   log: Logger;
   port?: number;
   host?: string;
-  /** Fan-out of committed events; shared (Redis) between replicas. Default: in memory, this process only. */
-  pubsub?: PubSub;
-  /** Events older than this are trimmed from the log; resuming from before them is refused. Default 24. */
-  eventRetentionHours?: number;
-  /** How often a subscription also reads the log, in case a publish was lost and no later event comes. Default 15 s; 0 = never. */
-  eventPollIntervalMs?: number;
 }
 
 export interface AnalyticsSubgraph extends RunningServer {
   services: AnalyticsServices;
 }
 
-const HOUR_MS = 3_600_000;
-
 /** Opens the database (migrating it) and serves the analytics subgraph. */
 export async function startAnalyticsSubgraph(options: AnalyticsSubgraphOptions): Promise<AnalyticsSubgraph> {
-  const retentionMs = (options.eventRetentionHours ?? 24) * HOUR_MS;
-  if (!(retentionMs > 0)) throw new Error('eventRetentionHours must be a positive number');
   const database = await openDatabase({ ...options.database, schema: DATABASE_SCHEMA, migrationsFolder: MIGRATIONS_FOLDER });
-  const ownPubsub = options.pubsub ? null : new MemoryPubSub();
-  const pubsub = options.pubsub ?? ownPubsub!;
-  const log = new EventLog(database.db, { events: logEvents, eventStreams });
+  let eventBus: RunningEventBus;
+  try {
+    eventBus = startEventBus(database.db, { events: logEvents, eventStreams }, EVENT_CHANNEL_PREFIX, options, options.log);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const services: AnalyticsServices = {
     db: database.db,
-    bus: { log, pubsub, prefix: EVENT_CHANNEL_PREFIX },
-    eventPollIntervalMs: options.eventPollIntervalMs ?? 15_000,
+    bus: eventBus.bus,
+    eventPollIntervalMs: eventBus.pollIntervalMs,
   };
 
-  // Every replica trims; the deletes are idempotent, so they need no coordination.
-  let trimming: Promise<void> = Promise.resolve();
-  const trimTimer = setInterval(
-    () => {
-      trimming = log.trim(new Date(Date.now() - retentionMs)).catch((error: unknown) => options.log.warn('event log trim failed', { error }));
-    },
-    Math.min(retentionMs / 4, HOUR_MS),
-  );
-  trimTimer.unref();
-  const stopTrimming = async () => {
-    clearInterval(trimTimer);
-    await trimming;
-  };
 
   let server: RunningServer;
   try {
@@ -85,8 +67,7 @@ export async function startAnalyticsSubgraph(options: AnalyticsSubgraphOptions):
     });
   } catch (error) {
     // A server that failed to start must not leave the database pool, the trim or the pubsub behind it.
-    await stopTrimming();
-    await ownPubsub?.close();
+    await eventBus.close();
     await database.close();
     throw error;
   }
@@ -96,8 +77,7 @@ export async function startAnalyticsSubgraph(options: AnalyticsSubgraphOptions):
     close: async () => {
       // The server first: it ends the subscriptions, which unsubscribe and stop reading the log.
       await server.close();
-      await stopTrimming();
-      await ownPubsub?.close();
+      await eventBus.close();
       await database.close();
     },
   };

@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import {
-  EventLog,
-  MemoryPubSub,
   openDatabase,
   startSubgraphServer,
   type DatabaseOptions,
   type Logger,
-  type PubSub,
   type RunningServer,
+  startEventBus,
+  type RunningEventBus,
+  type EventBusSettings,
 } from '@organoise/core';
 import { createLoaders, type FileContext, type FileSubgraphServices } from './context.js';
 import { events, eventStreams } from './db/schema.js';
@@ -23,7 +23,8 @@ export const DATABASE_SCHEMA = 'files';
 /** Channels are `organoise:file:<stream>` (docs/protocols/subscriptions.md). */
 export const EVENT_CHANNEL_PREFIX = 'organoise:file';
 
-export interface FileSubgraphOptions {
+/** Event settings (pubsub, eventRetentionHours, eventPollIntervalMs) come from EventBusSettings. */
+export interface FileSubgraphOptions extends EventBusSettings {
   database: Omit<DatabaseOptions, 'schema' | 'migrationsFolder'>;
   internalTokenSecret: string;
   log: Logger;
@@ -34,12 +35,6 @@ export interface FileSubgraphOptions {
   storageDir?: string;
   /** Largest file accepted, in bytes (10 MiB by default). */
   maxUploadBytes?: number;
-  /** Fan-out of committed events; shared (Redis) between replicas. Default: in memory, this process only. */
-  pubsub?: PubSub;
-  /** Events older than this are trimmed from the log; resuming from before them is refused. Default 24. */
-  eventRetentionHours?: number;
-  /** How often a subscription also reads the log, in case a publish was lost and no later event comes. Default 15 s; 0 = never. */
-  eventPollIntervalMs?: number;
 }
 
 export interface FileSubgraph extends RunningServer {
@@ -48,40 +43,27 @@ export interface FileSubgraph extends RunningServer {
 
 // Room for the rest of a request around the base64 text (query, other variables, JSON quoting).
 const BODY_OVERHEAD_BYTES = 64 * 1024;
-const HOUR_MS = 3_600_000;
-
 /** Opens the database (migrating it) and the blob storage, and serves the file subgraph. */
 export async function startFileSubgraph(options: FileSubgraphOptions): Promise<FileSubgraph> {
   const storage = options.storage ?? (options.storageDir ? new LocalDiskStorage(options.storageDir) : undefined);
   if (!storage) throw new Error('startFileSubgraph needs `storage` or `storageDir`');
-  const retentionMs = (options.eventRetentionHours ?? 24) * HOUR_MS;
-  if (!(retentionMs > 0)) throw new Error('eventRetentionHours must be a positive number');
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const database = await openDatabase({ ...options.database, schema: DATABASE_SCHEMA, migrationsFolder: MIGRATIONS_FOLDER });
-  const ownPubsub = options.pubsub ? null : new MemoryPubSub();
-  const pubsub = options.pubsub ?? ownPubsub!;
-  const log = new EventLog(database.db, { events, eventStreams });
+  let eventBus: RunningEventBus;
+  try {
+    eventBus = startEventBus(database.db, { events, eventStreams }, EVENT_CHANNEL_PREFIX, options, options.log);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const services: FileSubgraphServices = {
     db: database.db,
     storage,
     maxUploadBytes,
-    bus: { log, pubsub, prefix: EVENT_CHANNEL_PREFIX },
-    eventPollIntervalMs: options.eventPollIntervalMs ?? 15_000,
+    bus: eventBus.bus,
+    eventPollIntervalMs: eventBus.pollIntervalMs,
   };
 
-  // Every replica trims; the deletes are idempotent, so they need no coordination.
-  let trimming: Promise<void> = Promise.resolve();
-  const trimTimer = setInterval(
-    () => {
-      trimming = log.trim(new Date(Date.now() - retentionMs)).catch((error: unknown) => options.log.warn('event log trim failed', { error }));
-    },
-    Math.min(retentionMs / 4, HOUR_MS),
-  );
-  trimTimer.unref();
-  const stopTrimming = async () => {
-    clearInterval(trimTimer);
-    await trimming;
-  };
 
   let server: RunningServer;
   try {
@@ -99,8 +81,7 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
     });
   } catch (error) {
-    await stopTrimming();
-    await ownPubsub?.close();
+    await eventBus.close();
     await database.close();
     throw error;
   }
@@ -110,8 +91,7 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
     close: async () => {
       // The server first: it ends the subscriptions, which unsubscribe and stop reading the log.
       await server.close();
-      await stopTrimming();
-      await ownPubsub?.close();
+      await eventBus.close();
       await database.close();
     },
   };

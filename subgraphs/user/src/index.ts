@@ -3,15 +3,15 @@ import {
   JWKS_PATH,
   PRINCIPAL_PATH,
   INTERNAL_TOKEN_HEADER,
-  EventLog,
-  MemoryPubSub,
   openDatabase,
   startSubgraphServer,
   verifyInternalToken,
   type DatabaseOptions,
   type Logger,
-  type PubSub,
   type RunningServer,
+  startEventBus,
+  type RunningEventBus,
+  type EventBusSettings,
 } from '@organoise/core';
 import { systemClock, type Clock } from './clock.js';
 import { createLoaders, type UserContext } from './context.js';
@@ -37,7 +37,8 @@ export { membersStream } from './domains/organizations/events.js';
 
 export const DEFAULT_THROTTLE: ThrottleSettings = { accountMaxFailures: 5, ipMaxFailures: 50, windowSeconds: 900, lockoutSeconds: 900 };
 
-export interface UserSubgraphOptions {
+/** Event settings (pubsub, eventRetentionHours, eventPollIntervalMs) come from EventBusSettings. */
+export interface UserSubgraphOptions extends EventBusSettings {
   database: Omit<DatabaseOptions, 'schema' | 'migrationsFolder'>;
   internalTokenSecret: string;
   tokens: TokenSettings;
@@ -63,18 +64,10 @@ export interface UserSubgraphOptions {
   encryptionKeys?: string;
   /** How recent a second-factor check must be for sensitive changes (default 600 s). */
   stepUpMaxAgeSeconds?: number;
-  /** Fan-out of committed events; shared (Redis) between replicas. Default: in memory, this process only. */
-  pubsub?: PubSub;
-  /** Events older than this are trimmed from the log; resuming from before them is refused. Default 24. */
-  eventRetentionHours?: number;
-  /** How often a subscription also reads the log, in case a publish was lost and no later event comes. Default 15 s; 0 = never. */
-  eventPollIntervalMs?: number;
   log: Logger;
   port?: number;
   host?: string;
 }
-
-const HOUR_MS = 3_600_000;
 
 export interface UserSubgraph extends RunningServer {
   services: UserServices;
@@ -82,15 +75,17 @@ export interface UserSubgraph extends RunningServer {
 
 /** Opens the database (migrating it), loads signing keys, and serves the user subgraph. */
 export async function startUserSubgraph(options: UserSubgraphOptions): Promise<UserSubgraph> {
-  const retentionMs = (options.eventRetentionHours ?? 24) * HOUR_MS;
-  if (!(retentionMs > 0)) throw new Error('eventRetentionHours must be a positive number');
   const database = await openDatabase({ ...options.database, schema: 'users', migrationsFolder: MIGRATIONS_FOLDER });
   const clock = options.clock ?? systemClock;
   const tokens = new TokenIssuer(database.db, { ...options.tokens, rotationDays: options.tokens.rotationDays ?? 30 }, clock);
   await tokens.init();
-  const ownPubsub = options.pubsub ? null : new MemoryPubSub();
-  const pubsub = options.pubsub ?? ownPubsub!;
-  const eventLog = new EventLog(database.db, { events, eventStreams });
+  let eventBus: RunningEventBus;
+  try {
+    eventBus = startEventBus(database.db, { events, eventStreams }, EVENT_CHANNEL_PREFIX, options, options.log);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const services: UserServices = {
     db: database.db,
     tokens,
@@ -109,23 +104,10 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
     },
     mailer: createMailer(options.mail ?? {}, options.log),
     secrets: SecretBox.fromSetting(options.encryptionKeys, options.log),
-    bus: { log: eventLog, pubsub, prefix: EVENT_CHANNEL_PREFIX },
-    eventPollIntervalMs: options.eventPollIntervalMs ?? 15_000,
+    bus: eventBus.bus,
+    eventPollIntervalMs: eventBus.pollIntervalMs,
   };
 
-  // Every replica trims; the deletes are idempotent, so they need no coordination.
-  let trimming: Promise<void> = Promise.resolve();
-  const trimTimer = setInterval(
-    () => {
-      trimming = eventLog.trim(new Date(Date.now() - retentionMs)).catch((error: unknown) => options.log.warn('event log trim failed', { error }));
-    },
-    Math.min(retentionMs / 4, HOUR_MS),
-  );
-  trimTimer.unref();
-  const stopTrimming = async () => {
-    clearInterval(trimTimer);
-    await trimming;
-  };
 
   let server: RunningServer;
   try {
@@ -165,8 +147,7 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
       },
     });
   } catch (error) {
-    await stopTrimming();
-    await ownPubsub?.close();
+    await eventBus.close();
     await database.close();
     throw error;
   }
@@ -176,8 +157,7 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
     close: async () => {
       // The server first: it ends the subscriptions, which unsubscribe and stop reading the log.
       await server.close();
-      await stopTrimming();
-      await ownPubsub?.close();
+      await eventBus.close();
       await database.close();
     },
   };

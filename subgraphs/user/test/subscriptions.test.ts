@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { INTERNAL_TOKEN_HEADER, MemoryPubSub, RedisEventPubSub, signInternalToken, type PubSub, type Viewer } from '@organoise/core';
-import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase } from '@organoise/core/testing';
+import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase, waitFor, watchSubscription, type SubscriptionResult as Result, type SubscriptionWatch as Watch } from '@organoise/core/testing';
 import { and, eq, lte } from 'drizzle-orm';
 import { createClient, type Client } from 'graphql-ws';
 import { decodeJwt } from 'jose';
@@ -28,39 +28,11 @@ const ACCEPT = `mutation($t: String!) { acceptInvitation(token: $t) { role } }`;
 const CHANGE_ROLE = `mutation($input: ChangeMemberRoleInput!) { changeMemberRole(input: $input) { role } }`;
 const REMOVE = `mutation($input: RemoveMemberInput!) { removeMember(input: $input) { removedUserId } }`;
 
-interface Result {
-  data?: Record<string, any> | null;
-  errors?: { message: string; extensions?: Record<string, any> }[];
-}
+const watch = (client: Client, variables: Record<string, unknown>, query = MEMBERSHIP_CHANGED): Watch => watchSubscription(client, query, variables);
 
-interface Watch {
-  results: Result[];
-  events: () => Record<string, any>[];
-  ended: { error?: unknown; complete?: boolean };
-  stop: () => void;
-}
 
-function watch(client: Client, variables: Record<string, unknown>, query = MEMBERSHIP_CHANGED): Watch {
-  const results: Result[] = [];
-  const ended: Watch['ended'] = {};
-  const stop = client.subscribe<Record<string, any>>(
-    { query, variables },
-    {
-      next: (result) => void results.push(result as Result),
-      error: (error) => void (ended.error = error),
-      complete: () => void (ended.complete = true),
-    },
-  );
-  return { results, ended, stop, events: () => results.filter((r) => !r.errors && r.data).map((r) => Object.values(r.data!)[0]) };
-}
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+
 
 const settle = (ms = 150) => new Promise((resolve) => setTimeout(resolve, ms));
 const channel = (stream: string) => `${EVENT_CHANNEL_PREFIX}:${stream}`;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { INTERNAL_TOKEN_HEADER, MemoryPubSub, RedisEventPubSub, signInternalToken, type PubSub, type Viewer } from '@organoise/core';
-import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase } from '@organoise/core/testing';
+import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase, waitFor, watchSubscription as watch, type SubscriptionResult as Result, type SubscriptionWatch as Watch } from '@organoise/core/testing';
 import { and, eq, lte } from 'drizzle-orm';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,41 +34,9 @@ const CANCEL = /* GraphQL */ `
   }
 `;
 
-interface Result {
-  data?: Record<string, any> | null;
-  errors?: { message: string; extensions?: Record<string, any> }[];
-}
 
-/** One subscription's observations: what arrived, how it ended, and a way to stop it. */
-interface Watch {
-  results: Result[];
-  /** The events delivered so far (the field's value of each result without errors). */
-  events: () => Record<string, any>[];
-  ended: { error?: unknown; complete?: boolean };
-  stop: () => void;
-}
 
-function watch(client: Client, query: string, variables: Record<string, unknown>): Watch {
-  const results: Result[] = [];
-  const ended: Watch['ended'] = {};
-  const stop = client.subscribe<Record<string, any>>(
-    { query, variables },
-    {
-      next: (result) => void results.push(result as Result),
-      error: (error) => void (ended.error = error),
-      complete: () => void (ended.complete = true),
-    },
-  );
-  return { results, ended, stop, events: () => results.filter((r) => !r.errors && r.data).map((r) => Object.values(r.data!)[0]) };
-}
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const settle = (ms = 150) => new Promise((resolve) => setTimeout(resolve, ms));
 const channel = (stream: string) => `${EVENT_CHANNEL_PREFIX}:${stream}`;

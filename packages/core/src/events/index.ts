@@ -3,3 +3,4 @@ export * from './log.js';
 export * from './pubsub.js';
 export * from './bus.js';
 export * from './iterator.js';
+export * from './runtime.js';
