@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_TOKEN_HEADER, MemoryPubSub, RedisEventPubSub, signInternalToken, type PubSub, type Role, type Viewer } from '@organoise/core';
-import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase, waitFor, watchSubscription as watch, type SubscriptionResult as Result, type SubscriptionWatch as Watch } from '@organoise/core/testing';
+import { INTERNAL_TOKEN_HEADER, RedisEventPubSub, signInternalToken, type PubSub, type Role, type Viewer } from '@organoise/core';
+import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase, waitFor, watchSubscription as watch, type SubscriptionResult as Result, type SubscriptionWatch as Watch, PUBSUB_IMPLEMENTATIONS, subgraphSocket } from '@organoise/core/testing';
 import { and, eq, lte } from 'drizzle-orm';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,10 +42,7 @@ function ok(result: Result): Record<string, any> {
   return Object.values(result.data!)[0] as Record<string, any>;
 }
 
-const implementations: [string, () => PubSub][] = [
-  ['memory', () => new MemoryPubSub()],
-  ['Redis', () => new RedisEventPubSub(testEnv.TEST_REDIS_URL)],
-];
+const implementations = PUBSUB_IMPLEMENTATIONS;
 
 describe.each(implementations)('analytics live metrics over %s', (pubsubName, createPubSub) => {
   let db: TestDatabase;
@@ -56,14 +53,7 @@ describe.each(implementations)('analytics live metrics over %s', (pubsubName, cr
 
   /** A graphql-ws connection carrying the internal token the gateway would sign for `viewer`. */
   function connect(viewer: Viewer | null, url = server.url): Client {
-    const client = createClient({
-      url: url.replace('http', 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: false,
-      onNonLazyError: () => {},
-      connectionParams: async () => ({ [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer) }),
-    });
+    const client = subgraphSocket(url, SUBGRAPH_NAME, viewer);
     clients.push(client);
     return client;
   }

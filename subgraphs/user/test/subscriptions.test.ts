@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_TOKEN_HEADER, MemoryPubSub, RedisEventPubSub, signInternalToken, type PubSub, type Viewer } from '@organoise/core';
-import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase, waitFor, watchSubscription, type SubscriptionResult as Result, type SubscriptionWatch as Watch } from '@organoise/core/testing';
+import { RedisEventPubSub, type PubSub, type Viewer } from '@organoise/core';
+import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testLog, type TestDatabase, waitFor, watchSubscription, type SubscriptionResult as Result, type SubscriptionWatch as Watch, PUBSUB_IMPLEMENTATIONS, subgraphSocket } from '@organoise/core/testing';
 import { and, eq, lte } from 'drizzle-orm';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { events } from '../src/db/schema.js';
 import { EVENT_CHANNEL_PREFIX, membersStream, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
 
@@ -41,10 +40,7 @@ const summary = (list: Record<string, any>[]) => list.map((e) => `${e.cursor}:${
 
 type Person = Viewer & { email: string };
 
-const implementations: [string, () => PubSub][] = [
-  ['memory', () => new MemoryPubSub()],
-  ['Redis', () => new RedisEventPubSub(testEnv.TEST_REDIS_URL)],
-];
+const implementations = PUBSUB_IMPLEMENTATIONS;
 
 describe.each(implementations)('membership subscriptions over %s', (pubsubName, createPubSub) => {
   let db: TestDatabase;
@@ -55,14 +51,7 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
   let counter = 0;
 
   function connect(viewer: Viewer | null): Client {
-    const client = createClient({
-      url: server.url.replace('http', 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: false,
-      onNonLazyError: () => {},
-      connectionParams: async () => ({ [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer) }),
-    });
+    const client = subgraphSocket(server.url, SUBGRAPH_NAME, viewer);
     clients.push(client);
     return client;
   }

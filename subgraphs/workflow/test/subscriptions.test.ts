@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_TOKEN_HEADER, MemoryPubSub, RedisEventPubSub, signInternalToken, type PubSub, type Viewer } from '@organoise/core';
-import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase, waitFor, watchSubscription as watch, type SubscriptionResult as Result, type SubscriptionWatch as Watch } from '@organoise/core/testing';
+import { INTERNAL_TOKEN_HEADER, RedisEventPubSub, signInternalToken, type PubSub, type Viewer } from '@organoise/core';
+import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase, waitFor, watchSubscription as watch, type SubscriptionResult as Result, type SubscriptionWatch as Watch, PUBSUB_IMPLEMENTATIONS, subgraphSocket } from '@organoise/core/testing';
 import { and, eq, lte } from 'drizzle-orm';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,10 +43,7 @@ const channel = (stream: string) => `${EVENT_CHANNEL_PREFIX}:${stream}`;
 const codes = (w: Watch) => w.results.flatMap((r) => (r.errors ?? []).map((e) => e.extensions?.code));
 const summary = (list: Record<string, any>[]) => list.map((e) => `${e.cursor}:${e.type}`);
 
-const implementations: [string, () => PubSub][] = [
-  ['memory', () => new MemoryPubSub()],
-  ['Redis', () => new RedisEventPubSub(testEnv.TEST_REDIS_URL)],
-];
+const implementations = PUBSUB_IMPLEMENTATIONS;
 
 describe.each(implementations)('workflow subscriptions over %s', (pubsubName, createPubSub) => {
   let db: TestDatabase;
@@ -57,14 +54,7 @@ describe.each(implementations)('workflow subscriptions over %s', (pubsubName, cr
 
   /** A graphql-ws connection carrying the internal token the gateway would sign for `viewer`. */
   function connect(viewer: Viewer | null, url = server.url): Client {
-    const client = createClient({
-      url: url.replace('http', 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: false,
-      onNonLazyError: () => {},
-      connectionParams: async () => ({ [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer) }),
-    });
+    const client = subgraphSocket(url, SUBGRAPH_NAME, viewer);
     clients.push(client);
     return client;
   }
