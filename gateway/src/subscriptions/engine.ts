@@ -44,6 +44,8 @@ export interface SubscribeRequest {
 }
 
 interface PreparedPlan {
+  /** The client's document, printed once: it keys plans and topics and goes with every hydration. */
+  query: string;
   primary: FetchNode;
   rest: PlanNode | undefined;
   operationContext: ReturnType<typeof buildOperationContext>;
@@ -162,13 +164,15 @@ export class SubscriptionEngine {
   }
 
   private prepare(document: DocumentNode, operationName: string | undefined): PreparedPlan {
-    const cacheKey = `${operationName ?? ''}\n${print(document)}`;
+    const query = print(document);
+    const cacheKey = `${operationName ?? ''}\n${query}`;
     const cached = this.plans.get(cacheKey);
     if (cached) return cached;
     const operation = operationFromDocument(this.apiSchema, document, { operationName });
     const plan: QueryPlan = this.planner.buildQueryPlan(operation);
     if (plan.node?.kind !== 'Subscription') throw new GraphQLError('Not a subscription operation', { extensions: { code: 'BAD_REQUEST' } });
     const prepared = {
+      query,
       primary: plan.node.primary,
       rest: plan.node.rest,
       operationContext: buildOperationContext({ schema: this.apiGraphQLSchema, operationDocument: document, operationName }),
@@ -242,7 +246,7 @@ export class SubscriptionEngine {
           plan,
           serviceMap,
           {
-            request: { query: print(request.document), variables: request.variables, operationName: request.operationName ?? undefined },
+            request: { query: prepared.query, variables: request.variables, operationName: request.operationName ?? undefined },
             context: request.context,
             metrics: {},
             logger: { debug: () => {}, info: () => {}, warn: (m: unknown) => this.options.log.warn(String(m)), error: (m: unknown) => this.options.log.error(String(m)) },
@@ -325,7 +329,7 @@ function topicKey(request: SubscribeRequest, prepared: PreparedPlan): string {
   return createHash('sha256')
     .update(prepared.primary.operation)
     .update('\0')
-    .update(print(request.document))
+    .update(prepared.query)
     .update('\0')
     .update(request.operationName ?? '')
     .update('\0')
