@@ -62,6 +62,7 @@ export class MemoryPubSub implements PubSub {
 export class RedisEventPubSub implements PubSub {
   private readonly pubsub: RedisPubSub;
   private readonly local = new Map<string, number>();
+  private closed = false;
 
   constructor(url: string, onError?: (error: Error) => void) {
     const options = { maxRetriesPerRequest: null, lazyConnect: false };
@@ -83,6 +84,9 @@ export class RedisEventPubSub implements PubSub {
     return async () => {
       if (done) return;
       done = true;
+      // After close() the connections are gone: the library would fire an UNSUBSCRIBE that
+      // rejects unobserved ("Connection is closed"). Closing already dropped every subscription.
+      if (this.closed) return;
       this.pubsub.unsubscribe(id);
       const left = (this.local.get(channel) ?? 1) - 1;
       if (left <= 0) this.local.delete(channel);
@@ -100,6 +104,8 @@ export class RedisEventPubSub implements PubSub {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.local.clear();
     await this.pubsub.close();
   }
 }
