@@ -1,4 +1,4 @@
-import { createEventIterator, eventCursor, followStream, id, parseInput, requireViewer, z, type EventMessage, type Role, type Viewer } from '@organoise/core';
+import { createEventIterator, eventCursor, followStream, id, parseInput, requireViewer, toMessage, z, type EventMessage, type Role, type Viewer } from '@organoise/core';
 import { and, eq } from 'drizzle-orm';
 import { memberships, organizations } from '../../db/schema.js';
 import type { UserServices } from '../../services.js';
@@ -23,9 +23,9 @@ export const membershipPayload = (event: EventMessage) => event.payload as unkno
 /**
  * The organization's membership events, for a VIEWER or higher (NOT_FOUND for anyone else).
  * Before each event the subscriber's membership is read again (one lookup on the
- * (organization, user) unique index). Once they are no longer a member the subscription
- * completes: their own `membership.removed` is the last event they receive; any other event
- * that finds them gone (a removal that raced the replay) is dropped and ends it too.
+ * (organization, user) unique index). Once they are no longer a member, events up to their own
+ * `membership.removed` (found in the stream) are still delivered, that removal last, and the
+ * subscription completes; if no removal of theirs lies ahead, it completes at once.
  */
 export async function followMembers(services: LiveServices, viewer: Viewer | null, rawArgs: unknown): Promise<EventSource> {
   const args = parseInput(MembersArgs, rawArgs);
@@ -35,19 +35,37 @@ export async function followMembers(services: LiveServices, viewer: Viewer | nul
     maxQueue: MAX_QUEUE,
     start: async (sink) => {
       let ended = false;
+      /** The seq of the subscriber's own removal once they are found gone; null if none lies ahead. */
+      let removalSeq: number | null | undefined;
+      const stream = membersStream(args.organizationId);
+      const ownRemovalFrom = async (seq: number): Promise<number | null> => {
+        for (let after = seq - 1; ; ) {
+          const page = await services.bus.log.read(stream, after, 500);
+          const own = page.find((e) => e.type === 'membership.removed' && membershipPayload(toMessage(e)).userId === v.userId);
+          if (own) return own.seq;
+          if (page.length < 500) return null;
+          after = page.at(-1)!.seq;
+        }
+      };
       const following = await followStream({
         bus: services.bus,
-        stream: membersStream(args.organizationId),
+        stream,
         after: args.after,
         pollIntervalMs: services.eventPollIntervalMs,
         onEvent: async (event) => {
           if (ended) return;
-          if (await roleOf(services.db, v.userId, args.organizationId)) {
+          if (removalSeq === undefined && (await roleOf(services.db, v.userId, args.organizationId))) {
             sink.push(event);
             return;
           }
+          // No longer a member. Events are processed after they commit, so "now" can be past this
+          // event: the stream itself says when they left. Deliver up to their own removal, then end.
+          if (removalSeq === undefined) removalSeq = await ownRemovalFrom(event.seq);
+          if (removalSeq !== null && event.seq <= removalSeq) {
+            sink.push(event);
+            if (event.seq < removalSeq) return;
+          }
           ended = true;
-          if (event.type === 'membership.removed' && membershipPayload(event).userId === v.userId) sink.push(event);
           sink.end();
         },
         onError: (error) => sink.fail(error),
