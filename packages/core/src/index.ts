@@ -11,3 +11,5 @@ export * from './format-error.js';
 export * from './server.js';
 export * from './sdl.js';
 export * from './events/index.js';
+export * from './authz/index.js';
+export * from './allow-list.js';

@@ -11,6 +11,7 @@ import express from 'express';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { applyPermissions, type Permissions } from './authz/shield.js';
 import { createErrorFormatter } from './format-error.js';
 import { INTERNAL_TOKEN_HEADER, internalTokenError, verifyInternalToken, type Viewer } from './identity.js';
 import type { Logger } from './log.js';
@@ -35,6 +36,11 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
   name: string;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<Ctx>;
+  /**
+   * Every domain's permissions merged (the subgraph's schema.ts). Required: a field with no rule
+   * is denied (docs/decisions/0005-graphql-shield.md).
+   */
+  permissions: Permissions;
   internalTokenSecret: string;
   createContext: (base: BaseContext) => Ctx | Promise<Ctx>;
   log: Logger;
@@ -53,13 +59,20 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
  * must carry a valid internal token addressed to this subgraph; the identity in it becomes
  * `context.viewer`. Nothing reaches a resolver around the gateway.
  */
+/** How long a subgraph keeps an idle keep-alive connection (above the gateway's 30 s idle timeout). */
+export const SUBGRAPH_KEEP_ALIVE_MS = 65_000;
+
 export async function startSubgraphServer<Ctx extends BaseContext>(options: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // Node closes idle keep-alive sockets after 5 s; the gateway reuses its pooled sockets for up to
+  // 30 s, and a request sent as the server closes one fails with "socket hang up". Keep them longer.
+  httpServer.keepAliveTimeout = SUBGRAPH_KEEP_ALIVE_MS;
+  httpServer.headersTimeout = SUBGRAPH_KEEP_ALIVE_MS + 5000;
   const log = options.log;
 
-  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]);
+  const schema = buildSecuredSubgraphSchema(options);
   const apollo = new ApolloServer<Ctx>({
     schema,
     // No inline traces: we send no usage reports to Apollo, and they cost time on every request.
@@ -162,6 +175,11 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
     await closeSubscriptions?.();
     await apollo.stop();
   });
+}
+
+/** The subgraph schema with its permissions applied: what the server runs, and what tests can execute directly. */
+export function buildSecuredSubgraphSchema(options: { typeDefs: DocumentNode; resolvers: unknown; permissions: Permissions }) {
+  return applyPermissions(buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]), options.permissions);
 }
 
 /** Listens (port 0 picks a free port) and returns the bound address with a close that waits. */

@@ -12,10 +12,10 @@ import {
 import { createLoaders, type FileContext, type FileSubgraphServices } from './context.js';
 import { events, eventStreams } from './db/schema.js';
 import { base64LengthFor, DEFAULT_MAX_UPLOAD_BYTES } from './domains/files/files.js';
-import { resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
+import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
 import { LocalDiskStorage, type BlobStorage } from './storage/index.js';
 
-export { typeDefs, resolvers, SUBGRAPH_NAME, DEFAULT_MAX_UPLOAD_BYTES };
+export { typeDefs, resolvers, permissions, SUBGRAPH_NAME, DEFAULT_MAX_UPLOAD_BYTES };
 export { LocalDiskStorage, MemoryStorage, type BlobStorage } from './storage/index.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -71,6 +71,7 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
       name: SUBGRAPH_NAME,
       typeDefs,
       resolvers: resolvers as never,
+      permissions,
       internalTokenSecret: options.internalTokenSecret,
       log: options.log,
       port: options.port ?? 0,

@@ -1,4 +1,8 @@
-import { DateTimeScalar, JSONScalar, loadSubgraphTypeDefs, mergeResolvers } from '@organoise/core';
+import { DateTimeScalar, JSONScalar, loadSubgraphTypeDefs, mergePermissions, mergeResolvers } from '@organoise/core';
+import { permissions as filePermissions } from './domains/files/permissions.js';
+import { permissions as livePermissions } from './domains/live/permissions.js';
+import { permissions as organizationPermissions } from './domains/organizations/permissions.js';
+import { permissions as runPermissions } from './domains/runs/permissions.js';
 import { fileResolvers } from './domains/files/resolvers.js';
 import { liveResolvers } from './domains/live/resolvers.js';
 import { organizationResolvers } from './domains/organizations/resolvers.js';
@@ -14,3 +18,6 @@ export const typeDefs = loadSubgraphTypeDefs([
 ]);
 
 export const resolvers = mergeResolvers({ DateTime: DateTimeScalar, JSON: JSONScalar } as never, fileResolvers, organizationResolvers, runResolvers, liveResolvers);
+
+/** Who may reach what (graphql-shield, deny by default: docs/decisions/0005-graphql-shield.md). */
+export const permissions = mergePermissions(filePermissions, organizationPermissions, runPermissions, livePermissions);

@@ -11,9 +11,9 @@ import {
 } from '@organoise/core';
 import { createLoaders, type WorkflowContext, type WorkflowServices } from './context.js';
 import { events, eventStreams } from './db/schema.js';
-import { resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
+import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
 
-export { typeDefs, resolvers, SUBGRAPH_NAME };
+export { typeDefs, resolvers, permissions, SUBGRAPH_NAME };
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 export const DATABASE_SCHEMA = 'workflow';
@@ -56,6 +56,7 @@ export async function startWorkflowSubgraph(options: WorkflowSubgraphOptions): P
       name: SUBGRAPH_NAME,
       typeDefs,
       resolvers: resolvers as never,
+      permissions,
       internalTokenSecret: options.internalTokenSecret,
       log: options.log,
       port: options.port ?? 0,

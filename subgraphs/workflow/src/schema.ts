@@ -1,4 +1,9 @@
-import { DateTimeScalar, JSONScalar, loadSubgraphTypeDefs, mergeResolvers } from '@organoise/core';
+import { DateTimeScalar, JSONScalar, loadSubgraphTypeDefs, mergePermissions, mergeResolvers } from '@organoise/core';
+import { permissions as definitionPermissions } from './domains/definitions/permissions.js';
+import { permissions as livePermissions } from './domains/live/permissions.js';
+import { permissions as organizationPermissions } from './domains/organizations/permissions.js';
+import { permissions as runPermissions } from './domains/runs/permissions.js';
+import { permissions as taskPermissions } from './domains/tasks/permissions.js';
 import { definitionResolvers } from './domains/definitions/resolvers.js';
 import { liveResolvers } from './domains/live/resolvers.js';
 import { organizationResolvers } from './domains/organizations/resolvers.js';
@@ -23,3 +28,6 @@ export const resolvers = mergeResolvers(
   organizationResolvers,
   liveResolvers,
 );
+
+/** Who may reach what (graphql-shield, deny by default: docs/decisions/0005-graphql-shield.md). */
+export const permissions = mergePermissions(definitionPermissions, runPermissions, taskPermissions, organizationPermissions, livePermissions);

@@ -1,0 +1,24 @@
+import { allowTypes, argId, everyField, hasRoleInOrg, isMemberOf, orgOfRow, parentId, type IRules } from '@organoise/core';
+import type { FileContext } from '../../context.js';
+
+/** A file's organization, through the viewer-scoped loader (another tenant's file: not found). */
+export const fileOrg = (path: string) => orgOfRow<FileContext>(path, (id, ctx) => ctx.loaders.file.load(id));
+const asFile = { what: 'File' };
+
+// Roles come from the gateway's token; files.ts checks again (fileForChange, requireRole).
+export const permissions: IRules = {
+  Query: {
+    file: isMemberOf(fileOrg('id'), asFile),
+  },
+  Mutation: {
+    uploadFile: hasRoleInOrg('MEMBER', argId('input.organizationId')),
+    uploadFileVersion: hasRoleInOrg('MEMBER', fileOrg('input.fileId'), asFile),
+    renameFile: hasRoleInOrg('MEMBER', fileOrg('input.fileId'), asFile),
+    attachFileToRun: hasRoleInOrg('MEMBER', fileOrg('input.fileId'), asFile),
+    // The owner or an admin: files.ts decides past MEMBER.
+    deleteFile: hasRoleInOrg('MEMBER', fileOrg('id'), asFile),
+  },
+  File: everyField(isMemberOf(parentId('organizationId'), asFile)),
+  // Reached only from a file, or returned by deleteFile (guarded above).
+  ...allowTypes('FileVersion', 'FileEdge', 'FileConnection', 'DeleteFilePayload', 'User'),
+};

@@ -1,0 +1,6 @@
+import { everyField, isMemberOf, parentId, type IRules } from '@organoise/core';
+
+export const permissions: IRules = {
+  // The user subgraph owns organizations; here one is only ever its id, for its members.
+  Organization: everyField(isMemberOf(parentId('id'))),
+};

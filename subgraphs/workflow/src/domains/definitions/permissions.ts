@@ -1,0 +1,31 @@
+import { allowTypes, argId, everyField, hasRoleInOrg, isMemberOf, orgOfRow, parentId, type IRules } from '@organoise/core';
+import type { WorkflowContext } from '../../context.js';
+
+/** A definition's organization, found through the viewer-scoped loader (another tenant's: not found). */
+export const definitionOrg = (path: string) => orgOfRow<WorkflowContext>(path, (id, ctx) => ctx.loaders.definition.load(id));
+const asDefinition = { what: 'Workflow definition' };
+
+// Roles come from the gateway's token (this subgraph does not own memberships); the data layer
+// (access.ts, requireMember) checks again.
+export const permissions: IRules = {
+  Query: {
+    workflowDefinition: isMemberOf(definitionOrg('id'), asDefinition),
+    workflowDefinitionByKey: isMemberOf(argId('organizationId')),
+  },
+  Mutation: {
+    createWorkflowDefinition: hasRoleInOrg('ADMIN', argId('input.organizationId')),
+    updateWorkflowDefinition: hasRoleInOrg('ADMIN', definitionOrg('input.id'), asDefinition),
+  },
+  WorkflowDefinition: everyField(isMemberOf(parentId('organizationId'), asDefinition)),
+  // Reached only from a definition or a run, each guarded by its organization.
+  ...allowTypes(
+    'WorkflowDefinitionVersion',
+    'WorkflowState',
+    'WorkflowTaskSpec',
+    'WorkflowTransition',
+    'WorkflowDefinitionEdge',
+    'WorkflowDefinitionConnection',
+    'WorkflowDefinitionVersionEdge',
+    'WorkflowDefinitionVersionConnection',
+  ),
+};
