@@ -1,6 +1,6 @@
 import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testEnv, testLog, type GraphQLResponse, type TestDatabase } from '@organoise/core/testing';
 import type { SubscriptionLimits } from '@organoise/gateway';
-import { startPlatform, type Platform, type SubgraphName } from '@organoise/platform';
+import { startPlatform, type Platform, type PlatformOptions, type SubgraphName } from '@organoise/platform';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,12 @@ export interface TestPlatformOptions {
   subscriptions?: Partial<SubscriptionLimits>;
   /** Serve the built playground to browsers at /graphql. */
   playground?: boolean;
+  /** Settings of the user subgraph (e.g. OpenID Connect providers). */
+  user?: PlatformOptions['user'];
+  /** Gateway protections (rate limits) and trusted proxies (X-Forwarded-For). */
+  gateway?: PlatformOptions['gateway'];
+  /** How long the gateway reuses a session's or API key's lookup (default 1 s). */
+  principalCacheMs?: number;
 }
 
 export interface TestPlatform extends Platform {
@@ -45,6 +51,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     redisUrl: options.redis ? testEnv.TEST_REDIS_URL : undefined,
     playground: options.playground ?? false,
     subscriptions: { authRecheckMs: 200, ...options.subscriptions },
+    ...(options.user ? { user: options.user } : {}),
+    ...(options.gateway ? { gateway: options.gateway } : {}),
+    ...(options.principalCacheMs !== undefined ? { principalCacheMs: options.principalCacheMs } : {}),
   });
   return {
     ...platform,

@@ -1,4 +1,5 @@
 import { bool, optionalUrl, parseEnv, z } from '@organoise/core';
+import { oidcProvidersFromText } from '@organoise/subgraph-user';
 
 // @apollo/gateway sends usage telemetry unless this is set before it is constructed.
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
@@ -28,6 +29,8 @@ export const env = parseEnv(
     PUBLIC_APP_URL: z.string().url().default('http://localhost:4000'),
     /** `kid:base64key[,kid:base64key]` for secrets stored by the platform (TOTP); required in production. */
     ENCRYPTION_KEYS: z.string().optional(),
+    /** OpenID Connect sign-in providers (JSON array; README lists the fields). */
+    OIDC_PROVIDERS: oidcProvidersFromText(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('warn'),
     NODE_ENV: z.string().default('development'),
   }),

@@ -36,6 +36,7 @@ const platform = await startPlatform({
     appUrl: env.PUBLIC_APP_URL,
     ...(env.ENCRYPTION_KEYS ? { encryptionKeys: env.ENCRYPTION_KEYS } : {}),
     ...(env.SMTP_URL ? { mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM } } : {}),
+    oidcProviders: env.OIDC_PROVIDERS,
   },
   ports: { gateway: env.PORT, user: env.PORT + 1, workflow: env.PORT + 2, file: env.PORT + 3, analytics: env.PORT + 4 },
   playground: !production,

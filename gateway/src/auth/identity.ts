@@ -1,5 +1,11 @@
+import { createHash } from 'node:crypto';
 import {
   ACCESS_TOKEN_ALGORITHMS,
+  API_KEY_PATH,
+  API_KEY_SECRET_HEADER,
+  ipAllowed,
+  type ApiKeyPrincipal,
+  type ErrorCode,
   ACCESS_TOKEN_AUDIENCE,
   appError,
   INTERNAL_TOKEN_HEADER,
@@ -24,11 +30,45 @@ export interface IdentityOptions {
   log: Logger;
 }
 
-const unauthenticated = (message: string) => {
-  const error = appError('UNAUTHENTICATED', message);
+const refusal = (code: ErrorCode, message: string, status: number) => {
+  const error = appError(code, message);
   // Apollo Server answers a context failure with this status instead of 500.
-  return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
+  return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
 };
+const unauthenticated = (message: string) => refusal('UNAUTHENTICATED', message, 401);
+
+/** `Authorization: ApiKey <secret>`: how programs authenticate (README "API keys"). */
+const API_KEY_SCHEME = /^ApiKey (\S+)$/;
+/** The API key an Authorization header carries, if it uses the ApiKey scheme. */
+export const apiKeyOf = (authorization: string | undefined): string | null => (authorization ? (API_KEY_SCHEME.exec(authorization.trim())?.[1] ?? null) : null);
+
+const API_KEY_REFUSALS: Record<string, { message: string; status: number }> = {
+  API_KEY_INVALID: { message: 'The API key is not valid', status: 401 },
+  API_KEY_REVOKED: { message: 'The API key was revoked', status: 401 },
+  API_KEY_EXPIRED: { message: 'The API key has expired', status: 401 },
+  IP_NOT_ALLOWED: { message: "Your address is not in this API key's IP allow-list", status: 403 },
+};
+
+type ApiKeyLookup = { ok: true; principal: ApiKeyPrincipal } | { ok: false; code: ErrorCode };
+
+/**
+ * The viewer as the client's address lets them be: organizations whose IP allow-list excludes it
+ * leave `memberships` and are named in `deniedOrgs`, so that subgraphs answer IP_NOT_ALLOWED.
+ */
+export function applyAllowLists(principal: Principal, clientIp: string | null): Viewer {
+  const memberships: Record<string, Principal['memberships'][string]> = {};
+  const deniedOrgs: string[] = [];
+  for (const [org, role] of Object.entries(principal.memberships)) {
+    if (ipAllowed(principal.allowLists?.[org], clientIp)) memberships[org] = role;
+    else deniedOrgs.push(org);
+  }
+  const viewer: Viewer = { userId: principal.userId, sessionId: principal.sessionId, memberships };
+  if (deniedOrgs.length > 0) viewer.deniedOrgs = deniedOrgs;
+  return viewer;
+}
+
+const VERIFIED_TOKEN_REUSE_MS = 60_000;
+const MAX_VERIFIED_TOKENS = 50_000;
 
 /**
  * Turns an `Authorization: Bearer` access token into a Viewer: the signature is checked against
@@ -37,7 +77,17 @@ const unauthenticated = (message: string) => {
  */
 export class IdentityVerifier {
   private readonly jwks;
+  /**
+   * Access tokens whose signature, issuer and audience were checked, by their text. An ES256
+   * verification per request (and per socket re-check) was about 30% of the gateway's CPU on the
+   * platform benchmark; the same bytes verify the same way, so a success is reused for
+   * VERIFIED_TOKEN_REUSE_MS (a key withdrawn from the JWKS stops being honoured within that
+   * window). Expiry is still checked on every use, and the session on every principal lookup.
+   */
+  private readonly verifiedTokens = new Map<string, { at: number; subject: string; sessionId: string; expiresAt: Date | null }>();
   private readonly principals = new Map<string, { at: number; value: Promise<Principal | null> }>();
+  /** API key lookups by digest of the secret and client address (the key's allow-list depends on it); refusals too. */
+  private readonly apiKeys = new Map<string, { at: number; value: Promise<ApiKeyLookup> }>();
 
   constructor(private readonly options: IdentityOptions) {
     this.jwks = createRemoteJWKSet(new URL(JWKS_PATH, options.userSubgraphUrl), {
@@ -47,18 +97,43 @@ export class IdentityVerifier {
     });
   }
 
-  async viewerFrom(authorization: string | undefined): Promise<Viewer | null> {
-    return (await this.authenticate(authorization)).viewer;
+  async viewerFrom(authorization: string | undefined, clientIp: string | null = null): Promise<Viewer | null> {
+    return (await this.authenticate(authorization, clientIp)).viewer;
   }
 
-  /** The viewer and when their access token expires (long-lived sockets close then). */
-  async authenticate(authorization: string | undefined): Promise<{ viewer: Viewer | null; expiresAt: Date | null }> {
+  /**
+   * The viewer and when their access token expires (long-lived sockets close then). `clientIp`
+   * (express `req.ip`, which honours TRUST_PROXY) is checked against IP allow-lists: an API key's
+   * own list refuses the request; an organization's withholds that organization.
+   */
+  async authenticate(authorization: string | undefined, clientIp: string | null = null): Promise<{ viewer: Viewer | null; expiresAt: Date | null }> {
     if (!authorization) return { viewer: null, expiresAt: null };
+    const apiKey = apiKeyOf(authorization);
+    if (apiKey) {
+      const found = await this.apiKey(apiKey, clientIp);
+      if (!found.ok) {
+        const known = API_KEY_REFUSALS[found.code] ?? API_KEY_REFUSALS.API_KEY_INVALID!;
+        throw refusal(found.code, known.message, known.status);
+      }
+      const expiresAt = found.principal.expiresAt ? new Date(found.principal.expiresAt) : null;
+      // A cached lookup may outlive the key: its expiry is checked on every request.
+      if (expiresAt && expiresAt.getTime() <= Date.now()) throw refusal('API_KEY_EXPIRED', API_KEY_REFUSALS.API_KEY_EXPIRED!.message, 401);
+      // expiresAt also closes a socket opened with the key when the key expires.
+      return { viewer: applyAllowLists(found.principal, clientIp), expiresAt };
+    }
     const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
-    if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>"');
+    if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>" or "ApiKey <key>"');
     let subject: string;
     let sessionId: string;
     let expiresAt: Date | null = null;
+    const seen = this.verifiedTokens.get(match[1]!);
+    const now = Date.now();
+    if (seen && now - seen.at < VERIFIED_TOKEN_REUSE_MS) {
+      if (seen.expiresAt && seen.expiresAt.getTime() <= now) throw unauthenticated('The access token has expired');
+      const principal = await this.principal(seen.sessionId, seen.subject);
+      if (!principal) throw unauthenticated('The session has ended; sign in again');
+      return { viewer: applyAllowLists(principal, clientIp), expiresAt: seen.expiresAt };
+    }
     try {
       const { payload } = await jwtVerify(match[1]!, this.jwks, {
         issuer: this.options.issuer,
@@ -69,6 +144,8 @@ export class IdentityVerifier {
       subject = payload.sub;
       sessionId = payload.sid;
       if (typeof payload.exp === 'number') expiresAt = new Date(payload.exp * 1000);
+      if (this.verifiedTokens.size >= MAX_VERIFIED_TOKENS) this.verifiedTokens.clear();
+      this.verifiedTokens.set(match[1]!, { at: now, subject, sessionId, expiresAt });
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The access token has expired');
       if (error instanceof joseErrors.JOSEError || error instanceof Error) {
@@ -78,12 +155,32 @@ export class IdentityVerifier {
     }
     const principal = await this.principal(sessionId, subject);
     if (!principal) throw unauthenticated('The session has ended; sign in again');
-    return { viewer: { userId: principal.userId, sessionId: principal.sessionId, memberships: principal.memberships }, expiresAt };
+    return { viewer: applyAllowLists(principal, clientIp), expiresAt };
   }
 
-  /** Forget a session's cached principal (after a mutation that may have changed its roles). */
+  /**
+   * Forget a session's cached principal (after a mutation that may have changed its roles). When
+   * the session administers organizations, their API keys' cached lookups go too: a key it just
+   * revoked (or an allow-list it just changed) is refused from the next request through this
+   * gateway, not a cache window later. The promises are settled by then, so the deletions run as
+   * microtasks, before the next request is read.
+   */
   forget(sessionId: string): void {
+    const cached = this.principals.get(sessionId);
     this.principals.delete(sessionId);
+    if (!cached || this.apiKeys.size === 0) return;
+    void cached.value
+      .then((principal) => {
+        const administered = new Set(Object.entries(principal?.memberships ?? {}).filter(([, role]) => role === 'OWNER' || role === 'ADMIN').map(([org]) => org));
+        if (administered.size === 0) return;
+        for (const [key, entry] of this.apiKeys) {
+          void entry.value.then((lookup) => {
+            const orgs = lookup.ok ? Object.keys(lookup.principal.memberships) : [];
+            if (orgs.some((org) => administered.has(org)) && this.apiKeys.get(key) === entry) this.apiKeys.delete(key);
+          }, () => {});
+        }
+      })
+      .catch(() => {});
   }
 
   private principal(sessionId: string, userId: string): Promise<Principal | null> {
@@ -98,9 +195,42 @@ export class IdentityVerifier {
   }
 
   private evictOld(now: number) {
-    for (const [key, entry] of this.principals) {
-      if (now - entry.at >= this.options.principalCacheMs) this.principals.delete(key);
+    for (const cache of [this.principals, this.apiKeys] as Map<string, { at: number }>[]) {
+      for (const [key, entry] of cache) {
+        if (now - entry.at >= this.options.principalCacheMs) cache.delete(key);
+      }
     }
+  }
+
+  /** A key's lookup, reused for principalCacheMs: revocation and expiry take effect once it lapses. */
+  private apiKey(secret: string, clientIp: string | null): Promise<ApiKeyLookup> {
+    const now = Date.now();
+    // The cache is named by a digest: secrets are not kept as map keys in the heap longer than needed.
+    const cacheKey = `${createHash('sha256').update(secret).digest('base64url')}|${clientIp ?? ''}`;
+    const cached = this.apiKeys.get(cacheKey);
+    if (cached && now - cached.at < this.options.principalCacheMs) return cached.value;
+    const value = this.fetchApiKey(secret, clientIp);
+    this.apiKeys.set(cacheKey, { at: now, value });
+    value.catch(() => this.apiKeys.delete(cacheKey));
+    if (this.apiKeys.size > 100_000) this.evictOld(now);
+    return value;
+  }
+
+  private async fetchApiKey(secret: string, clientIp: string | null): Promise<ApiKeyLookup> {
+    const url = new URL(API_KEY_PATH, this.options.userSubgraphUrl);
+    if (clientIp) url.searchParams.set('ip', clientIp);
+    const token = await signInternalToken(this.options.internalTokenSecret, 'user', null);
+    const response = await fetch(url, {
+      headers: { [INTERNAL_TOKEN_HEADER]: token, [API_KEY_SECRET_HEADER]: secret },
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+    if (response.status === 404 || response.status === 403) {
+      const body = (await response.json().catch(() => ({}))) as { error?: string };
+      const code = body.error && body.error in API_KEY_REFUSALS ? (body.error as ErrorCode) : 'API_KEY_INVALID';
+      return { ok: false, code };
+    }
+    if (!response.ok) throw new Error(`API key lookup failed with HTTP ${response.status}`);
+    return { ok: true, principal: (await response.json()) as ApiKeyPrincipal };
   }
 
   private async fetchPrincipal(sessionId: string, userId: string): Promise<Principal | null> {

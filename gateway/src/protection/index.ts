@@ -9,7 +9,7 @@ import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitKind, type RateLimitRule
 import { enforceSafelist, Safelist, type SafelistMode } from './safelist.js';
 
 export { checkOperation, DEFAULT_OPERATION_LIMITS, introspectionDisabled, operationRules, parseOperation, type OperationLimits } from './limits.js';
-export { addressKey, API_KEY_HEADER, DEFAULT_RATE_LIMITS, RateLimits, type RateLimitKind, type RateLimitOptions, type RateLimitRule } from './rate-limit.js';
+export { addressKey, API_KEY_HEADER, presentedApiKey, DEFAULT_RATE_LIMITS, RateLimits, type RateLimitKind, type RateLimitOptions, type RateLimitRule } from './rate-limit.js';
 export { Safelist, sha256, type PersistedQueryManifest, type SafelistMode } from './safelist.js';
 
 /** The manifest schema/safelist.ts writes from the clients' operations. */
@@ -77,7 +77,7 @@ export async function startProtection(options: ProtectionOptions & { introspecti
     afterBody: [refuseBatches, ...(safelist && safelistMode === 'enforce' ? [enforceSafelist(safelist)] : [])],
     chargingViewer: (context) => async (args) => {
       const value = await context(args);
-      if (value.viewer && rateLimits) await rateLimits.chargeUser(value.viewer.userId);
+      if (value.viewer && rateLimits) await rateLimits.chargeViewer(value.viewer);
       return value;
     },
     close: async () => {

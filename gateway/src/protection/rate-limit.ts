@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { HeaderMap } from '@apollo/server';
-import { appError, type Logger } from '@organoise/core';
+import { appError, isApiKeyViewer, type Logger, type Viewer } from '@organoise/core';
 import type { RequestHandler } from 'express';
 import type { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
@@ -10,7 +10,7 @@ import { DEFAULT_RATE_LIMITS as DEFAULTS } from './defaults.js';
 import { sendRefusal } from './errors.js';
 
 /**
- * Request budgets per client address, per API key (header `x-api-key`) and per signed-in user:
+ * Request budgets per client address, per API key and per signed-in user:
  * `points` requests per `durationSeconds` window each. Past a budget the gateway answers 429
  * RATE_LIMITED with `Retry-After`. Address and key are charged before the body is read (a flood
  * costs no parsing or token checks); the user once their token is verified.
@@ -35,7 +35,21 @@ export interface RateLimitOptions extends Record<RateLimitKind, RateLimitRule> {
 
 export const DEFAULT_RATE_LIMITS: RateLimitOptions = DEFAULTS;
 
+/**
+ * A header whose value is counted as an API key's budget without being authenticated (kept for
+ * clients that sent it before API keys existed). Real keys go in `Authorization: ApiKey <key>`.
+ */
 export const API_KEY_HEADER = 'x-api-key';
+
+/**
+ * The API key a request presents, for its budget: `Authorization: ApiKey <key>`, else the legacy
+ * `x-api-key` header. Each key is its own bucket (the apiKey limits), not its creator's.
+ */
+export function presentedApiKey(authorization: string | undefined, legacy: string | string[] | undefined): string | undefined {
+  const match = authorization ? /^ApiKey (\S+)$/.exec(authorization.trim()) : null;
+  if (match) return match[1];
+  return typeof legacy === 'string' ? legacy : undefined;
+}
 
 export class RateLimits {
   private constructor(
@@ -86,7 +100,7 @@ export class RateLimits {
   middleware(): RequestHandler {
     return async (req, res, next) => {
       try {
-        const apiKey = req.get(API_KEY_HEADER);
+        const apiKey = presentedApiKey(req.get('authorization'), req.get(API_KEY_HEADER));
         const refusal = (await this.consume('ip', addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown'))) ?? (apiKey ? await this.consume('apiKey', digest(apiKey)) : null);
         if (!refusal) return next();
         const retryAfterSeconds = refusal.extensions.retryAfterSeconds as number;
@@ -109,6 +123,15 @@ export class RateLimits {
       (who.apiKey ? await this.consume('apiKey', digest(who.apiKey)) : null) ??
       (who.userId ? await this.consume('user', who.userId) : null)
     );
+  }
+
+  /**
+   * Charges an authenticated viewer after the context is built. An API key was already charged to
+   * its own budget with the request (middleware()), so it is not charged again as a user.
+   */
+  async chargeViewer(viewer: Viewer): Promise<void> {
+    if (isApiKeyViewer(viewer)) return;
+    await this.chargeUser(viewer.userId);
   }
 
   /** Charges a signed-in user; throws the refusal as Apollo Server answers it (429 and Retry-After). */

@@ -42,6 +42,20 @@ export const ERROR_CODES = {
   SECOND_FACTOR_REQUIRED: 'The password was right and the account has two-factor authentication: sign in again with `totpCode` or `recoveryCode`.',
   STEP_UP_REQUIRED: 'This change needs a second factor verified in this session within the last `extensions.maxAgeSeconds` seconds (verifySecondFactor).',
   INTERNAL_SERVER_ERROR: 'An unexpected failure. The details are in the server log, never in the response.',
+  OIDC_PROVIDER_UNKNOWN: 'No sign-in provider with this id is configured (see the `oidcProviders` query).',
+  OIDC_REDIRECT_MISMATCH: "The redirect URI is not exactly the one registered for the provider (beginOidcSignIn) or the one the sign-in began with (completeOidcSignIn).",
+  OIDC_STATE_INVALID: 'The sign-in state is unknown, expired (10 minutes) or already used: begin the sign-in again.',
+  OIDC_EMAIL_UNVERIFIED: 'An account already uses this email and the provider does not say the email is verified, so the provider account is not linked to it (nothing changed). Sign in with the password instead, or verify the email at the provider first.',
+  OIDC_EMAIL_REQUIRED: 'The provider gave no email for the account (the `email` scope is needed) and no account is linked to it yet.',
+  OIDC_FAILED: 'The provider refused the sign-in, or its answer failed a check (code, PKCE verifier, issuer, audience, nonce, signature); begin the sign-in again.',
+  OIDC_LAST_SIGN_IN_METHOD: 'The identity is the only way this account can sign in (no password and no other linked identity); set a password first.',
+  API_KEY_INVALID: 'The API key is unknown or malformed (send it as `Authorization: ApiKey onk_...`).',
+  API_KEY_REVOKED: 'The API key was revoked; create a new one.',
+  API_KEY_EXPIRED: 'The API key passed its expiry date; create a new one.',
+  API_KEY_NOT_ALLOWED: 'API keys may not do this (sign-out, password, second factor, sessions, API keys): sign in as a person.',
+  IP_NOT_ALLOWED: "The client address is outside the allow-list of the API key or of the organization; nothing was read or changed. `extensions.organizationId` names the organization when it is the organization's list.",
+  ROLE_TOO_HIGH: 'An API key may not hold a role above its creator\'s, nor OWNER.',
+  ALLOW_LIST_LOCKOUT: "The organization allow-list would exclude the caller's own current address; include it (`extensions.clientIp`) or clear the list.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

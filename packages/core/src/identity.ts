@@ -15,6 +15,30 @@ export interface Viewer {
   userId: string;
   sessionId: string;
   memberships: Readonly<Record<string, Role>>;
+  /**
+   * Organizations the caller belongs to but that refuse their client address (the organization's
+   * IP allow-list): they are not in `memberships`, and requireRole answers IP_NOT_ALLOWED for them
+   * instead of NOT_FOUND. Absent from tokens of older gateways (treated as none).
+   */
+  deniedOrgs?: readonly string[];
+}
+
+/** An API key acts as a principal whose session id is `apikey:<key id>` and whose user id is the key's id. */
+export const API_KEY_SESSION_PREFIX = 'apikey:';
+export const isApiKeyViewer = (viewer: Viewer | null): boolean => !!viewer && viewer.sessionId.startsWith(API_KEY_SESSION_PREFIX);
+
+/** Refuses API keys where only a person may act (sign-out, password, second factor, API keys). */
+export function requirePerson(viewer: Viewer | null): Viewer {
+  const v = requireViewer(viewer);
+  if (isApiKeyViewer(v)) throw appError('API_KEY_NOT_ALLOWED', 'API keys may not do this; sign in as a person');
+  return v;
+}
+
+/** IP_NOT_ALLOWED when the organization's allow-list withheld it from the viewer at the gateway. */
+export function refuseDeniedOrg(viewer: Viewer | null, organizationId: string): void {
+  if (viewer?.deniedOrgs?.includes(organizationId)) {
+    throw appError('IP_NOT_ALLOWED', "Your address is not in this organization's IP allow-list", { organizationId });
+  }
 }
 
 export function requireViewer(viewer: Viewer | null): Viewer {
@@ -29,7 +53,10 @@ export function requireViewer(viewer: Viewer | null): Viewer {
 export function requireRole(viewer: Viewer | null, organizationId: string, minimum: Role = 'VIEWER'): Role {
   const v = requireViewer(viewer);
   const role = roleIn(v, organizationId);
-  if (!role) throw notFound('Organization');
+  if (!role) {
+    refuseDeniedOrg(v, organizationId);
+    throw notFound('Organization');
+  }
   if (!roleAtLeast(role, minimum)) throw forbidden(`This needs the ${minimum} role or higher`);
   return role;
 }
@@ -53,6 +80,8 @@ interface InternalClaims {
   orgs?: Record<string, Role>;
   /** The client's IP address as the gateway saw it (for throttling and audit). */
   ip?: string;
+  /** Organization ids withheld from `orgs` by their IP allow-list (Viewer.deniedOrgs). Omitted when none. */
+  denied?: string[];
 }
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
@@ -60,6 +89,7 @@ const keyOf = (secret: string) => new TextEncoder().encode(secret);
 /** Signs the short-lived token the gateway sends with each subgraph request, addressed to that subgraph. */
 export async function signInternalToken(secret: string, audience: string, viewer: Viewer | null, clientIp?: string | null): Promise<string> {
   const claims: InternalClaims = viewer ? { sid: viewer.sessionId, orgs: { ...viewer.memberships } } : {};
+  if (viewer?.deniedOrgs && viewer.deniedOrgs.length > 0) claims.denied = [...viewer.deniedOrgs];
   if (clientIp) claims.ip = clientIp;
   const jwt = new SignJWT({ ...claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -73,8 +103,47 @@ export async function signInternalToken(secret: string, audience: string, viewer
 
 export type InternalTokenResult = { ok: true; viewer: Viewer | null; clientIp: string | null } | { ok: false; reason: string };
 
+/**
+ * Tokens already verified, until they expire. The gateway reuses a signed token for a few seconds
+ * per viewer, so a subgraph sees the same string many times; its signature check (jose) was 12-17%
+ * of a subgraph's CPU on the platform read benchmark. Only successes are kept: the same bytes
+ * under the same key and audience verify the same way until `exp`.
+ */
+const verified = new Map<string, { result: Extract<InternalTokenResult, { ok: true }>; expiresAtMs: number }>();
+const MAX_VERIFIED_TOKENS = 10_000;
+
 export async function verifyInternalToken(secret: string, audience: string, token: string | undefined): Promise<InternalTokenResult> {
   if (!token) return { ok: false, reason: 'missing internal token' };
+  const cacheKey = `${audience}\n${secret}\n${token}`;
+  const hit = verified.get(cacheKey);
+  if (hit) {
+    if (Date.now() < hit.expiresAtMs) {
+      const { viewer, clientIp } = hit.result;
+      // A copy per request: a context may decorate its viewer; the memberships stay frozen.
+      return { ok: true, viewer: viewer ? { ...viewer } : null, clientIp };
+    }
+    verified.delete(cacheKey);
+  }
+  const result = await verifyInternalTokenUncached(secret, audience, token);
+  if (result.ok) {
+    if (verified.size >= MAX_VERIFIED_TOKENS) {
+      const now = Date.now();
+      for (const [key, entry] of verified) if (entry.expiresAtMs <= now) verified.delete(key);
+      if (verified.size >= MAX_VERIFIED_TOKENS) verified.clear();
+    }
+    if (result.viewer) Object.freeze(result.viewer.memberships);
+    verified.set(cacheKey, { result, expiresAtMs: result.expiresAtMs });
+    const { viewer, clientIp } = result;
+    return { ok: true, viewer: viewer ? { ...viewer } : null, clientIp };
+  }
+  return result;
+}
+
+async function verifyInternalTokenUncached(
+  secret: string,
+  audience: string,
+  token: string,
+): Promise<(Extract<InternalTokenResult, { ok: true }> & { expiresAtMs: number }) | Extract<InternalTokenResult, { ok: false }>> {
   try {
     const { payload } = await jwtVerify<InternalClaims>(token, keyOf(secret), {
       issuer: INTERNAL_TOKEN_ISSUER,
@@ -82,12 +151,17 @@ export async function verifyInternalToken(secret: string, audience: string, toke
       algorithms: ['HS256'],
     });
     const clientIp = typeof payload.ip === 'string' ? payload.ip : null;
-    if (!payload.sub) return { ok: true, viewer: null, clientIp };
+    // jwtVerify has checked exp against the clock; a token without one is kept at most 60 s.
+    const expiresAtMs = typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now() + INTERNAL_TOKEN_TTL_SECONDS * 1000;
+    if (!payload.sub) return { ok: true, viewer: null, clientIp, expiresAtMs };
     const memberships: Record<string, Role> = {};
     for (const [org, role] of Object.entries(payload.orgs ?? {})) {
       if ((ROLES as readonly string[]).includes(role)) memberships[org] = role;
     }
-    return { ok: true, viewer: { userId: payload.sub, sessionId: payload.sid ?? '', memberships }, clientIp };
+    const denied = Array.isArray(payload.denied) ? payload.denied.filter((o): o is string => typeof o === 'string') : [];
+    const viewer: Viewer = { userId: payload.sub, sessionId: payload.sid ?? '', memberships };
+    if (denied.length > 0) viewer.deniedOrgs = denied;
+    return { ok: true, viewer, clientIp, expiresAtMs };
   } catch (error) {
     const reason = error instanceof joseErrors.JOSEError ? error.code : 'invalid internal token';
     return { ok: false, reason };
@@ -104,10 +178,25 @@ export const ACCESS_TOKEN_ALGORITHMS = ['ES256'] as const;
 export const JWKS_PATH = '/.well-known/jwks.json';
 /** Internal route where the gateway asks who a session belongs to (docs/protocols/internal-token.md). */
 export const PRINCIPAL_PATH = '/internal/principal';
+/** Internal route where the gateway resolves an API key (docs/protocols/internal-token.md). */
+export const API_KEY_PATH = '/internal/api-key';
+/** Header carrying the presented API key from the gateway to API_KEY_PATH (a header, never the URL, which logs keep). */
+export const API_KEY_SECRET_HEADER = 'x-organoise-api-key';
 
 /** What the gateway learns about a session from the user subgraph. */
 export interface Principal {
   userId: string;
   sessionId: string;
   memberships: Record<string, Role>;
+  /** Each organization's IP allow-list (CIDRs), for those that have one; the gateway withholds the rest. */
+  allowLists?: Record<string, string[]>;
+}
+
+/** What the gateway learns about an API key from the user subgraph: a principal plus the key's own allow-list. */
+export interface ApiKeyPrincipal extends Principal {
+  keyId: string;
+  /** CIDRs the key may be used from; empty = anywhere (the organization's list still applies). */
+  keyAllowList: string[];
+  /** ISO time after which the key is refused (the gateway checks it even on a cached lookup); null = never. */
+  expiresAt: string | null;
 }

@@ -1,6 +1,6 @@
 export { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo, type SeedResult } from './seed.js';
 import { createPubSub, type Logger, type PubSub, type RunningServer } from '@organoise/core';
-import { loadSupergraph, startGateway, type RunningGateway, type SubscriptionLimits } from '@organoise/gateway';
+import { loadSupergraph, startGateway, type GatewayOptions, type RunningGateway, type SubscriptionLimits } from '@organoise/gateway';
 import { startAnalyticsSubgraph } from '@organoise/subgraph-analytics';
 import { startFileSubgraph } from '@organoise/subgraph-file';
 import { MemoryMailer, startUserSubgraph, type UserSubgraphOptions } from '@organoise/subgraph-user';
@@ -29,10 +29,12 @@ export interface PlatformOptions {
   introspection?: boolean;
   principalCacheMs?: number;
   /** Identity settings passed to the user subgraph (mail, encryption keys, timeouts, throttling). */
-  user?: Partial<Pick<UserSubgraphOptions, 'mail' | 'encryptionKeys' | 'sessionIdleSeconds' | 'throttle' | 'appUrl' | 'stepUpMaxAgeSeconds'>>;
+  user?: Partial<Pick<UserSubgraphOptions, 'mail' | 'encryptionKeys' | 'sessionIdleSeconds' | 'throttle' | 'appUrl' | 'stepUpMaxAgeSeconds' | 'oidcProviders'>>;
   /** Redis for events between replicas; absent = in-process pub/sub. */
   redisUrl?: string | undefined;
   subscriptions?: Partial<SubscriptionLimits>;
+  /** Gateway protections (rate limits...) and whose X-Forwarded-For to trust. */
+  gateway?: Pick<GatewayOptions, 'protection' | 'trustProxy'>;
   /** Sees every SQL statement each subgraph runs (tests count them to prove batching). */
   onQuery?: (subgraph: SubgraphName, sql: string) => void;
   log: Logger;
@@ -103,6 +105,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
       // Rate-limit counters are shared through Redis too, so replicas enforce one budget.
       ...(options.redisUrl ? { protection: { rateLimits: { redisUrl: options.redisUrl } } } : {}),
+      ...(options.gateway?.trustProxy !== undefined ? { trustProxy: options.gateway.trustProxy } : {}),
+      ...(options.gateway?.protection
+        ? { protection: { ...options.gateway.protection, ...(options.redisUrl && options.gateway.protection.rateLimits !== false ? { rateLimits: { ...options.gateway.protection.rateLimits, redisUrl: options.redisUrl } } : {}) } }
+        : {}),
     });
     return {
       gateway,

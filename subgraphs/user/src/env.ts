@@ -1,4 +1,5 @@
 import { optionalUrl, parseEnv, port, z } from '@organoise/core';
+import { oidcProvidersFromText } from './domains/oidc/config.js';
 
 /** Every setting of the user subgraph (README lists them). */
 export const env = parseEnv(
@@ -39,6 +40,8 @@ export const env = parseEnv(
     REDIS_URL: optionalUrl(),
     /** Membership events older than this are trimmed; resuming a subscription from before them is refused. */
     EVENT_RETENTION_HOURS: z.coerce.number().positive().default(24),
+    /** JSON array of OpenID Connect providers: [{id, name?, issuer, clientId, clientSecret?, scopes?, redirectUri}]. */
+    OIDC_PROVIDERS: oidcProvidersFromText(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     NODE_ENV: z.string().default('development'),
   }),

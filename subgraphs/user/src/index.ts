@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import {
   JWKS_PATH,
   PRINCIPAL_PATH,
+  API_KEY_PATH,
+  API_KEY_SECRET_HEADER,
   INTERNAL_TOKEN_HEADER,
   openDatabase,
   startSubgraphServer,
@@ -18,16 +20,21 @@ import { createLoaders, type UserContext } from './context.js';
 import { events, eventStreams } from './db/schema.js';
 import { PasswordHasher } from './domains/accounts/passwords.js';
 import { principalForSession } from './domains/accounts/sessions.js';
+import { resolveApiKey } from './domains/apikeys/apikeys.js';
+import { allowListsOf } from './domains/organizations/organizations.js';
 import { TokenIssuer, type TokenSettings } from './domains/accounts/tokens.js';
-import { resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
+import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
 import { SecretBox } from './crypto/secrets.js';
 import { createMailer, type MailSettings } from './mail/mailer.js';
+import { OidcProvidersSetting, type OidcProviderInput } from './domains/oidc/config.js';
+import { OidcProviders } from './domains/oidc/oidc.js';
 import type { ThrottleSettings, UserServices } from './services.js';
 
-export { typeDefs, resolvers, SUBGRAPH_NAME };
+export { typeDefs, resolvers, permissions, SUBGRAPH_NAME };
 export { ManualClock, systemClock, type Clock } from './clock.js';
 export type { UserServices } from './services.js';
 export { SecretBox } from './crypto/secrets.js';
+export { oidcProvidersFromText, type OidcProviderInput } from './domains/oidc/config.js';
 export { MemoryMailer, OutboxMailer, SmtpMailer, type Mailer, type MailMessage, type MailSettings } from './mail/mailer.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -64,6 +71,8 @@ export interface UserSubgraphOptions extends EventBusSettings {
   encryptionKeys?: string;
   /** How recent a second-factor check must be for sensitive changes (default 600 s). */
   stepUpMaxAgeSeconds?: number;
+  /** OpenID Connect sign-in providers (OIDC_PROVIDERS); validated here too. Default: none. */
+  oidcProviders?: OidcProviderInput[];
   log: Logger;
   port?: number;
   host?: string;
@@ -106,6 +115,7 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
     secrets: SecretBox.fromSetting(options.encryptionKeys, options.log),
     bus: eventBus.bus,
     eventPollIntervalMs: eventBus.pollIntervalMs,
+    oidc: new OidcProviders(OidcProvidersSetting.parse(options.oidcProviders ?? []), options.log),
   };
 
 
@@ -115,6 +125,7 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
       name: SUBGRAPH_NAME,
       typeDefs,
       resolvers: resolvers as never,
+      permissions,
       internalTokenSecret: options.internalTokenSecret,
       log: options.log,
       port: options.port ?? 0,
@@ -142,7 +153,26 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
             res.status(404).json({ error: 'SESSION_NOT_FOUND' });
             return;
           }
-          res.json(principal);
+          // Each organization's IP allow-list: the gateway withholds those that refuse the client's address.
+          res.json({ ...principal, allowLists: await allowListsOf(database.db, Object.keys(principal.memberships)) });
+        });
+        // The gateway resolves an API key here. The secret travels in a header (never in a URL,
+        // which access logs keep); `ip` is the client address, checked against the key's allow-list.
+        app.get(API_KEY_PATH, async (req, res) => {
+          const header = req.headers[INTERNAL_TOKEN_HEADER];
+          const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
+          if (!auth.ok) {
+            res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
+            return;
+          }
+          const secret = req.headers[API_KEY_SECRET_HEADER];
+          const ip = typeof req.query.ip === 'string' && req.query.ip.length > 0 ? req.query.ip : null;
+          const found = await resolveApiKey({ ...services, log: options.log }, typeof secret === 'string' ? secret : '', ip);
+          if (!found.ok) {
+            res.status(found.code === 'IP_NOT_ALLOWED' ? 403 : 404).json({ error: found.code });
+            return;
+          }
+          res.json(found.principal);
         });
       },
     });

@@ -32,6 +32,7 @@ const server = await startUserSubgraph({
   passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
   encryptionKeys: env.ENCRYPTION_KEYS,
   stepUpMaxAgeSeconds: env.STEP_UP_MAX_AGE_SECONDS,
+  oidcProviders: env.OIDC_PROVIDERS,
   pubsub,
   eventRetentionHours: env.EVENT_RETENTION_HOURS,
   log,

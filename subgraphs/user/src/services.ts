@@ -4,6 +4,7 @@ import type { SecretBox } from './crypto/secrets.js';
 import type { Mailer } from './mail/mailer.js';
 import type { PasswordHasher } from './domains/accounts/passwords.js';
 import type { TokenIssuer } from './domains/accounts/tokens.js';
+import type { OidcProviders } from './domains/oidc/oidc.js';
 
 export interface ThrottleSettings {
   /** Failed password checks for one email before it is locked. */
@@ -45,6 +46,8 @@ export interface UserServices {
   bus: EventBus;
   /** How often a subscription also reads the log, to catch a publish lost in transit; 0 = never. */
   eventPollIntervalMs: number;
+  /** Configured OpenID Connect sign-in providers. */
+  oidc: OidcProviders;
 }
 
 /** Who is asking, per request. */

@@ -14,7 +14,8 @@ export const users = usersSchema.table(
     /** Stored lower-cased; unique. */
     email: text('email').notNull(),
     name: text('name').notNull(),
-    passwordHash: text('password_hash').notNull(),
+    /** Null for an account made by an OpenID Connect sign-in that never set a password. */
+    passwordHash: text('password_hash'),
     /** When the user proved they receive mail at `email`; null until then (and again after an email change). */
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -85,6 +86,8 @@ export const organizations = usersSchema.table(
     name: text('name').notNull(),
     slug: text('slug').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** CIDRs members may reach this organization from (enforced at the gateway); empty = anywhere. */
+    ipAllowList: text('ip_allow_list').array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [uniqueIndex('organizations_slug_key').on(t.slug)],
 );
@@ -239,3 +242,71 @@ export const recoveryCodes = usersSchema.table(
  * permanent security record; this log is trimmed after the retention window.
  */
 export const { eventStreams, events } = eventLogTables(usersSchema);
+
+/**
+ * An OpenID Connect sign-in begun and not yet completed (at most 10 minutes). The state is stored
+ * as a sha256 hash (it is the lookup key and travels in URLs); the nonce and PKCE verifier, which
+ * the server must read back, are AES-GCM encrypted (SecretBox) and bound to the row.
+ */
+export const oidcLogins = usersSchema.table(
+  'oidc_logins',
+  {
+    id: uuid('id').primaryKey(),
+    stateHash: text('state_hash').notNull(),
+    provider: text('provider').notNull(),
+    redirectUri: text('redirect_uri').notNull(),
+    nonceEncrypted: text('nonce_encrypted').notNull(),
+    verifierEncrypted: text('verifier_encrypted').notNull(),
+    /** Set when a signed-in user links a provider account: only that user may complete it. */
+    linkUserId: uuid('link_user_id').references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('oidc_logins_state_key').on(t.stateHash), index('oidc_logins_expires_idx').on(t.expiresAt)],
+);
+
+/** External accounts (provider + subject) that sign in as a user. A provider refresh token, when one is kept, is encrypted. */
+export const oidcIdentities = usersSchema.table(
+  'oidc_identities',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    subject: text('subject').notNull(),
+    /** The email the provider gave at the last sign-in (for display; sign-in goes by subject). */
+    email: text('email'),
+    refreshTokenEncrypted: text('refresh_token_encrypted'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('oidc_identities_provider_subject_key').on(t.provider, t.subject), index('oidc_identities_user_idx').on(t.userId)],
+);
+
+/**
+ * API keys: a principal for programs, scoped to one organization with one role. The secret
+ * (`onk_<id>_<random>`) is shown once; only its sha256 is kept (see domains/apikeys/apikeys.ts).
+ */
+export const apiKeys = usersSchema.table(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    role: text('role').notNull().$type<'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER'>(),
+    secretHash: text('secret_hash').notNull(),
+    /** The secret's first characters, shown in lists so a key can be recognised. */
+    prefix: text('prefix').notNull(),
+    /** CIDRs the key may be used from; empty = anywhere (the organization's list applies too). */
+    allowList: text('allow_list').array().notNull().default(sql`'{}'::text[]`),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('api_keys_org_created_idx').on(t.organizationId, t.createdAt, t.id), check('api_keys_role_check', sql`role in ('ADMIN','MEMBER','VIEWER')`)],
+);

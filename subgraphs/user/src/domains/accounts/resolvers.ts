@@ -52,6 +52,8 @@ export const accountResolvers = {
       listAuditEvents(ctx.db, ctx.viewer?.userId === user.id ? forUser(user.id) : nothing(), args),
   },
   Session: {
+    // Only one's own sessions are listed at all; the address is masked anyway should another path appear (decision 0005).
+    ipAddress: (session: SessionRow, _: unknown, ctx: UserContext) => (ctx.viewer?.userId === session.userId ? session.ipAddress : null),
     assuranceLevel: (session: SessionRow) => session.aal,
     current: (session: SessionRow, _: unknown, ctx: UserContext) => isCurrentSession(ctx.viewer, session),
     idleExpiresAt: (session: SessionRow, _: unknown, ctx: UserContext) => {

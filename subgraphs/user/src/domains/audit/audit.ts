@@ -30,6 +30,14 @@ export const AUDIT_EVENT_TYPES = [
   'SECOND_FACTOR_FAILED',
   'RECOVERY_CODE_USED',
   'RECOVERY_CODES_REGENERATED',
+  'OIDC_SIGN_IN',
+  'OIDC_SIGN_IN_FAILED',
+  'OIDC_LINKED',
+  'OIDC_UNLINKED',
+  'API_KEY_CREATED',
+  'API_KEY_REVOKED',
+  'API_KEY_REFUSED',
+  'ORGANIZATION_ALLOW_LIST_CHANGED',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export type AuditEventRow = typeof auditEvents.$inferSelect;

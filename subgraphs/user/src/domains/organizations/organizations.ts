@@ -19,8 +19,15 @@ import {
   type Role,
   type SortKey,
   type Viewer,
+  ipAllowed,
+  isApiKeyViewer,
+  MAX_ALLOW_LIST_ENTRIES,
+  normalizeCidr,
+  refuseDeniedOrg,
+  requirePerson,
+  requireRole,
 } from '@organoise/core';
-import { and, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
+import { and, count, eq, ilike, inArray, notInArray, or, sql } from 'drizzle-orm';
 import { invitations, memberships, organizations, users } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
@@ -60,9 +67,23 @@ export async function roleOf(db: Database, userId: string, organizationId: strin
   return (row?.role as Role | undefined) ?? null;
 }
 
+/**
+ * The viewer's role for authorization rules: IP_NOT_ALLOWED (thrown) for an organization their
+ * address is refused by; an API key's role from the gateway's lookup; a person's from the database.
+ */
+export async function viewerRoleIn(db: Database, viewer: Viewer, organizationId: string): Promise<Role | null> {
+  refuseDeniedOrg(viewer, organizationId);
+  if (isApiKeyViewer(viewer)) return Object.hasOwn(viewer.memberships, organizationId) ? viewer.memberships[organizationId]! : null;
+  return roleOf(db, viewer.userId, organizationId);
+}
+
 /** Non-members get NOT_FOUND (an organization's existence is not theirs to learn); members below `minimum` FORBIDDEN. */
 export async function requireRoleIn(db: Database, viewer: Viewer | null, organizationId: string, minimum: Role): Promise<Role> {
   const v = requireViewer(viewer);
+  // An organization withheld by its IP allow-list answers IP_NOT_ALLOWED, not NOT_FOUND.
+  refuseDeniedOrg(v, organizationId);
+  // An API key has no membership row: its one organization and role come from the gateway's lookup.
+  if (isApiKeyViewer(v)) return requireRole(v, organizationId, minimum);
   const current = await roleOf(db, v.userId, organizationId);
   if (!current) throw notFound('Organization');
   if (!roleAtLeast(current, minimum)) throw forbidden(`This needs the ${minimum} role or higher`);
@@ -72,11 +93,19 @@ export async function requireRoleIn(db: Database, viewer: Viewer | null, organiz
 /** Organizations by id that the viewer belongs to, with the viewer's role (batched by the loader). */
 export async function organizationsForViewer(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<OrganizationRow[]> {
   if (!viewer || ids.length === 0) return [];
+  const visible = ids.filter((orgId) => !viewer.deniedOrgs?.includes(orgId));
+  if (visible.length === 0) return [];
+  if (isApiKeyViewer(viewer)) {
+    const own = visible.filter((orgId) => Object.hasOwn(viewer.memberships, orgId));
+    if (own.length === 0) return [];
+    const rows = await db.select().from(organizations).where(inArray(organizations.id, own));
+    return rows.map((org) => ({ ...org, viewerRole: viewer.memberships[org.id]! }));
+  }
   const rows = await db
     .select({ org: organizations, role: memberships.role })
     .from(organizations)
     .innerJoin(memberships, and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, viewer.userId)))
-    .where(inArray(organizations.id, [...ids]));
+    .where(inArray(organizations.id, [...visible]));
   return rows.map((r) => ({ ...r.org, viewerRole: r.role as Role }));
 }
 
@@ -88,6 +117,7 @@ export async function organizationBySlug(db: Database, viewer: Viewer | null, va
     .innerJoin(memberships, and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, v.userId)))
     .where(eq(organizations.slug, value));
   if (!row) throw notFound('Organization');
+  refuseDeniedOrg(v, row.org.id);
   return { ...row.org, viewerRole: row.role as Role };
 }
 
@@ -97,7 +127,8 @@ export function listViewerOrganizations(db: Database, viewer: Viewer | null, arg
     { column: organizations.name, cast: 'text', direction: 'ASC', value: (r) => r.name },
     { column: organizations.id, cast: 'uuid', direction: 'ASC', value: (r) => r.id },
   ];
-  const mine = eq(memberships.userId, v.userId);
+  const denied = v.deniedOrgs ?? [];
+  const mine = and(eq(memberships.userId, v.userId), denied.length > 0 ? notInArray(memberships.organizationId, [...denied]) : undefined);
   return paginate({
     args,
     keys,
@@ -390,4 +421,58 @@ export async function removeMember(deps: Deps, rawInput: unknown) {
     await emitMembershipEvent(emit, 'membership.removed', input.organizationId, { userId: input.userId, role: null, previousRole: target.role, actorId: v.userId });
   });
   return { removedUserId: input.userId, organizationId: input.organizationId };
+}
+
+/** Organization IP allow-lists: every entry a CIDR (IPv4 or IPv6; a bare address is one host), stored in canonical form. */
+export const SetIpAllowListInput = z.object({
+  organizationId: id(),
+  cidrs: z
+    .array(z.string().max(64))
+    .max(MAX_ALLOW_LIST_ENTRIES, { message: `must have at most ${MAX_ALLOW_LIST_ENTRIES} entries` })
+    .transform((list, ctx) => {
+      const out: string[] = [];
+      list.forEach((entry, index) => {
+        const cidr = normalizeCidr(entry);
+        if (!cidr) ctx.addIssue({ code: 'custom', path: [index], message: 'must be an IPv4 or IPv6 address or CIDR range' });
+        else if (!out.includes(cidr)) out.push(cidr);
+      });
+      return out;
+    }),
+});
+
+/** The organization's allow-list; owners and admins only (it maps the organization's network). */
+export async function organizationIpAllowList(deps: Deps, organizationId: string): Promise<string[]> {
+  await requireRoleIn(deps.db, deps.viewer, organizationId, 'ADMIN');
+  const [row] = await deps.db.select({ list: organizations.ipAllowList }).from(organizations).where(eq(organizations.id, organizationId));
+  return row?.list ?? [];
+}
+
+/**
+ * Replaces the allow-list (empty = every address). A list that would exclude the caller's own
+ * current address is refused (ALLOW_LIST_LOCKOUT): the change would lock out the person making it.
+ */
+export async function setOrganizationIpAllowList(deps: Deps, rawInput: unknown): Promise<OrganizationRow> {
+  const input = parseInput(SetIpAllowListInput, rawInput);
+  requirePerson(deps.viewer);
+  const viewerRole = await requireRoleIn(deps.db, deps.viewer, input.organizationId, 'ADMIN');
+  if (!ipAllowed(input.cidrs, deps.clientIp)) {
+    throw appError('ALLOW_LIST_LOCKOUT', 'This list would exclude your own current address; include it or clear the list', { clientIp: deps.clientIp });
+  }
+  const [org] = await deps.db.transaction(async (tx) => {
+    const updated = await tx.update(organizations).set({ ipAllowList: input.cidrs }).where(eq(organizations.id, input.organizationId)).returning();
+    await audit(deps, { type: 'ORGANIZATION_ALLOW_LIST_CHANGED', organizationId: input.organizationId, details: { cidrs: input.cidrs.join(' ') } }, tx);
+    return updated;
+  });
+  if (!org) throw notFound('Organization');
+  return { ...org, viewerRole };
+}
+
+/** The allow-lists of those of `organizationIds` that have one (for the gateway's principal lookup). */
+export async function allowListsOf(db: Database, organizationIds: readonly string[]): Promise<Record<string, string[]>> {
+  if (organizationIds.length === 0) return {};
+  const rows = await db
+    .select({ id: organizations.id, list: organizations.ipAllowList })
+    .from(organizations)
+    .where(and(inArray(organizations.id, [...organizationIds]), sql`cardinality(${organizations.ipAllowList}) > 0`));
+  return Object.fromEntries(rows.map((r) => [r.id, r.list]));
 }

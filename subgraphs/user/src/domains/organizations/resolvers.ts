@@ -1,4 +1,4 @@
-import { id, notFound, parseInput, type PageArgs } from '@organoise/core';
+import { id, notFound, parseInput, refuseDeniedOrg, type PageArgs } from '@organoise/core';
 import type { UserContext } from '../../context.js';
 import {
   acceptInvitation,
@@ -13,6 +13,8 @@ import {
   removeMember,
   requireRoleIn,
   revokeInvitation,
+  organizationIpAllowList,
+  setOrganizationIpAllowList,
   updateOrganization,
   type InvitationRow,
   type MemberOrder,
@@ -22,6 +24,7 @@ import {
 import { forOrganization, listAuditEvents } from '../audit/audit.js';
 
 async function loadOrganization(ctx: UserContext, organizationId: string) {
+  refuseDeniedOrg(ctx.viewer, organizationId);
   ctx.loaders.organization.clear(organizationId);
   const org = await ctx.loaders.organization.load(organizationId);
   if (!org) throw notFound('Organization');
@@ -41,6 +44,7 @@ export const organizationResolvers = {
     revokeInvitation: (_: unknown, args: { id: string }, ctx: UserContext) => revokeInvitation(ctx, args.id),
     acceptInvitation: (_: unknown, args: { token: string }, ctx: UserContext) => acceptInvitation(ctx, args.token),
     changeMemberRole: (_: unknown, args: { input: unknown }, ctx: UserContext) => changeMemberRole(ctx, args.input),
+    setOrganizationIpAllowList: (_: unknown, args: { input: unknown }, ctx: UserContext) => setOrganizationIpAllowList(ctx, args.input),
     removeMember: async (_: unknown, args: { input: unknown }, ctx: UserContext) => {
       const result = await removeMember(ctx, args.input);
       return { removedUserId: result.removedUserId, organization: await loadOrganization(ctx, result.organizationId).catch(() => null) };
@@ -57,6 +61,7 @@ export const organizationResolvers = {
       await requireRoleIn(ctx.db, ctx.viewer, org.id, 'ADMIN');
       return listAuditEvents(ctx.db, forOrganization(org.id), args);
     },
+    ipAllowList: (org: OrganizationRow, _: unknown, ctx: UserContext) => organizationIpAllowList(ctx, org.id),
     invitations: (org: OrganizationRow, args: PageArgs & { status?: never }, ctx: UserContext) => listInvitations(ctx, org.id, args),
   },
   Membership: {

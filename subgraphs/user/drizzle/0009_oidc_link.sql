@@ -1,0 +1,2 @@
+ALTER TABLE "users"."oidc_logins" ADD COLUMN "link_user_id" uuid;--> statement-breakpoint
+ALTER TABLE "users"."oidc_logins" ADD CONSTRAINT "oidc_logins_link_user_id_users_id_fk" FOREIGN KEY ("link_user_id") REFERENCES "users"."users"("id") ON DELETE cascade ON UPDATE no action;
