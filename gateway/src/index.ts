@@ -1,4 +1,6 @@
 import './env.js';
+// Before @apollo/gateway loads (see the file).
+import './flat-federation-exports.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -12,6 +14,7 @@ import { createErrorFormatter, listen, type Logger, type RunningServer } from '@
 import express from 'express';
 import { IdentityVerifier } from './auth/identity.js';
 import type { GatewayContext } from './context.js';
+import { leanGraphQL, type LeanGraphQL } from './http/graphql.js';
 import { DEFAULT_PLAYGROUND_DIR, mountPlayground } from './playground.js';
 import { startProtection, type ProtectionOptions } from './protection/index.js';
 import { routingUrls, SubgraphDataSource } from './subgraphs.js';
@@ -53,6 +56,11 @@ export interface GatewayOptions {
   subscriptions?: Partial<SubscriptionLimits>;
   /** Express `trust proxy` (a hop count or proxy addresses): whose X-Forwarded-For names the client. None by default. */
   trustProxy?: number | string;
+  /**
+   * Serve plain JSON POST queries on a lean path beside Apollo Server's pipeline (gateway/src/http/graphql.ts),
+   * with the same protections and answers. On by default; false sends every request through Apollo Server.
+   */
+  leanHttp?: boolean;
 }
 
 export interface SubscriptionLimits {
@@ -120,7 +128,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // of up to hundreds of KB, so the hash is pure cost. The playground's assets keep theirs (static).
   app.set('etag', false);
   app.set('trust proxy', options.trustProxy ?? false);
-  const httpServer = http.createServer(app);
+  let lean: LeanGraphQL | null = null;
+  const httpServer = http.createServer((req, res) => (lean?.accepts(req) ? lean.handle(req, res) : app(req, res)));
 
   // A mutation may change the caller's own roles (creating an organization, accepting an
   // invitation): their next request must not reuse the roles cached before it.
@@ -151,6 +160,35 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       forgetAfterMutation,
     ],
   });
+  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  const makeContext = protection.chargingViewer(async (req: express.Request): Promise<GatewayContext> => {
+    const requestId = randomUUID();
+    const viewer = identity ? await identity.viewerFrom(req.headers.authorization, req.ip ?? null) : null;
+    return { viewer, requestId, clientIp: req.ip ?? null };
+  });
+  const onError: express.ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    const status = (error as { status?: number }).status ?? 500;
+    if (status >= 500) log.error('http error', { error });
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+    res.status(status).json({ errors: [{ message: status === 413 ? 'Request body too large' : status >= 500 ? 'Internal server error' : 'Bad request', extensions: { code } }] });
+  };
+  // Before apollo.start(): it listens for the schema the gateway loads.
+  if (options.leanHttp ?? true) {
+    lean = leanGraphQL({
+      app,
+      gateway,
+      beforeBody: protection.beforeBody,
+      afterBody: protection.afterBody,
+      apollo: (req, res, next) => apolloHandler(req, res, next),
+      onError,
+      context: makeContext,
+      validationRules: protection.validationRules,
+      maxTokens: protection.parseOptions.maxTokens!,
+      maxBodyBytes,
+      formatError: protection.formatError(createErrorFormatter(log)),
+      log,
+    });
+  }
   await apollo.start();
 
   app.get('/healthz', (_req, res) => {
@@ -199,25 +237,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log,
   });
 
-  app.use(
-    '/graphql',
-    ...protection.beforeBody,
-    express.json({ limit: options.maxBodyBytes ?? 16 * 1024 * 1024 }),
-    ...protection.afterBody,
-    expressMiddleware(apollo, {
-      context: protection.chargingViewer(async ({ req }) => {
-        const requestId = randomUUID();
-        const viewer = identity ? await identity.viewerFrom(req.headers.authorization) : null;
-        return { viewer, requestId, clientIp: req.ip ?? null };
-      }),
-    }),
-  );
-  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = (error as { status?: number }).status ?? 500;
-    if (status >= 500) log.error('http error', { error });
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    res.status(status).json({ errors: [{ message: status === 413 ? 'Request body too large' : status >= 500 ? 'Internal server error' : 'Bad request', extensions: { code } }] });
+  const apolloHandler = expressMiddleware(apollo, {
+    context: ({ req }) => lean?.contextOf(req) ?? makeContext(req),
   });
+  app.use('/graphql', ...protection.beforeBody, express.json({ limit: maxBodyBytes }), ...protection.afterBody, apolloHandler);
+  app.use(onError);
 
   const server = await listen(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', async () => {
     await transports.close();

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@organoise/core';
+import { INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organoise/core';
 import type { GatewayContext } from './context.js';
 
 /** The routing URLs a supergraph declares, by subgraph name (`@join__graph(name:, url:)`). */
@@ -96,10 +96,15 @@ class BufferedResponse implements FetcherResponse {
  * (WHATWG streams for the body, an AbortSignal per call). Failures look like fetch's: a timeout
  * rejects with a `TimeoutError` DOMException, a transport failure with `TypeError('fetch failed')`.
  */
+/** Below core's SUBGRAPH_KEEP_ALIVE_MS (the subgraph side of the same connections). */
+const IDLE_SOCKET_MS = 30_000;
+
 export function pooledFetcher(timeoutMs: number): { fetcher: Fetcher; close(): void } {
   const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_SUBGRAPH }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_SUBGRAPH }),
+    // Idle sockets are dropped by us (IDLE_SOCKET_MS) before the subgraph's server would close
+    // them (SUBGRAPH_KEEP_ALIVE_MS in core), so a request never lands on a socket the peer is closing.
+    'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_SUBGRAPH, timeout: IDLE_SOCKET_MS }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_SUBGRAPH, timeout: IDLE_SOCKET_MS }),
   };
   const fetcher = ((url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}) =>
     new Promise<FetcherResponse>((resolve, reject) => {
@@ -147,6 +152,47 @@ export function pooledFetcher(timeoutMs: number): { fetcher: Fetcher; close(): v
 }
 
 /**
+ * How long a signed internal token is reused for the same subgraph, viewer (roles included) and
+ * client address. Tokens live 60 s (packages/core identity.ts), so a reused one still has at least
+ * 55 s left; the claims are identical, so reuse changes nothing a subgraph sees. Signing costs an
+ * HMAC and JSON/base64 work on every subgraph call otherwise (about a dozen per request on the
+ * federation benchmark).
+ */
+const TOKEN_REUSE_MS = 5000;
+const MAX_CACHED_TOKENS = 10_000;
+
+/** Signed internal tokens by (viewer, roles, client address), for one subgraph. */
+export class InternalTokens {
+  private readonly tokens = new Map<string, { token: Promise<string>; at: number }>();
+
+  constructor(
+    private readonly secret: string,
+    private readonly audience: string,
+    private readonly reuseMs = TOKEN_REUSE_MS,
+  ) {}
+
+  get(viewer: Viewer | null, clientIp: string | null | undefined): Promise<string> {
+    // Everything the token carries is in the key: roles and the orgs an allow-list withheld too.
+    const key = viewer
+      ? `${clientIp ?? ''}\n${viewer.userId}\n${viewer.sessionId}\n${JSON.stringify(viewer.memberships)}\n${viewer.deniedOrgs?.join(',') ?? ''}`
+      : `${clientIp ?? ''}`;
+    const now = Date.now();
+    const cached = this.tokens.get(key);
+    if (cached && now - cached.at < this.reuseMs) return cached.token;
+    if (this.tokens.size >= MAX_CACHED_TOKENS) this.evict(now);
+    const token = signInternalToken(this.secret, this.audience, viewer, clientIp);
+    this.tokens.set(key, { token, at: now });
+    token.catch(() => this.tokens.delete(key));
+    return token;
+  }
+
+  private evict(now: number) {
+    for (const [key, entry] of this.tokens) if (now - entry.at >= this.reuseMs) this.tokens.delete(key);
+    if (this.tokens.size >= MAX_CACHED_TOKENS) this.tokens.clear();
+  }
+}
+
+/**
  * How the gateway calls one subgraph. Nothing the client sent is forwarded upstream (so an
  * identity header a client forges goes nowhere); the gateway adds a short-lived internal token
  * addressed to this subgraph, carrying the verified viewer. Requests time out instead of hanging
@@ -155,24 +201,50 @@ export function pooledFetcher(timeoutMs: number): { fetcher: Fetcher; close(): v
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** Closes the pooled connections to the subgraph. */
   readonly close: () => void;
+  private readonly tokens: InternalTokens | null;
 
   constructor(
-    private readonly subgraphName: string,
+    readonly subgraphName: string,
     url: string,
-    private readonly internalTokenSecret: string | undefined,
+    internalTokenSecret: string | undefined,
     timeoutMs: number,
   ) {
     const pool = pooledFetcher(timeoutMs);
     super({ url, fetcher: pool.fetcher });
     this.close = pool.close;
+    this.tokens = internalTokenSecret ? new InternalTokens(internalTokenSecret, subgraphName) : null;
+    // RemoteGraphQLDataSource declares sendRequest private, so it is replaced on the instance.
+    (this as unknown as { sendRequest: typeof sendRequest }).sendRequest = sendRequest;
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = request.http!.headers;
     const ctx = context as Partial<GatewayContext>;
-    if (this.internalTokenSecret) {
-      headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.internalTokenSecret, this.subgraphName, ctx.viewer ?? null, ctx.clientIp));
-    }
+    if (this.tokens) headers.set(INTERNAL_TOKEN_HEADER, await this.tokens.get(ctx.viewer ?? null, ctx.clientIp));
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
+  }
+
+}
+
+type OutgoingRequest = { http?: { method: string; url: string; headers: Iterable<[string, string]> } } & Record<string, unknown>;
+
+/**
+ * RemoteGraphQLDataSource's sendRequest (@apollo/gateway 2.14.4) without the node-fetch `Request`
+ * it builds on every call only to hand to parseBody and didEncounterError, which ignore it here.
+ */
+async function sendRequest(this: SubgraphDataSource, request: OutgoingRequest, context: GatewayContext) {
+  if (!request.http) throw new Error("Internal error: Only 'http' requests are supported.");
+  const { http: target, ...requestWithoutHttp } = request;
+  const init = { method: target.method, headers: Object.fromEntries(target.headers), body: JSON.stringify(requestWithoutHttp) };
+  let response: FetcherResponse | undefined;
+  try {
+    response = await this.fetcher(target.url, init);
+    if (!response.ok) throw await this.errorFromResponse(response);
+    const body: unknown = await this.parseBody(response, undefined as never, context);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${String(body)}`);
+    return { ...body, http: response };
+  } catch (error) {
+    this.didEncounterError(error as Error, undefined as never, response, context, request as never);
+    throw error;
   }
 }
