@@ -215,7 +215,7 @@ describe('graphql-ws through the gateway', () => {
     await waitFor(() => platform.gateway.subscriptions.stats().topics === 0 && platform.gateway.subscriptions.stats().connections === 0, 'the gateway to let go');
     await waitFor(() => platform.pubsub.activeChannels().length === 0, 'the subgraph to unsubscribe');
     expect(platform.gateway.subscriptions.stats()).toEqual({ topics: 0, connections: 0, listeners: 0 });
-  });
+  }, 90_000); // 1,000 round trips: correctness, not speed (bench/ measures that)
 });
 
 describe('SSE and multipart HTTP through the gateway', () => {
@@ -332,7 +332,7 @@ describe('through Redis', () => {
     } finally {
       await redisPlatform.stop();
     }
-  });
+  }, 90_000);
 });
 
 describe.runIf(testEnv.TEST_DATABASE === 'postgres')('replicas sharing Postgres and Redis', () => {

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
-import { createEventIterator, INTERNAL_TOKEN_HEADER, signInternalToken, type EventSink, type Logger, type Viewer } from '@organoise/core';
+import { createEventIterator, INTERNAL_TOKEN_HEADER, signInternalToken, type EventSink, type Logger } from '@organoise/core';
 import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { GatewayContext } from '../context.js';
+import { isRoleScoped, scopeOf } from './sharing.js';
 
 /**
  * Formatted errors back as GraphQLError instances: graphql-ws serialises each error with its
@@ -49,12 +50,15 @@ interface PreparedPlan {
   primary: FetchNode;
   rest: PlanNode | undefined;
   operationContext: ReturnType<typeof buildOperationContext>;
+  /** Every selected field depends on the viewer's memberships only: shared per set of memberships (sharing.ts). */
+  roleScoped: boolean;
 }
 
 /** One upstream subscription, shared by every identical subscription in the same authorization scope. */
 interface Topic {
   key: string;
-  listeners: Set<EventSink<ExecutionResult>>;
+  /** Each subscriber and its context: hydration runs as one of the subscribers still there. */
+  listeners: Map<EventSink<ExecutionResult>, GatewayContext>;
   stop: () => void;
   /** Events are hydrated one at a time, in order. */
   queue: Promise<void>;
@@ -126,7 +130,7 @@ export class SubscriptionEngine {
         };
         let topic = this.topics.get(key);
         if (!topic) topic = this.openTopic(key, prepared, request);
-        topic.listeners.add(counted);
+        topic.listeners.set(counted, request.context);
         const joined = topic;
         return async () => {
           joined.listeners.delete(counted);
@@ -156,7 +160,7 @@ export class SubscriptionEngine {
 
   async close(): Promise<void> {
     for (const topic of [...this.topics.values()]) {
-      for (const sink of topic.listeners) sink.end();
+      for (const sink of topic.listeners.keys()) sink.end();
       this.closeTopic(topic);
     }
     await Promise.all([...this.connections.values()].map((c) => disposeQuietly(c.client)));
@@ -176,6 +180,7 @@ export class SubscriptionEngine {
       primary: plan.node.primary,
       rest: plan.node.rest,
       operationContext: buildOperationContext({ schema: this.apiGraphQLSchema, operationDocument: document, operationName }),
+      roleScoped: isRoleScoped(this.apiGraphQLSchema, document),
     };
     if (this.plans.size >= 1000) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(cacheKey, prepared);
@@ -184,9 +189,10 @@ export class SubscriptionEngine {
 
   private openTopic(key: string, prepared: PreparedPlan, request: SubscribeRequest): Topic {
     const { primary } = prepared;
-    const connection = this.acquireConnection(primary.serviceName, request.context);
+    const connectionId = `${primary.serviceName}\n${scopeOf(request.context.viewer, prepared.roleScoped)}`;
+    const connection = this.acquireConnection(connectionId, primary.serviceName, request.context);
     const variables = Object.fromEntries((primary.variableUsages ?? []).filter((name) => name in request.variables).map((name) => [name, request.variables[name]]));
-    const topic: Topic = { key, listeners: new Set(), stop: () => {}, queue: Promise.resolve() };
+    const topic: Topic = { key, listeners: new Map(), stop: () => {}, queue: Promise.resolve() };
     const unsubscribe = connection.client.subscribe<Record<string, unknown>>(
       { query: primary.operation, variables, ...(primary.operationName ? { operationName: primary.operationName } : {}) },
       {
@@ -199,7 +205,7 @@ export class SubscriptionEngine {
             const errors: GraphQLFormattedError[] = Array.isArray(error)
               ? (error as GraphQLFormattedError[])
               : [{ message: message!, extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }];
-            for (const sink of topic.listeners) {
+            for (const sink of topic.listeners.keys()) {
               sink.push({ errors: asGraphQLErrors(errors.map((e) => this.options.formatError(e, e))) });
               sink.end();
             }
@@ -208,7 +214,7 @@ export class SubscriptionEngine {
         },
         complete: () => {
           topic.queue = topic.queue.then(() => {
-            for (const sink of topic.listeners) sink.end();
+            for (const sink of topic.listeners.keys()) sink.end();
             this.closeTopic(topic);
           });
         },
@@ -216,7 +222,7 @@ export class SubscriptionEngine {
     );
     topic.stop = () => {
       unsubscribe();
-      this.releaseConnection(primary.serviceName, request.context);
+      this.releaseConnection(connectionId);
     };
     this.topics.set(key, topic);
     return topic;
@@ -231,6 +237,9 @@ export class SubscriptionEngine {
   /** Hydrates one upstream event with the rest of the plan and hands the result to every subscriber. */
   private async deliver(topic: Topic, prepared: PreparedPlan, request: SubscribeRequest, event: ExecutionResult<Record<string, unknown>>) {
     if (topic.listeners.size === 0) return;
+    // The opener may have left a shared topic: the entity fetches carry the identity of a
+    // subscriber still listening (all of them have the same memberships, see sharing.ts).
+    const context = topic.listeners.values().next().value ?? request.context;
     let result: ExecutionResult;
     if (!event.data) {
       result = { errors: event.errors ?? [] };
@@ -247,7 +256,7 @@ export class SubscriptionEngine {
           serviceMap,
           {
             request: { query: prepared.query, variables: request.variables, operationName: request.operationName ?? undefined },
-            context: request.context,
+            context,
             metrics: {},
             logger: { debug: () => {}, info: () => {}, warn: (m: unknown) => this.options.log.warn(String(m)), error: (m: unknown) => this.options.log.error(String(m)) },
           } as never,
@@ -263,12 +272,11 @@ export class SubscriptionEngine {
     }
     const formatted = result.errors?.map((e) => this.options.formatError(e instanceof GraphQLError ? e.toJSON() : (e as GraphQLFormattedError), e));
     const payload: ExecutionResult = { ...(result.data !== undefined ? { data: result.data } : {}), ...(formatted?.length ? { errors: asGraphQLErrors(formatted) } : {}) };
-    for (const sink of topic.listeners) sink.push(payload);
+    for (const sink of topic.listeners.keys()) sink.push(payload);
   }
 
-  /** One graphql-ws connection per subgraph and authorization scope; its token names the viewer. */
-  private acquireConnection(subgraph: string, context: GatewayContext) {
-    const id = `${subgraph}\n${scopeOf(context.viewer)}`;
+  /** One graphql-ws connection per subgraph and authorization scope; its token names the viewer who opened it. */
+  private acquireConnection(id: string, subgraph: string, context: GatewayContext) {
     let connection = this.connections.get(id);
     if (!connection) {
       const url = this.options.subgraphUrls[subgraph];
@@ -291,8 +299,7 @@ export class SubscriptionEngine {
     return connection;
   }
 
-  private releaseConnection(subgraph: string, context: GatewayContext) {
-    const id = `${subgraph}\n${scopeOf(context.viewer)}`;
+  private releaseConnection(id: string) {
     const connection = this.connections.get(id);
     if (!connection) return;
     connection.refs--;
@@ -315,16 +322,6 @@ async function disposeQuietly(client: Client): Promise<void> {
   }
 }
 
-/**
- * The authorization scope: subscriptions share an upstream only when they would be answered
- * identically, i.e. for the same user with the same roles (fields such as email depend on who asks).
- */
-function scopeOf(viewer: Viewer | null): string {
-  if (!viewer) return 'anonymous';
-  const roles = Object.entries(viewer.memberships).sort(([a], [b]) => a.localeCompare(b));
-  return `${viewer.userId}:${JSON.stringify(roles)}`;
-}
-
 function topicKey(request: SubscribeRequest, prepared: PreparedPlan): string {
   return createHash('sha256')
     .update(prepared.primary.operation)
@@ -335,6 +332,6 @@ function topicKey(request: SubscribeRequest, prepared: PreparedPlan): string {
     .update('\0')
     .update(JSON.stringify(request.variables))
     .update('\0')
-    .update(scopeOf(request.context.viewer))
+    .update(scopeOf(request.context.viewer, prepared.roleScoped))
     .digest('hex');
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { isAppError, type Logger, type Viewer } from '@organoise/core';
+import { isApiKeyViewer, isAppError, type Logger, type Viewer } from '@organoise/core';
 import express from 'express';
+import proxyaddr from 'proxy-addr';
 import {
   getOperationAST,
   GraphQLError,
@@ -17,7 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { IdentityVerifier } from '../auth/identity.js';
 import type { GatewayContext } from '../context.js';
 import { DEFAULT_OPERATION_LIMITS, parseOperation } from '../protection/limits.js';
-import { API_KEY_HEADER, type RateLimits } from '../protection/rate-limit.js';
+import { API_KEY_HEADER, presentedApiKey, type RateLimits } from '../protection/rate-limit.js';
 import type { Safelist } from '../protection/safelist.js';
 import { asGraphQLErrors, type SubscriptionEngine } from './engine.js';
 
@@ -27,6 +28,8 @@ export const CLOSE = {
   AUTHORIZATION_CHANGED: 4403,
   SLOW_CONSUMER: 4408,
   SCHEMA_RELOADED: 4503,
+  /** WebSocket's own "Try Again Later": graphql-ws clients reconnect after it. */
+  TRY_AGAIN_LATER: 1013,
 } as const;
 
 export interface SubscriptionTransportOptions {
@@ -77,8 +80,29 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
   let engine = options.engine;
   const rules = [...specifiedRules, ...(options.validationRules ?? [])];
 
-  const authenticate = async (authorization: string | undefined): Promise<Principal> =>
-    identity ? identity.authenticate(authorization) : { viewer: null, expiresAt: null };
+  const authenticate = async (authorization: string | undefined, clientIp: string | null): Promise<Principal> =>
+    identity ? identity.authenticate(authorization, clientIp) : { viewer: null, expiresAt: null };
+
+  // The socket's client address as express's req.ip would give it: X-Forwarded-For counts only
+  // from the proxies `trust proxy` (TRUST_PROXY) names, so IP allow-lists see the same address over HTTP and WS.
+  const clientIpOf = (req: http.IncomingMessage): string | null => {
+    try {
+      return proxyaddr(req, options.app.get('trust proxy fn') as (addr: string, i: number) => boolean);
+    } catch {
+      return req.socket.remoteAddress ?? null;
+    }
+  };
+
+  /** How a failed authentication ends a socket: which close code, and the catalogued code as the reason. */
+  const lostAs = (error: unknown): { code: number; reason: string } | null => {
+    const code = isAppError(error) ? String(error.extensions.code) : null;
+    if (code === 'UNAUTHENTICATED') return { code: CLOSE.UNAUTHENTICATED, reason: 'Session ended' };
+    if (code === 'API_KEY_INVALID' || code === 'API_KEY_REVOKED' || code === 'API_KEY_EXPIRED') return { code: CLOSE.UNAUTHENTICATED, reason: code };
+    if (code === 'IP_NOT_ALLOWED') return { code: CLOSE.AUTHORIZATION_CHANGED, reason: code };
+    return null;
+  };
+  // An API key is charged to its own budget, never to a user's.
+  const userOf = (viewer: Viewer | null) => (viewer && !isApiKeyViewer(viewer) ? viewer.userId : undefined);
 
   /**
    * The checks an HTTP request meets before Apollo Server runs it, in the same order and with the
@@ -129,7 +153,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
    * Watches a live principal: the callback fires once when the token expires, the session ends
    * (sign-out, revocation) or the roles change (a removed membership must stop events at once).
    */
-  const watch = (authorization: string | undefined, principal: Principal, onLost: (code: number, reason: string) => void) => {
+  const watch = (authorization: string | undefined, clientIp: string | null, principal: Principal, onLost: (code: number, reason: string) => void) => {
     let fired = false;
     const fire = (code: number, reason: string) => {
       if (fired) return;
@@ -141,10 +165,12 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     const recheck = principal.viewer
       ? setInterval(async () => {
           try {
-            const now = await authenticate(authorization);
+            const now = await authenticate(authorization, clientIp);
             if (!sameRoles(now.viewer, principal.viewer)) fire(CLOSE.AUTHORIZATION_CHANGED, 'Authorization changed');
           } catch (error) {
-            if (isAppError(error) && error.extensions.code === 'UNAUTHENTICATED') fire(CLOSE.UNAUTHENTICATED, 'Session ended');
+            // A revoked or expired API key ends the socket as a signed-out session does.
+            const lost = lostAs(error);
+            if (lost) fire(lost.code, lost.reason);
           }
         }, options.authRecheckMs)
       : undefined;
@@ -191,21 +217,30 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const authorization = typeof raw === 'string' ? raw : undefined;
+        const clientIp = clientIpOf(ctx.extra.request);
         let principal: Principal;
         try {
-          principal = await authenticate(authorization);
-        } catch {
-          ctx.extra.socket.close(CLOSE.UNAUTHENTICATED, 'Unauthenticated');
+          principal = await authenticate(authorization, clientIp);
+        } catch (error) {
+          // API key refusals say which (the close reason is the catalogued code); anything else stays 'Unauthenticated'.
+          const lost = lostAs(error);
+          // The lookup itself failed (the user subgraph is down or overloaded): nothing says the
+          // credentials are bad, so the client is told to retry (1013) rather than to sign in again.
+          if (!lost && !isAppError(error)) {
+            log.warn('subscription authentication unavailable', { error: (error as Error)?.message });
+            ctx.extra.socket.close(CLOSE.TRY_AGAIN_LATER, 'Try again later');
+            return false;
+          }
+          ctx.extra.socket.close(lost?.code ?? CLOSE.UNAUTHENTICATED, lost && lost.reason !== 'Session ended' ? lost.reason : 'Unauthenticated');
           return false;
         }
         const socket = ctx.extra.socket;
-        const unwatch = watch(authorization, principal, (code, reason) => socket.close(code, reason));
-        const apiKey = ctx.extra.request.headers[API_KEY_HEADER];
+        const unwatch = watch(authorization, clientIp, principal, (code, reason) => socket.close(code, reason));
         sockets.set(socket, {
           ...principal,
           authorization,
-          clientIp: ctx.extra.request.socket.remoteAddress ?? null,
-          apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+          clientIp,
+          apiKey: presentedApiKey(authorization, ctx.extra.request.headers[API_KEY_HEADER]),
           active: 0,
           unwatch,
         });
@@ -216,7 +251,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
         if (!state) return [new GraphQLError('Not connected', { extensions: { code: 'UNAUTHENTICATED' } })];
         // Every operation on the socket draws on the budgets an HTTP request would, before parsing.
         // A refusal is an error message for this operation; the connection stays open.
-        const limited = await charge({ ip: state.clientIp, apiKey: state.apiKey, userId: state.viewer?.userId });
+        const limited = await charge({ ip: state.clientIp, apiKey: state.apiKey, userId: userOf(state.viewer) });
         if (limited) return asGraphQLErrors([limited]);
         const prepared = prepare(payload);
         if ('errors' in prepared) return asGraphQLErrors(prepared.errors);
@@ -304,11 +339,12 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     if (prepared.operation !== 'subscription') return next(); // queries and mutations: Apollo Server and its rate limits
     let principal: Principal;
     try {
-      principal = await authenticate(req.headers.authorization);
+      principal = await authenticate(req.headers.authorization, req.ip ?? null);
     } catch (error) {
-      return void res.status(401).json({ errors: formatErrors(error) });
+      const status = isAppError(error) && error.extensions.code === 'IP_NOT_ALLOWED' ? 403 : 401;
+      return void res.status(status).json({ errors: formatErrors(error) });
     }
-    const limited = await charge({ ip: req.ip ?? req.socket.remoteAddress ?? null, apiKey: req.get(API_KEY_HEADER), userId: principal.viewer?.userId });
+    const limited = await charge({ ip: req.ip ?? req.socket.remoteAddress ?? null, apiKey: presentedApiKey(req.headers.authorization, req.get(API_KEY_HEADER)), userId: userOf(principal.viewer) });
     if (limited) {
       res.set('Retry-After', String(limited.extensions?.retryAfterSeconds ?? 1));
       return void res.status(429).json({ errors: [limited] });
@@ -351,8 +387,9 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
       write.end();
     };
     const heartbeat = setInterval(() => write.heartbeat(), options.heartbeatMs);
-    const unwatch = watch(req.headers.authorization, principal, (_code, reason) => {
-      write.error([{ message: reason, extensions: { code: reason === 'Authorization changed' ? 'FORBIDDEN' : 'UNAUTHENTICATED' } }]);
+    const unwatch = watch(req.headers.authorization, req.ip ?? null, principal, (_code, reason) => {
+      const code = reason === 'Authorization changed' ? 'FORBIDDEN' : /^[A-Z_]+$/.test(reason) ? reason : 'UNAUTHENTICATED';
+      write.error([{ message: reason, extensions: { code } }]);
       end();
     });
     res.on('close', end);

@@ -1,0 +1,193 @@
+import { waitFor } from '@organoise/core/testing';
+import { createClient, type Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startTestPlatform, type TestPlatform } from './harness.js';
+
+// Shared subscriptions (docs/protocols/subscriptions.md, section 4, "Sharing"): people with the
+// same memberships share one upstream subscription and one hydration per event when every field
+// they select depends on memberships only; nobody ever receives an answer computed for other rights.
+let platform: TestPlatform;
+let owner: Person;
+let orgA: string;
+let orgB: string;
+let definitionA: string;
+
+interface Person {
+  id: string;
+  token: string;
+  name: string;
+}
+
+const RUNS = `subscription Runs($org: ID!) { workflowRunsChanged(organizationId: $org) { type run { id state startedBy { id name } } } }`;
+// User.email is visible to oneself (and admins): not role-scoped, so never shared between people.
+const RUNS_WITH_EMAIL = `subscription Runs($org: ID!) { workflowRunsChanged(organizationId: $org) { type run { id startedBy { id email } } } }`;
+
+const DEFINITION = {
+  key: 'sharing',
+  name: 'Sharing',
+  initialState: 'open',
+  states: [{ name: 'open' }, { name: 'closed', final: true }],
+  transitions: [{ name: 'close', from: 'open', to: 'closed', allowedRoles: ['OWNER', 'ADMIN'] }],
+};
+
+async function signUp(name: string): Promise<Person> {
+  const email = `${name.toLowerCase()}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const res = await platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, { i: { email, password: `${name} password 123`, name } });
+  expect(res.errors).toBeUndefined();
+  return { id: res.data!.signUp.user.id, token: res.data!.signUp.accessToken, name };
+}
+
+async function createOrganization(name: string) {
+  const res = await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name, slug: `${name.toLowerCase()}-${Date.now()}` } }, owner.token);
+  expect(res.errors).toBeUndefined();
+  return res.data!.createOrganization.id as string;
+}
+
+async function startRun() {
+  const res = await platform.gql(`mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }`, { i: { definitionId: definitionA } }, owner.token);
+  expect(res.errors).toBeUndefined();
+  return res.data!.startWorkflowRun.id as string;
+}
+
+interface Watcher {
+  events: any[];
+  errors: unknown[];
+  closeCodes: number[];
+  client: Client;
+}
+
+function watch(person: Person, organizationId: string, query = RUNS): Watcher {
+  const closeCodes: number[] = [];
+  const client = createClient({
+    url: platform.gateway.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${person.token}` },
+    on: { closed: (event) => void closeCodes.push((event as { code: number }).code) },
+  });
+  const watcher: Watcher = { events: [], errors: [], closeCodes, client };
+  client.subscribe({ query, variables: { org: organizationId } }, { next: (value) => void watcher.events.push(value), error: (error) => void watcher.errors.push(error), complete: () => {} });
+  return watcher;
+}
+
+const runIds = (w: Watcher) => w.events.map((e) => e.data?.workflowRunsChanged?.run?.id);
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ subscriptions: { authRecheckMs: 100 } });
+  owner = await signUp('Owner');
+  orgA = await createOrganization('Alpha');
+  orgB = await createOrganization('Beta');
+  const created = await platform.gql(`mutation($i: CreateWorkflowDefinitionInput!) { createWorkflowDefinition(input: $i) { id } }`, { i: { organizationId: orgA, ...DEFINITION } }, owner.token);
+  expect(created.errors).toBeUndefined();
+  definitionA = created.data!.createWorkflowDefinition.id;
+}, 180_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+async function invite(person: Person, organizationId: string, role: string, email: string) {
+  const res = await platform.gql(`mutation($i: InviteMemberInput!) { inviteMember(input: $i) { token } }`, { i: { organizationId, email, role } }, owner.token);
+  expect(res.errors).toBeUndefined();
+  const accepted = await platform.gql(`mutation($t: String!) { acceptInvitation(token: $t) { id } }`, { t: res.data!.inviteMember.token }, person.token);
+  expect(accepted.errors).toBeUndefined();
+}
+
+/** A new person who is a member of the given organizations, with a fresh token. */
+async function member(name: string, roles: Record<string, string>): Promise<Person & { email: string }> {
+  const email = `${name.toLowerCase()}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const res = await platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, { i: { email, password: `${name} password 123`, name } });
+  expect(res.errors).toBeUndefined();
+  const person = { id: res.data!.signUp.user.id as string, token: res.data!.signUp.accessToken as string, name, email };
+  for (const [org, role] of Object.entries(roles)) await invite(person, org, role, email);
+  return person;
+}
+
+describe('shared subscriptions', () => {
+  it('serves people with the same memberships from one upstream subscription, each getting every event hydrated', async () => {
+    const [ann, bob, cid] = await Promise.all([member('Ann', { [orgA]: 'VIEWER' }), member('Bob', { [orgA]: 'VIEWER' }), member('Cid', { [orgA]: 'VIEWER' })]);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the memberships reach the principal cache
+    const watchers = [watch(ann, orgA), watch(bob, orgA), watch(cid, orgA)];
+    await waitFor(() => platform.gateway.subscriptions.stats().listeners === 3, 'three subscriptions');
+    expect(platform.gateway.subscriptions.stats()).toMatchObject({ topics: 1, connections: 1 });
+    const runId = await startRun();
+    await waitFor(() => watchers.every((w) => w.events.length === 1), 'the event on every socket');
+    for (const w of watchers) {
+      expect(w.errors).toEqual([]);
+      expect(w.events[0].data.workflowRunsChanged).toEqual({ type: 'workflow.run.started', run: { id: runId, state: 'open', startedBy: { id: owner.id, name: 'Owner' } } });
+    }
+    await Promise.all(watchers.map((w) => w.client.dispose()));
+    await waitFor(() => platform.gateway.subscriptions.stats().topics === 0 && platform.gateway.subscriptions.stats().connections === 0, 'the upstream to close');
+  });
+
+  it('keeps people with other roles or other organizations on their own topics', async () => {
+    const [viewer, admin, twoOrgs] = await Promise.all([
+      member('Vic', { [orgA]: 'VIEWER' }),
+      member('Ada', { [orgA]: 'ADMIN' }),
+      member('Tom', { [orgA]: 'VIEWER', [orgB]: 'VIEWER' }),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const watchers = [watch(viewer, orgA), watch(admin, orgA), watch(twoOrgs, orgA)];
+    await waitFor(() => platform.gateway.subscriptions.stats().listeners === 3, 'three subscriptions');
+    expect(platform.gateway.subscriptions.stats().topics).toBe(3);
+    const runId = await startRun();
+    await waitFor(() => watchers.every((w) => w.events.length === 1), 'the event on every socket');
+    for (const w of watchers) expect(runIds(w)).toEqual([runId]);
+    await Promise.all(watchers.map((w) => w.client.dispose()));
+    await waitFor(() => platform.gateway.subscriptions.stats().topics === 0, 'the upstreams to close');
+  });
+
+  it('never shares a subscription that selects a field visible to oneself only (User.email)', async () => {
+    const [eve, fay] = await Promise.all([member('Eve', { [orgA]: 'VIEWER' }), member('Fay', { [orgA]: 'VIEWER' })]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const watchers = [watch(eve, orgA, RUNS_WITH_EMAIL), watch(fay, orgA, RUNS_WITH_EMAIL)];
+    await waitFor(() => platform.gateway.subscriptions.stats().listeners === 2, 'two subscriptions');
+    expect(platform.gateway.subscriptions.stats().topics).toBe(2);
+    await Promise.all(watchers.map((w) => w.client.dispose()));
+    await waitFor(() => platform.gateway.subscriptions.stats().topics === 0, 'the upstreams to close');
+  });
+
+  it('cuts off a removed member of a shared topic with 4403 while the others keep receiving, hydrated as someone still there', async () => {
+    // The leaver subscribes first: the shared upstream and its first hydrations run as them.
+    const leaver = await member('Lea', { [orgA]: 'VIEWER' });
+    const stayer = await member('Sam', { [orgA]: 'VIEWER' });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const leaving = watch(leaver, orgA);
+    await waitFor(() => platform.gateway.subscriptions.stats().listeners === 1, 'the first subscription');
+    const staying = watch(stayer, orgA);
+    await waitFor(() => platform.gateway.subscriptions.stats().listeners === 2, 'the second subscription');
+    expect(platform.gateway.subscriptions.stats().topics).toBe(1);
+    const first = await startRun();
+    await waitFor(() => leaving.events.length === 1 && staying.events.length === 1, 'the first event on both');
+    const removed = await platform.gql(`mutation($i: RemoveMemberInput!) { removeMember(input: $i) { removedUserId } }`, { i: { organizationId: orgA, userId: leaver.id } }, owner.token);
+    expect(removed.errors).toBeUndefined();
+    await waitFor(() => leaving.closeCodes.length === 1, 'the leaver to be cut off');
+    expect(leaving.closeCodes).toEqual([4403]);
+    const second = await startRun();
+    await waitFor(() => staying.events.length === 2, 'the second event for the one who stays');
+    expect(runIds(staying)).toEqual([first, second]);
+    expect(staying.events[1].data.workflowRunsChanged.run.startedBy).toEqual({ id: owner.id, name: 'Owner' });
+    expect(runIds(leaving)).toEqual([first]);
+    await staying.client.dispose();
+    await waitFor(() => platform.gateway.subscriptions.stats().topics === 0, 'the upstream to close');
+  });
+
+  it("refuses another organization's runs with NOT_FOUND even while a member's shared topic for it is open", async () => {
+    const [insider, outsider] = await Promise.all([member('Ina', { [orgA]: 'VIEWER' }), member('Oli', { [orgB]: 'VIEWER' })]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const inside = watch(insider, orgA);
+    await waitFor(() => platform.gateway.subscriptions.stats().listeners === 1, 'the member subscription');
+    const outside = watch(outsider, orgA);
+    await waitFor(() => outside.events.length > 0 || outside.errors.length > 0, 'the refusal');
+    const errors = (outside.events[0]?.errors ?? outside.errors[0]) as { extensions?: { code?: string } }[];
+    expect(errors.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+    const received = outside.events.length;
+    await startRun();
+    await waitFor(() => inside.events.length === 1, 'the event for the member');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(outside.events).toHaveLength(received);
+    expect(outside.events.some((e) => e.data)).toBe(false);
+    await Promise.all([inside.client.dispose(), outside.client.dispose()]);
+  });
+});
