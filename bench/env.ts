@@ -21,6 +21,13 @@ const schema = z.object({
   BENCH_OURS_SEMI_SPACE_MB: z.coerce.number().int().min(0).max(1024).default(64),
   /** Our gateway's processes (GATEWAY_WORKERS: node:cluster workers sharing the port); 1 runs it in one process. */
   BENCH_OURS_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
+  /** Our gateway's lean path for plain JSON POST queries (startGateway `leanHttp`); false sends all through Apollo Server. */
+  BENCH_OURS_LEAN_HTTP: bool(true),
+  /**
+   * Our gateway signs an internal token for every subgraph call, as in production (the benchmark's
+   * subgraphs ignore it); false runs it as a foreign graph's gateway, without.
+   */
+  BENCH_OURS_INTERNAL_TOKEN: bool(true),
   /** Profile our gateway (node --cpu-prof) during the run and print its hottest functions. */
   BENCH_PROFILE: bool(false),
   /** The workload as data: supergraph.graphql, body.json, data.json, expected.json. */
@@ -33,3 +40,32 @@ export const loadBenchEnv = (): BenchEnv => parseEnv(schema, process.env);
 
 /** The environment of every child process: the parent's, with Apollo's telemetry off. */
 export const childEnv = (): NodeJS.ProcessEnv => ({ ...process.env, APOLLO_TELEMETRY_DISABLED: 'true' });
+
+/** Settings of `npm run bench:platform` (bench/platform.ts). */
+const platformSchema = z.object({
+  /** The Postgres server the benchmark creates its own database on (and drops at the end). */
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  /** Small volume and 5 s of load: a check that the benchmark works, not a measurement. */
+  BENCH_QUICK: bool(false),
+  /** Target arrival rates (requests/s), each run open loop for BENCH_DURATION seconds per query. */
+  BENCH_RATES: z
+    .string()
+    .default('1000')
+    .transform((v) => v.split(',').map((c) => Number(c.trim())))
+    .pipe(z.array(z.number().positive().max(20_000)).min(1)),
+  BENCH_DURATION: z.coerce.number().positive().max(600).optional(),
+  BENCH_WARMUP: z.coerce.number().min(0).max(60).optional(),
+  BENCH_SLICE: z.coerce.number().positive().max(600).default(5),
+  /** Requests in flight at most (open sockets); a request due past it is not sent and counts as dropped. */
+  BENCH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** Profile the gateway and subgraph processes (node --cpu-prof) and print their hottest functions. */
+  BENCH_PROFILE: bool(false),
+  /** Connections each subgraph keeps to Postgres (postgres.js pool). */
+  BENCH_DB_POOL: z.coerce.number().int().min(1).max(100).default(10),
+  /** Keep the seeded database at the end (to inspect it) instead of dropping it. */
+  BENCH_KEEP_DATABASE: bool(false),
+});
+
+export type PlatformBenchEnv = z.output<typeof platformSchema>;
+
+export const loadPlatformBenchEnv = (): PlatformBenchEnv => parseEnv(platformSchema, process.env);

@@ -107,7 +107,7 @@ async function main() {
     const execArgv: string[] = [];
     if (name === 'ours' && env.BENCH_OURS_SEMI_SPACE_MB > 0) execArgv.push(`--max-semi-space-size=${env.BENCH_OURS_SEMI_SPACE_MB}`);
     if (name === 'ours' && env.BENCH_PROFILE) execArgv.push('--cpu-prof', '--cpu-prof-dir', profileDir);
-    gateways[name] = await startChild(here(`./gateways/${name}.ts`), { supergraphSdl, workers: env.BENCH_OURS_WORKERS }, { execArgv });
+    gateways[name] = await startChild(here(`./gateways/${name}.ts`), { supergraphSdl, workers: env.BENCH_OURS_WORKERS, leanHttp: env.BENCH_OURS_LEAN_HTTP, internalToken: env.BENCH_OURS_INTERNAL_TOKEN }, { execArgv });
     children.push(gateways[name]);
     progress(`${name} gateway on ${gateways[name].info.url} (pid ${pidsOf(name).join(' ')})`);
   }
@@ -193,7 +193,7 @@ async function main() {
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const resultPath = join(RESULTS_DIR, `gateway-${stamp}.json`);
-  const settings = { duration: env.BENCH_DURATION, warmup: env.BENCH_WARMUP, slices, connections: env.BENCH_CONNECTIONS, profile: env.BENCH_PROFILE, oursSemiSpaceMB: env.BENCH_OURS_SEMI_SPACE_MB, oursWorkers: env.BENCH_OURS_WORKERS };
+  const settings = { duration: env.BENCH_DURATION, warmup: env.BENCH_WARMUP, slices, connections: env.BENCH_CONNECTIONS, profile: env.BENCH_PROFILE, oursSemiSpaceMB: env.BENCH_OURS_SEMI_SPACE_MB, oursWorkers: env.BENCH_OURS_WORKERS, oursLeanHttp: env.BENCH_OURS_LEAN_HTTP, oursInternalToken: env.BENCH_OURS_INTERNAL_TOKEN };
   const peakRssResettable = peakResets.every(Boolean);
   writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, checks, peakRssResettable, rows, profile }, null, 2)}\n`);
 
@@ -210,7 +210,7 @@ async function main() {
     out.push(table(['function', 'self ms', 'share'], profile.functions.map((h) => [h.name, fmt(h.selfMs, 0), `${fmt(h.share * 100)}%`])));
     out.push('(profiling slows our gateway: take the figures from a run without BENCH_PROFILE)', '');
   }
-  out.push(`Gateway throughput, graphql-hive federation workload: ${env.BENCH_DURATION} s per point in ${slices} alternating slices, ${env.BENCH_WARMUP} s warm-up; ours with ${env.BENCH_OURS_WORKERS} process(es), ${env.BENCH_OURS_SEMI_SPACE_MB > 0 ? `--max-semi-space-size=${env.BENCH_OURS_SEMI_SPACE_MB}` : "Node's default semi-space"}`);
+  out.push(`Gateway throughput, graphql-hive federation workload: ${env.BENCH_DURATION} s per point in ${slices} alternating slices, ${env.BENCH_WARMUP} s warm-up; ours with ${env.BENCH_OURS_WORKERS} process(es), lean HTTP path ${env.BENCH_OURS_LEAN_HTTP ? 'on' : 'off'}, internal tokens ${env.BENCH_OURS_INTERNAL_TOKEN ? 'signed' : 'off'}, ${env.BENCH_OURS_SEMI_SPACE_MB > 0 ? `--max-semi-space-size=${env.BENCH_OURS_SEMI_SPACE_MB}` : "Node's default semi-space"}`);
   out.push(`${machine.cpus} CPUs (${machine.model}), ${machine.memoryGiB} GiB, node ${machine.node}, load average at start ${machine.loadAverageAtStart.join(' ')}`);
   out.push(
     table(

@@ -1,16 +1,20 @@
 import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import { createLogger } from '@organoise/core';
 import { startGateway } from '@organoise/gateway';
 import { serveChild } from '../lib/child.js';
 
-// Child-process entry: our gateway serving a foreign graph (no identity, no internal token), with
-// its default protection except the per-address rate limit, which a load test from one address
-// is meant to trip. With `workers` > 1 it runs as GATEWAY_WORKERS does (gateway/src/main.ts):
+// Child-process entry: our gateway serving a foreign graph (no identity), with its default
+// protection except the per-address rate limit, which a load test from one address is meant to
+// trip. It signs an internal token for every subgraph call as in production (`internalToken`;
+// the benchmark's subgraphs ignore the header), with a random secret per run. With `workers` > 1 it runs as GATEWAY_WORKERS does (gateway/src/main.ts):
 // worker processes sharing one port through node:cluster, forked with this process's node flags.
 
 export interface OursConfig {
   supergraphSdl: string;
   workers: number;
+  leanHttp: boolean;
+  internalToken: boolean;
 }
 /** `pids`: every process that serves (the primary and its workers), whose CPU and memory count. */
 export interface OursInfo {
@@ -18,13 +22,15 @@ export interface OursInfo {
   pids: number[];
 }
 
-type ToWorker = { type: 'start'; supergraphSdl: string };
+type ToWorker = { type: 'start'; config: OursConfig };
 type FromWorker = { type: 'waiting' } | { type: 'ready'; url: string } | { type: 'failed'; error: string };
 
-const start = (supergraphSdl: string) =>
+const start = ({ supergraphSdl, leanHttp, internalToken }: OursConfig) =>
   startGateway({
     supergraphSdl,
     identity: null,
+    internalTokenSecret: internalToken ? randomBytes(32).toString('base64url') : undefined,
+    leanHttp,
     log: createLogger({ service: 'gateway', bench: true }, 'warn'),
     port: 0,
     host: '127.0.0.1',
@@ -32,14 +38,14 @@ const start = (supergraphSdl: string) =>
     protection: { rateLimits: false },
   });
 
-function forkWorker(supergraphSdl: string) {
+function forkWorker(config: OursConfig) {
   const worker = cluster.fork();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const ready = new Promise<string>((resolve, reject) => {
     worker.once('exit', (code, signal) => reject(new Error(`gateway worker exited (${signal ?? code}) before it was ready`)));
     worker.on('message', (message: FromWorker) => {
       // A message sent before the worker listens is lost: it asks for its config once it does.
-      if (message.type === 'waiting') worker.send({ type: 'start', supergraphSdl } satisfies ToWorker);
+      if (message.type === 'waiting') worker.send({ type: 'start', config } satisfies ToWorker);
       else if (message.type === 'ready') resolve(message.url);
       else reject(new Error(message.error));
     });
@@ -48,12 +54,13 @@ function forkWorker(supergraphSdl: string) {
 }
 
 if (cluster.isPrimary) {
-  serveChild<OursConfig, OursInfo>(async ({ supergraphSdl, workers }) => {
+  serveChild<OursConfig, OursInfo>(async (config) => {
+    const workers = config.workers;
     if (workers <= 1) {
-      const gateway = await start(supergraphSdl);
+      const gateway = await start(config);
       return { info: { url: gateway.url, pids: [process.pid] }, close: () => gateway.close() };
     }
-    const forked = Array.from({ length: workers }, () => forkWorker(supergraphSdl));
+    const forked = Array.from({ length: workers }, () => forkWorker(config));
     const close = async () => {
       for (const { worker } of forked) worker.process.kill('SIGTERM');
       await Promise.all(forked.map((f) => f.exited));
@@ -69,7 +76,7 @@ if (cluster.isPrimary) {
   });
 } else {
   process.once('message', (message: ToWorker) => {
-    start(message.supergraphSdl).then(
+    start(message.config).then(
       (gateway) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void gateway.close().finally(() => process.exit(0)));
         process.send!({ type: 'ready', url: gateway.url } satisfies FromWorker);

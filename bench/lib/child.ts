@@ -10,6 +10,8 @@ type FromChild<R> = { type: 'ready'; info: R } | { type: 'failed'; error: string
 
 export interface Child<R> {
   pid: number;
+  /** The forked process (for a benchmark's own messages to the service). */
+  process: ChildProcess;
   info: R;
   /** Asks the child to close and exit; kills it if it has not exited within `graceMs`. */
   stop(graceMs?: number): Promise<void>;
@@ -26,6 +28,8 @@ export function serveChild<C, R>(start: (config: C) => Promise<{ info: R; close(
   };
   process.on('message', (message: ToChild<C>) => {
     if (message.type === 'stop') return stop();
+    // Other messages belong to the service itself (e.g. a benchmark asking for a reading).
+    if (message.type !== 'start') return;
     start(message.config).then(
       (started) => {
         close = started.close;
@@ -69,7 +73,7 @@ export async function startChild<C, R>(entry: string, config: C, options: { exec
       });
       child.send({ type: 'start', config } satisfies ToChild<C>);
     });
-    return { pid: child.pid!, info, stop };
+    return { pid: child.pid!, process: child, info, stop };
   } catch (error) {
     await stop(1000);
     throw error;

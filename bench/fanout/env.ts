@@ -1,0 +1,34 @@
+import { parseEnv, z } from '@organoise/core';
+
+/** Settings of bench:fanout (the only file of it that reads process.env). Quick run: BENCH_CLIENTS=500 BENCH_SECONDS=5. */
+const schema = z.object({
+  /** graphql-ws client sockets, one distinct user each. */
+  BENCH_CLIENTS: z.coerce.number().int().min(10).max(20_000).default(10_000),
+  /** Organizations the users are spread over (each user watches their own organization's runs). */
+  BENCH_ORGS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Runs started per organization per second: deliveries/s = BENCH_CLIENTS x this. */
+  BENCH_EVENTS_PER_ORG_PER_SECOND: z.coerce.number().positive().max(100).default(1),
+  /** Measured seconds of publishing per phase. */
+  BENCH_SECONDS: z.coerce.number().positive().max(600).default(20),
+  /** Processes the client sockets are spread over (none of them is the gateway's). */
+  BENCH_CLIENT_PROCESSES: z.coerce.number().int().min(1).max(16).default(4),
+  /** Events between replicas through this Redis (the multi-replica case); empty = in-process pub/sub. */
+  BENCH_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** The Postgres server a fresh database is created on (and dropped after). */
+  BENCH_POSTGRES_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  /**
+   * The gateway's re-check of each live socket's session and roles (SubscriptionLimits.authRecheckMs);
+   * 0 keeps the gateway's default (2 s).
+   */
+  BENCH_AUTH_RECHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
+  /** Which phases run, in order: the gateway and/or the baseline (the same clients straight on the workflow subgraph, which is left busy for a while after). */
+  BENCH_PHASES: z
+    .string()
+    .default('gateway,direct')
+    .transform((v) => v.split(',').map((p) => p.trim()))
+    .pipe(z.array(z.enum(['direct', 'gateway'])).min(1)),
+});
+
+export type FanoutEnv = z.output<typeof schema>;
+
+export const loadFanoutEnv = (): FanoutEnv => parseEnv(schema, process.env);
