@@ -10,7 +10,7 @@ import {
   appError,
   INTERNAL_TOKEN_HEADER,
   JWKS_PATH,
-  PRINCIPAL_PATH,
+  PRINCIPALS_PATH,
   signInternalToken,
   type Logger,
   type Principal,
@@ -68,6 +68,9 @@ export function applyAllowLists(principal: Principal, clientIp: string | null): 
 }
 
 const VERIFIED_TOKEN_REUSE_MS = 60_000;
+/** How long a principal look-up waits for others to share its call (and the most in one call; the user subgraph takes 1,000). */
+const PRINCIPAL_BATCH_WINDOW_MS = 5;
+const MAX_PRINCIPALS_PER_BATCH = 500;
 const MAX_VERIFIED_TOKENS = 50_000;
 
 /**
@@ -233,14 +236,59 @@ export class IdentityVerifier {
     return { ok: true, principal: (await response.json()) as ApiKeyPrincipal };
   }
 
-  private async fetchPrincipal(sessionId: string, userId: string): Promise<Principal | null> {
-    const url = new URL(PRINCIPAL_PATH, this.options.userSubgraphUrl);
-    url.searchParams.set('sessionId', sessionId);
-    url.searchParams.set('userId', userId);
+  /**
+   * Look-ups wait here for at most PRINCIPAL_BATCH_WINDOW_MS and go to the user subgraph together
+   * (one POST, three statements there): with thousands of open subscriptions each re-checking
+   * its session, one call per session was thousands of calls a second.
+   */
+  private pending = new Map<string, { userId: string; settle: { resolve: (p: Principal | null) => void; reject: (e: unknown) => void }[] }>();
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  private fetchPrincipal(sessionId: string, userId: string): Promise<Principal | null> {
+    return new Promise((resolve, reject) => {
+      const entry = this.pending.get(sessionId);
+      // Two look-ups of one session naming different users: the second waits for its own batch.
+      if (entry && entry.userId !== userId) {
+        setTimeout(() => this.fetchPrincipal(sessionId, userId).then(resolve, reject), PRINCIPAL_BATCH_WINDOW_MS);
+        return;
+      }
+      if (entry) entry.settle.push({ resolve, reject });
+      else this.pending.set(sessionId, { userId, settle: [{ resolve, reject }] });
+      if (this.pending.size >= MAX_PRINCIPALS_PER_BATCH) this.flush();
+      else this.flushTimer ??= setTimeout(() => this.flush(), PRINCIPAL_BATCH_WINDOW_MS);
+    });
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const batch = this.pending;
+    this.pending = new Map();
+    if (batch.size === 0) return;
+    void this.fetchPrincipals([...batch].map(([sessionId, { userId }]) => ({ sessionId, userId }))).then(
+      (found) => {
+        for (const [sessionId, { userId, settle }] of batch) {
+          const principal = found[sessionId];
+          // Only the user the access token names may be answered for its session.
+          for (const s of settle) s.resolve(principal && principal.userId === userId ? principal : null);
+        }
+      },
+      (error: unknown) => {
+        for (const { settle } of batch.values()) for (const s of settle) s.reject(error);
+      },
+    );
+  }
+
+  private async fetchPrincipals(sessions: { sessionId: string; userId: string }[]): Promise<Record<string, Principal>> {
     const token = await signInternalToken(this.options.internalTokenSecret, 'user', null);
-    const response = await fetch(url, { headers: { [INTERNAL_TOKEN_HEADER]: token }, signal: AbortSignal.timeout(this.options.timeoutMs) });
-    if (response.status === 404) return null;
+    const response = await fetch(new URL(PRINCIPALS_PATH, this.options.userSubgraphUrl), {
+      method: 'POST',
+      headers: { [INTERNAL_TOKEN_HEADER]: token, 'content-type': 'application/json' },
+      body: JSON.stringify({ sessions }),
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
     if (!response.ok) throw new Error(`principal lookup failed with HTTP ${response.status}`);
-    return (await response.json()) as Principal;
+    const body = (await response.json()) as { principals?: Record<string, Principal> };
+    return body.principals ?? {};
   }
 }

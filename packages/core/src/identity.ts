@@ -178,6 +178,12 @@ export const ACCESS_TOKEN_ALGORITHMS = ['ES256'] as const;
 export const JWKS_PATH = '/.well-known/jwks.json';
 /** Internal route where the gateway asks who a session belongs to (docs/protocols/internal-token.md). */
 export const PRINCIPAL_PATH = '/internal/principal';
+/**
+ * Internal route where the gateway asks about many sessions at once: POST
+ * `{ sessions: [{ sessionId, userId }] }` answers `{ principals: { [sessionId]: Principal } }`,
+ * live sessions only (docs/protocols/internal-token.md).
+ */
+export const PRINCIPALS_PATH = '/internal/principals';
 /** Internal route where the gateway resolves an API key (docs/protocols/internal-token.md). */
 export const API_KEY_PATH = '/internal/api-key';
 /** Header carrying the presented API key from the gateway to API_KEY_PATH (a header, never the URL, which logs keep). */

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
+import express from 'express';
 import {
   JWKS_PATH,
   PRINCIPAL_PATH,
+  PRINCIPALS_PATH,
   API_KEY_PATH,
   API_KEY_SECRET_HEADER,
   INTERNAL_TOKEN_HEADER,
@@ -19,7 +21,7 @@ import { systemClock, type Clock } from './clock.js';
 import { createLoaders, type UserContext } from './context.js';
 import { events, eventStreams } from './db/schema.js';
 import { PasswordHasher } from './domains/accounts/passwords.js';
-import { principalForSession } from './domains/accounts/sessions.js';
+import { MAX_PRINCIPALS_PER_LOOKUP, principalForSession, principalsForSessions } from './domains/accounts/sessions.js';
 import { resolveApiKey } from './domains/apikeys/apikeys.js';
 import { allowListsOf } from './domains/organizations/organizations.js';
 import { TokenIssuer, type TokenSettings } from './domains/accounts/tokens.js';
@@ -155,6 +157,36 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
           }
           // Each organization's IP allow-list: the gateway withholds those that refuse the client's address.
           res.json({ ...principal, allowLists: await allowListsOf(database.db, Object.keys(principal.memberships)) });
+        });
+        // The same for many sessions at once: the gateway batches the look-ups of its requests and
+        // of its open subscriptions' re-checks into one call.
+        app.post(PRINCIPALS_PATH, express.json({ limit: '256kb' }), async (req, res) => {
+          const header = req.headers[INTERNAL_TOKEN_HEADER];
+          const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
+          if (!auth.ok) {
+            res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
+            return;
+          }
+          const asked: unknown = (req.body as { sessions?: unknown } | undefined)?.sessions;
+          const valid = /^[0-9a-f-]{36}$/i;
+          if (!Array.isArray(asked) || asked.length > MAX_PRINCIPALS_PER_LOOKUP) {
+            res.status(400).json({ error: 'BAD_USER_INPUT' });
+            return;
+          }
+          // Malformed entries are simply not live sessions (absent from the answer).
+          const wanted = asked.filter(
+            (a): a is { sessionId: string; userId: string } =>
+              typeof a?.sessionId === 'string' && typeof a?.userId === 'string' && valid.test(a.sessionId) && valid.test(a.userId),
+          );
+          const found = await principalsForSessions(services, wanted);
+          const orgs = [...new Set([...found.values()].flatMap((p) => Object.keys(p.memberships)))];
+          const lists = await allowListsOf(database.db, orgs);
+          const principals: Record<string, unknown> = {};
+          for (const [sessionId, principal] of found) {
+            const allowLists = Object.fromEntries(Object.keys(principal.memberships).filter((org) => lists[org]).map((org) => [org, lists[org]]));
+            principals[sessionId] = { ...principal, allowLists };
+          }
+          res.json({ principals });
         });
         // The gateway resolves an API key here. The secret travels in a header (never in a URL,
         // which access logs keep); `ip` is the client address, checked against the key's allow-list.

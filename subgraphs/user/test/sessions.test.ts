@@ -1,4 +1,4 @@
-import { INTERNAL_TOKEN_HEADER, PRINCIPAL_PATH, signInternalToken, type Viewer } from '@organoise/core';
+import { INTERNAL_TOKEN_HEADER, PRINCIPAL_PATH, PRINCIPALS_PATH, signInternalToken, type Viewer } from '@organoise/core';
 import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,6 +216,34 @@ describe('session management', () => {
     expect(await principalStatus(user)).toBe(404);
     expect(await principalStatus(laptop)).toBe(404);
     expect(await principalStatus(bystander)).toBe(200);
+  });
+
+  it('answers the batched principal look-up with the live sessions only, each with its own roles, and refuses a call without the internal token', async () => {
+    const user = await signUp();
+    const laptop = viewerOf((await signIn(user.email)).data!.signIn, user.email);
+    const other = await signUp();
+    const ended = await signUp();
+    await call(`mutation { signOut }`, {}, ended);
+    const ask = async (sessions: unknown, token?: string) =>
+      fetch(new URL(PRINCIPALS_PATH, server.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { [INTERNAL_TOKEN_HEADER]: token } : {}) },
+        body: JSON.stringify({ sessions }),
+      });
+    const token = await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null);
+    const res = await ask(
+      [user, laptop, other, ended, { sessionId: other.sessionId, userId: user.userId }, { sessionId: 'not-a-uuid', userId: 'x' }].map((v) => ({ sessionId: v.sessionId, userId: v.userId })),
+      token,
+    );
+    expect(res.status).toBe(200);
+    const { principals } = (await res.json()) as { principals: Record<string, { userId: string; memberships: object }> };
+    // The ended session, and a session named with someone else's user id, are absent.
+    expect(Object.keys(principals).sort()).toEqual([user.sessionId, laptop.sessionId, other.sessionId].sort());
+    expect(principals[laptop.sessionId]!.userId).toBe(user.userId);
+    expect(principals[other.sessionId]!.userId).toBe(other.userId);
+    expect((await ask([{ sessionId: user.sessionId, userId: user.userId }])).status).toBe(401);
+    expect((await ask('everyone', token)).status).toBe(400);
+    expect((await ask(Array.from({ length: 1001 }, () => ({ sessionId: user.sessionId, userId: user.userId })), token)).status).toBe(400);
   });
 
   it('changes the password given the current one, ending every other session but the current one', async () => {

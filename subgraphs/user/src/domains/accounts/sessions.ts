@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { appError, notFound, orderBy, paginate, parseInput, requireViewer, z, id, type PageArgs, type Principal, type Role, type SortKey, type Viewer } from '@organoise/core';
-import { and, count, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import { secondsFrom } from '../../clock.js';
 import { memberships, refreshTokens, sessions } from '../../db/schema.js';
 import type { Deps, UserServices } from '../../services.js';
@@ -122,20 +122,51 @@ export async function refreshSession(deps: Deps, rawToken: unknown): Promise<Iss
  * by the gateway for each session about once a second, so it also marks the session as seen.
  */
 export async function principalForSession(deps: Pick<UserServices, 'db' | 'clock' | 'settings'>, sessionId: string, userId: string): Promise<Principal | null> {
-  const [session] = await deps.db
-    .select({ lastSeenAt: sessions.lastSeenAt })
-    .from(sessions)
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), live(deps)));
-  if (!session) return null;
+  return (await principalsForSessions(deps, [{ sessionId, userId }])).get(sessionId) ?? null;
+}
+
+/** Most sessions the gateway may ask about in one call (PRINCIPALS_PATH). */
+export const MAX_PRINCIPALS_PER_LOOKUP = 1000;
+
+/**
+ * principalForSession for many sessions at once, in three statements whatever their number: the
+ * gateway batches its look-ups (every open subscription re-checks its session every few seconds,
+ * so 10,000 sockets meant 5,000 single look-ups a second). Sessions that are not live, or do not
+ * belong to the user named with them, are absent from the answer.
+ */
+export async function principalsForSessions(
+  deps: Pick<UserServices, 'db' | 'clock' | 'settings'>,
+  wanted: readonly { sessionId: string; userId: string }[],
+): Promise<Map<string, Principal>> {
+  const found = new Map<string, Principal>();
+  if (wanted.length === 0) return found;
+  // A session asked about under several user ids is answered for its own user only.
+  const usersOf = new Map<string, Set<string>>();
+  for (const w of wanted) (usersOf.get(w.sessionId) ?? usersOf.set(w.sessionId, new Set()).get(w.sessionId)!).add(w.userId);
+  const rows = (
+    await deps.db
+      .select({ id: sessions.id, userId: sessions.userId, lastSeenAt: sessions.lastSeenAt })
+      .from(sessions)
+      .where(and(inArray(sessions.id, [...usersOf.keys()]), live(deps)))
+  ).filter((row) => usersOf.get(row.id)?.has(row.userId));
+  if (rows.length === 0) return found;
   const now = deps.clock.now();
-  if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_GRANULARITY_SECONDS * 1000) {
+  const stale = rows.filter((row) => now.getTime() - row.lastSeenAt.getTime() >= LAST_SEEN_GRANULARITY_SECONDS * 1000).map((row) => row.id);
+  if (stale.length > 0) {
     await deps.db
       .update(sessions)
       .set({ lastSeenAt: now })
-      .where(and(eq(sessions.id, sessionId), lt(sessions.lastSeenAt, now)));
+      .where(and(inArray(sessions.id, stale), lt(sessions.lastSeenAt, now)));
   }
-  const rows = await deps.db.select({ organizationId: memberships.organizationId, role: memberships.role }).from(memberships).where(eq(memberships.userId, userId));
-  return { userId, sessionId, memberships: Object.fromEntries(rows.map((r) => [r.organizationId, r.role as Role])) };
+  const userIds = [...new Set(rows.map((row) => row.userId))];
+  const roles = await deps.db
+    .select({ userId: memberships.userId, organizationId: memberships.organizationId, role: memberships.role })
+    .from(memberships)
+    .where(inArray(memberships.userId, userIds));
+  const byUser = new Map<string, Record<string, Role>>();
+  for (const r of roles) (byUser.get(r.userId) ?? byUser.set(r.userId, {}).get(r.userId)!)[r.organizationId] = r.role as Role;
+  for (const row of rows) found.set(row.id, { userId: row.userId, sessionId: row.id, memberships: { ...(byUser.get(row.userId) ?? {}) } });
+  return found;
 }
 
 /** The caller's own live sessions, newest first. Nobody sees another person's sessions. */
