@@ -150,6 +150,12 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     a?.userId === b?.userId && JSON.stringify(Object.entries(a?.memberships ?? {}).sort()) === JSON.stringify(Object.entries(b?.memberships ?? {}).sort());
 
   /**
+   * Every watched socket's re-check runs once per authRecheckMs, from one timer for them all: the
+   * sockets are spread over RECHECK_SLOTS slots and each tick checks one slot, so the look-ups
+   * (batched by the identity verifier) come in even waves instead of 10,000 timers of their own.
+   */
+  const rechecks = new RecheckWheel(options.authRecheckMs);
+  /**
    * Watches a live principal: the callback fires once when the token expires, the session ends
    * (sign-out, revocation) or the roles change (a removed membership must stop events at once).
    */
@@ -163,7 +169,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     };
     const expiry = principal.expiresAt ? setTimeout(() => fire(CLOSE.UNAUTHENTICATED, 'Token expired'), Math.min(2 ** 31 - 1, Math.max(0, principal.expiresAt.getTime() - Date.now()))) : undefined;
     const recheck = principal.viewer
-      ? setInterval(async () => {
+      ? async () => {
           try {
             const now = await authenticate(authorization, clientIp);
             if (!sameRoles(now.viewer, principal.viewer)) fire(CLOSE.AUTHORIZATION_CHANGED, 'Authorization changed');
@@ -172,11 +178,12 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
             const lost = lostAs(error);
             if (lost) fire(lost.code, lost.reason);
           }
-        }, options.authRecheckMs)
+        }
       : undefined;
+    if (recheck) rechecks.add(recheck);
     const stop = () => {
       if (expiry) clearTimeout(expiry);
-      if (recheck) clearInterval(recheck);
+      if (recheck) rechecks.remove(recheck);
     };
     return stop;
   };
@@ -433,8 +440,54 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await disposable.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      rechecks.close();
     },
   };
+}
+
+const RECHECK_SLOTS = 20;
+
+/**
+ * Periodic checks on one timer: each check lands in the emptiest slot and runs once per period,
+ * when the wheel reaches its slot (one tick every period / RECHECK_SLOTS). The timer runs only
+ * while there is something to check, and never keeps the process alive.
+ */
+export class RecheckWheel {
+  private readonly slots: Set<() => Promise<void>>[] = Array.from({ length: RECHECK_SLOTS }, () => new Set());
+  private readonly slotOf = new Map<() => Promise<void>, Set<() => Promise<void>>>();
+  private next = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly periodMs: number) {}
+
+  add(check: () => Promise<void>): void {
+    let emptiest = this.slots[0]!;
+    for (const slot of this.slots) if (slot.size < emptiest.size) emptiest = slot;
+    emptiest.add(check);
+    this.slotOf.set(check, emptiest);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), Math.max(1, Math.floor(this.periodMs / RECHECK_SLOTS)));
+      this.timer.unref();
+    }
+  }
+
+  remove(check: () => Promise<void>): void {
+    this.slotOf.get(check)?.delete(check);
+    this.slotOf.delete(check);
+    if (this.slotOf.size === 0) this.close();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private tick(): void {
+    const slot = this.slots[this.next]!;
+    this.next = (this.next + 1) % RECHECK_SLOTS;
+    // Each check handles its own failures (it closes its socket or keeps it); none can stop the wheel.
+    for (const check of [...slot]) void check().catch(() => {});
+  }
 }
 
 /** The `cursor` a subscription's root field selected, if any: SSE sends it as the event id. */
