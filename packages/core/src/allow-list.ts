@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
 
 /**
  * IP allow-lists (API keys and organizations): CIDR ranges, IPv4 and IPv6. Parsing is ipaddr.js's
@@ -59,3 +60,18 @@ export function ipAllowed(cidrs: readonly string[] | null | undefined, ip: strin
   }
   return false;
 }
+
+/** Input schema of an allow-list (API keys and organizations alike): canonical CIDRs, duplicates dropped. */
+export const allowListInput = () =>
+  z
+    .array(z.string().max(64))
+    .max(MAX_ALLOW_LIST_ENTRIES, { message: `must have at most ${MAX_ALLOW_LIST_ENTRIES} entries` })
+    .transform((list, ctx) => {
+      const out: string[] = [];
+      list.forEach((entry, index) => {
+        const cidr = normalizeCidr(entry);
+        if (!cidr) ctx.addIssue({ code: 'custom', path: [index], message: 'must be an IPv4 or IPv6 address or CIDR range' });
+        else if (!out.includes(cidr)) out.push(cidr);
+      });
+      return out;
+    });

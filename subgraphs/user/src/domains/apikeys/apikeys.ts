@@ -4,9 +4,8 @@ import {
   appError,
   id,
   ipAllowed,
-  MAX_ALLOW_LIST_ENTRIES,
+  allowListInput,
   nonBlank,
-  normalizeCidr,
   notFound,
   orderBy,
   paginate,
@@ -38,18 +37,7 @@ const hashSecret = (secret: string) => createHash('sha256').update(secret).diges
 /** How often lastUsedAt is written: enough to see which keys are in use, without a write per request. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-const allowList = z
-  .array(z.string().max(64))
-  .max(MAX_ALLOW_LIST_ENTRIES, { message: `must have at most ${MAX_ALLOW_LIST_ENTRIES} entries` })
-  .transform((list, ctx) => {
-    const out: string[] = [];
-    list.forEach((entry, index) => {
-      const cidr = normalizeCidr(entry);
-      if (!cidr) ctx.addIssue({ code: 'custom', path: [index], message: 'must be an IPv4 or IPv6 address or CIDR range' });
-      else if (!out.includes(cidr)) out.push(cidr);
-    });
-    return out;
-  });
+const allowList = allowListInput();
 
 export const CreateApiKeyInput = z.object({
   organizationId: id(),

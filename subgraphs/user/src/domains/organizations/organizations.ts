@@ -21,8 +21,7 @@ import {
   type Viewer,
   ipAllowed,
   isApiKeyViewer,
-  MAX_ALLOW_LIST_ENTRIES,
-  normalizeCidr,
+  allowListInput,
   refuseDeniedOrg,
   requirePerson,
   requireRole,
@@ -426,18 +425,7 @@ export async function removeMember(deps: Deps, rawInput: unknown) {
 /** Organization IP allow-lists: every entry a CIDR (IPv4 or IPv6; a bare address is one host), stored in canonical form. */
 export const SetIpAllowListInput = z.object({
   organizationId: id(),
-  cidrs: z
-    .array(z.string().max(64))
-    .max(MAX_ALLOW_LIST_ENTRIES, { message: `must have at most ${MAX_ALLOW_LIST_ENTRIES} entries` })
-    .transform((list, ctx) => {
-      const out: string[] = [];
-      list.forEach((entry, index) => {
-        const cidr = normalizeCidr(entry);
-        if (!cidr) ctx.addIssue({ code: 'custom', path: [index], message: 'must be an IPv4 or IPv6 address or CIDR range' });
-        else if (!out.includes(cidr)) out.push(cidr);
-      });
-      return out;
-    }),
+  cidrs: allowListInput(),
 });
 
 /** The organization's allow-list; owners and admins only (it maps the organization's network). */
