@@ -55,10 +55,9 @@ describe('the playground', () => {
     await setEditor(page, '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror', JSON.stringify({ Authorization: `Bearer ${token}` }));
     await setEditor(page, '.graphiql-query-editor .CodeMirror', `subscription { workflowRunUpdated(runId: "${runId}") { type run { state startedBy { name } } } }`);
     await page.locator('.graphiql-execute-button').click();
-    // The subscription is open once the gateway has an upstream for it.
     const deadline = Date.now() + 10_000;
-    while (platform.gateway.subscriptions.stats().topics === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 200));
+    // Accepted (the upstream is live): the next commit reaches the page, no settling time needed.
+    while (platform.gateway.subscriptions.stats().listeners === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await platform.gql(`mutation($i: TransitionWorkflowRunInput!) { transitionWorkflowRun(input: $i) { state } }`, { i: { runId, transition: 'submit' } }, token);
     await expect.poll(() => responseText(page), { timeout: 10_000 }).toContain('"state": "submitted"');
     expect(await responseText(page)).toContain(`"name": "${member.name}"`);

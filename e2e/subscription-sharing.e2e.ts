@@ -1,6 +1,6 @@
 import { waitFor } from '@organoise/core/testing';
 import { createClient, type Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
@@ -67,9 +67,18 @@ function watch(person: Person, organizationId: string, query = RUNS): Watcher {
     on: { closed: (event) => void closeCodes.push((event as { code: number }).code) },
   });
   const watcher: Watcher = { events: [], errors: [], closeCodes, client };
+  opened.push(watcher);
   client.subscribe({ query, variables: { org: organizationId } }, { next: (value) => void watcher.events.push(value), error: (error) => void watcher.errors.push(error), complete: () => {} });
   return watcher;
 }
+
+// Every client a test opened, closed after it whatever its outcome: a failed test must not leave
+// shared topics open for the next one.
+const opened: Watcher[] = [];
+afterEach(async () => {
+  await Promise.allSettled(opened.splice(0).map((w) => w.client.dispose()));
+  await waitFor(() => platform.gateway.subscriptions.stats().topics === 0, 'every topic to close after the test');
+});
 
 const runIds = (w: Watcher) => w.events.map((e) => e.data?.workflowRunsChanged?.run?.id);
 

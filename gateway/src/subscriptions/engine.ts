@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
-import { createEventIterator, INTERNAL_TOKEN_HEADER, signInternalToken, type EventSink, type Logger } from '@organoise/core';
+import { createEventIterator, INTERNAL_TOKEN_HEADER, isLiveAck, LIVE_ACK_REQUEST, signInternalToken, type EventSink, type Logger } from '@organoise/core';
 import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -30,6 +30,22 @@ export interface SubscriptionEngineOptions {
   maxQueue: number;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   log: Logger;
+  /**
+   * How long an upstream may take to connect and acknowledge that it is live before its
+   * subscribers get SUBGRAPH_UNAVAILABLE (a hung subgraph must not hold them forever). Default 10 s.
+   */
+  upstreamTimeoutMs?: number;
+}
+
+/** A subscription as the engine hands it to a transport. */
+export interface EngineSubscription extends AsyncIterableIterator<ExecutionResult> {
+  /**
+   * Settles when the subscription is accepted: its upstream is live (the subgraph pinned the
+   * stream position and listens), so every event committed from now on reaches it; or when it
+   * failed before that (the failure is then its first result). Never rejects. Transports that can
+   * say "accepted" to their client (SSE and multipart headers) wait for it.
+   */
+  readonly accepted: Promise<void>;
 }
 
 export interface SubscribeRequest {
@@ -62,6 +78,10 @@ interface Topic {
   stop: () => void;
   /** Events are hydrated one at a time, in order. */
   queue: Promise<void>;
+  /** The upstream acknowledged that it is live, or ended before it did. */
+  live: boolean;
+  accepted: Promise<void>;
+  markLive: () => void;
 }
 
 /**
@@ -91,9 +111,9 @@ export class SubscriptionEngine {
     this.planner = new QueryPlanner(supergraph);
   }
 
-  /** Upstream subscriptions and connections currently open (to prove nothing leaks). */
+  /** Upstream subscriptions and connections currently open (to prove nothing leaks); listeners counts accepted subscriptions only. */
   stats() {
-    return { topics: this.topics.size, connections: this.connections.size, listeners: [...this.topics.values()].reduce((n, t) => n + t.listeners.size, 0) };
+    return { topics: this.topics.size, connections: this.connections.size, listeners: [...this.topics.values()].reduce((n, t) => n + (t.live ? t.listeners.size : 0), 0) };
   }
 
   /** The most events that ever waited for one subscriber (never above maxQueue), and how many subscribers were cut off. */
@@ -101,7 +121,7 @@ export class SubscriptionEngine {
     return { peakQueued: this.peakQueued, slowConsumers: this.slowConsumers };
   }
 
-  subscribe(request: SubscribeRequest): AsyncIterableIterator<ExecutionResult> {
+  subscribe(request: SubscribeRequest): EngineSubscription {
     const prepared = this.prepare(request.document, request.operationName ?? undefined);
     const key = topicKey(request, prepared);
     const { maxQueue } = this.options;
@@ -111,6 +131,7 @@ export class SubscriptionEngine {
     let queued = 0;
     let pulling = false;
     let cut = false;
+    let accepted: Promise<void> = Promise.resolve();
     const inner = createEventIterator<ExecutionResult>({
       maxQueue,
       start: async (sink) => {
@@ -130,7 +151,10 @@ export class SubscriptionEngine {
         };
         let topic = this.topics.get(key);
         if (!topic) topic = this.openTopic(key, prepared, request);
+        // Joined at once, so it receives every event the topic delivers from now on; a new topic
+        // delivers nothing before its upstream is live, and that moment is when it is accepted.
         topic.listeners.set(counted, request.context);
+        accepted = topic.accepted;
         const joined = topic;
         return async () => {
           joined.listeners.delete(counted);
@@ -138,7 +162,8 @@ export class SubscriptionEngine {
         };
       },
     });
-    const iterator: AsyncIterableIterator<ExecutionResult> = {
+    const iterator: EngineSubscription = {
+      accepted,
       next: async () => {
         if (queued > 0) {
           queued--;
@@ -192,27 +217,53 @@ export class SubscriptionEngine {
     const connectionId = `${primary.serviceName}\n${scopeOf(request.context.viewer, prepared.roleScoped)}`;
     const connection = this.acquireConnection(connectionId, primary.serviceName, request.context);
     const variables = Object.fromEntries((primary.variableUsages ?? []).filter((name) => name in request.variables).map((name) => [name, request.variables[name]]));
-    const topic: Topic = { key, listeners: new Map(), stop: () => {}, queue: Promise.resolve() };
+    let markLive!: () => void;
+    const topic: Topic = {
+      key,
+      listeners: new Map(),
+      stop: () => {},
+      queue: Promise.resolve(),
+      live: false,
+      accepted: new Promise<void>((resolve) => (markLive = resolve)),
+      markLive: () => {
+        if (topic.live) return;
+        topic.live = true;
+        clearTimeout(timeout);
+        markLive();
+      },
+    };
+    // An upstream that neither acknowledges nor fails (a hung subgraph) ends like one that failed.
+    const timeout = setTimeout(
+      () => fail([{ message: 'The subgraph did not start the subscription in time', extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }]),
+      this.options.upstreamTimeoutMs ?? 10_000,
+    );
+    const fail = (error: unknown) => {
+      topic.markLive();
+      topic.queue = topic.queue.then(() => {
+        const message = Array.isArray(error) ? undefined : 'The subscription source closed';
+        const errors: GraphQLFormattedError[] = Array.isArray(error)
+          ? (error as GraphQLFormattedError[])
+          : [{ message: message!, extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }];
+        for (const sink of topic.listeners.keys()) {
+          sink.push({ errors: asGraphQLErrors(errors.map((e) => this.options.formatError(e, e))) });
+          sink.end();
+        }
+        this.closeTopic(topic);
+      });
+    };
     const unsubscribe = connection.client.subscribe<Record<string, unknown>>(
-      { query: primary.operation, variables, ...(primary.operationName ? { operationName: primary.operationName } : {}) },
+      // The upstream acknowledges once its stream position is pinned (LIVE_ACK_REQUEST).
+      { query: primary.operation, variables, extensions: LIVE_ACK_REQUEST, ...(primary.operationName ? { operationName: primary.operationName } : {}) },
       {
         next: (result) => {
+          const live = isLiveAck(result);
+          topic.markLive();
+          if (live) return;
           topic.queue = topic.queue.then(() => this.deliver(topic, prepared, request, result as ExecutionResult<Record<string, unknown>>));
         },
-        error: (error) => {
-          topic.queue = topic.queue.then(() => {
-            const message = Array.isArray(error) ? undefined : 'The subscription source closed';
-            const errors: GraphQLFormattedError[] = Array.isArray(error)
-              ? (error as GraphQLFormattedError[])
-              : [{ message: message!, extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }];
-            for (const sink of topic.listeners.keys()) {
-              sink.push({ errors: asGraphQLErrors(errors.map((e) => this.options.formatError(e, e))) });
-              sink.end();
-            }
-            this.closeTopic(topic);
-          });
-        },
+        error: fail,
         complete: () => {
+          topic.markLive();
           topic.queue = topic.queue.then(() => {
             for (const sink of topic.listeners.keys()) sink.end();
             this.closeTopic(topic);
@@ -221,6 +272,7 @@ export class SubscriptionEngine {
       },
     );
     topic.stop = () => {
+      clearTimeout(timeout);
       unsubscribe();
       this.releaseConnection(connectionId);
     };

@@ -20,7 +20,7 @@ import type { GatewayContext } from '../context.js';
 import { DEFAULT_OPERATION_LIMITS, parseOperation } from '../protection/limits.js';
 import { API_KEY_HEADER, presentedApiKey, type RateLimits } from '../protection/rate-limit.js';
 import type { Safelist } from '../protection/safelist.js';
-import { asGraphQLErrors, type SubscriptionEngine } from './engine.js';
+import { asGraphQLErrors, type EngineSubscription, type SubscriptionEngine } from './engine.js';
 
 /** Close codes of the gateway's graphql-ws endpoint (docs/protocols/subscriptions.md). */
 export const CLOSE = {
@@ -262,16 +262,22 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
         if (limited) return asGraphQLErrors([limited]);
         const prepared = prepare(payload);
         if ('errors' in prepared) return asGraphQLErrors(prepared.errors);
-        if (prepared.operation === 'subscription' && state.active >= options.maxSubscriptionsPerConnection) {
-          return [new GraphQLError(`At most ${options.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+        // Checked and reserved in one synchronous step after the last await: subscribes pipelined
+        // on one socket cannot all pass the check before any of them counts. onOperation or the
+        // guard gives the place back.
+        if (prepared.operation === 'subscription') {
+          if (state.active >= options.maxSubscriptionsPerConnection) {
+            return [new GraphQLError(`At most ${options.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+          }
+          state.active++;
         }
         const contextValue: GatewayContext = { viewer: state.viewer, requestId: randomUUID(), clientIp: state.clientIp };
         slowConsumerHooks.set(contextValue, cutOff(ctx.extra.socket));
         return { schema: engine.apiGraphQLSchema, document: prepared.document, variableValues: payload.variables ?? {}, operationName: payload.operationName ?? null, contextValue };
       },
-      subscribe: (args) => {
+      subscribe: async (args) => {
         const context = args.contextValue as GatewayContext;
-        let iterator: AsyncIterableIterator<ExecutionResult>;
+        let iterator: EngineSubscription;
         try {
           iterator = engine.subscribe({
             document: args.document,
@@ -283,6 +289,8 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
         } catch (error) {
           return { errors: asGraphQLErrors(formatErrors(error)) };
         }
+        // Accepted once the upstream is live: events committed from then on all arrive.
+        await iterator.accepted;
         return iterator;
       },
       execute: async (args) =>
@@ -290,10 +298,14 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
           { query: printDocument(args.document), variables: (args.variableValues ?? {}) as Record<string, unknown>, operationName: args.operationName ?? undefined },
           args.contextValue as GatewayContext,
         ),
-      onOperation: (ctx, _id, _payload, _args, result) => {
+      onOperation: (ctx, _id, _payload, args, result) => {
         const state = sockets.get(ctx.extra.socket);
-        if (!state || !isAsyncIterator(result)) return result;
-        state.active++;
+        if (!state) return result;
+        const reserved = getOperationAST(args.document, args.operationName)?.operation === 'subscription';
+        if (!isAsyncIterator(result)) {
+          if (reserved) state.active--;
+          return result;
+        }
         return guard(result as unknown as AsyncIterableIterator<ExecutionResult>, {
           onSlowConsumer: cutOff(ctx.extra.socket),
           onEnd: () => state.active--,
@@ -360,7 +372,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     const lastEventId = req.headers['last-event-id'];
     if (sse && typeof lastEventId === 'string' && declaresVariable(prepared.document, 'after')) variables = { ...variables, after: lastEventId };
     const context: GatewayContext = { viewer: principal.viewer, requestId: randomUUID(), clientIp: req.ip ?? null };
-    let iterator: AsyncIterableIterator<ExecutionResult>;
+    let iterator: EngineSubscription;
     try {
       iterator = engine.subscribe({
         document: prepared.document,
@@ -376,6 +388,13 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     } catch (error) {
       return void res.status(400).json({ errors: formatErrors(error) });
     }
+    // The response headers tell the client it is subscribed: sent once the upstream is live, so
+    // every event committed after they arrive is delivered. A client gone meanwhile ends it here.
+    const gone = () => void iterator.return?.();
+    res.on('close', gone);
+    await iterator.accepted;
+    res.off('close', gone);
+    if (res.destroyed || res.writableEnded) return void iterator.return?.();
 
     const write = sse ? sseWriter(res) : multipartWriter(res);
     let ended = false;

@@ -8,10 +8,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import express from 'express';
-import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { applyPermissions, type Permissions } from './authz/shield.js';
+import { awaitSubscriptionSources } from './events/iterator.js';
+import { isAsyncIterable, wantsLiveAck, withLiveAck } from './events/live-ack.js';
 import { createErrorFormatter } from './format-error.js';
 import { INTERNAL_TOKEN_HEADER, internalTokenError, verifyInternalToken, type Viewer } from './identity.js';
 import type { Logger } from './log.js';
@@ -146,8 +148,12 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
       });
     const disposable = useServer<Record<string, unknown>>(
       {
-        schema,
+        schema: awaitSubscriptionSources(schema),
         isProd: true,
+        // The gateway asks for an acknowledgement (extensions.organoise.ack): once the source is in
+        // place, the first message says so, with no data; every event committed from then on follows.
+        onOperation: (_ctx, _id, payload, _args, result) =>
+          wantsLiveAck(payload.extensions) && isAsyncIterable(result) ? withLiveAck(result as AsyncIterableIterator<ExecutionResult>) : undefined,
         onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: masked(result.errors) } : result),
         onError: (_ctx, _id, _payload, errors) => masked(errors),
         onConnect: async (ctx) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_TOKEN_HEADER, RedisEventPubSub, signInternalToken, type PubSub, type Viewer } from '@organoise/core';
+import { INTERNAL_TOKEN_HEADER, isLiveAck, LIVE_ACK_REQUEST, RedisEventPubSub, signInternalToken, type PubSub, type Viewer } from '@organoise/core';
 import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase, waitFor, watchSubscription as watch, type SubscriptionResult as Result, type SubscriptionWatch as Watch, PUBSUB_IMPLEMENTATIONS, subgraphSocket } from '@organoise/core/testing';
 import { and, eq, lte } from 'drizzle-orm';
 import { createClient, type Client } from 'graphql-ws';
@@ -127,6 +127,31 @@ describe.each(implementations)('workflow subscriptions over %s', (pubsubName, cr
     await waitFor(() => w.events().length === 1, 'the transition');
     expect(summary(w.events())).toEqual(['2:workflow.run.transitioned']);
     w.stop();
+  });
+
+  it("acknowledges a subscription that asks for it once its position is pinned: a commit right after the acknowledgement arrives", async () => {
+    const { admin, member, definitionId } = await organization();
+    const run = await startRun(call, member, definitionId);
+    const client = connect(admin);
+    for (const transition of ['submit', 'revise']) {
+      const results: Result[] = [];
+      let acknowledged!: () => void;
+      const ack = new Promise<void>((resolve) => (acknowledged = resolve));
+      const stop = client.subscribe(
+        { query: RUN_UPDATED, variables: { runId: run.id }, extensions: LIVE_ACK_REQUEST },
+        { next: (result) => (isLiveAck(result) ? acknowledged() : results.push(result as Result)), error: () => {}, complete: () => {} },
+      );
+      await ack; // no settling time: the acknowledgement is the guarantee
+      ok(await fire(run.id, transition, transition === 'submit' ? member : admin));
+      await waitFor(() => results.length === 1, 'the event committed after the acknowledgement');
+      expect(results[0]!.data!.workflowRunUpdated).toMatchObject({ type: 'workflow.run.transitioned' });
+      stop();
+    }
+    // Without the request, no acknowledgement: the first message is the first event.
+    const plain = watch(client, RUN_UPDATED, { runId: run.id, after: '0' });
+    await waitFor(() => plain.results.length >= 1, 'the replay');
+    expect(plain.results[0]!.data!.workflowRunUpdated).toMatchObject({ cursor: '1' });
+    plain.stop();
   });
 
   it('resumes after a cursor with every missed event once, in order, then the live ones', async () => {

@@ -4,3 +4,4 @@ export * from './pubsub.js';
 export * from './bus.js';
 export * from './iterator.js';
 export * from './runtime.js';
+export * from './live-ack.js';

@@ -1,3 +1,4 @@
+import type { GraphQLSchema } from 'graphql';
 import { appError } from '../errors.js';
 import { followStream, type FollowOptions } from './bus.js';
 import type { EventMessage } from './pubsub.js';
@@ -9,6 +10,16 @@ export interface EventSink<T> {
   end(): void;
 }
 
+/** An event iterator that says when its source is in place (see `started`). */
+export interface EventIterator<T> extends AsyncIterableIterator<T> {
+  /**
+   * Settles once `start` has settled: from then on every value the source produces reaches this
+   * iterator (for a stream follower: its position is pinned and it listens). Never rejects: a
+   * start that failed is reported by `next()`.
+   */
+  readonly started: Promise<void>;
+}
+
 /**
  * An explicit AsyncIterableIterator over pushed values with a bounded queue. Not an async
  * generator: a generator suspended on `await` cannot be returned, which leaks its upstream
@@ -18,7 +29,7 @@ export interface EventSink<T> {
 export function createEventIterator<T>(options: {
   maxQueue: number;
   start: (sink: EventSink<T>) => Promise<() => Promise<void>>;
-}): AsyncIterableIterator<T> {
+}): EventIterator<T> {
   const queue: T[] = [];
   let waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
   let failure: unknown = null;
@@ -82,7 +93,8 @@ export function createEventIterator<T>(options: {
     (error) => sink.fail(error),
   );
 
-  const iterator: AsyncIterableIterator<T> = {
+  const iterator: EventIterator<T> = {
+    started,
     async next() {
       await started;
       if (queue.length > 0) {
@@ -126,7 +138,7 @@ export function createEventIterator<T>(options: {
  */
 export function streamIterator(
   options: Omit<FollowOptions, 'onEvent' | 'onError'> & { filter?: (event: EventMessage) => boolean | Promise<boolean>; maxQueue?: number },
-): AsyncIterableIterator<EventMessage> {
+): EventIterator<EventMessage> {
   return createEventIterator<EventMessage>({
     maxQueue: options.maxQueue ?? 128,
     start: async (sink) => {
@@ -141,3 +153,26 @@ export function streamIterator(
     },
   });
 }
+
+/**
+ * Makes every Subscription field of `schema` resolve its source only once the source is in place
+ * (an EventIterator's `started`), so that graphql-ws's subscribe, and the `live` acknowledgement
+ * a subgraph sends after it (docs/protocols/subscriptions.md, section 3), come after the stream
+ * position is pinned. Sources of other kinds are returned as they are.
+ */
+export function awaitSubscriptionSources(schema: GraphQLSchema): GraphQLSchema {
+  const subscription = schema.getSubscriptionType();
+  for (const field of Object.values(subscription?.getFields() ?? {})) {
+    const subscribe = field.subscribe;
+    if (!subscribe) continue;
+    field.subscribe = async (source, args, context, info) => {
+      const result: unknown = await subscribe(source, args, context, info);
+      if (isEventIterator(result)) await result.started;
+      return result;
+    };
+  }
+  return schema;
+}
+
+const isEventIterator = (value: unknown): value is EventIterator<unknown> =>
+  typeof value === 'object' && value !== null && (value as { started?: unknown }).started instanceof Promise;
