@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organoise/core';
+import { appError, INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organoise/core';
 import type { GatewayContext } from './context.js';
 
 /** The routing URLs a supergraph declares, by subgraph name (`@join__graph(name:, url:)`). */
@@ -244,7 +244,30 @@ async function sendRequest(this: SubgraphDataSource, request: OutgoingRequest, c
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${String(body)}`);
     return { ...body, http: response };
   } catch (error) {
-    this.didEncounterError(error as Error, undefined as never, response, context, request as never);
-    throw error;
+    // The stock didEncounterError rethrows what it is given: give it the catalogued error.
+    const failure = transportFailure(this.subgraphName, error);
+    this.didEncounterError(failure as Error, undefined as never, response, context, request as never);
+    throw failure;
   }
+}
+
+/** Connection errors that happen before anything is sent: the subgraph cannot have acted. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * A transport failure as a catalogued error the client can act on (docs/errors.md), rather than
+ * INTERNAL_SERVER_ERROR: SUBGRAPH_UNAVAILABLE when the request cannot have reached the subgraph,
+ * OUTCOME_UNKNOWN when it may have (a timeout, or the connection dropped mid-exchange), since a
+ * mutation may then have committed. Other errors (HTTP statuses, bad bodies) pass unchanged.
+ */
+export function transportFailure(subgraph: string, error: unknown): unknown {
+  if (error instanceof DOMException && error.name === 'TimeoutError') {
+    return appError('OUTCOME_UNKNOWN', `The ${subgraph} subgraph did not answer in time; what it did is unknown`, { reason: 'timeout', serviceName: subgraph });
+  }
+  if (error instanceof TypeError && error.message === 'fetch failed') {
+    const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code && NOT_SENT.has(code)) return appError('SUBGRAPH_UNAVAILABLE', `The ${subgraph} subgraph cannot be reached`, { serviceName: subgraph });
+    return appError('OUTCOME_UNKNOWN', `The connection to the ${subgraph} subgraph was lost; what it did is unknown`, { reason: 'connection-lost', serviceName: subgraph });
+  }
+  return error;
 }

@@ -123,4 +123,48 @@ describe('the subgraph fetcher', () => {
       dataSource.close();
     }
   });
+
+  describe('failures as the gateway reports them (through the data source, as @apollo/gateway calls it)', () => {
+    const process = (dataSource: SubgraphDataSource) =>
+      dataSource
+        .process({ kind: 'incoming operation', request: { query: '{ echo }' }, incomingRequestContext: {}, context: {} } as never)
+        .then(
+          () => null,
+          (e: unknown) => e as { extensions?: Record<string, unknown> },
+        );
+
+    it('answers a subgraph that does not answer in time with OUTCOME_UNKNOWN (reason timeout): it may have acted', async () => {
+      const dataSource = new SubgraphDataSource('echo', `${base}/hang`, undefined, 200);
+      try {
+        expect((await process(dataSource))?.extensions).toMatchObject({ code: 'OUTCOME_UNKNOWN', reason: 'timeout', serviceName: 'echo' });
+      } finally {
+        dataSource.close();
+      }
+    });
+
+    it('answers a connection dropped after the request went out with OUTCOME_UNKNOWN (reason connection-lost)', async () => {
+      const dropping = http.createServer((req) => req.on('data', () => req.socket.destroy()));
+      await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+      const dataSource = new SubgraphDataSource('echo', `http://127.0.0.1:${(dropping.address() as AddressInfo).port}/graphql`, undefined, 5000);
+      try {
+        expect((await process(dataSource))?.extensions).toMatchObject({ code: 'OUTCOME_UNKNOWN', reason: 'connection-lost' });
+      } finally {
+        dataSource.close();
+        await new Promise<void>((resolve) => dropping.close(() => resolve()));
+      }
+    });
+
+    it('answers a subgraph that refuses connections with SUBGRAPH_UNAVAILABLE: nothing reached it', async () => {
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const dataSource = new SubgraphDataSource('echo', `http://127.0.0.1:${port}/graphql`, undefined, 5000);
+      try {
+        expect((await process(dataSource))?.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'echo' });
+      } finally {
+        dataSource.close();
+      }
+    });
+  });
 });

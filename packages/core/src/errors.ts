@@ -20,7 +20,10 @@ export const ERROR_CODES = {
   INVITATION_INVALID: 'The invitation is unknown, expired, already used, revoked, or for another email.',
   PAYLOAD_TOO_LARGE: 'The request or an uploaded file is over the size limit.',
   INTERNAL_TOKEN_INVALID: 'A subgraph was called without a valid internal token from the gateway.',
-  SUBGRAPH_UNAVAILABLE: 'A subgraph did not answer in time; the gateway gave up on that part.',
+  SUBGRAPH_UNAVAILABLE:
+    'A subgraph could not be reached (it refused the connection, or a subscription source closed or did not start in time). Nothing was sent to it, so that part did nothing; retry later.',
+  OUTCOME_UNKNOWN:
+    "The gateway sent a part of the operation to a subgraph but lost its answer (`extensions.reason`: `timeout` or `connection-lost`). That part may or may not have taken effect: retry a query as it is, and a mutation with the same idempotency key where it takes one; otherwise read the state before retrying.",
   EVENT_LOG_TRUNCATED: 'A subscription asked to resume from an event older than the event log keeps; resubscribe without a cursor after a fresh read.',
   OPERATION_TOO_COMPLEX:
     'The operation is over one of the gateway\'s limits; `extensions.limit` names which: `depth`, `aliases`, `directives`, `tokens` or `cost`. Ask for less, or split it.',
