@@ -194,19 +194,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Ready when every subgraph is ready (its own /readyz: its database answers), not merely up:
+  // a subgraph whose Postgres is down fails every signed-in request. A subgraph that runs
+  // degraded (Redis down: writes go on, subscriptions read the log) keeps the gateway ready.
   app.get('/readyz', async (_req, res) => {
     const checks = await Promise.all(
       Object.entries(urls).map(async ([name, url]) => {
         try {
-          const response = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) });
-          return [name, response.ok ? 'ok' : `HTTP ${response.status}`] as const;
+          const response = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(1000) });
+          if (!response.ok) return [name, response.status === 503 ? 'unavailable' : `HTTP ${response.status}`] as const;
+          const body = (await response.json().catch(() => ({}))) as { status?: unknown };
+          return [name, body.status === 'degraded' ? 'degraded' : 'ok'] as const;
         } catch {
           return [name, 'unreachable'] as const;
         }
       }),
     );
-    const ready = checks.every(([, state]) => state === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
+    const ready = checks.every(([, state]) => state === 'ok' || state === 'degraded');
+    const degraded = checks.some(([, state]) => state === 'degraded');
+    res.status(ready ? 200 : 503).json({ status: ready ? (degraded ? 'degraded' : 'ready') : 'unavailable', subgraphs: Object.fromEntries(checks) });
   });
   if (options.playground) mountPlayground(app, options.playgroundDir ?? DEFAULT_PLAYGROUND_DIR);
 

@@ -51,8 +51,10 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
   maxBodyBytes?: number;
   /** Extra routes mounted before /graphql (they are not behind the internal token). */
   routes?: (app: express.Express) => void;
-  /** Readiness probe for /readyz (e.g. a database ping). */
+  /** Readiness probe for /readyz: a hard dependency (the database ping); throws when not ready. */
   ready?: () => Promise<void>;
+  /** Soft dependencies that are down (e.g. ['pubsub']): /readyz stays 200 and lists them. */
+  degraded?: () => string[];
 }
 
 /**
@@ -91,7 +93,8 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
   app.get('/readyz', async (_req, res) => {
     try {
       await options.ready?.();
-      res.json({ status: 'ready', service: options.name });
+      const degraded = options.degraded?.() ?? [];
+      res.json({ status: degraded.length ? 'degraded' : 'ready', service: options.name, ...(degraded.length ? { degraded } : {}) });
     } catch (error) {
       log.warn('not ready', { error });
       res.status(503).json({ status: 'unavailable', service: options.name });

@@ -62,6 +62,7 @@ export async function startAnalyticsSubgraph(options: AnalyticsSubgraphOptions):
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
       ready: database.ping,
+      degraded: eventBus.degraded,
       // A full batch (1000 events, properties up to 8 KiB each) must fit in one request.
       maxBodyBytes: 10 * 1024 * 1024,
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),

@@ -79,6 +79,7 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
       // A body just big enough for the largest allowed upload: bigger ones stop at the HTTP layer (413).
       maxBodyBytes: base64LengthFor(maxUploadBytes) + BODY_OVERHEAD_BYTES,
       ready: database.ping,
+      degraded: eventBus.degraded,
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
     });
   } catch (error) {

@@ -133,6 +133,7 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
       ready: database.ping,
+      degraded: eventBus.degraded,
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
       routes: (app) => {
         // Public keys for verifying access tokens; public by nature.

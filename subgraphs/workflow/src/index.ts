@@ -62,6 +62,7 @@ export async function startWorkflowSubgraph(options: WorkflowSubgraphOptions): P
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
       ready: database.ping,
+      degraded: eventBus.degraded,
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
     });
   } catch (error) {

@@ -15,10 +15,15 @@ export const channelOf = (bus: Pick<EventBus, 'prefix'>, stream: string) => `${b
 
 export type Emit = (event: NewEvent) => Promise<StoredEvent>;
 
+/** Each bus's publishes, chained so that one process publishes a stream's events in seq order. */
+const publishing = new WeakMap<EventBus, Promise<void>>();
+
 /**
  * Runs `work` in one transaction with an `emit` that appends events to the log in that same
- * transaction; after the commit, publishes them in order. A rolled-back transaction publishes
- * nothing; a failed publish loses nothing (followers read the log).
+ * transaction; after the commit, publishes them in order, in the background. The commit is the
+ * acknowledgement: the answer never waits for the bus (an unreachable Redis must not delay or
+ * fail a write that is saved). A rolled-back transaction publishes nothing; a failed publish
+ * loses nothing (followers read the log).
  */
 export async function transactionWithEvents<T>(db: Database, bus: EventBus, work: (tx: Database, emit: Emit) => Promise<T>): Promise<T> {
   const appended: StoredEvent[] = [];
@@ -30,15 +35,32 @@ export async function transactionWithEvents<T>(db: Database, bus: EventBus, work
       return stored;
     });
   });
-  for (const event of appended) {
-    try {
-      await bus.pubsub.publish(channelOf(bus, event.stream), toMessage(event));
-    } catch {
-      // Followers find the event in the log when they see the next one, or on their poll.
-    }
+  if (appended.length > 0) {
+    const previous = publishing.get(bus) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      for (const event of appended) {
+        try {
+          await bus.pubsub.publish(channelOf(bus, event.stream), toMessage(event));
+        } catch {
+          // Followers find the event in the log when they see the next one, or on their poll.
+        }
+      }
+    });
+    publishing.set(bus, next);
+    void next.then(() => {
+      if (publishing.get(bus) === next) publishing.delete(bus);
+    });
   }
   return result;
 }
+
+/** Resolves once every publish started so far by transactionWithEvents on `bus` has been tried. */
+export function publishesSettled(bus: EventBus): Promise<void> {
+  return publishing.get(bus) ?? Promise.resolve();
+}
+
+/** While the bus is down, followers read the log this often (delivery within about a second). */
+export const DEGRADED_POLL_MS = 500;
 
 export interface FollowOptions {
   bus: EventBus;
@@ -48,7 +70,10 @@ export interface FollowOptions {
   onEvent: (event: EventMessage) => void | Promise<void>;
   /** Called once when following stops on a failure (e.g. EVENT_LOG_TRUNCATED); not on close(). */
   onError: (error: unknown) => void;
-  /** Also read the log this often, to catch a lost publish when no later event arrives. 0 = never. */
+  /**
+   * Also read the log this often, to catch a lost publish when no later event arrives. 0 = never.
+   * Whatever this is, the log is read every DEGRADED_POLL_MS while the PubSub is not healthy.
+   */
   pollIntervalMs?: number;
 }
 
@@ -146,7 +171,27 @@ export async function followStream(options: FollowOptions): Promise<Following> {
     }
   });
   unsubscribe = await bus.pubsub.subscribe(channelOf(bus, stream), (message) => enqueue(() => onLive(message)));
-  if (options.pollIntervalMs) timer = setInterval(() => enqueue(() => catchUp()), options.pollIntervalMs);
+  // One timer: a read every pollIntervalMs, and every DEGRADED_POLL_MS while the bus is down.
+  const pollEvery = options.pollIntervalMs ?? 0;
+  let lastPoll = Date.now();
+  let polling = false;
+  timer = setInterval(
+    () => {
+      const now = Date.now();
+      if (polling || (bus.pubsub.healthy() && !(pollEvery > 0 && now - lastPoll >= pollEvery))) return;
+      lastPoll = now;
+      polling = true;
+      enqueue(async () => {
+        try {
+          await catchUp();
+        } finally {
+          polling = false;
+        }
+      });
+    },
+    pollEvery > 0 ? Math.min(pollEvery, DEGRADED_POLL_MS) : DEGRADED_POLL_MS,
+  );
+  timer.unref();
   release();
   await start;
 

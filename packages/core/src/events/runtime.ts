@@ -17,6 +17,8 @@ export interface EventBusSettings {
 export interface RunningEventBus {
   bus: EventBus;
   pollIntervalMs: number;
+  /** Soft dependencies that are down ('pubsub' while Redis is unreachable): writes and subscriptions go on, delivery falls back to reading the log. */
+  degraded(): string[];
   /** Stops the trim and closes the PubSub if this bus created it (a shared one belongs to its owner). */
   close(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export function startEventBus(db: Database, tables: EventLogTables, prefix: stri
   return {
     bus: { log: eventLog, pubsub: settings.pubsub ?? ownPubsub!, prefix },
     pollIntervalMs: settings.eventPollIntervalMs ?? 15_000,
+    degraded: () => ((settings.pubsub ?? ownPubsub!).healthy() ? [] : ['pubsub']),
     close: async () => {
       clearInterval(timer);
       await trimming;

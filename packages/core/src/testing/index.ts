@@ -84,3 +84,4 @@ export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef';
 /** The error codes of a response, for asserting refusals. */
 export const codesOf = (response: GraphQLResponse) => (response.errors ?? []).map((e) => e.extensions?.code);
 export * from './subscriptions.js';
+export * from './services.js';
