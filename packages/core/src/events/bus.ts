@@ -1,4 +1,4 @@
-import { appError } from '../errors.js';
+import { appError, isAppError } from '../errors.js';
 import type { Database } from '../db.js';
 import type { EventLog, NewEvent, StoredEvent } from './log.js';
 import { toMessage, type EventMessage, type PubSub, type Unsubscribe } from './pubsub.js';
@@ -70,6 +70,8 @@ export interface FollowOptions {
   onEvent: (event: EventMessage) => void | Promise<void>;
   /** Called once when following stops on a failure (e.g. EVENT_LOG_TRUNCATED); not on close(). */
   onError: (error: unknown) => void;
+  /** A read or delivery failed for a passing reason (database unreachable); following goes on from the cursor. */
+  onTransientError?: (error: unknown) => void;
   /**
    * Also read the log this often, to catch a lost publish when no later event arrives. 0 = never.
    * Whatever this is, the log is read every DEGRADED_POLL_MS while the PubSub is not healthy.
@@ -84,6 +86,8 @@ export interface Following {
 }
 
 const PAGE = 500;
+/** A follower whose reads keep failing this long (not a restart, then: a bug, or an outage) ends with the error. */
+const MAX_RETRY_MS = 120_000;
 
 /**
  * Delivers a stream's events once each, in seq order: replays the log after the cursor, then
@@ -100,10 +104,17 @@ export async function followStream(options: FollowOptions): Promise<Following> {
   let release!: () => void;
   let queue: Promise<void> = new Promise<void>((resolve) => (release = resolve));
 
+  // The cursor moves only once the event was handed over: a delivery that failed (a filter's
+  // query during a database restart) is read again from the log.
   const deliver = async (event: EventMessage) => {
-    last = event.seq;
     await options.onEvent(event);
+    last = event.seq;
   };
+  /** The start position is fixed: from here a failed read can be retried from `last`. */
+  let positioned = false;
+  /** A read failed for a passing reason (the database restarting): poll at the degraded rate until one succeeds. */
+  let retrying = false;
+  let retryingSince: number | undefined;
 
   const catchUp = async (upTo?: number) => {
     for (;;) {
@@ -138,6 +149,15 @@ export async function followStream(options: FollowOptions): Promise<Following> {
         await task();
       } catch (error) {
         if (closed || failed) return;
+        // The database went away (a restart, a failover): keep the cursor and read again from it,
+        // rather than ending the subscription with an opaque error. A refusal (EVENT_LOG_TRUNCATED,
+        // a catalogued code from a filter) still ends it, as does a failure before the start.
+        retryingSince ??= Date.now();
+        if (positioned && !isAppError(error) && Date.now() - retryingSince < MAX_RETRY_MS) {
+          retrying = true;
+          options.onTransientError?.(error);
+          return;
+        }
         failed = true;
         await stop();
         options.onError(error);
@@ -159,6 +179,7 @@ export async function followStream(options: FollowOptions): Promise<Following> {
     try {
       if (options.after === undefined || options.after === null) last = await bus.log.head(stream);
       else last = options.after;
+      positioned = true;
     } finally {
       started();
     }
@@ -178,12 +199,14 @@ export async function followStream(options: FollowOptions): Promise<Following> {
   timer = setInterval(
     () => {
       const now = Date.now();
-      if (polling || (bus.pubsub.healthy() && !(pollEvery > 0 && now - lastPoll >= pollEvery))) return;
+      if (polling || (bus.pubsub.healthy() && !retrying && !(pollEvery > 0 && now - lastPoll >= pollEvery))) return;
       lastPoll = now;
       polling = true;
       enqueue(async () => {
         try {
           await catchUp();
+          retrying = false;
+          retryingSince = undefined;
         } finally {
           polling = false;
         }

@@ -51,3 +51,60 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   await start();
   return { url: `redis://127.0.0.1:${port}`, stop, start };
 }
+
+export interface PrivatePostgres {
+  url: string;
+  /** Stops this test's own server at once (`pg_ctl -m immediate`: as a crash would), by its data directory. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, with its data. */
+  start(): Promise<void>;
+  /** Stops it and deletes its data directory. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL server of the test's own (initdb into a temporary directory, a free port, trust
+ * auth), for tests that stop and restart the database: the machine's shared server on 5432 is
+ * never touched. As root, the server runs as the `postgres` user (it refuses to run as root).
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const { mkdtemp, rm, readdir, chown } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const run = promisify(execFile);
+  const versions = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  const bin = (name: string) => (newest ? `/usr/lib/postgresql/${newest}/bin/${name}` : name);
+  const asRoot = process.getuid?.() === 0;
+  const dir = await mkdtemp(join(tmpdir(), 'organoise-pg-'));
+  let uid = -1;
+  let gid = -1;
+  if (asRoot) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    uid = Number(stdout.trim());
+    gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+    await chown(dir, uid, gid);
+  }
+  const pg = (command: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', bin(command), ...args]) : run(bin(command), args));
+  const data = join(dir, 'data');
+  await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  const port = await freePort();
+  const start = async () => {
+    await pg('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  };
+  const stop = async () => {
+    await pg('pg_ctl', ['-D', data, '-w', '-m', 'immediate', 'stop']).catch(() => {});
+  };
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop,
+    start,
+    destroy: async () => {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
