@@ -13,3 +13,4 @@ export * from './sdl.js';
 export * from './events/index.js';
 export * from './authz/index.js';
 export * from './allow-list.js';
+export * from './idempotency.js';

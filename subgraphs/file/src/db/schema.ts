@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { eventLogTables } from '@organoise/core';
+import { eventLogTables, idempotencyKeysTable } from '@organoise/core';
 
 /**
  * The file subgraph owns the `files` Postgres schema; no other service reads it. Organizations,
@@ -70,3 +70,6 @@ export const fileVersions = filesSchema.table(
  * of the change they describe, and subscriptions replay them from here.
  */
 export const { eventStreams, events } = eventLogTables(filesSchema);
+
+/** Idempotency keys of create-type mutations (docs/protocols/idempotency.md), kept 24 hours. */
+export const idempotencyKeys = idempotencyKeysTable(filesSchema);

@@ -1,4 +1,4 @@
-import { eventLogTables } from '@organoise/core';
+import { eventLogTables, idempotencyKeysTable } from '@organoise/core';
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, check, index, integer, jsonb, pgSchema, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -310,3 +310,6 @@ export const apiKeys = usersSchema.table(
   },
   (t) => [index('api_keys_org_created_idx').on(t.organizationId, t.createdAt, t.id), check('api_keys_role_check', sql`role in ('ADMIN','MEMBER','VIEWER')`)],
 );
+
+/** Idempotency keys of create-type mutations (docs/protocols/idempotency.md), kept 24 hours. */
+export const idempotencyKeys = idempotencyKeysTable(usersSchema);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { eventLogTables, type Role } from '@organoise/core';
+import { eventLogTables, idempotencyKeysTable, type Role } from '@organoise/core';
 import type { WorkflowSpec } from '../domains/definitions/spec.js';
 
 /**
@@ -147,3 +147,6 @@ export const tasks = workflowSchema.table(
  * of the change they describe, and subscribers resume from it.
  */
 export const { eventStreams, events } = eventLogTables(workflowSchema);
+
+/** Idempotency keys of create-type mutations (docs/protocols/idempotency.md), kept 24 hours. */
+export const idempotencyKeys = idempotencyKeysTable(workflowSchema);

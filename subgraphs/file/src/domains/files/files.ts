@@ -3,8 +3,10 @@ import {
   appError,
   forbidden,
   id,
+  idempotencyKey,
   isUuid,
   notFound,
+  once,
   orderBy as orderByKeys,
   paginate,
   parseInput,
@@ -23,7 +25,7 @@ import {
   type Viewer,
 } from '@organoise/core';
 import { and, asc, count, desc, eq, ilike, inArray, like } from 'drizzle-orm';
-import { fileVersions, files } from '../../db/schema.js';
+import { fileVersions, files, idempotencyKeys } from '../../db/schema.js';
 import type { BlobStorage } from '../../storage/index.js';
 import { emitFileChange } from './events.js';
 
@@ -78,6 +80,7 @@ export const UploadFileInput = z.object({
   contentType,
   contentBase64: base64,
   workflowRunId: id().nullish(),
+  idempotencyKey: idempotencyKey(),
 });
 export const UploadFileVersionInput = z.object({ fileId: id(), contentBase64: base64, contentType: contentType.nullish() });
 export const RenameFileInput = z.object({ fileId: id(), name: fileName });
@@ -221,7 +224,7 @@ async function withBlob<T>(services: FileServices, key: string, bytes: Uint8Arra
 
 export async function uploadFile(services: FileServices, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
   refuseOversizedText(rawInput, services.maxUploadBytes);
-  const input = parseInput(UploadFileInput, rawInput);
+  const { idempotencyKey: key, ...input } = parseInput(UploadFileInput, rawInput);
   requireRole(viewer, input.organizationId, 'MEMBER');
   const v = requireViewer(viewer);
   const bytes = decode(input.contentBase64, services.maxUploadBytes);
@@ -229,27 +232,41 @@ export async function uploadFile(services: FileServices, viewer: Viewer | null, 
   const now = new Date();
   const storageKey = storageKeyFor(input.organizationId, fileId);
   const meta = { contentType: input.contentType, size: bytes.length, sha256: sha256Of(bytes), storageKey };
-  return withBlob(services, storageKey, bytes, () =>
+  // The key's input is the request with the content as its hash (the same bytes hash the same).
+  const { contentBase64: _content, ...described } = input;
+  const keyed = { ...described, sha256: meta.sha256 };
+  const outcome = await withBlob(services, storageKey, bytes, () =>
     transactionWithEvents(services.db, services.bus, async (tx, emit) => {
-      const [file] = await tx
-        .insert(files)
-        .values({
-          id: fileId,
-          organizationId: input.organizationId,
-          name: input.name,
-          ...meta,
-          currentVersion: 1,
-          ownerId: v.userId,
-          workflowRunId: input.workflowRunId ?? null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning();
-      await tx.insert(fileVersions).values({ fileId, version: 1, ...meta, createdBy: v.userId, createdAt: now });
-      await emitFileChange(emit, 'file.uploaded', file!, v.userId);
-      return file!;
+      const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'uploadFile', input: keyed }, async () => {
+        const [file] = await tx
+          .insert(files)
+          .values({
+            id: fileId,
+            organizationId: input.organizationId,
+            name: input.name,
+            ...meta,
+            currentVersion: 1,
+            ownerId: v.userId,
+            workflowRunId: input.workflowRunId ?? null,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning();
+        await tx.insert(fileVersions).values({ fileId, version: 1, ...meta, createdBy: v.userId, createdAt: now });
+        await emitFileChange(emit, 'file.uploaded', file!, v.userId);
+        return file!;
+      });
+      if ('created' in result) return result;
+      // A retry of an upload already saved: that file, as it is now (same organization: it is part of the keyed input).
+      const [file] = await tx.select().from(files).where(and(eq(files.id, result.replayedId), eq(files.organizationId, input.organizationId)));
+      if (!file) throw notFound('File');
+      return { replayed: file };
     }),
   );
+  if ('created' in outcome) return outcome.created;
+  // The bytes written for this attempt belong to no file: the first attempt's are kept.
+  await services.storage.delete(storageKey).catch((cleanup: unknown) => services.log.warn('could not remove orphan blob', { storageKey, error: cleanup }));
+  return outcome.replayed;
 }
 
 export async function uploadFileVersion(services: FileServices, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {

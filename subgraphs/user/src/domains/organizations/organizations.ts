@@ -3,9 +3,11 @@ import {
   appError,
   forbidden,
   id,
+  idempotencyKey,
   isUniqueViolation,
   nonBlank,
   notFound,
+  once,
   paginate,
   parseInput,
   requireViewer,
@@ -27,7 +29,7 @@ import {
   requireRole,
 } from '@organoise/core';
 import { and, count, eq, ilike, inArray, notInArray, or, sql } from 'drizzle-orm';
-import { invitations, memberships, organizations, users } from '../../db/schema.js';
+import { idempotencyKeys, invitations, memberships, organizations, users } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
 import { emitMembershipEvent } from './events.js';
@@ -44,7 +46,7 @@ const slug = z
   .max(48, { message: 'must be at most 48 characters' })
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'must be lower-case letters, digits and single hyphens' });
 
-export const CreateOrganizationInput = z.object({ name: nonBlank(100), slug });
+export const CreateOrganizationInput = z.object({ name: nonBlank(100), slug, idempotencyKey: idempotencyKey() });
 export const UpdateOrganizationInput = z.object({ id: id(), name: nonBlank(100) });
 export const InviteMemberInput = z.object({
   organizationId: id(),
@@ -148,15 +150,22 @@ export function listViewerOrganizations(db: Database, viewer: Viewer | null, arg
 export async function createOrganization(deps: Deps, rawInput: unknown): Promise<OrganizationRow> {
   const { db, viewer } = deps;
   const v = requireViewer(viewer);
-  const input = parseInput(CreateOrganizationInput, rawInput);
+  const { idempotencyKey: key, ...input } = parseInput(CreateOrganizationInput, rawInput);
   const orgId = randomUUID();
   try {
     return await transactionWithEvents(db, deps.bus, async (tx, emit) => {
-      const [org] = await tx.insert(organizations).values({ id: orgId, name: input.name, slug: input.slug }).returning();
-      await tx.insert(memberships).values({ id: randomUUID(), organizationId: orgId, userId: v.userId, role: 'OWNER' });
-      await audit(deps, { type: 'ORGANIZATION_CREATED', organizationId: orgId, details: { name: input.name, slug: input.slug } }, tx);
-      await emitMembershipEvent(emit, 'membership.added', orgId, { userId: v.userId, role: 'OWNER', previousRole: null, actorId: v.userId });
-      return { ...org!, viewerRole: 'OWNER' as Role };
+      const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'createOrganization', input }, async () => {
+        const [org] = await tx.insert(organizations).values({ id: orgId, name: input.name, slug: input.slug }).returning();
+        await tx.insert(memberships).values({ id: randomUUID(), organizationId: orgId, userId: v.userId, role: 'OWNER' });
+        await audit(deps, { type: 'ORGANIZATION_CREATED', organizationId: orgId, details: { name: input.name, slug: input.slug } }, tx);
+        await emitMembershipEvent(emit, 'membership.added', orgId, { userId: v.userId, role: 'OWNER', previousRole: null, actorId: v.userId });
+        return { ...org!, viewerRole: 'OWNER' as Role };
+      });
+      if ('created' in result) return result.created;
+      // A retry of an organization already created: as it is now, if the caller is still in it.
+      const [org] = await organizationsForViewer(tx, v, [result.replayedId]);
+      if (!org) throw notFound('Organization');
+      return org;
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw appError('CONFLICT', 'This slug is taken', { issues: [{ path: 'slug', message: 'is taken' }] });

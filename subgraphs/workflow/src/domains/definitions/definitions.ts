@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import {
   appError,
   id,
+  idempotencyKey,
   isUniqueViolation,
   nonBlank,
   notFound,
+  once,
   orderBy as orderByKeys,
   paginate,
   parseInput,
@@ -18,7 +20,7 @@ import {
 } from '@organoise/core';
 import { and, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { memberOrganizationIds, requireMember } from '../../access.js';
-import { definitions, definitionVersions } from '../../db/schema.js';
+import { definitions, definitionVersions, idempotencyKeys } from '../../db/schema.js';
 import type { PageLoader } from '../../pages.js';
 import { addGraphIssues, graphFields, sameGraph, type WorkflowSpec } from './spec.js';
 
@@ -40,6 +42,7 @@ export const CreateWorkflowDefinitionInput = z
     name: nonBlank(100),
     description: description.nullish().transform((v) => (v ? v : null)),
     ...graphFields,
+    idempotencyKey: idempotencyKey(),
   })
   .superRefine((input, ctx) => addGraphIssues(input, ctx));
 
@@ -156,31 +159,39 @@ export function listVersions(page: PageLoader, viewer: Viewer | null, definition
 }
 
 export async function createDefinition(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<DefinitionRow> {
-  const input = parseInput(CreateWorkflowDefinitionInput, rawInput);
+  const { idempotencyKey: key, ...input } = parseInput(CreateWorkflowDefinitionInput, rawInput);
   const v = requireViewer(viewer);
   requireMember(v, input.organizationId, 'ADMIN');
   const now = new Date();
   const definitionId = randomUUID();
   const spec: WorkflowSpec = { states: input.states, initialState: input.initialState, transitions: input.transitions };
   try {
-    return await db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(definitions)
-        .values({
-          id: definitionId,
-          organizationId: input.organizationId,
-          key: input.key,
-          name: input.name,
-          sortName: input.name.toLowerCase(),
-          description: input.description,
-          latestVersion: 1,
-          createdBy: v.userId,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning();
-      await tx.insert(definitionVersions).values({ definitionId, version: 1, spec, createdBy: v.userId, createdAt: now });
-      return row!;
+    return await db.transaction(async (txn) => {
+      const tx = txn as unknown as Database;
+      const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'createWorkflowDefinition', input }, async () => {
+        const [row] = await tx
+          .insert(definitions)
+          .values({
+            id: definitionId,
+            organizationId: input.organizationId,
+            key: input.key,
+            name: input.name,
+            sortName: input.name.toLowerCase(),
+            description: input.description,
+            latestVersion: 1,
+            createdBy: v.userId,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning();
+        await tx.insert(definitionVersions).values({ definitionId, version: 1, spec, createdBy: v.userId, createdAt: now });
+        return row!;
+      });
+      if ('created' in result) return result.created;
+      // A retry of a definition already created: as it is now, if the caller may still see it.
+      const [row] = await tx.select().from(definitions).where(and(eq(definitions.id, result.replayedId), inArray(definitions.organizationId, memberOrganizationIds(v))));
+      if (!row) throw notFound('Workflow definition');
+      return row;
     });
   } catch (error) {
     if (isUniqueViolation(error)) {

@@ -3,7 +3,9 @@ import {
   appError,
   forbidden,
   id,
+  idempotencyKey,
   notFound,
+  once,
   orderBy as orderByKeys,
   paginate,
   parseInput,
@@ -12,6 +14,7 @@ import {
   transactionWithEvents,
   z,
   type Database,
+  type Emit,
   type EventBus,
   type PageArgs,
   type SortDirection,
@@ -20,7 +23,7 @@ import {
 } from '@organoise/core';
 import { and, count, eq, inArray, type SQL } from 'drizzle-orm';
 import { memberOrganizationIds, requireMember } from '../../access.js';
-import { definitions, runs, runTransitions, type WorkflowRunStatus } from '../../db/schema.js';
+import { definitions, idempotencyKeys, runs, runTransitions, type WorkflowRunStatus } from '../../db/schema.js';
 import type { PageLoader } from '../../pages.js';
 import type { DefinitionRow } from '../definitions/definitions.js';
 import { graphName } from '../definitions/spec.js';
@@ -46,7 +49,7 @@ const comment = z
   .nullish()
   .transform((v) => (v ? v : null));
 
-export const StartWorkflowRunInput = z.object({ definitionId: id(), data: runData });
+export const StartWorkflowRunInput = z.object({ definitionId: id(), data: runData, idempotencyKey: idempotencyKey() });
 export const TransitionWorkflowRunInput = z.object({
   runId: id(),
   transition: graphName(),
@@ -160,35 +163,44 @@ export function listHistory(page: PageLoader, viewer: Viewer | null, run: RunRow
 
 /** Pins the definition's latest version: later edits of the definition do not touch this run. */
 export async function startRun(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
-  const input = parseInput(StartWorkflowRunInput, rawInput);
+  const { idempotencyKey: key, ...input } = parseInput(StartWorkflowRunInput, rawInput);
   const v = requireViewer(viewer);
   return transactionWithEvents(db, bus, async (tx, emit) => {
-    const [definition] = await tx.select().from(definitions).where(eq(definitions.id, input.definitionId));
-    if (!definition || !memberOrganizationIds(v).includes(definition.organizationId)) throw notFound('Workflow definition');
-    requireMember(v, definition.organizationId, 'MEMBER');
-    const spec = await specOfRun(tx, { definitionId: definition.id, definitionVersion: definition.latestVersion });
-    const initial = spec.states.find((s) => s.name === spec.initialState);
-    if (!initial) throw new Error(`definition ${definition.id}@${definition.latestVersion} has no initial state`);
-    const now = new Date();
-    const [run] = await tx
-      .insert(runs)
-      .values({
-        id: randomUUID(),
-        organizationId: definition.organizationId,
-        definitionId: definition.id,
-        definitionVersion: definition.latestVersion,
-        state: initial.name,
-        status: 'ACTIVE',
-        startedBy: v.userId,
-        data: input.data,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    const openedTask = await openTaskFor(tx, run!, initial, now);
-    await emitRunChange(emit, { type: 'workflow.run.started', run: run!, actorId: v.userId, transition: null, closedTasks: [], openedTask });
-    return run!;
+    const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'startWorkflowRun', input }, () => createRun(tx, emit, v, input));
+    if ('created' in result) return result.created;
+    // A retry of a run already started: the run as it is now, if the caller still sees it.
+    const [run] = await runsForViewer(tx, v, [result.replayedId]);
+    if (!run) throw notFound('Workflow run');
+    return run;
   });
+}
+
+async function createRun(tx: Database, emit: Emit, v: Viewer, input: { definitionId: string; data: Record<string, unknown> | null }): Promise<RunRow> {
+  const [definition] = await tx.select().from(definitions).where(eq(definitions.id, input.definitionId));
+  if (!definition || !memberOrganizationIds(v).includes(definition.organizationId)) throw notFound('Workflow definition');
+  requireMember(v, definition.organizationId, 'MEMBER');
+  const spec = await specOfRun(tx, { definitionId: definition.id, definitionVersion: definition.latestVersion });
+  const initial = spec.states.find((s) => s.name === spec.initialState);
+  if (!initial) throw new Error(`definition ${definition.id}@${definition.latestVersion} has no initial state`);
+  const now = new Date();
+  const [run] = await tx
+    .insert(runs)
+    .values({
+      id: randomUUID(),
+      organizationId: definition.organizationId,
+      definitionId: definition.id,
+      definitionVersion: definition.latestVersion,
+      state: initial.name,
+      status: 'ACTIVE',
+      startedBy: v.userId,
+      data: input.data,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  const openedTask = await openTaskFor(tx, run!, initial, now);
+  await emitRunChange(emit, { type: 'workflow.run.started', run: run!, actorId: v.userId, transition: null, closedTasks: [], openedTask });
+  return run!;
 }
 
 export async function transitionRun(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
