@@ -8,6 +8,7 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileVersions, files } from '../src/db/schema.js';
 import { LocalDiskStorage, startFileSubgraph, SUBGRAPH_NAME, type BlobStorage, type FileSubgraph } from '../src/index.js';
+import { UploadFileInput } from '../src/domains/files/files.js';
 
 const MAX_BYTES = 4096;
 
@@ -206,6 +207,14 @@ describe('uploading', () => {
     const version = await call(UPLOAD_VERSION, { input: { fileId: file.id, contentBase64: 'abc' } }, member);
     expect(codesOf(version)).toEqual(['BAD_USER_INPUT']);
     expect(await stored()).toEqual({ files: before.files + 1, versions: before.versions + 1, blobs: before.blobs + 1 });
+  });
+
+  it('checks base64 in linear time: 8 MiB of content is valid input, not a stack overflow (was INTERNAL_SERVER_ERROR above ~3.3 MB)', () => {
+    const big = b64(new Uint8Array(8 * 1024 * 1024).fill(42));
+    const parsed = UploadFileInput.safeParse({ organizationId: orgA, name: 'big.bin', contentType: 'application/octet-stream', contentBase64: big });
+    expect(parsed.success).toBe(true);
+    const broken = UploadFileInput.safeParse({ organizationId: orgA, name: 'big.bin', contentType: 'application/octet-stream', contentBase64: `${big.slice(0, -4)}*==*` });
+    expect(broken.success).toBe(false);
   });
 
   it('refuses blank, over-long, path-like and control-character names with BAD_USER_INPUT and stores nothing', async () => {
