@@ -82,6 +82,15 @@ describe('gateway identity', () => {
     expect(res.errors![0]!.message).toMatch(/expired/);
   });
 
+  it('takes the Bearer scheme in any case, as HTTP auth schemes are case-insensitive', async () => {
+    const { token, id } = await signUp();
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      const res = await postGraphQL(gateway.url, `{ viewer { id } }`, {}, { authorization: `${scheme} ${token}` });
+      expect(res.errors, scheme).toBeUndefined();
+      expect(res.data).toEqual({ viewer: { id } });
+    }
+  });
+
   it('refuses a malformed Authorization header', async () => {
     const res = await postGraphQL(gateway.url, `{ viewer { id } }`, {}, { authorization: 'Basic abc' });
     expect(res.status).toBe(401);

@@ -37,8 +37,12 @@ const refusal = (code: ErrorCode, message: string, status: number) => {
 };
 const unauthenticated = (message: string) => refusal('UNAUTHENTICATED', message, 401);
 
-/** `Authorization: ApiKey <secret>`: how programs authenticate (README "API keys"). */
-const API_KEY_SCHEME = /^ApiKey (\S+)$/;
+/**
+ * `Authorization: ApiKey <secret>`: how programs authenticate (README "API keys"). Schemes are
+ * case-insensitive (RFC 9110 section 11.1): `apikey`, `bearer` work as well.
+ */
+const API_KEY_SCHEME = /^ApiKey +(\S+)$/i;
+const BEARER_SCHEME = /^Bearer +([A-Za-z0-9_\-.]+)$/i;
 /** The API key an Authorization header carries, if it uses the ApiKey scheme. */
 export const apiKeyOf = (authorization: string | undefined): string | null => (authorization ? (API_KEY_SCHEME.exec(authorization.trim())?.[1] ?? null) : null);
 
@@ -124,7 +128,7 @@ export class IdentityVerifier {
       // expiresAt also closes a socket opened with the key when the key expires.
       return { viewer: applyAllowLists(found.principal, clientIp), expiresAt };
     }
-    const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
+    const match = BEARER_SCHEME.exec(authorization.trim());
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>" or "ApiKey <key>"');
     let subject: string;
     let sessionId: string;

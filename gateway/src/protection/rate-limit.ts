@@ -6,6 +6,7 @@ import type { RequestHandler } from 'express';
 import type { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { apiKeyOf } from '../auth/identity.js';
 import { DEFAULT_RATE_LIMITS as DEFAULTS } from './defaults.js';
 import { sendRefusal } from './errors.js';
 
@@ -46,9 +47,7 @@ export const API_KEY_HEADER = 'x-api-key';
  * `x-api-key` header. Each key is its own bucket (the apiKey limits), not its creator's.
  */
 export function presentedApiKey(authorization: string | undefined, legacy: string | string[] | undefined): string | undefined {
-  const match = authorization ? /^ApiKey (\S+)$/.exec(authorization.trim()) : null;
-  if (match) return match[1];
-  return typeof legacy === 'string' ? legacy : undefined;
+  return apiKeyOf(authorization) ?? (typeof legacy === 'string' ? legacy : undefined);
 }
 
 export class RateLimits {
