@@ -12,6 +12,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { createErrorFormatter, listen, type Logger, type RunningServer } from '@organoise/core';
 import express from 'express';
+import { GraphQLError } from 'graphql';
 import { IdentityVerifier } from './auth/identity.js';
 import type { GatewayContext } from './context.js';
 import { leanGraphQL, type LeanGraphQL } from './http/graphql.js';
@@ -143,6 +144,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   };
 
+  // A document with several operations and no (or an unknown) operationName: Apollo Server hands
+  // it to the gateway, whose executor throws a plain Error (HTTP 500). Refused here instead, as
+  // Apollo Server answers it without a gateway: 400 OPERATION_RESOLUTION_FAILURE.
+  const resolveOperation: ApolloServerPlugin<GatewayContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request }) {
+          if (operation) return;
+          const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+          throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+        },
+      };
+    },
+  };
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     // protection.validationRules refuse introspection when it is off, with a catalogued code.
@@ -158,6 +174,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       forgetAfterMutation,
+      resolveOperation,
     ],
   });
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;

@@ -91,6 +91,17 @@ describe('gateway identity', () => {
     }
   });
 
+  it('answers several operations without an operationName, or an unknown one, with 400 OPERATION_RESOLUTION_FAILURE (was 500)', async () => {
+    const query = 'query A { viewer { id } } query B { viewer { id } }';
+    for (const operationName of [undefined, 'C']) {
+      const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, ...(operationName ? { operationName } : {}) }) });
+      expect(res.status, String(operationName)).toBe(400);
+      expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors.map((e) => e.extensions.code)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+    }
+    const chosen = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, operationName: 'B' }) });
+    expect(chosen.status).toBe(200);
+  });
+
   it('refuses a malformed Authorization header', async () => {
     const res = await postGraphQL(gateway.url, `{ viewer { id } }`, {}, { authorization: 'Basic abc' });
     expect(res.status).toBe(401);
