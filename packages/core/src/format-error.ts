@@ -1,6 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES } from './errors.js';
-import type { Logger } from './log.js';
+import { describeError, type Logger } from './log.js';
 
 /**
  * Codes Apollo Server itself produces for malformed requests; they describe the client's
@@ -27,6 +27,13 @@ export function createErrorFormatter(log: Logger) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
+    if (unstorableText(error)) {
+      return {
+        message: 'Invalid input: a text contains a character that cannot be stored (U+0000)',
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: 'BAD_USER_INPUT', issues: [{ path: '', message: 'must not contain U+0000' }] },
+      };
+    }
     log.error('unexpected error', { error: errorDetail(error), path: formatted.path });
     return {
       message: 'Internal server error',
@@ -39,5 +46,21 @@ export function createErrorFormatter(log: Logger) {
 
 function errorDetail(error: unknown) {
   const original = (error as { originalError?: unknown })?.originalError ?? error;
-  return original instanceof Error ? { message: original.message, stack: original.stack } : String(original);
+  return original instanceof Error ? describeError(original) : String(original);
+}
+
+/**
+ * Postgres refusing a value it cannot store: U+0000 in text (22021) or in JSON (22P05), and
+ * invalid text encodings. The client's input, not our failure: BAD_USER_INPUT, whichever input
+ * got that far (every input layer refuses NUL first; this closes the class at the database).
+ */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+
+function unstorableText(error: unknown): boolean {
+  for (let e: unknown = (error as { originalError?: unknown })?.originalError ?? error, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNSTORABLE_TEXT.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -29,6 +29,26 @@ export function createLogger(base: Record<string, unknown>, minLevel: Level | 's
 }
 
 function errorReplacer(_key: string, value: unknown) {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  return value;
+  return value instanceof Error ? describeError(value) : value;
+}
+
+/**
+ * An error as a log may show it: name, message, code and stack frames, with the cause. A failed
+ * query (drizzle's DrizzleQueryError) keeps its SQL text but never its parameters, which its
+ * message and stack would otherwise carry: passwords' hashes, tokens, users' data.
+ */
+export function describeError(error: unknown, depth = 0): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: unknown }).cause;
+  const frames = error.stack?.split('\n').filter((line) => line.startsWith('    at ')).join('\n');
+  const failedQuery = 'params' in error && 'query' in error;
+  return {
+    name: error.name,
+    message: failedQuery ? 'Failed query (parameters withheld)' : error.message,
+    ...(failedQuery && typeof error.query === 'string' ? { query: error.query } : {}),
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    ...(frames ? { stack: frames } : {}),
+    ...(cause !== undefined && depth < 3 ? { cause: describeError(cause, depth + 1) } : {}),
+  };
 }

@@ -5,7 +5,30 @@ import { appError, type ValidationIssue } from './errors.js';
  * Validates input at the GraphQL boundary. Invalid input becomes one BAD_USER_INPUT error that
  * lists every problem (path + message), so a client can show them all at once.
  */
+/** U+0000 (Postgres cannot store it) or a UTF-16 surrogate without its pair (not text at all). */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Paths of the strings in `input` that no text field may hold, at most `limit` of them. */
+function unstorableStrings(input: unknown, path: string[] = [], found: string[] = [], limit = 10): string[] {
+  // Past this depth zod's own limits answer; the walk must not be what overflows the stack.
+  if (found.length >= limit || path.length > 64) return found;
+  if (typeof input === 'string') {
+    if (UNSTORABLE.test(input)) found.push(path.join('.'));
+  } else if (Array.isArray(input)) {
+    input.forEach((item, index) => unstorableStrings(item, [...path, String(index)], found, limit));
+  } else if (input && typeof input === 'object') {
+    for (const [key, value] of Object.entries(input)) unstorableStrings(value, [...path, key], found, limit);
+  }
+  return found;
+}
+
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  // One rule for every input, before any field's own: no NUL and no lone surrogate anywhere.
+  const unstorable = unstorableStrings(input);
+  if (unstorable.length > 0) {
+    const issues: ValidationIssue[] = unstorable.map((path) => ({ path, message: 'must not contain U+0000 or an unpaired surrogate' }));
+    throw appError('BAD_USER_INPUT', `Invalid input: ${issues[0]!.path ? `${issues[0]!.path}: ` : ''}${issues[0]!.message}`, { issues });
+  }
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issues: ValidationIssue[] = result.error.issues.map((issue) => ({

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import { codesOf } from '@organoise/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from './harness.js';
+
+// Text no field may hold (U+0000, an unpaired surrogate) through the whole stack: a clear
+// BAD_USER_INPUT whichever way it comes in, never INTERNAL_SERVER_ERROR, and nothing stored.
+let platform: TestPlatform;
+let token: string;
+let orgId: string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  const res = await platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email: `nul-${randomUUID()}@example.com`, password: 'nul password 123', name: 'Nul' } });
+  token = res.data!.signUp.accessToken;
+  orgId = (await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'Nul', slug: `nul-${Date.now()}` } }, token)).data!.createOrganization.id;
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+describe('unstorable text', () => {
+  it('refuses U+0000 and lone surrogates in mutation inputs with BAD_USER_INPUT, storing nothing', async () => {
+    const email = `nul2-${randomUUID()}@example.com`;
+    for (const name of ['a\u0000b', 'lone \ud83d']) {
+      const res = await platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password: 'nul password 123', name } });
+      expect(codesOf(res), JSON.stringify(name)).toEqual(['BAD_USER_INPUT']);
+    }
+    const json = await platform.gql(`mutation($i: CreateWorkflowDefinitionInput!) { createWorkflowDefinition(input: $i) { id } }`, {
+      i: { organizationId: orgId, key: 'nul', name: 'N\u0000', initialState: 'a', states: [{ name: 'a' }, { name: 'b', final: true }], transitions: [{ name: 'go', from: 'a', to: 'b', allowedRoles: ['OWNER'] }] },
+    }, token);
+    expect(codesOf(json)).toEqual(['BAD_USER_INPUT']);
+    const signIn = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password: 'nul password 123' } });
+    expect(codesOf(signIn)).toEqual(['INVALID_CREDENTIALS']); // no account was made
+  });
+
+  it('answers U+0000 in a search argument with BAD_USER_INPUT, not INTERNAL_SERVER_ERROR', async () => {
+    const members = await platform.gql(`query($id: ID!, $s: String) { organization(id: $id) { members(filter: { search: $s }) { nodes { role } } } }`, { id: orgId, s: 'a\u0000' }, token);
+    expect(codesOf(members)).toEqual(['BAD_USER_INPUT']);
+    const files = await platform.gql(`query($id: ID!, $s: String) { organization(id: $id) { files(filter: { search: $s }) { nodes { name } } } }`, { id: orgId, s: '\u0000' }, token);
+    expect(codesOf(files)).toEqual(['BAD_USER_INPUT']);
+  });
+});
