@@ -69,6 +69,35 @@ describe('API keys at the gateway', () => {
     expect(runsAfter.data).toEqual(runsBefore.data);
   });
 
+  it("acts with at most its creator's current role, and stops when the creator leaves the organization", async () => {
+    // A new admin makes an ADMIN key, then is demoted to MEMBER, then removed.
+    const email = `keyadmin-${Date.now()}@example.com`;
+    const signUp = await platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, { i: { email, password: 'key admin password 1', name: 'Key Admin' } });
+    const adminToken = signUp.data!.signUp.accessToken as string;
+    const adminId = signUp.data!.signUp.user.id as string;
+    const invite = await platform.gql(`mutation($i: InviteMemberInput!) { inviteMember(input: $i) { token } }`, { i: { organizationId: orgId, email, role: 'ADMIN' } }, ownerToken);
+    expect((await platform.gql(`mutation($t: String!) { acceptInvitation(token: $t) { id } }`, { t: invite.data!.inviteMember.token }, adminToken)).errors).toBeUndefined();
+    await sleep(5100); // the new membership reaches the gateway's principal cache (5 s here)
+    const { secret } = await createKey({ role: 'ADMIN' }, adminToken);
+    const rename = (name: string) => withKey(`mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { name } }`, { i: { id: orgId, name } }, secret);
+    const original = (await platform.gql(`query($id: ID!) { organization(id: $id) { name } }`, { id: orgId }, ownerToken)).data!.organization.name as string;
+    expect((await rename(original)).errors).toBeUndefined(); // ADMIN while its creator is
+
+    const demoted = await platform.gql(`mutation($i: ChangeMemberRoleInput!) { changeMemberRole(input: $i) { role } }`, { i: { organizationId: orgId, userId: adminId, role: 'MEMBER' } }, ownerToken);
+    expect(demoted.errors).toBeUndefined();
+    await sleep(5100);
+    expect(codesOf(await rename('Renamed by a demoted key'))).toEqual(['FORBIDDEN']);
+    expect((await withKey(DEFINITION, { org: orgId }, secret)).errors).toBeUndefined(); // still a MEMBER's reads
+
+    const removed = await platform.gql(`mutation($i: RemoveMemberInput!) { removeMember(input: $i) { removedUserId } }`, { i: { organizationId: orgId, userId: adminId } }, ownerToken);
+    expect(removed.errors).toBeUndefined();
+    await sleep(5100);
+    const after = await withKey(DEFINITION, { org: orgId }, secret);
+    expect(after.status).toBe(401);
+    expect(codesOf(after)).toEqual(['API_KEY_REVOKED']);
+    expect((await platform.gql(`query($id: ID!) { organization(id: $id) { name } }`, { id: orgId }, ownerToken)).data!.organization.name).toBe(original);
+  });
+
   it('refuses a revoked key on the next request, an expired key, and an unknown one', async () => {
     const { secret, apiKey } = await createKey();
     expect((await withKey(DEFINITION, { org: orgId }, secret)).errors).toBeUndefined();

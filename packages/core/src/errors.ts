@@ -55,7 +55,7 @@ export const ERROR_CODES = {
   OIDC_FAILED: 'The provider refused the sign-in, or its answer failed a check (code, PKCE verifier, issuer, audience, nonce, signature); begin the sign-in again.',
   OIDC_LAST_SIGN_IN_METHOD: 'The identity is the only way this account can sign in (no password and no other linked identity); set a password first.',
   API_KEY_INVALID: 'The API key is unknown or malformed (send it as `Authorization: ApiKey onk_...`).',
-  API_KEY_REVOKED: 'The API key was revoked; create a new one.',
+  API_KEY_REVOKED: 'The API key was revoked, or the person who created it is no longer a member of its organization; create a new one.',
   API_KEY_EXPIRED: 'The API key passed its expiry date; create a new one.',
   API_KEY_NOT_ALLOWED: 'API keys may not do this (sign-out, password, second factor, sessions, API keys): sign in as a person.',
   IP_NOT_ALLOWED: "The client address is outside the allow-list of the API key or of the organization; nothing was read or changed. `extensions.organizationId` names the organization when it is the organization's list.",

@@ -22,7 +22,7 @@ import { and, count, eq, isNull } from 'drizzle-orm';
 import { apiKeys } from '../../db/schema.js';
 import type { Deps, UserServices } from '../../services.js';
 import { audit } from '../audit/audit.js';
-import { allowListsOf, requireRoleIn } from '../organizations/organizations.js';
+import { allowListsOf, requireRoleIn, roleOf } from '../organizations/organizations.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -146,6 +146,11 @@ export async function resolveApiKey(deps: Pick<UserServices, 'db' | 'clock'> & {
   if (row.revokedAt) return refuse('API_KEY_REVOKED', 'REVOKED');
   if (row.expiresAt && row.expiresAt <= now) return refuse('API_KEY_EXPIRED', 'EXPIRED');
   if (!ipAllowed(row.allowList, clientIp)) return refuse('IP_NOT_ALLOWED', 'IP_NOT_ALLOWED');
+  // A key acts for its creator: never above the role they hold now, and not at all once they
+  // left the organization (or their account is gone).
+  const creatorRole = row.createdBy ? await roleOf(deps.db, row.createdBy, row.organizationId) : null;
+  if (!creatorRole) return refuse('API_KEY_REVOKED', 'CREATOR_LEFT');
+  const role: Role = roleAtLeast(row.role, creatorRole) ? creatorRole : row.role;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_GRANULARITY_MS) {
     await deps.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
   }
@@ -154,7 +159,7 @@ export async function resolveApiKey(deps: Pick<UserServices, 'db' | 'clock'> & {
     principal: {
       userId: row.id,
       sessionId: `${API_KEY_SESSION_PREFIX}${row.id}`,
-      memberships: { [row.organizationId]: row.role as Role },
+      memberships: { [row.organizationId]: role },
       allowLists: await allowListsOf(deps.db, [row.organizationId]),
       keyId: row.id,
       keyAllowList: row.allowList,
