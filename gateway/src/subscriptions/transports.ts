@@ -213,6 +213,9 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
   });
   // Each subscription's way to cut its connection off (see SubscribeRequest.onSlowConsumer).
   const slowConsumerHooks = new WeakMap<GatewayContext, () => void>();
+  // The socket each operation came on: an operation whose socket closed while it was being
+  // checked opens nothing, and one waiting to be accepted stops waiting when it closes.
+  const socketOf = new WeakMap<GatewayContext, WebSocket>();
   const cutOff = (socket: WebSocket) => () => {
     if (socket.readyState === socket.OPEN) socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer');
   };
@@ -273,10 +276,14 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
         }
         const contextValue: GatewayContext = { viewer: state.viewer, requestId: randomUUID(), clientIp: state.clientIp };
         slowConsumerHooks.set(contextValue, cutOff(ctx.extra.socket));
+        socketOf.set(contextValue, ctx.extra.socket);
         return { schema: engine.apiGraphQLSchema, document: prepared.document, variableValues: payload.variables ?? {}, operationName: payload.operationName ?? null, contextValue };
       },
       subscribe: async (args) => {
         const context = args.contextValue as GatewayContext;
+        const socket = socketOf.get(context);
+        // Closed while onSubscribe awaited its checks: graphql-ws discards the answer anyway.
+        if (socket && socket.readyState !== socket.OPEN) return { errors: [new GraphQLError('The connection closed', { extensions: { code: 'BAD_REQUEST' } })] };
         let iterator: EngineSubscription;
         try {
           iterator = engine.subscribe({
@@ -289,8 +296,10 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
         } catch (error) {
           return { errors: asGraphQLErrors(formatErrors(error)) };
         }
-        // Accepted once the upstream is live: events committed from then on all arrive.
-        await iterator.accepted;
+        // Accepted once the upstream is live: events committed from then on all arrive. A socket
+        // that closes meanwhile stops the wait (graphql-ws then returns the iterator at once).
+        if (socket) await untilAcceptedOrClosed(iterator.accepted, socket);
+        else await iterator.accepted;
         return iterator;
       },
       execute: async (args) =>
@@ -507,6 +516,17 @@ export class RecheckWheel {
     // Each check handles its own failures (it closes its socket or keeps it); none can stop the wheel.
     for (const check of [...slot]) void check().catch(() => {});
   }
+}
+
+function untilAcceptedOrClosed(accepted: Promise<void>, socket: WebSocket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      socket.off('close', done);
+      resolve();
+    };
+    socket.once('close', done);
+    void accepted.then(done);
+  });
 }
 
 /** The `cursor` a subscription's root field selected, if any: SSE sends it as the event id. */
