@@ -27,6 +27,7 @@ let throttled: RunningGateway;
 
 const LIMITS = { depth: 6, aliases: 5, directives: 5, tokens: 400, cost: 2000 };
 const SMALL = 8 * 1024;
+const PER_CONNECTION = 5;
 
 const RUN_UPDATES = `subscription RunUpdates($runId: ID!, $after: String) { workflowRunUpdated(runId: $runId, after: $after) { cursor type run { state } } }`;
 const RUN_UPDATES_ID = createHash('sha256').update(RUN_UPDATES).digest('hex');
@@ -56,7 +57,7 @@ beforeAll(async () => {
     log: testLog,
   };
   [limited, listed, throttled] = await Promise.all([
-    startGateway({ ...base, production: true, maxBodyBytes: SMALL, subscriptions: { maxMessageBytes: SMALL }, protection: { limits: LIMITS, safelist: { mode: 'off' }, rateLimits: false } }),
+    startGateway({ ...base, production: true, maxBodyBytes: SMALL, subscriptions: { maxMessageBytes: SMALL, maxPerConnection: PER_CONNECTION }, protection: { limits: LIMITS, safelist: { mode: 'off' }, rateLimits: false } }),
     startGateway({ ...base, production: true, protection: { safelist: { mode: 'enforce', path: manifest }, rateLimits: false } }),
     startGateway({ ...base, protection: { rateLimits: { ip: { points: 1000, durationSeconds: 60 }, user: { points: 3, durationSeconds: 60 } } } }),
   ]);
@@ -259,6 +260,29 @@ describe('rate limits', () => {
 });
 
 describe('message and body sizes', () => {
+  it(`holds the per-connection limit (${PER_CONNECTION}) against 30 subscribes pipelined on one socket: the rest get TOO_MANY_SUBSCRIPTIONS`, async () => {
+    const runId = await startRun();
+    const socket = new WebSocket(wsUrl(limited), 'graphql-transport-ws');
+    const refused: string[] = [];
+    await new Promise((resolve) => socket.on('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${tokens.MEMBER}` } }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    socket.on('message', (raw) => {
+      const message = JSON.parse(String(raw)) as { id: string; type: string; payload?: { extensions?: { code?: string } }[] };
+      if (message.type === 'error' && message.payload?.[0]?.extensions?.code === 'TOO_MANY_SUBSCRIPTIONS') refused.push(message.id);
+    });
+    // All in one go, before the gateway has answered any: each passes its rate and parse checks
+    // while the others are still in theirs.
+    for (let i = 0; i < 30; i++) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: RUN_UPDATES, variables: { runId } } }));
+    await waitFor(() => refused.length + limited.subscriptions.stats().listeners >= 30 || refused.length === 30 - PER_CONNECTION, 'every subscribe to be answered');
+    await waitFor(() => limited.subscriptions.stats().listeners === PER_CONNECTION, 'the subscriptions within the limit to be accepted');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(refused).toHaveLength(30 - PER_CONNECTION);
+    expect(limited.subscriptions.stats().listeners).toBe(PER_CONNECTION);
+    socket.close();
+    await waitFor(() => limited.subscriptions.stats().topics === 0, 'the upstream to close');
+  });
+
   it('closes a graphql-ws connection with 1009 when a message is larger than the limit', async () => {
     const socket = new WebSocket(wsUrl(limited), 'graphql-transport-ws');
     const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
