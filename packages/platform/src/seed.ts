@@ -14,20 +14,36 @@ type Json = Record<string, any>;
 
 class SeedError extends Error {}
 
-/** One GraphQL call to the gateway; any error stops the seed with its code. */
+/** Codes after which a keyed write may be sent again with its key (it completes once). */
+const RETRYABLE = new Set(['OUTCOME_UNKNOWN', 'SUBGRAPH_UNAVAILABLE']);
+
+/**
+ * One GraphQL call to the gateway; any other error stops the seed with its code. Create-type
+ * mutations carry an idempotency key (`input.idempotencyKey`, added by the caller), so a call
+ * whose answer was lost is retried, a few times, with the same key: it completes exactly once.
+ */
 async function gql(url: string, query: string, variables: Json, token?: string): Promise<Json> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: Json; errors?: { message: string; extensions?: { code?: string } }[] };
-  if (body.errors?.length) {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: Json; errors?: { message: string; extensions?: { code?: string } }[] };
+    if (!body.errors?.length) return body.data!;
     const e = body.errors[0]!;
+    // Only keyed writes are sent again: an unkeyed one (a transition) might apply twice.
+    const isKeyed = typeof (variables.i as Json | undefined)?.idempotencyKey === 'string';
+    if (attempt < 4 && isKeyed && RETRYABLE.has(e.extensions?.code ?? '')) {
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      continue;
+    }
     throw new SeedError(`${e.extensions?.code ?? 'ERROR'}: ${e.message}`);
   }
-  return body.data!;
 }
+
+/** An input with a fresh idempotency key: one per intended write, reused by every retry of it. */
+const keyed = <T extends Json>(input: T) => ({ ...input, idempotencyKey: randomUUID() });
 
 const SIGN_IN = `mutation($i: SignInInput!) { signIn(input: $i) { accessToken user { id } } }`;
 const SIGN_UP = `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`;
@@ -95,7 +111,7 @@ export async function seedDemo(gatewayUrl: string): Promise<SeedResult> {
     users.push({ token: data.signUp.accessToken, id: data.signUp.user.id, role: u.role, email: u.email });
   }
   const [ada, grace, linus] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
-  const org = (await gql(gatewayUrl, `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: DEMO_ORGANIZATION }, ada.token))
+  const org = (await gql(gatewayUrl, `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: keyed(DEMO_ORGANIZATION) }, ada.token))
     .createOrganization.id as string;
   for (const u of users.slice(1)) {
     const invite = await gql(gatewayUrl, `mutation($i: InviteMemberInput!) { inviteMember(input: $i) { token } }`, { i: { organizationId: org, email: u.email, role: u.role } }, ada.token);
@@ -103,8 +119,8 @@ export async function seedDemo(gatewayUrl: string): Promise<SeedResult> {
   }
 
   const CREATE = `mutation($i: CreateWorkflowDefinitionInput!) { createWorkflowDefinition(input: $i) { id } }`;
-  const expenseId = (await gql(gatewayUrl, CREATE, { i: { organizationId: org, ...EXPENSE } }, grace.token)).createWorkflowDefinition.id as string;
-  const onboardingId = (await gql(gatewayUrl, CREATE, { i: { organizationId: org, ...ONBOARDING } }, grace.token)).createWorkflowDefinition.id as string;
+  const expenseId = (await gql(gatewayUrl, CREATE, { i: keyed({ organizationId: org, ...EXPENSE }) }, grace.token)).createWorkflowDefinition.id as string;
+  const onboardingId = (await gql(gatewayUrl, CREATE, { i: keyed({ organizationId: org, ...ONBOARDING }) }, grace.token)).createWorkflowDefinition.id as string;
 
   const events: Json[] = [];
   const now = Date.now();
@@ -126,11 +142,11 @@ export async function seedDemo(gatewayUrl: string): Promise<SeedResult> {
   let hoursAgo = 24 * 12;
   for (const [description, amount, path] of expenses) {
     const starter = amount > 1000 ? grace : linus;
-    const runId = (await gql(gatewayUrl, START, { i: { definitionId: expenseId, data: { description, amount, currency: 'EUR' } } }, starter.token)).startWorkflowRun.id as string;
+    const runId = (await gql(gatewayUrl, START, { i: keyed({ definitionId: expenseId, data: { description, amount, currency: 'EUR' } }) }, starter.token)).startWorkflowRun.id as string;
     event('workflow.run.started', starter.id, hoursAgo, expenseId, { runId });
     const receipt = `Receipt: ${description}\nAmount: ${amount} EUR\n`;
     await gql(gatewayUrl, UPLOAD, {
-      i: { organizationId: org, name: `${description.toLowerCase().replace(/\s+/g, '-')}-receipt.txt`, contentType: 'text/plain', contentBase64: Buffer.from(receipt).toString('base64'), workflowRunId: runId },
+      i: keyed({ organizationId: org, name: `${description.toLowerCase().replace(/\s+/g, '-')}-receipt.txt`, contentType: 'text/plain', contentBase64: Buffer.from(receipt).toString('base64'), workflowRunId: runId }),
     }, starter.token);
     for (const transition of path) {
       hoursAgo -= 7;
@@ -141,7 +157,7 @@ export async function seedDemo(gatewayUrl: string): Promise<SeedResult> {
     }
     hoursAgo -= 11;
   }
-  const vendorRun = (await gql(gatewayUrl, START, { i: { definitionId: onboardingId, data: { vendor: 'Globex' } } }, linus.token)).startWorkflowRun.id as string;
+  const vendorRun = (await gql(gatewayUrl, START, { i: keyed({ definitionId: onboardingId, data: { vendor: 'Globex' } }) }, linus.token)).startWorkflowRun.id as string;
   event('workflow.run.started', linus.id, 30, onboardingId, { runId: vendorRun });
   await gql(gatewayUrl, FIRE, { i: { runId: vendorRun, transition: 'start_review' } }, linus.token);
   event('workflow.run.transitioned', linus.id, 29, onboardingId, { runId: vendorRun, transition: 'start_review' });
