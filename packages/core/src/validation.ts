@@ -23,18 +23,14 @@ function unstorableStrings(input: unknown, path: string[] = [], found: string[] 
 }
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  // One rule for every input, before any field's own: no NUL and no lone surrogate anywhere.
-  const unstorable = unstorableStrings(input);
-  if (unstorable.length > 0) {
-    const issues: ValidationIssue[] = unstorable.map((path) => ({ path, message: 'must not contain U+0000 or an unpaired surrogate' }));
-    throw appError('BAD_USER_INPUT', `Invalid input: ${issues[0]!.path ? `${issues[0]!.path}: ` : ''}${issues[0]!.message}`, { issues });
-  }
+  // One rule for every input, beside each field's own: no NUL and no lone surrogate anywhere.
+  const unstorable: ValidationIssue[] = unstorableStrings(input).map((path) => ({ path, message: 'must not contain U+0000 or an unpaired surrogate' }));
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issues: ValidationIssue[] = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  if (result.success && unstorable.length === 0) return result.data;
+  const issues: ValidationIssue[] = [
+    ...unstorable,
+    ...(result.success ? [] : result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))),
+  ];
   const first = issues[0];
   const summary = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'Invalid input';
   throw appError('BAD_USER_INPUT', `Invalid input: ${summary}`, { issues });

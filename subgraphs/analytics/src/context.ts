@@ -16,7 +16,8 @@ export function createLoaders(db: Database, base: BaseContext) {
   // Stats take a range argument; definitions asked for with the same range share one query.
   const statsByRange = new Map<string, ReturnType<typeof statsLoader>>();
   const statsLoader = (range: StatsRange) =>
-    byIdLoader((ids) => workflowDefinitionStats(db, base.viewer, ids, range), (row) => row.definitionId);
+    // Keyed `<organizationId>/<definitionId>`: a definition's numbers come from its own organization only.
+    byIdLoader((keys) => workflowDefinitionStats(db, base.viewer, keys, range), (row) => `${row.organizationId}/${row.definitionId}`);
   return {
     workflowDefinitionStats: (range: StatsRange) => {
       const key = `${range.from?.toISOString() ?? ''}|${range.to?.toISOString() ?? ''}`;

@@ -94,10 +94,11 @@ const STATS = /* GraphQL */ `
 type Stats = { runsStarted: number; runsCompleted: number; transitions: number; lastEventAt: string | null };
 const zeros: Stats = { runsStarted: 0, runsCompleted: 0, transitions: 0, lastEventAt: null };
 
-async function stats(viewer: Viewer | null, ids: string[], range: { from?: string; to?: string } = {}) {
+/** Definitions as the gateway represents them: with their organization, from the workflow subgraph (@requires). */
+async function stats(viewer: Viewer | null, definitions: [id: string, organizationId: string][], range: { from?: string; to?: string } = {}) {
   const response = await call<{ _entities: { id: string; stats: Stats; ranged: Stats }[] }>(
     STATS,
-    { reps: ids.map((id) => ({ __typename: 'WorkflowDefinition', id })), ...range },
+    { reps: definitions.map(([id, organizationId]) => ({ __typename: 'WorkflowDefinition', id, organization: { id: organizationId } })), ...range },
     viewer,
   );
   expect(response.errors).toBeUndefined();
@@ -258,32 +259,38 @@ describe('Organization.activity', () => {
 
 describe('WorkflowDefinition.stats', () => {
   it('counts runs started, completed and transitions of the caller’s own definitions', async () => {
-    const [a] = await stats(adminA, [defA], { from: at('10T00:00:00'), to: at('12T00:00:00') });
+    const [a] = await stats(adminA, [[defA, orgA]], { from: at('10T00:00:00'), to: at('12T00:00:00') });
     expect(a!.stats).toEqual({ runsStarted: 2, runsCompleted: 1, transitions: 1, lastEventAt: '2025-06-12T09:00:00.000Z' });
     expect(a!.ranged).toEqual({ runsStarted: 1, runsCompleted: 1, transitions: 1, lastEventAt: '2025-06-11T12:00:00.000Z' });
   });
 
   it('answers zeros for another tenant’s definition, never their numbers', async () => {
-    const [b] = await stats(adminA, [defB]);
+    const [b] = await stats(adminA, [[defB, orgB]]);
     expect(b!.stats).toEqual(zeros);
-    const [a] = await stats(adminB, [defA]);
-    // Only B's own (forged) event about A's definition counts for B.
-    expect(a!.stats).toEqual({ runsStarted: 1, runsCompleted: 0, transitions: 0, lastEventAt: '2025-06-10T13:00:00.000Z' });
-    const [bOwn] = await stats(adminB, [defB]);
+    const [a] = await stats(adminB, [[defA, orgA]]);
+    expect(a!.stats).toEqual(zeros);
+    const [bOwn] = await stats(adminB, [[defB, orgB]]);
     expect(bOwn!.stats).toEqual({ runsStarted: 2, runsCompleted: 1, transitions: 0, lastEventAt: '2025-06-10T12:00:00.000Z' });
   });
 
+  it("counts only the definition's own organization's events: ones ingested into another organization naming its id never count, even for someone in both", async () => {
+    const both = viewerIn({ [orgA]: 'VIEWER', [orgB]: 'VIEWER' });
+    // B's forged event about A's definition (seeded above) would have made this 3.
+    const [a] = await stats(both, [[defA, orgA]]);
+    expect(a!.stats.runsStarted).toBe(2);
+  });
+
   it('answers zeros to an anonymous caller and for unknown definitions', async () => {
-    expect((await stats(null, [defA]))[0]!.stats).toEqual(zeros);
-    expect((await stats(adminA, [randomUUID()]))[0]!.stats).toEqual(zeros);
+    expect((await stats(null, [[defA, orgA]]))[0]!.stats).toEqual(zeros);
+    expect((await stats(adminA, [[randomUUID(), orgA]]))[0]!.stats).toEqual(zeros);
   });
 
   it('resolves many definitions in one request, each with its own numbers', async () => {
     const both = viewerIn({ [orgA]: 'VIEWER', [orgB]: 'VIEWER' });
     const unknown = randomUUID();
-    const result = await stats(both, [defA, defB, unknown], { from: at('10T10:30:00'), to: at('30T00:00:00') });
+    const result = await stats(both, [[defA, orgA], [defB, orgB], [unknown, orgA]], { from: at('10T10:30:00'), to: at('30T00:00:00') });
     expect(result.map((r) => [r.id, r.stats.runsStarted, r.ranged.runsStarted])).toEqual([
-      [defA, 3, 2],
+      [defA, 2, 1],
       [defB, 2, 1],
       [unknown, 0, 0],
     ]);
@@ -291,14 +298,14 @@ describe('WorkflowDefinition.stats', () => {
 
   it('batches the lookups of many definitions into one query per range', async () => {
     queries.length = 0;
-    const result = await stats(adminA, [defA, defB, randomUUID(), randomUUID()], { from: at('10T00:00:00'), to: at('12T00:00:00') });
+    const result = await stats(adminA, [[defA, orgA], [defB, orgB], [randomUUID(), orgA], [randomUUID(), orgA]], { from: at('10T00:00:00'), to: at('12T00:00:00') });
     expect(result).toHaveLength(4);
     // Two ranges (stats and ranged) for four definitions: two queries, not eight.
     expect(queries.filter((q) => q.includes('"analytics"."events"'))).toHaveLength(2);
   });
 
   it('refuses a reversed range', async () => {
-    const response = await call(STATS, { reps: [{ __typename: 'WorkflowDefinition', id: defA }], from: at('12T00:00:00'), to: at('11T00:00:00') }, adminA);
+    const response = await call(STATS, { reps: [{ __typename: 'WorkflowDefinition', id: defA, organization: { id: orgA } }], from: at('12T00:00:00'), to: at('11T00:00:00') }, adminA);
     expect(codesOf(response)).toContain('BAD_USER_INPUT');
   });
 });

@@ -99,7 +99,7 @@ describe('a member of another organization', () => {
 
 describe('a member of the organization', () => {
   it('still resolves every entity type through _entities: __resolveReference runs under the shield', async () => {
-    const reps = [{ __typename: 'Organization', id: orgA }, { __typename: 'WorkflowDefinition', id: defA }];
+    const reps = [{ __typename: 'Organization', id: orgA }, { __typename: 'WorkflowDefinition', id: defA, organization: { id: orgA } }];
     const response = await call(ENTITIES, { reps }, adminA);
     expect(response.errors).toBeUndefined();
     expect(response.data!._entities).toEqual([

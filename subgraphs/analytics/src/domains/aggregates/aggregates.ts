@@ -143,21 +143,26 @@ export const emptyStats = (definitionId: string): WorkflowDefinitionStats => ({
 });
 
 /**
- * Run counts for many workflow definitions in one grouped query. Only events of the viewer's own
- * organizations count: a definition id is just a string here, and another tenant's id must come
- * back as zeros rather than as their numbers.
+ * Run counts for many workflow definitions in one grouped query, each from its own organization's
+ * events only (`keys` are `<organizationId>/<definitionId>`, the organization coming from the
+ * workflow subgraph): events ingested into another organization naming the same definition id
+ * never count, and an organization the viewer is not in gives nothing (zeros).
  */
 export async function workflowDefinitionStats(
   db: Database,
   viewer: Viewer | null,
-  definitionIds: readonly string[],
+  keys: readonly string[],
   range: StatsRange,
-): Promise<WorkflowDefinitionStats[]> {
-  const organizations = viewerOrganizationIds(viewer);
-  if (organizations.length === 0 || definitionIds.length === 0) return [];
+): Promise<(WorkflowDefinitionStats & { organizationId: string })[]> {
+  const mine = new Set(viewerOrganizationIds(viewer));
+  const pairs = keys.map((key) => key.split('/') as [string, string]).filter(([organizationId, definitionId]) => mine.has(organizationId) && !!definitionId);
+  if (pairs.length === 0) return [];
+  const organizations = [...new Set(pairs.map(([organizationId]) => organizationId))];
+  const definitionIds = [...new Set(pairs.map(([, definitionId]) => definitionId))];
   const ofType = (type: string): SQL<number> => sql<number>`count(*) filter (where ${events.type} = ${type})`.mapWith(Number);
   return db
     .select({
+      organizationId: sql<string>`${events.organizationId}`.mapWith(String),
       definitionId: sql<string>`${events.subjectId}`.mapWith(String),
       runsStarted: ofType(WORKFLOW_EVENT_TYPES.started),
       runsCompleted: ofType(WORKFLOW_EVENT_TYPES.completed),
@@ -174,5 +179,5 @@ export async function workflowDefinitionStats(
         range.to ? lt(events.occurredAt, range.to) : undefined,
       ),
     )
-    .groupBy(events.subjectId);
+    .groupBy(events.organizationId, events.subjectId);
 }

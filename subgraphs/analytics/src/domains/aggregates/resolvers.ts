@@ -10,9 +10,14 @@ export const aggregateResolvers = {
     ) => organizationActivity(ctx.db, ctx.viewer, org.id, args),
   },
   WorkflowDefinition: {
-    // The workflow subgraph owns definitions; stats are scoped to the viewer's organizations instead.
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    stats: async (def: { id: string }, args: { from?: Date | null; to?: Date | null }, ctx: AnalyticsContext) =>
-      (await ctx.loaders.workflowDefinitionStats(parseStatsRange(args)).load(def.id)) ?? emptyStats(def.id),
+    // The workflow subgraph owns definitions; the representation carries their organization
+    // (@requires), and only that organization's events count, for its members only.
+    __resolveReference: (ref: { id: string; organization?: { id?: string } }) => ref,
+    stats: async (def: { id: string; organization?: { id?: string } }, args: { from?: Date | null; to?: Date | null }, ctx: AnalyticsContext) => {
+      const range = parseStatsRange(args);
+      const organizationId = def.organization?.id;
+      if (!organizationId) return emptyStats(def.id);
+      return (await ctx.loaders.workflowDefinitionStats(range).load(`${organizationId}/${def.id}`)) ?? emptyStats(def.id);
+    },
   },
 };
