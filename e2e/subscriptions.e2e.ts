@@ -331,7 +331,9 @@ describe('through Redis', () => {
     } finally {
       await redisPlatform.stop();
     }
-  }, 90_000);
+    // A whole platform, the demo seed and 1,000 cycles: a guard against a hang, not a speed bound
+    // (it took up to 86 s with both cores several times oversubscribed).
+  }, 180_000);
 });
 
 describe.runIf(testEnv.TEST_DATABASE === 'postgres')('replicas sharing Postgres and Redis', () => {

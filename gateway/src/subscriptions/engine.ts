@@ -283,6 +283,8 @@ export class SubscriptionEngine {
   private closeTopic(topic: Topic) {
     if (this.topics.get(topic.key) !== topic) return;
     this.topics.delete(topic.key);
+    // Whoever still waits to be accepted (a reload closed it first) stops waiting: its iterator ends.
+    topic.markLive();
     topic.stop();
   }
 

@@ -196,6 +196,8 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     apiKey: string | undefined;
     active: number;
     unwatch: () => void;
+    /** Operations waiting to be accepted, by id: a `complete` from the client ends the wait. */
+    waiting: Map<string, () => void>;
   }
   const sockets = new WeakMap<WebSocket, SocketState>();
   // A message over maxPayload makes ws close the socket with 1009 and then emit 'error', which
@@ -215,7 +217,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
   const slowConsumerHooks = new WeakMap<GatewayContext, () => void>();
   // The socket each operation came on: an operation whose socket closed while it was being
   // checked opens nothing, and one waiting to be accepted stops waiting when it closes.
-  const socketOf = new WeakMap<GatewayContext, WebSocket>();
+  const operationOf = new WeakMap<GatewayContext, { socket: WebSocket; id: string; waiting: Map<string, () => void>; subscriptions: Record<string, unknown> }>();
   const cutOff = (socket: WebSocket) => () => {
     if (socket.readyState === socket.OPEN) socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer');
   };
@@ -246,6 +248,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
         }
         const socket = ctx.extra.socket;
         const unwatch = watch(authorization, clientIp, principal, (code, reason) => socket.close(code, reason));
+        const waiting = new Map<string, () => void>();
         sockets.set(socket, {
           ...principal,
           authorization,
@@ -253,10 +256,24 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
           apiKey: presentedApiKey(authorization, ctx.extra.request.headers[API_KEY_HEADER]),
           active: 0,
           unwatch,
+          waiting,
+        });
+        // graphql-ws has no hook for a `complete` that arrives while an operation is still being
+        // started: read it here, only while something waits, so the wait ends at once.
+        socket.on('message', (raw) => {
+          if (waiting.size === 0) return;
+          const text = String(raw);
+          if (!text.includes('complete')) return;
+          try {
+            const message = JSON.parse(text) as { type?: unknown; id?: unknown };
+            if (message.type === 'complete' && typeof message.id === 'string') waiting.get(message.id)?.();
+          } catch {
+            // not JSON: graphql-ws closes the socket for it
+          }
         });
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const state = sockets.get(ctx.extra.socket);
         if (!state) return [new GraphQLError('Not connected', { extensions: { code: 'UNAUTHENTICATED' } })];
         // Every operation on the socket draws on the budgets an HTTP request would, before parsing.
@@ -276,14 +293,15 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
         }
         const contextValue: GatewayContext = { viewer: state.viewer, requestId: randomUUID(), clientIp: state.clientIp };
         slowConsumerHooks.set(contextValue, cutOff(ctx.extra.socket));
-        socketOf.set(contextValue, ctx.extra.socket);
+        operationOf.set(contextValue, { socket: ctx.extra.socket, id, waiting: state.waiting, subscriptions: ctx.subscriptions });
         return { schema: engine.apiGraphQLSchema, document: prepared.document, variableValues: payload.variables ?? {}, operationName: payload.operationName ?? null, contextValue };
       },
       subscribe: async (args) => {
         const context = args.contextValue as GatewayContext;
-        const socket = socketOf.get(context);
-        // Closed while onSubscribe awaited its checks: graphql-ws discards the answer anyway.
-        if (socket && socket.readyState !== socket.OPEN) return { errors: [new GraphQLError('The connection closed', { extensions: { code: 'BAD_REQUEST' } })] };
+        const operation = operationOf.get(context);
+        // Closed, or completed by the client, while onSubscribe awaited its checks: graphql-ws
+        // discards the answer anyway, so nothing is opened upstream for it.
+        if (operation && (operation.socket.readyState !== operation.socket.OPEN || !(operation.id in operation.subscriptions))) return { errors: [new GraphQLError('The connection closed', { extensions: { code: 'BAD_REQUEST' } })] };
         let iterator: EngineSubscription;
         try {
           iterator = engine.subscribe({
@@ -297,8 +315,9 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
           return { errors: asGraphQLErrors(formatErrors(error)) };
         }
         // Accepted once the upstream is live: events committed from then on all arrive. A socket
-        // that closes meanwhile stops the wait (graphql-ws then returns the iterator at once).
-        if (socket) await untilAcceptedOrClosed(iterator.accepted, socket);
+        // that closes, or a `complete` for this id, stops the wait (graphql-ws then returns the
+        // iterator at once, and a topic nobody else joined closes before its upstream is live).
+        if (operation) await untilAcceptedOrGone(iterator.accepted, operation);
         else await iterator.accepted;
         return iterator;
       },
@@ -518,13 +537,16 @@ export class RecheckWheel {
   }
 }
 
-function untilAcceptedOrClosed(accepted: Promise<void>, socket: WebSocket): Promise<void> {
+function untilAcceptedOrGone(accepted: Promise<void>, operation: { socket: WebSocket; id: string; waiting: Map<string, () => void> }): Promise<void> {
+  const { socket, id, waiting } = operation;
   return new Promise<void>((resolve) => {
     const done = () => {
       socket.off('close', done);
+      if (waiting.get(id) === done) waiting.delete(id);
       resolve();
     };
     socket.once('close', done);
+    waiting.set(id, done);
     void accepted.then(done);
   });
 }
