@@ -27,10 +27,11 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const unstorable: ValidationIssue[] = unstorableStrings(input).map((path) => ({ path, message: 'must not contain U+0000 or an unpaired surrogate' }));
   const result = schema.safeParse(input);
   if (result.success && unstorable.length === 0) return result.data;
-  const issues: ValidationIssue[] = [
-    ...unstorable,
-    ...(result.success ? [] : result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))),
-  ];
+  const own: ValidationIssue[] = result.success ? [] : result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  // A field whose own rule already refused the value (a name rule that forbids control
+  // characters) is named once.
+  const named = new Set(own.map((issue) => issue.path));
+  const issues: ValidationIssue[] = [...unstorable.filter((issue) => !named.has(issue.path)), ...own];
   const first = issues[0];
   const summary = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'Invalid input';
   throw appError('BAD_USER_INPUT', `Invalid input: ${summary}`, { issues });
