@@ -633,17 +633,25 @@ function sseWriter(res: express.Response) {
   };
 }
 
+/**
+ * Apollo's multipart subscription framing. A reader (Apollo Client's among them) hands a part over
+ * only once it sees the delimiter after it, so every part is written with its closing delimiter:
+ * the opening one goes out with the headers, and each part ends with `\r\n--graphql`. A part
+ * written as `delimiter, headers, body` (as before) waits in the client until the next write,
+ * up to a heartbeat later.
+ */
 function multipartWriter(res: express.Response) {
   res.writeHead(200, { 'content-type': 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  res.flushHeaders();
-  const part = (body: unknown) => res.writableEnded || res.write(`\r\n--graphql\r\ncontent-type: application/json\r\n\r\n${JSON.stringify(body)}`);
+  res.write('\r\n--graphql');
+  const part = (body: unknown) => res.writableEnded || res.write(`\r\ncontent-type: application/json\r\n\r\n${JSON.stringify(body)}\r\n--graphql`);
   return {
     next: (value: ExecutionResult) => part({ payload: value }),
     // Transport-level errors end the subscription (Apollo's protocol: payload null + errors).
     error: (errors: GraphQLFormattedError[]) => part({ payload: null, errors }),
     heartbeat: () => part({}),
     end: () => {
-      if (!res.writableEnded) res.end('\r\n--graphql--\r\n');
+      // The last part already wrote the delimiter: `--` makes it the closing one.
+      if (!res.writableEnded) res.end('--\r\n');
     },
   };
 }
