@@ -245,3 +245,61 @@ describe.each(Object.keys(CLIENTS))('%s', (name) => {
     resumed.stop();
   });
 });
+
+describe('refusals, read alike by every client', () => {
+  const post = (headers: Record<string, string>, body: unknown, method = 'POST') =>
+    fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  it("refuses graphql-sse's single-connection mode with 405 SSE_SINGLE_CONNECTION_UNSUPPORTED, and its client reports the refusal", async () => {
+    const reservation = await fetch(url, { method: 'PUT', headers: auth() });
+    expect(reservation.status).toBe(405);
+    expect(((await reservation.json()) as any).errors[0].extensions.code).toBe('SSE_SINGLE_CONNECTION_UNSUPPORTED');
+    const streamed = await fetch(url, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json', 'x-graphql-event-stream-token': 'x' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(streamed.status).toBe(405);
+    expect(((await streamed.json()) as any).errors[0].extensions.code).toBe('SSE_SINGLE_CONNECTION_UNSUPPORTED');
+    const client = createSseClient({ url, headers: auth(), singleConnection: true, retryAttempts: 0 });
+    const error = await new Promise<unknown>((resolve) => client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: resolve, complete: () => resolve(null) }));
+    expect((error as { response?: Response }).response?.status).toBe(405);
+    client.dispose();
+  });
+
+  it('runs a query over GET but never a mutation (405), which changes nothing', async () => {
+    const runId = await startRun();
+    const query = `mutation { transitionWorkflowRun(input: { runId: "${runId}", transition: "submit" }) { state } }`;
+    for (const accept of ['application/json', 'text/event-stream']) {
+      const response = await fetch(`${url}?query=${encodeURIComponent(query)}`, { headers: { ...auth(), accept } });
+      expect(response.status).toBe(405);
+      expect(((await response.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+    }
+    const state = await platform.gql(`query($id: ID!) { workflowRun(id: $id) { state } }`, { id: runId }, token);
+    expect(state.data!.workflowRun.state).toBe('draft');
+  });
+
+  it.each([
+    ['a bad token', 'Bearer not-a-token'],
+    ['a token without its scheme', 'not-a-token'],
+  ])('answers %s with the same 401 body on plain HTTP, GET, SSE and multipart, and closes graphql-ws with 4401', async (_what, authorization) => {
+    const bad = { authorization };
+    const query = { query: CROSS_SUBGRAPH };
+    const subscription = { query: RUN_UPDATES, variables: { runId: '00000000-0000-4000-8000-000000000000' } };
+    const answers = [
+      await post(bad, query),
+      await fetch(`${url}?query=${encodeURIComponent(CROSS_SUBGRAPH)}`, { headers: bad }),
+      await post({ ...bad, accept: 'text/event-stream' }, query),
+      await post({ ...bad, accept: 'text/event-stream' }, subscription),
+      await post({ ...bad, accept: 'multipart/mixed;subscriptionSpec="1.0", application/json' }, subscription),
+    ];
+    const bodies = await Promise.all(answers.map(async (a) => ({ status: a.status, body: (await a.json()) as { data?: unknown; errors: Array<{ message: string; extensions: Record<string, unknown> }> } })));
+    for (const { status, body } of bodies) {
+      expect(status).toBe(401);
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors[0]!.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+      expect(body.errors[0]!.message).toBe(bodies[0]!.body.errors[0]!.message);
+    }
+    const closed = await new Promise<{ code: number; reason: string }>((resolve) => {
+      const ws = createWsClient({ url: wsUrl(), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: bad, on: { closed: (e) => resolve(e as { code: number; reason: string }) } });
+      ws.subscribe({ query: '{ __typename }' }, { next: () => {}, error: () => {}, complete: () => {} });
+    });
+    expect(closed).toMatchObject({ code: 4401, reason: 'Unauthenticated' });
+  });
+});

@@ -1,4 +1,4 @@
-import { bool, optionalUrl, parseEnv, z } from '@organoise/core';
+import { bool, optionalUrl, originList, parseEnv, z } from '@organoise/core';
 import { oidcProvidersFromText } from '@organoise/subgraph-user';
 
 // @apollo/gateway sends usage telemetry unless this is set before it is constructed.
@@ -31,6 +31,8 @@ export const env = parseEnv(
     ENCRYPTION_KEYS: z.string().optional(),
     /** OpenID Connect sign-in providers (JSON array; README lists the fields). */
     OIDC_PROVIDERS: oidcProvidersFromText(),
+    /** Web origins allowed to call the gateway from a browser; unset: none in production, the dev servers' otherwise. */
+    CORS_ORIGINS: originList(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('warn'),
     NODE_ENV: z.string().default('development'),
   }),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '@organoise/core';
-import { DEMO_PASSWORD, DEMO_USERS, seedDemo, startPlatform } from '@organoise/platform';
+import { DEMO_PASSWORD, DEMO_USERS, DEVELOPMENT_ORIGINS, seedDemo, startPlatform } from '@organoise/platform';
 import { env } from './env.js';
 
 /**
@@ -41,6 +41,7 @@ const platform = await startPlatform({
   ports: { gateway: env.PORT, user: env.PORT + 1, workflow: env.PORT + 2, file: env.PORT + 3, analytics: env.PORT + 4 },
   playground: !production,
   introspection: !production,
+  gateway: { corsOrigins: env.CORS_ORIGINS ?? (production ? [] : DEVELOPMENT_ORIGINS) },
   log,
 });
 

@@ -1,4 +1,4 @@
-import { optionalUrl, parseEnv, port, z } from '@organoise/core';
+import { optionalUrl, originList, parseEnv, port, z } from '@organoise/core';
 import { DEFAULT_OPERATION_LIMITS as LIMITS, DEFAULT_RATE_LIMITS as RATES } from './protection/defaults.js';
 
 // @apollo/gateway sends usage telemetry unless this is set when it is constructed. This platform
@@ -64,6 +64,11 @@ const schema = z.object({
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? undefined : /^\d+$/.test(v.trim()) ? Number(v) : v))
     .refine((v) => v !== 'true' && v !== 'false', 'give a hop count or proxy addresses: trusting every X-Forwarded-For lets any client choose its address'),
+  /**
+   * Web origins whose pages may call the gateway from a browser (CORS, and WebSocket upgrades),
+   * comma-separated. Unset: none in production, the web and Expo dev servers' otherwise.
+   */
+  CORS_ORIGINS: originList(),
   /** Live subscriptions (docs/protocols/subscriptions.md). */
   SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
   /** Events one subscriber may have waiting; past it, it is cut off (graphql-ws close 4408). */

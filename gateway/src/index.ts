@@ -15,16 +15,18 @@ import express from 'express';
 import { GraphQLError } from 'graphql';
 import { IdentityVerifier } from './auth/identity.js';
 import type { GatewayContext } from './context.js';
+import { corsPolicy } from './http/cors.js';
 import { leanGraphQL, type LeanGraphQL } from './http/graphql.js';
 import { DEFAULT_PLAYGROUND_DIR, mountPlayground } from './playground.js';
 import { startProtection, type ProtectionOptions } from './protection/index.js';
 import { routingUrls, SubgraphDataSource } from './subgraphs.js';
 import { SubscriptionEngine } from './subscriptions/engine.js';
-import { mountSubscriptionTransports } from './subscriptions/transports.js';
+import { mountSubscriptionTransports, refuseSseSingleConnection } from './subscriptions/transports.js';
 
 export type { GatewayContext };
 export { routingUrls };
 export { watchSupergraphFile, type WatchSupergraphOptions } from './reload.js';
+export { DEVELOPMENT_ORIGINS } from './http/cors.js';
 
 /** The supergraph this repository composes (schema/compose.ts writes it). */
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
@@ -55,6 +57,11 @@ export interface GatewayOptions {
   protection?: ProtectionOptions;
   /** Live subscriptions (docs/protocols/subscriptions.md). */
   subscriptions?: Partial<SubscriptionLimits>;
+  /**
+   * Origins (`https://app.example.com`) whose pages may call the gateway from a browser: CORS
+   * headers and preflights, and WebSocket upgrades (gateway/src/http/cors.ts). None by default.
+   */
+  corsOrigins?: readonly string[];
   /** Express `trust proxy` (a hop count or proxy addresses): whose X-Forwarded-For names the client. None by default. */
   trustProxy?: number | string;
   /**
@@ -130,7 +137,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.set('etag', false);
   app.set('trust proxy', options.trustProxy ?? false);
   let lean: LeanGraphQL | null = null;
-  const httpServer = http.createServer((req, res) => (lean?.accepts(req) ? lean.handle(req, res) : app(req, res)));
+  // CORS first: a preflight is answered before any other rule sees it (the CSRF ones included).
+  const cors = corsPolicy(options.corsOrigins ?? []);
+  const httpServer = http.createServer((req, res) => {
+    if (cors.handle(req, res) || refuseSseSingleConnection(req, res)) return;
+    if (lean?.accepts(req)) lean.handle(req, res);
+    else app(req, res);
+  });
 
   // A mutation may change the caller's own roles (creating an organization, accepting an
   // invitation): their next request must not reuse the roles cached before it.
@@ -164,6 +177,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // protection.validationRules refuse introspection when it is off, with a catalogued code.
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // Apollo's CSRF rule refuses a GET without a custom header (urql's default for queries). No
+    // credential here is ambient (tokens come in headers, never cookies), GET runs only queries,
+    // and POST must be JSON (requireJsonPost): docs/decisions/0006-cross-origin-and-get.md.
+    csrfPrevention: false,
     persistedQueries: protection.persistedQueries,
     parseOptions: protection.parseOptions,
     validationRules: protection.validationRules,
@@ -241,6 +258,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const transports = mountSubscriptionTransports({
     app,
     httpServer,
+    allowsUpgrade: cors.allowsUpgrade,
     engine: subscriptions,
     identity,
     formatError,

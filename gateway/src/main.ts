@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { createLogger } from '@organoise/core';
 import { loadEnv } from './env.js';
-import { DEFAULT_SUPERGRAPH_PATH, loadSupergraph, startGateway } from './index.js';
+import { DEFAULT_SUPERGRAPH_PATH, DEVELOPMENT_ORIGINS, loadSupergraph, startGateway } from './index.js';
 import { watchSupergraphFile } from './reload.js';
 import { superviseWorkers } from './workers.js';
 
@@ -38,6 +38,7 @@ const gateway = await startGateway({
   playground: env.PLAYGROUND ?? !production,
   introspection: env.INTROSPECTION ?? !production,
   trustProxy: env.TRUST_PROXY,
+  corsOrigins: env.CORS_ORIGINS ?? (production ? [] : DEVELOPMENT_ORIGINS),
   subscriptions: {
     maxPerConnection: env.SUBSCRIPTIONS_PER_CONNECTION,
     maxQueue: env.SUBSCRIPTION_QUEUE,

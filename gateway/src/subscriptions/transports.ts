@@ -35,6 +35,8 @@ export const CLOSE = {
 export interface SubscriptionTransportOptions {
   app: express.Express;
   httpServer: http.Server;
+  /** Whether a WebSocket upgrade's Origin is allowed (the CORS allow-list); all are without it. */
+  allowsUpgrade?: (req: http.IncomingMessage) => boolean;
   engine: SubscriptionEngine;
   identity: IdentityVerifier | null;
   /** Queries and mutations sent over a socket run through the same server as HTTP ones. */
@@ -141,7 +143,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
   };
 
   const formatErrors = (error: unknown): GraphQLFormattedError[] => {
-    if (error instanceof GraphQLError) return [options.formatError(error.toJSON(), error)];
+    if (error instanceof GraphQLError) return [withoutHttp(options.formatError(error.toJSON(), error))];
     log.error('subscription failed', { error });
     return [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
   };
@@ -189,7 +191,18 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
   };
 
   // ---- graphql-ws -------------------------------------------------------------------------
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxMessageBytes });
+  const allowsUpgrade = options.allowsUpgrade ?? (() => true);
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: options.maxMessageBytes,
+    // A browser opens a WebSocket to any origin (no CORS): the allow-list is applied here.
+    verifyClient: ({ req }, done) => {
+      if (allowsUpgrade(req)) return done(true);
+      const body = JSON.stringify({ errors: [{ message: `The origin ${req.headers.origin} is not allowed to call this gateway (CORS_ORIGINS)`, extensions: { code: 'ORIGIN_NOT_ALLOWED' } }] });
+      done(false, 403, body, { 'Content-Type': 'application/json; charset=utf-8' });
+    },
+  });
   interface SocketState extends Principal {
     authorization: string | undefined;
     clientIp: string | null;
@@ -383,11 +396,19 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     }
     const prepared = prepare({ query: params?.query, extensions, operationName: params?.operationName });
     if ('errors' in prepared) return void res.status(prepared.status).json({ errors: prepared.errors });
-    if (prepared.operation !== 'subscription') return next(); // queries and mutations: Apollo Server and its rate limits
+    // Queries and mutations go to Apollo Server (and its rate limits) unless only a stream is
+    // acceptable: graphql-sse asks for `text/event-stream` alone and expects one `next`, then `complete`.
+    const single = prepared.operation !== 'subscription';
+    if (single && (!sse || acceptsJson(req))) return next();
+    if (single && req.method === 'GET' && prepared.operation === 'mutation') {
+      res.set('Allow', 'POST');
+      return void res.status(405).json({ errors: refusal(405, 'Mutations are sent with POST', 'BAD_REQUEST').errors });
+    }
     let principal: Principal;
     try {
       principal = await authenticate(req.headers.authorization, req.ip ?? null);
     } catch (error) {
+      // The shape and status a plain HTTP request gets for the same credentials (docs/protocols/subscriptions.md).
       const status = isAppError(error) && error.extensions.code === 'IP_NOT_ALLOWED' ? 403 : 401;
       return void res.status(status).json({ errors: formatErrors(error) });
     }
@@ -395,6 +416,22 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     if (limited) {
       res.set('Retry-After', String(limited.extensions?.retryAfterSeconds ?? 1));
       return void res.status(429).json({ errors: [limited] });
+    }
+    if (single) {
+      const context: GatewayContext = { viewer: principal.viewer, requestId: randomUUID(), clientIp: req.ip ?? null };
+      let result: ExecutionResult;
+      try {
+        result = await options.executeOperation(
+          { query: printDocument(prepared.document), variables, operationName: typeof params?.operationName === 'string' ? params.operationName : undefined },
+          context,
+        );
+      } catch (error) {
+        result = { errors: asGraphQLErrors(formatErrors(error)) };
+      }
+      if (res.destroyed) return;
+      const write = sseWriter(res);
+      write.next(result, undefined);
+      return write.end();
     }
     // SSE reconnects send the last id they saw; it resumes the stream through the `after` variable.
     const lastEventId = req.headers['last-event-id'];
@@ -549,6 +586,37 @@ function untilAcceptedOrGone(accepted: Promise<void>, operation: { socket: WebSo
     waiting.set(id, done);
     void accepted.then(done);
   });
+}
+
+/** graphql-sse's single-connection mode names its reserved stream in this header. */
+const STREAM_TOKEN_HEADER = 'x-graphql-event-stream-token';
+
+/**
+ * GraphQL over SSE's single-connection mode (a PUT reserves a stream, operations then name its
+ * token) is not offered: refused with its own code before any other path (the lean one
+ * included) could take such a request for something else. True when it answered.
+ */
+export function refuseSseSingleConnection(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const path = (req.url ?? '').split('?')[0];
+  if (path !== '/graphql' || (req.method !== 'PUT' && req.headers[STREAM_TOKEN_HEADER] === undefined)) return false;
+  req.resume();
+  const { errors } = refusal(405, "GraphQL over SSE's single-connection mode is not offered; use distinct connections (graphql-sse's default, singleConnection: false)", 'SSE_SINGLE_CONNECTION_UNSUPPORTED');
+  const body = JSON.stringify({ errors });
+  res.writeHead(405, { allow: 'GET, POST', 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+  return true;
+}
+
+/** Whether the request takes a JSON answer (urql lists `text/event-stream` after the JSON types). */
+function acceptsJson(req: express.Request): boolean {
+  return /application\/(?:graphql-response\+)?json/i.test(String(req.headers.accept ?? ''));
+}
+
+/** `extensions.http` is how a resolver sets the HTTP status; Apollo Server takes it out of the body, and so does every transport here. */
+function withoutHttp(error: GraphQLFormattedError): GraphQLFormattedError {
+  if (!error.extensions || !('http' in error.extensions)) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return { ...error, extensions };
 }
 
 /** The `cursor` a subscription's root field selected, if any: SSE sends it as the event id. */

@@ -33,6 +33,10 @@ export const ERROR_CODES = {
   BATCH_NOT_ALLOWED: 'The request body was a JSON array (a batch of operations); the gateway takes one operation per request.',
   UNSUPPORTED_MEDIA_TYPE:
     'A POST to the gateway must have a JSON body (`Content-Type: application/json`). Form and plain-text bodies, which any web page can send cross-site, are refused unread.',
+  ORIGIN_NOT_ALLOWED:
+    "The request's `Origin` is not in the gateway's allow-list (`CORS_ORIGINS`): a CORS preflight from it gets 403, and so does a WebSocket upgrade from a page on it. Clients that are not browsers send no `Origin` and are not affected.",
+  SSE_SINGLE_CONNECTION_UNSUPPORTED:
+    "GraphQL over SSE's single-connection mode (a `PUT` reservation, or the `X-GraphQL-Event-Stream-Token` header) is not offered (405); use distinct connections, graphql-sse's default.",
   OPERATION_NOT_ALLOWED: "Safelist mode: the operation (its exact text, or the persisted-query id sent) is not in the gateway's list of known operations.",
   RATE_LIMITED: 'Too many requests from this user, API key or address. The `Retry-After` header (and `extensions.retryAfterSeconds`) says when to try again.',
   TOO_MANY_ATTEMPTS:

@@ -1,4 +1,5 @@
 export { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo, type SeedResult } from './seed.js';
+export { DEVELOPMENT_ORIGINS } from '@organoise/gateway';
 import { createPubSub, type Logger, type PubSub, type RunningServer } from '@organoise/core';
 import { loadSupergraph, startGateway, type GatewayOptions, type RunningGateway, type SubscriptionLimits } from '@organoise/gateway';
 import { startAnalyticsSubgraph } from '@organoise/subgraph-analytics';
@@ -34,7 +35,7 @@ export interface PlatformOptions {
   redisUrl?: string | undefined;
   subscriptions?: Partial<SubscriptionLimits>;
   /** Gateway protections (rate limits...) and whose X-Forwarded-For to trust. */
-  gateway?: Pick<GatewayOptions, 'protection' | 'trustProxy'>;
+  gateway?: Pick<GatewayOptions, 'protection' | 'trustProxy' | 'corsOrigins'>;
   /** Sees every SQL statement each subgraph runs (tests count them to prove batching). */
   onQuery?: (subgraph: SubgraphName, sql: string) => void;
   log: Logger;
@@ -106,6 +107,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       // Rate-limit counters are shared through Redis too, so replicas enforce one budget.
       ...(options.redisUrl ? { protection: { rateLimits: { redisUrl: options.redisUrl } } } : {}),
       ...(options.gateway?.trustProxy !== undefined ? { trustProxy: options.gateway.trustProxy } : {}),
+      ...(options.gateway?.corsOrigins ? { corsOrigins: options.gateway.corsOrigins } : {}),
       ...(options.gateway?.protection
         ? { protection: { ...options.gateway.protection, ...(options.redisUrl && options.gateway.protection.rateLimits !== false ? { rateLimits: { ...options.gateway.protection.rateLimits, redisUrl: options.redisUrl } } : {}) } }
         : {}),
