@@ -17,17 +17,21 @@ export const env = parseEnv(
     SESSION_IDLE_SECONDS: z.coerce.number().int().min(300).default(7 * 86_400),
     /** Concurrent argon2id hashes (19 MiB each). */
     HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-    /** Failed password checks for one email, within the window, before it is locked. */
+    /** Failed checks of one email (device, second factor) before each further one makes it wait, doubling from 2 s. */
     LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
-    /** Failed password checks from one client address, within the window, before it is locked. */
+    /** The same for one client address. */
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
-    LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** A key that goes this long without a failure is forgotten. */
+    LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+    /** The longest wait. */
     LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(900),
     /** Mail goes through this SMTP server (smtp:// or smtps://); without it, to ${DATA_DIR}/outbox as files. */
     SMTP_URL: optionalUrl(),
     MAIL_FROM: z.string().default('OrgaNoise <no-reply@organoise.local>'),
-    /** Base URL of the app that opens mailed links. */
-    PUBLIC_APP_URL: z.string().url().default('http://localhost:4000'),
+    /** Base URL of the app that opens mailed links (http://localhost:4000 outside production; required in production). */
+    PUBLIC_APP_URL: z.string().url().optional(),
+    /** `on`: sign-up completes through a mailed link and never tells whether an address has an account. Default: on in production. */
+    SIGN_UP_VERIFICATION: z.enum(['on', 'off']).optional(),
     EMAIL_VERIFICATION_TTL_SECONDS: z.coerce.number().int().min(300).default(86_400),
     PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(300).max(86_400).default(3600),
     /** `kid:base64key[,kid:base64key]`: AES-256 keys for stored secrets (TOTP); the first encrypts, all decrypt. */

@@ -17,6 +17,7 @@ import {
   type RunningEventBus,
   type EventBusSettings,
 } from '@organoise/core';
+import { BackgroundWork } from './background.js';
 import { systemClock, type Clock } from './clock.js';
 import { createLoaders, type UserContext } from './context.js';
 import { events, eventStreams } from './db/schema.js';
@@ -44,7 +45,7 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta
 export const EVENT_CHANNEL_PREFIX = 'organoise:user';
 export { membersStream } from './domains/organizations/events.js';
 
-export const DEFAULT_THROTTLE: ThrottleSettings = { accountMaxFailures: 5, ipMaxFailures: 50, windowSeconds: 900, lockoutSeconds: 900 };
+export const DEFAULT_THROTTLE: ThrottleSettings = { accountMaxFailures: 5, ipMaxFailures: 50, windowSeconds: 3600, lockoutSeconds: 900 };
 
 /** Event settings (pubsub, eventRetentionHours, eventPollIntervalMs) come from EventBusSettings. */
 export interface UserSubgraphOptions extends EventBusSettings {
@@ -73,6 +74,8 @@ export interface UserSubgraphOptions extends EventBusSettings {
   encryptionKeys?: string;
   /** How recent a second-factor check must be for sensitive changes (default 600 s). */
   stepUpMaxAgeSeconds?: number;
+  /** Sign-up only through a mailed link (SIGN_UP_VERIFICATION; default off here, on in production's env). */
+  signUpVerification?: boolean;
   /** OpenID Connect sign-in providers (OIDC_PROVIDERS); validated here too. Default: none. */
   oidcProviders?: OidcProviderInput[];
   log: Logger;
@@ -107,6 +110,7 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
       sessionIdleSeconds: options.sessionIdleSeconds ?? 7 * 86_400,
       throttle: { ...DEFAULT_THROTTLE, ...options.throttle },
       stepUpMaxAgeSeconds: options.stepUpMaxAgeSeconds ?? 600,
+      signUpVerification: options.signUpVerification ?? false,
       email: {
         appUrl: options.appUrl ?? 'http://localhost:4000',
         verificationTtlSeconds: options.emailVerificationTtlSeconds ?? 86_400,
@@ -118,6 +122,7 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
     bus: eventBus.bus,
     eventPollIntervalMs: eventBus.pollIntervalMs,
     oidc: new OidcProviders(OidcProvidersSetting.parse(options.oidcProviders ?? []), options.log),
+    background: new BackgroundWork(options.log),
   };
 
 
@@ -220,6 +225,7 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
     close: async () => {
       // The server first: it ends the subscriptions, which unsubscribe and stop reading the log.
       await server.close();
+      await services.background.idle();
       await eventBus.close();
       await database.close();
     },

@@ -8,9 +8,15 @@ if (!env.INTERNAL_TOKEN_SECRET) {
   log.error('INTERNAL_TOKEN_SECRET is required when a subgraph runs on its own');
   process.exit(1);
 }
-if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {
-  log.error('ENCRYPTION_KEYS is required in production (the development key is public)');
-  process.exit(1);
+// What production cannot do without refuses to start rather than run on a development default.
+for (const [name, missing, why] of [
+  ['ENCRYPTION_KEYS', !env.ENCRYPTION_KEYS, 'the development key is public'],
+  ['PUBLIC_APP_URL', !env.PUBLIC_APP_URL, 'mailed links would point at localhost'],
+] as const) {
+  if (env.NODE_ENV === 'production' && missing) {
+    log.error(`${name} is required in production (${why})`);
+    process.exit(1);
+  }
 }
 const pubsub = createPubSub(env.REDIS_URL, (error) => log.warn('redis error', { error }));
 const server = await startUserSubgraph({
@@ -27,11 +33,12 @@ const server = await startUserSubgraph({
     lockoutSeconds: env.LOGIN_LOCKOUT_SECONDS,
   },
   mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, outboxDir: `${env.DATA_DIR}/outbox` },
-  appUrl: env.PUBLIC_APP_URL,
+  appUrl: env.PUBLIC_APP_URL ?? 'http://localhost:4000',
   emailVerificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
   passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
   encryptionKeys: env.ENCRYPTION_KEYS,
   stepUpMaxAgeSeconds: env.STEP_UP_MAX_AGE_SECONDS,
+  signUpVerification: (env.SIGN_UP_VERIFICATION ?? (env.NODE_ENV === 'production' ? 'on' : 'off')) === 'on',
   oidcProviders: env.OIDC_PROVIDERS,
   pubsub,
   eventRetentionHours: env.EVENT_RETENTION_HOURS,

@@ -11,6 +11,7 @@ import { auditResolvers } from './domains/audit/resolvers.js';
 import { liveResolvers } from './domains/live/resolvers.js';
 import { organizationResolvers } from './domains/organizations/resolvers.js';
 import { oidcResolvers } from './domains/oidc/resolvers.js';
+import { withStepUp } from './domains/accounts/step-up.js';
 
 export const SUBGRAPH_NAME = 'user';
 
@@ -34,5 +35,8 @@ export const resolvers = mergeResolvers(
   refuseApiKeys(apiKeyResolvers),
 );
 
-/** Who may reach what (graphql-shield, deny by default: docs/decisions/0005-graphql-shield.md). */
-export const permissions = mergePermissions(apiKeyPermissions, accountPermissions, organizationPermissions, auditPermissions, livePermissions, oidcPermissions);
+/**
+ * Who may reach what (graphql-shield, deny by default: docs/decisions/0005-graphql-shield.md),
+ * then the sensitive operations' recent-second-factor check (domains/accounts/step-up.ts).
+ */
+export const permissions = withStepUp(mergePermissions(apiKeyPermissions, accountPermissions, organizationPermissions, auditPermissions, livePermissions, oidcPermissions));

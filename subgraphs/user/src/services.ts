@@ -1,4 +1,5 @@
 import type { Database, EventBus, Logger, Viewer } from '@organoise/core';
+import type { BackgroundWork } from './background.js';
 import type { Clock } from './clock.js';
 import type { SecretBox } from './crypto/secrets.js';
 import type { Mailer } from './mail/mailer.js';
@@ -7,12 +8,13 @@ import type { TokenIssuer } from './domains/accounts/tokens.js';
 import type { OidcProviders } from './domains/oidc/oidc.js';
 
 export interface ThrottleSettings {
-  /** Failed password checks for one email before it is locked. */
+  /** Failed checks of one email (or device, second factor, current password) before each further one makes it wait. */
   accountMaxFailures: number;
-  /** Failed password checks from one client address before it is locked. */
+  /** The same for one client address. */
   ipMaxFailures: number;
-  /** Failures older than this no longer count. */
+  /** A key that goes this long without a failure is forgotten. */
   windowSeconds: number;
+  /** The longest wait (the waits double from 2 s up to this). */
   lockoutSeconds: number;
 }
 
@@ -24,6 +26,8 @@ export interface IdentitySettings {
   throttle: ThrottleSettings;
   /** How recent a second-factor check must be for a sensitive change. */
   stepUpMaxAgeSeconds: number;
+  /** Sign-up completes only through a mailed link (no account, and no answer, before it). */
+  signUpVerification: boolean;
   email: {
     /** Base URL of the app that opens mailed links (`/verify-email?token=`, `/reset-password?token=`). */
     appUrl: string;
@@ -48,6 +52,8 @@ export interface UserServices {
   eventPollIntervalMs: number;
   /** Configured OpenID Connect sign-in providers. */
   oidc: OidcProviders;
+  /** Work done after answering (mail), so its cost cannot show in the answer's timing. */
+  background: BackgroundWork;
 }
 
 /** Who is asking, per request. */

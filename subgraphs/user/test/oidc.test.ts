@@ -3,7 +3,7 @@ import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog
 import { count, eq } from 'drizzle-orm';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, oidcIdentities, oidcLogins, sessions, users } from '../src/db/schema.js';
+import { apiKeys, auditEvents, oidcIdentities, oidcLogins, recoveryCodes, sessions, totpFactors, users } from '../src/db/schema.js';
 import { totpAt } from '../src/crypto/totp.js';
 import { oidcProvidersFromText } from '../src/domains/oidc/config.js';
 import { ManualClock, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
@@ -62,13 +62,13 @@ function account(claims: { email_verified?: boolean; email?: string | null; name
   return { login, email };
 }
 
-const BEGIN = `mutation($p: ID!, $r: String!) { beginOidcSignIn(provider: $p, redirectUri: $r) { authorizationUrl state expiresAt } }`;
+const BEGIN = `mutation($p: ID!, $r: String!) { beginOidcSignIn(provider: $p, redirectUri: $r) { authorizationUrl state binding expiresAt } }`;
 const COMPLETE = `mutation($i: CompleteOidcSignInInput!) { completeOidcSignIn(input: $i) { accessToken refreshToken expiresAt user { id email emailVerified } } }`;
 
 async function begin(provider = 'test', redirectUri = REDIRECT) {
   const res = await call(BEGIN, { p: provider, r: redirectUri });
   expect(res.errors).toBeUndefined();
-  return res.data!.beginOidcSignIn as { authorizationUrl: string; state: string; expiresAt: string };
+  return res.data!.beginOidcSignIn as { authorizationUrl: string; state: string; binding: string; expiresAt: string };
 }
 
 /** Begins, logs in at the provider as `login`, and returns the callback's parameters. */
@@ -76,7 +76,7 @@ async function authorize(login: string, provider = 'test', redirectUri = REDIREC
   const started = await begin(provider, redirectUri);
   const callback = await authorizeInBrowser(started.authorizationUrl, redirectUri, login);
   const param = (name: string) => callback.searchParams.get(name) ?? undefined;
-  return { started, input: { state: param('state')!, code: param('code')!, iss: param('iss'), redirectUri } };
+  return { started, input: { state: param('state')!, code: param('code')!, iss: param('iss'), redirectUri, binding: started.binding } };
 }
 
 const complete = (input: Record<string, unknown>) => call(COMPLETE, { i: input });
@@ -164,18 +164,38 @@ describe('signing in with a provider', () => {
     expect(signed.user.email).toBe(person.email);
   });
 
-  it('links to an account with the same email when the provider says the email is verified, and takes over an address nobody had proved', async () => {
+  it('links to an account with the same email when the provider says the email is verified, and the claim removes every credential set up before', async () => {
+    // Someone registers the address before its owner (pre-account takeover) and sets up every way
+    // back in they can: a session, a known device, an organization with an ADMIN API key, TOTP.
     const person = account();
-    const signUp = await call(`mutation($i: SignUpInput!) { signUp(input: $i) { user { id } } }`, { i: { email: person.email, password: 'a long password here', name: 'Pre' } });
+    const signUp = await call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken deviceToken user { id } } }`, { i: { email: person.email, password: 'a long password here', name: 'Pre' } });
     expect(signUp.errors).toBeUndefined();
-    const existingId = signUp.data!.signUp.user.id;
+    const existingId = signUp.data!.signUp.user.id as string;
+    const squatter = await viewerFrom(signUp.data!.signUp.accessToken);
+    const org = await call(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'Squat', slug: `squat-${counter++}-${Date.now()}` } }, squatter);
+    const key = await call(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret apiKey { id } } }`, { i: { organizationId: org.data!.createOrganization.id, name: 'backdoor', role: 'ADMIN' } }, squatter);
+    expect(key.errors).toBeUndefined();
+    const enrol = await call(`mutation { enrollTotp { secret } }`, {}, squatter);
+    const confirmed = await call(`mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }`, { c: await totpAt(enrol.data!.enrollTotp.secret, clock.now()) }, squatter);
+    expect(confirmed.errors).toBeUndefined();
+
     const signed = await signInWith(person.login);
     expect(signed.user).toMatchObject({ id: existingId, emailVerified: true });
-    // Whoever registered the unproved address may not be its owner: their password and sessions end.
-    const live = await server.services.db.select().from(sessions).where(eq(sessions.userId, existingId));
+    const d = server.services.db;
+    const live = await d.select().from(sessions).where(eq(sessions.userId, existingId));
     expect(live.filter((s) => s.revokedAt === null)).toHaveLength(1);
-    const password = await call(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: person.email, password: 'a long password here' } });
-    expect(codesOf(password)).toEqual(['INVALID_CREDENTIALS']);
+    expect((await d.select().from(oidcIdentities).where(eq(oidcIdentities.userId, existingId))).map((i) => i.provider)).toEqual(['test']);
+    expect(await d.select().from(totpFactors).where(eq(totpFactors.userId, existingId))).toEqual([]);
+    expect(await d.select().from(recoveryCodes).where(eq(recoveryCodes.userId, existingId))).toEqual([]);
+    const [apiKey] = await d.select().from(apiKeys).where(eq(apiKeys.id, key.data!.createApiKey.apiKey.id));
+    expect(apiKey!.revokedAt).not.toBeNull();
+    // Neither the password nor the squatter's device gets back in; the claim is on the record.
+    for (const extra of [{}, { deviceToken: signUp.data!.signUp.deviceToken }]) {
+      const password = await call(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: person.email, password: 'a long password here', ...extra } });
+      expect(codesOf(password)).toEqual(['INVALID_CREDENTIALS']);
+    }
+    const claimed = await d.select().from(auditEvents).where(eq(auditEvents.type, 'ACCOUNT_CLAIMED'));
+    expect(claimed.find((e) => e.userId === existingId)?.details).toMatchObject({ proof: 'oidc_verified_email', secondFactorRemoved: true, apiAccessRevoked: 1 });
   });
 
   it('links a second provider account with the same verified email to the same user, and unlinks one but not the last', async () => {
@@ -222,6 +242,16 @@ describe('refused sign-ins change nothing', () => {
     expect(res.data).toBeNull();
     return { before, failed };
   }
+
+  it('refuses a callback completed without the binding of the client that began it (login CSRF), and that client still completes', async () => {
+    // The attacker's own code and state, opened in the victim's browser, which holds another binding (or none).
+    const { input } = await authorize(account().login);
+    const other = await begin();
+    const { before, failed } = await expectRefused({ ...input, binding: other.binding }, 'OIDC_STATE_INVALID');
+    expect(await snapshot()).toEqual(before);
+    expect(await failures()).toBe(failed + 1);
+    expect((await complete(input)).errors).toBeUndefined();
+  });
 
   it('refuses an unknown provider', async () => {
     const before = await snapshot();
@@ -318,8 +348,8 @@ describe('refused sign-ins change nothing', () => {
 
   it('refuses bad input with BAD_USER_INPUT', async () => {
     const before = await snapshot();
-    expect(codesOf(await complete({ state: '', code: 'x', redirectUri: REDIRECT }))).toEqual(['BAD_USER_INPUT']);
-    expect(codesOf(await complete({ state: 's'.repeat(600), code: 'x', redirectUri: REDIRECT }))).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(await complete({ state: '', code: 'x', redirectUri: REDIRECT, binding: 'b' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(await complete({ state: 's'.repeat(600), code: 'x', redirectUri: REDIRECT, binding: 'b' }))).toEqual(['BAD_USER_INPUT']);
     expect(await snapshot()).toEqual(before);
   });
 });
@@ -363,20 +393,37 @@ describe('sign-in protections', () => {
 });
 
 describe('linking a provider account while signed in', () => {
-  const BEGIN_LINK = `mutation($p: ID!, $r: String!) { beginOidcLink(provider: $p, redirectUri: $r) { authorizationUrl } }`;
+  const BEGIN_LINK = `mutation($p: ID!, $r: String!) { beginOidcLink(provider: $p, redirectUri: $r) { authorizationUrl binding } }`;
   const COMPLETE_LINK = `mutation($i: CompleteOidcSignInInput!) { completeOidcLink(input: $i) { id provider email } }`;
 
-  async function passwordUser() {
+  /** A password account; verified unless asked (the mailed-link flow itself is email.test.ts's). */
+  async function passwordUser({ verified = true } = {}) {
     const email = `pw-${Date.now()}-${counter++}@example.com`;
     const res = await call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password: 'a long password here', name: 'Pat' } });
-    return viewerFrom(res.data!.signUp.accessToken as string);
+    const viewer = await viewerFrom(res.data!.signUp.accessToken as string);
+    if (verified) await server.services.db.update(users).set({ emailVerifiedAt: clock.now() }).where(eq(users.id, viewer.userId));
+    return viewer;
   }
+
+  it('refuses to begin or complete a link for an account whose address nobody has proved, changing nothing', async () => {
+    // Else whoever registers someone else's address links their own provider account, and keeps
+    // it after the owner claims the address (a pre-account takeover).
+    const viewer = await passwordUser({ verified: false });
+    const before = await snapshot();
+    expect(codesOf(await call(BEGIN_LINK, { p: 'test', r: REDIRECT }, viewer))).toEqual(['EMAIL_NOT_VERIFIED']);
+    const verified = await passwordUser();
+    const input = await linkCallback(verified, account().login);
+    // A link begun while verified cannot be completed by another, unverified, account either.
+    expect(codesOf(await call(COMPLETE_LINK, { i: input }, viewer))).toEqual(['EMAIL_NOT_VERIFIED']);
+    const { logins: _swept, ...after } = await snapshot();
+    expect(after).toEqual({ users: before.users + 1, sessions: before.sessions + 1, identities: before.identities });
+  });
 
   async function linkCallback(viewer: Viewer, login: string) {
     const begun = await call(BEGIN_LINK, { p: 'test', r: REDIRECT }, viewer);
     expect(begun.errors).toBeUndefined();
     const url = await authorizeInBrowser(begun.data!.beginOidcLink.authorizationUrl, REDIRECT, login);
-    return { state: url.searchParams.get('state')!, code: url.searchParams.get('code')!, iss: url.searchParams.get('iss'), redirectUri: REDIRECT };
+    return { state: url.searchParams.get('state')!, code: url.searchParams.get('code')!, iss: url.searchParams.get('iss'), redirectUri: REDIRECT, binding: begun.data!.beginOidcLink.binding as string };
   }
 
   it('links a provider account with an unverified email to the caller, who then signs in with it', async () => {

@@ -274,7 +274,7 @@ describe('session management', () => {
 });
 
 describe('brute-force protection', () => {
-  it('locks an email after repeated failures, answering TOO_MANY_ATTEMPTS with a retry-after for a known and an unknown email alike', async () => {
+  it('makes an email wait after repeated failures, twice as long after each further one, for a known and an unknown email alike', async () => {
     const known = await signUp();
     const unknown = uniqueEmail('ghost');
     for (const email of [known.email, unknown]) {
@@ -282,17 +282,46 @@ describe('brute-force protection', () => {
         expect(codesOf(await signIn(email, 'wrong password', freshIp()))).toEqual(['INVALID_CREDENTIALS']);
       }
     }
-    const lockedKnown = await signIn(known.email, 'wrong password', freshIp());
-    const lockedUnknown = await signIn(unknown, 'wrong password', freshIp());
-    expect(codesOf(lockedKnown)).toEqual(['TOO_MANY_ATTEMPTS']);
-    expect(lockedKnown.errors![0]).toEqual(lockedUnknown.errors![0]);
-    expect(lockedKnown.errors![0]!.extensions!.retryAfterSeconds).toBe(THROTTLE.lockoutSeconds);
-    // While locked even the right password is refused, so guessing on cannot find it.
+    const waitingKnown = await signIn(known.email, 'wrong password', freshIp());
+    const waitingUnknown = await signIn(unknown, 'wrong password', freshIp());
+    expect(codesOf(waitingKnown)).toEqual(['TOO_MANY_ATTEMPTS']);
+    expect(waitingKnown.errors![0]).toEqual(waitingUnknown.errors![0]);
+    expect(waitingKnown.errors![0]!.extensions!.retryAfterSeconds).toBe(2);
+    // While it waits even the right password is refused (from a device it does not know), so guessing on cannot find it.
     expect(codesOf(await signIn(known.email, PASSWORD, freshIp()))).toEqual(['TOO_MANY_ATTEMPTS']);
-    clock.advance(THROTTLE.lockoutSeconds - 10);
-    expect((await signIn(known.email, PASSWORD)).errors![0]!.extensions!.retryAfterSeconds).toBe(10);
-    clock.advance(10);
-    expect((await signIn(known.email, PASSWORD)).errors).toBeUndefined();
+    // Each further failure doubles the wait, up to LOGIN_LOCKOUT_SECONDS.
+    const waits: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const retry = (await signIn(known.email, PASSWORD, freshIp())).errors![0]!.extensions!.retryAfterSeconds as number;
+      clock.advance(retry);
+      expect(codesOf(await signIn(known.email, 'wrong password', freshIp()))).toEqual(['INVALID_CREDENTIALS']);
+      waits.push(((await signIn(known.email, 'wrong password', freshIp())).errors![0]!.extensions!.retryAfterSeconds as number));
+    }
+    expect(waits).toEqual([4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
+    clock.advance(300);
+    expect((await signIn(known.email, PASSWORD, freshIp())).errors).toBeUndefined();
+  });
+
+  it('lets the owner in from a known device while strangers keep the email waiting, and counts that device on its own', async () => {
+    const owner = await signUp();
+    const first = await call(`mutation($i: SignInInput!) { signIn(input: $i) { deviceToken } }`, { i: { email: owner.email, password: PASSWORD } }, null, freshIp());
+    const deviceToken = first.data!.signIn.deviceToken as string;
+    expect(deviceToken).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    for (let i = 0; i < THROTTLE.accountMaxFailures + 3; i++) await signIn(owner.email, 'stranger guess', freshIp());
+    expect(codesOf(await signIn(owner.email, PASSWORD, freshIp()))).toEqual(['TOO_MANY_ATTEMPTS']);
+    const known = (password: string, token = deviceToken) => call(`mutation($i: SignInInput!) { signIn(input: $i) { deviceToken } }`, { i: { email: owner.email, password, deviceToken: token } }, null, freshIp());
+    const back = await known(PASSWORD);
+    expect(back.errors).toBeUndefined();
+    // Each sign-in replaces the device's token; the old one is an unknown device from now on.
+    const renewed = back.data!.signIn.deviceToken as string;
+    expect(renewed).not.toBe(deviceToken);
+    expect(codesOf(await known(PASSWORD))).toEqual(['TOO_MANY_ATTEMPTS']);
+    // A device token is no master key: its own wrong passwords make it wait, and a token of another account counts for nothing.
+    for (let i = 0; i < THROTTLE.accountMaxFailures; i++) expect(codesOf(await known('device guess', renewed))).toEqual(['INVALID_CREDENTIALS']);
+    expect(codesOf(await known(PASSWORD, renewed))).toEqual(['TOO_MANY_ATTEMPTS']);
+    const other = await signUp();
+    const otherDevice = (await call(`mutation($i: SignInInput!) { signIn(input: $i) { deviceToken } }`, { i: { email: other.email, password: PASSWORD } }, null, freshIp())).data!.signIn.deviceToken as string;
+    expect(codesOf(await known(PASSWORD, otherDevice))).toEqual(['TOO_MANY_ATTEMPTS']);
   });
 
   it('locks a client address that tries many emails, while the same accounts still sign in from elsewhere', async () => {
@@ -318,16 +347,18 @@ describe('brute-force protection', () => {
     expect((await signIn(user.email)).errors).toBeUndefined();
   });
 
-  it('counts wrong current passwords in changePassword toward the same lockout', async () => {
+  it("counts wrong current passwords in changePassword on the user's own budget: strangers' failures do not block it, nor it sign-in", async () => {
     const user = await signUp();
     const CHANGE = `mutation($i: ChangePasswordInput!) { changePassword(input: $i) }`;
+    for (let i = 0; i < THROTTLE.accountMaxFailures + 2; i++) await signIn(user.email, 'stranger guess', freshIp());
     for (let i = 0; i < THROTTLE.accountMaxFailures; i++) {
-      await call(CHANGE, { i: { currentPassword: `guess ${i}`, newPassword: 'a brand new passphrase' } }, user);
+      expect(codesOf(await call(CHANGE, { i: { currentPassword: `guess ${i}`, newPassword: 'a brand new passphrase' } }, user))).toEqual(['INVALID_CREDENTIALS']);
     }
     const locked = await call(CHANGE, { i: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' } }, user);
     expect(codesOf(locked)).toEqual(['TOO_MANY_ATTEMPTS']);
     clock.advance(THROTTLE.lockoutSeconds);
     expect((await signIn(user.email)).errors).toBeUndefined();
+    expect((await call(CHANGE, { i: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' } }, user)).errors).toBeUndefined();
   });
 
   it('never runs more password hashes at once than its concurrency setting', async () => {

@@ -177,15 +177,35 @@ describe('two-factor sign-in', () => {
     expect((await signIn(user.email, { recoveryCode: fresh[1]! })).errors).toBeUndefined();
   });
 
-  it('counts wrong codes toward the account lockout, so codes cannot be guessed with a known password', async () => {
+  it("counts wrong codes against the account's second factor, so codes cannot be guessed with a known password", async () => {
     const { user, secret } = await withTotp();
     const wrong = await totpAt(secret, new Date(clock.now().getTime() + 3_600_000));
     for (let i = 0; i < THROTTLE.accountMaxFailures; i++) {
       expect(codesOf(await signIn(user.email, { totpCode: wrong }))).toEqual(['INVALID_CREDENTIALS']);
       // A right password without a code must not reset the count.
-      expect(codesOf(await signIn(user.email))).toEqual(i === THROTTLE.accountMaxFailures - 1 ? ['TOO_MANY_ATTEMPTS'] : ['SECOND_FACTOR_REQUIRED']);
+      expect(codesOf(await signIn(user.email))).toEqual(['SECOND_FACTOR_REQUIRED']);
     }
     expect(codesOf(await signIn(user.email, { totpCode: await totpAt(secret, clock.now()) }))).toEqual(['TOO_MANY_ATTEMPTS']);
+  });
+
+  it('lets the owner in with the password and a second factor while strangers keep the email waiting; anything less is TOO_MANY_ATTEMPTS', async () => {
+    const { user, secret, recoveryCodes } = await withTotp();
+    const signedIn = await signIn(user.email, { totpCode: await totpAt(secret, clock.now()) });
+    const session = viewerOf(signedIn.data!.signIn.accessToken, user.email);
+    clock.advance(30);
+    for (let i = 0; i < THROTTLE.accountMaxFailures + 2; i++) await signIn(user.email, { password: `stranger guess ${i}` });
+    const right = await totpAt(secret, clock.now());
+    const wrong = await totpAt(secret, new Date(clock.now().getTime() + 3_600_000));
+    // Nothing short of everything tells anything: a right password alone, or with a wrong code, and a wrong password with the right code.
+    for (const attempt of [{}, { totpCode: wrong }, { password: 'stranger guess', totpCode: right }] as Record<string, string>[]) {
+      expect(codesOf(await signIn(user.email, attempt))).toEqual(['TOO_MANY_ATTEMPTS']);
+    }
+    const owner = await signIn(user.email, { totpCode: right });
+    expect(owner.errors).toBeUndefined();
+    expect(decodeJwt(owner.data!.signIn.accessToken).aal).toBe(2);
+    // Step-up in a session is not the email's to throttle either: a recovery code still works.
+    const VERIFY = `mutation($i: SecondFactorInput!) { verifySecondFactor(input: $i) { accessToken } }`;
+    expect((await call(VERIFY, { i: { recoveryCode: recoveryCodes[0] } }, session)).errors).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { allow, and, deny, or, rule, type IRule } from 'graphql-shield';
+import { allow, and, chain, deny, or, rule, type IRule } from 'graphql-shield';
 import type { ShieldRule } from './shield.js';
 import { notFound, unauthenticated, forbidden } from '../errors.js';
 import { refuseDeniedOrg, roleAtLeast, roleIn, type Role, type Viewer } from '../identity.js';
@@ -13,7 +13,7 @@ import { isUuid } from '../loaders.js';
  * in the viewer's memberships, cheaper than either and never wrong about which parent they saw.
  */
 
-export { allow, deny, and, or };
+export { allow, deny, and, or, chain };
 export type { IRule };
 
 type AnyContext = { viewer: Viewer | null };

@@ -8,7 +8,7 @@ import type { Viewer } from '../identity.js';
 export type ShieldRule = IRule | ReturnType<typeof and>;
 /** A domain's permissions (graphql-shield's IRules): type name -> rule, or -> (field name | '*') -> rule. */
 export type Permissions = IRules;
-type RuleTree = Record<string, Record<string, ShieldRule>>;
+export type RuleTree = Record<string, Record<string, ShieldRule>>;
 
 const isRule = (value: unknown): value is ShieldRule => typeof (value as { resolve?: unknown })?.resolve === 'function';
 export type { IRules };

@@ -140,8 +140,10 @@ export const invitations = usersSchema.table(
 );
 
 /**
- * Failed password checks per key (`account:<email>` or `ip:<address>`), shared by every replica.
- * A key reaching its limit within the window is locked until `lockedUntil`.
+ * Failed credential checks per key (`account:<email>`, `ip:<address>`, `device:<id>`,
+ * `factor:<userId>`, `password:<userId>`), shared by every replica. From its limit on, each
+ * failure locks the key for twice as long as the one before (capped); a key without a failure
+ * for the window is forgotten (docs/decisions/0007-account-claim-and-lockout.md).
  */
 export const authThrottles = usersSchema.table(
   'auth_throttles',
@@ -253,6 +255,8 @@ export const oidcLogins = usersSchema.table(
   {
     id: uuid('id').primaryKey(),
     stateHash: text('state_hash').notNull(),
+    /** sha256 of the secret handed to the client that began the sign-in: only it can complete it (login CSRF). */
+    bindingHash: text('binding_hash'),
     provider: text('provider').notNull(),
     redirectUri: text('redirect_uri').notNull(),
     nonceEncrypted: text('nonce_encrypted').notNull(),
@@ -309,6 +313,43 @@ export const apiKeys = usersSchema.table(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
   (t) => [index('api_keys_org_created_idx').on(t.organizationId, t.createdAt, t.id), check('api_keys_role_check', sql`role in ('ADMIN','MEMBER','VIEWER')`)],
+);
+
+/**
+ * Devices that signed in to an account (a token kept by the client, stored as its sha256). A
+ * known device is throttled on its own, so strangers failing at an address cannot lock its
+ * owner out (docs/decisions/0007-account-claim-and-lockout.md).
+ */
+export const knownDevices = usersSchema.table(
+  'known_devices',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('known_devices_token_key').on(t.tokenHash), index('known_devices_user_idx').on(t.userId)],
+);
+
+/**
+ * Sign-ups waiting for their mailed link (when SIGN_UP_VERIFICATION is on): no account exists
+ * until the link comes back with the same password, so nobody can hold an address they cannot read.
+ */
+export const pendingSignUps = usersSchema.table(
+  'pending_sign_ups',
+  {
+    id: uuid('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('pending_sign_ups_token_key').on(t.tokenHash), index('pending_sign_ups_email_idx').on(t.email, t.createdAt)],
 );
 
 /** Idempotency keys of create-type mutations (docs/protocols/idempotency.md), kept 24 hours. */

@@ -2,7 +2,7 @@ import { allowTypes, everyField, isAuthenticated, isPublic, isSelf, or, reachedF
 import type { UserContext } from '../../context.js';
 
 // Signing up, in and back in happens before there is a viewer: those are public, as are the
-// mailed-link mutations (the link's token is the credential). Personal fields of a User (email,
+// password-reset mutations (the link's token is the credential). Personal fields of a User (email,
 // two-factor, sessions, security events) are masked by their resolvers for anyone but the user
 // themself (or an organization's owners and admins for the email), not refused.
 export const permissions: IRules = {
@@ -13,11 +13,11 @@ export const permissions: IRules = {
   },
   Mutation: {
     signUp: isPublic,
+    completeSignUp: isPublic,
     signIn: isPublic,
     refreshSession: isPublic,
     requestPasswordReset: isPublic,
     resetPassword: isPublic,
-    verifyEmail: isPublic,
     signOut: isAuthenticated,
     signOutEverywhere: isAuthenticated,
     revokeSession: isAuthenticated,
@@ -28,6 +28,8 @@ export const permissions: IRules = {
     disableTotp: isAuthenticated,
     regenerateRecoveryCodes: isAuthenticated,
     requestEmailVerification: isAuthenticated,
+    // In a session of the account the link was mailed for (accounts/recovery.ts says why).
+    verifyEmail: isAuthenticated,
   },
   // Users come only from viewer-scoped lookups (themself, or someone sharing an organization). The
   // request that signs someone in has no viewer yet: the AuthPayload's user is theirs.

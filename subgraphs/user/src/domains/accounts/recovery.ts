@@ -2,13 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { appError, parseInput, requireViewer, z } from '@organoise/core';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { secondsFrom } from '../../clock.js';
-import { emailTokens, users } from '../../db/schema.js';
+import { emailTokens, knownDevices, users } from '../../db/schema.js';
 import type { Database } from '@organoise/core';
 import type { Deps } from '../../services.js';
+import type { MailMessage } from '../../mail/mailer.js';
 import { audit } from '../audit/audit.js';
 import { newPassword } from './accounts.js';
+import { claimAccount } from './claim.js';
 import { hashSecret, revokeUserSessions } from './sessions.js';
-import { clearAccountFailures } from './throttle.js';
+import { accountKey, clearFailures, factorKey } from './throttle.js';
 
 type Purpose = 'VERIFY_EMAIL' | 'RESET_PASSWORD';
 
@@ -49,11 +51,18 @@ async function issueToken(deps: Deps, userId: string, email: string, purpose: Pu
   return token;
 }
 
-const link = (deps: Deps, path: string, token: string) => {
+/** A page of the app (PUBLIC_APP_URL), with a token when given. */
+export const appLink = (deps: Deps, path: string, token?: string) => {
   const url = new URL(path, deps.settings.email.appUrl);
-  url.searchParams.set('token', token);
+  if (token) url.searchParams.set('token', token);
   return url.toString();
 };
+const link = appLink;
+
+/** Sends without making the answer wait: a slow SMTP server must not tell "has an account" from "has none". */
+export function mailInBackground(deps: Deps, what: string, message: MailMessage): void {
+  deps.background.run(`${what} mail`, () => deps.mailer.send(message));
+}
 
 /** Mails the signed-in user a link proving they receive mail at their address. */
 export async function requestEmailVerification(deps: Deps): Promise<boolean> {
@@ -68,13 +77,20 @@ export async function requestEmailVerification(deps: Deps): Promise<boolean> {
   await deps.mailer.send({
     to: me.email,
     subject: 'Confirm your email address',
-    text: `Open this link to confirm that this address is yours:\n\n${link(deps, '/verify-email', token)}\n\nThe link works once, for ${hours} hours.\nIf you did not ask for this, ignore this message.\n`,
+    text: `Open this link, signed in to your OrgaNoise account, to confirm that this address is yours:\n\n${link(deps, '/verify-email', token)}\n\nThe link works once, for ${hours} hours.\nIf you did not create an account, someone else used your address: do not open the link. To take the account over, ask for a password reset at ${new URL('/reset-password', deps.settings.email.appUrl).toString()}; everything its creator set up is removed.\n`,
   });
   return true;
 }
 
-/** Marks the address verified; the token must be unused, unexpired and for the user's current address. */
+/**
+ * Marks the address verified; the token must be unused, unexpired, for the user's current address,
+ * and used in a session of that user. Only a session holder can ask for the mail, and the
+ * mailbox's owner may not be that person (someone may have registered their address): a link
+ * clicked outside the account proves the inbox, not who set the password, so it verifies nothing.
+ * That owner claims the account with a password reset instead.
+ */
 export async function verifyEmail(deps: Deps, rawToken: unknown): Promise<{ userId: string }> {
+  const v = requireViewer(deps.viewer);
   const token = parseInput(tokenInput, rawToken);
   const now = deps.clock.now();
   const userId = await deps.db.transaction(async (tx) => {
@@ -84,10 +100,10 @@ export async function verifyEmail(deps: Deps, rawToken: unknown): Promise<{ user
       .innerJoin(users, eq(users.id, emailTokens.userId))
       .where(and(eq(emailTokens.tokenHash, hashSecret(token)), eq(emailTokens.purpose, 'VERIFY_EMAIL')))
       .for('update');
-    if (!row || row.usedAt || row.expiresAt <= now || row.email !== row.current) return null;
+    if (!row || row.userId !== v.userId || row.usedAt || row.expiresAt <= now || row.email !== row.current) return null;
     await tx.update(emailTokens).set({ usedAt: now }).where(eq(emailTokens.id, row.id));
     await tx.update(users).set({ emailVerifiedAt: now, updatedAt: now }).where(eq(users.id, row.userId));
-    await audit(deps, { type: 'EMAIL_VERIFIED', actorId: deps.viewer?.userId ?? row.userId, userId: row.userId, details: { email: row.email } }, tx as unknown as Database);
+    await audit(deps, { type: 'EMAIL_VERIFIED', actorId: row.userId, userId: row.userId, details: { email: row.email } }, tx as unknown as Database);
     return row.userId;
   });
   if (!userId) throw invalidToken();
@@ -95,25 +111,28 @@ export async function verifyEmail(deps: Deps, rawToken: unknown): Promise<{ user
 }
 
 /**
- * Mails a reset link when the address has an account. The answer is the same either way, and
- * repeated requests within a minute send nothing more, so this can neither probe nor flood.
+ * Mails a reset link when the address has an account. The answer is the same either way and
+ * comes after the same work (one lookup): everything else (the one-a-minute check, the token,
+ * the audit, the mail) happens after answering, so neither the answer nor its timing can tell.
  */
 export async function requestPasswordReset(deps: Deps, rawEmail: unknown): Promise<boolean> {
   const email = parseInput(emailInput, rawEmail);
   const [user] = await deps.db.select({ id: users.id }).from(users).where(eq(users.email, email));
-  if (!user || (await waitBeforeSending(deps, user.id, 'RESET_PASSWORD')) > 0) return true;
-  const token = await issueToken(deps, user.id, email, 'RESET_PASSWORD');
-  await audit(deps, { type: 'PASSWORD_RESET_REQUESTED', actorId: deps.viewer?.userId ?? null, userId: user.id });
-  const minutes = Math.round(deps.settings.email.passwordResetTtlSeconds / 60);
-  // Not awaited: a slow SMTP server must not make "has an account" answer later than "has none".
-  void deps.mailer
-    .send({
-      to: email,
-      subject: 'Reset your password',
-      text: `Someone asked to reset the password of your account. To choose a new password, open:\n\n${link(deps, '/reset-password', token)}\n\nThe link works once, for ${minutes} minutes.\nIf it was not you, ignore this message: your password stays as it is.\n`,
-    })
-    .catch((error: unknown) => deps.log.error('password reset mail not sent', { error: error instanceof Error ? error.message : String(error) }));
+  if (user) deps.background.run('password reset', () => sendPasswordReset(deps, user.id, email));
   return true;
+}
+
+async function sendPasswordReset(deps: Deps, userId: string, email: string): Promise<void> {
+  // Repeated requests within a minute send nothing more, so this cannot flood an inbox.
+  if ((await waitBeforeSending(deps, userId, 'RESET_PASSWORD')) > 0) return;
+  const token = await issueToken(deps, userId, email, 'RESET_PASSWORD');
+  await audit(deps, { type: 'PASSWORD_RESET_REQUESTED', actorId: deps.viewer?.userId ?? null, userId });
+  const minutes = Math.round(deps.settings.email.passwordResetTtlSeconds / 60);
+  await deps.mailer.send({
+    to: email,
+    subject: 'Reset your password',
+    text: `Someone asked to reset the password of your account. To choose a new password, open:\n\n${link(deps, '/reset-password', token)}\n\nThe link works once, for ${minutes} minutes.\nIf it was not you, ignore this message: your password stays as it is.\n`,
+  });
 }
 
 /** Sets a new password from a mailed token; every session of the user ends. */
@@ -140,13 +159,18 @@ export async function resetPassword(deps: Deps, rawInput: unknown): Promise<{ us
       .for('update');
     if (!row || row.usedAt || row.expiresAt <= now || row.email !== row.current) return null;
     await tx.update(emailTokens).set({ usedAt: now }).where(eq(emailTokens.id, row.id));
-    // The link reached the inbox, which proves the address as well as a verification would.
+    // The link reached the inbox, which proves the address. On an account nobody had proved, that
+    // is a claim: whoever registered the address may not be its owner, so everything they set
+    // up goes before the new password is set.
+    if (!row.verifiedAt) await claimAccount(deps, tx, row.userId, 'password_reset', row.id);
     await tx.update(users).set({ passwordHash, updatedAt: now, emailVerifiedAt: row.verifiedAt ?? now }).where(eq(users.id, row.userId));
+    // Whoever holds the password (or a device) someone reset away from may not keep a way back in.
+    await tx.delete(knownDevices).where(eq(knownDevices.userId, row.userId));
     const ended = await revokeUserSessions(deps, tx, row.userId, 'password_reset');
-    await audit(deps, { type: 'PASSWORD_RESET', actorId: null, userId: row.userId, details: { sessionsEnded: ended } }, tx as unknown as Database);
+    await audit(deps, { type: 'PASSWORD_RESET', actorId: null, userId: row.userId, details: { sessionsEnded: ended, claimed: !row.verifiedAt } }, tx as unknown as Database);
     return { userId: row.userId, email: row.email };
   });
   if (!done) throw invalidToken();
-  await clearAccountFailures(deps, done.email);
+  await clearFailures(deps, [accountKey(done.email), factorKey(done.userId)]);
   return { userId: done.userId };
 }

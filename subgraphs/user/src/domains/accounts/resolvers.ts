@@ -1,7 +1,8 @@
 import { id, notFound, parseInput, type PageArgs } from '@organoise/core';
 import type { UserContext } from '../../context.js';
 import { listViewerMemberships } from '../organizations/organizations.js';
-import { changePassword, signIn, signUp, visibleUsers, type VisibleUser } from './accounts.js';
+import { changePassword, signIn, visibleUsers, type VisibleUser } from './accounts.js';
+import { completeSignUp, signUp } from './sign-up.js';
 import { forUser, listAuditEvents, nothing } from '../audit/audit.js';
 import { requestEmailVerification, requestPasswordReset, resetPassword, verifyEmail } from './recovery.js';
 import { confirmTotp, disableTotp, enrollTotp, regenerateRecoveryCodes, twoFactorEnabled, verifySecondFactor } from './two-factor.js';
@@ -18,6 +19,7 @@ export const accountResolvers = {
   },
   Mutation: {
     signUp: (_: unknown, args: { input: unknown }, ctx: UserContext) => signUp(ctx, args.input),
+    completeSignUp: (_: unknown, args: { input: unknown }, ctx: UserContext) => completeSignUp(ctx, args.input),
     signIn: (_: unknown, args: { input: unknown }, ctx: UserContext) => signIn(ctx, args.input),
     refreshSession: (_: unknown, args: { refreshToken: unknown }, ctx: UserContext) => refreshSession(ctx, args.refreshToken),
     signOut: (_: unknown, __: unknown, ctx: UserContext) => signOut(ctx),

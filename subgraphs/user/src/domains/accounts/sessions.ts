@@ -21,6 +21,8 @@ export interface IssuedSession {
   refreshToken: string;
   sessionId: string;
   userId: string;
+  /** Set by the sign-ins that remember the device (signIn, signUp, completeOidcSignIn). */
+  deviceToken?: string | null;
 }
 
 /** A session is live when not revoked and within both its absolute and its idle timeout. */

@@ -6,8 +6,8 @@ import { generateTotpSecret, otpauthUri, verifyTotp } from '../../crypto/totp.js
 import { recoveryCodes, sessions, totpFactors, users } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
-import { hashSecret } from './sessions.js';
-import { assertNotLocked, recordFailure, throttleKeys } from './throttle.js';
+import { hashSecret, revokeUserSessions } from './sessions.js';
+import { assertNotLocked, factorKey, recordFailure, scopeOf, withIp } from './throttle.js';
 
 const RECOVERY_CODE_COUNT = 10;
 const TOTP_ISSUER = 'OrgaNoise';
@@ -86,17 +86,19 @@ async function consumeSecondFactor(deps: Deps, userId: string, factor: SecondFac
 
 /**
  * Checks a second factor under the brute-force rules (a 6-digit code must not be guessable):
- * locked keys refuse, each wrong code counts against the account and the address.
+ * failures count against the user's factor key and the address. Only someone who has the
+ * password or a session gets here, so strangers failing passwords never make this wait.
  */
 export async function checkSecondFactor(deps: Deps, user: { id: string; email: string }, factor: SecondFactor, pending = false): Promise<'totp' | 'recovery_code' | null> {
-  const keys = throttleKeys(user.email, deps.clientIp);
+  const keys = withIp(factorKey(user.id), deps.clientIp);
   await assertNotLocked(deps, keys);
   const method = await consumeSecondFactor(deps, user.id, factor, pending);
   if (method) return method;
-  const locked = await recordFailure(deps, keys);
+  const started = await recordFailure(deps, keys);
   await audit(deps, { type: 'SECOND_FACTOR_FAILED', actorId: deps.viewer?.userId ?? null, userId: user.id, details: { method: factor.totpCode ? 'totp' : 'recovery_code' } });
-  for (const key of locked) {
-    await audit(deps, { type: 'LOCKOUT', actorId: null, userId: key.startsWith('ip:') ? null : user.id, details: { scope: key.startsWith('ip:') ? 'address' : 'account', seconds: deps.settings.throttle.lockoutSeconds } });
+  for (const { key, seconds } of started) {
+    const scope = scopeOf(key);
+    await audit(deps, { type: 'LOCKOUT', actorId: null, userId: scope === 'address' ? null : user.id, details: { scope, seconds } });
   }
   return null;
 }
@@ -127,7 +129,9 @@ export async function confirmTotp(deps: Deps, rawCode: unknown) {
     await tx.update(totpFactors).set({ confirmedAt: deps.clock.now() }).where(eq(totpFactors.userId, user.id));
     const issued = await replaceRecoveryCodes(deps, tx as unknown as Database, user.id);
     await markSecondFactor(deps, tx as unknown as Database, viewer.sessionId);
-    await audit(deps, { type: 'TOTP_ENABLED', userId: user.id }, tx as unknown as Database);
+    // Every other session signed in with one factor: one of them may be why two factors were turned on.
+    const ended = await revokeUserSessions(deps, tx, user.id, 'two_factor_enabled', viewer.sessionId);
+    await audit(deps, { type: 'TOTP_ENABLED', userId: user.id, details: { otherSessionsEnded: ended } }, tx as unknown as Database);
     return issued;
   });
   const { token, expiresAt } = await deps.tokens.sign(user.id, viewer.sessionId, { aal: 2 });
@@ -166,7 +170,6 @@ export async function disableTotp(deps: Deps): Promise<boolean> {
     await deps.db.delete(totpFactors).where(eq(totpFactors.userId, user.id));
     return true;
   }
-  await requireRecentSecondFactor(deps, user.id, viewer.sessionId);
   await deps.db.transaction(async (tx) => {
     await tx.delete(totpFactors).where(eq(totpFactors.userId, user.id));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id));
@@ -179,7 +182,6 @@ export async function disableTotp(deps: Deps): Promise<boolean> {
 export async function regenerateRecoveryCodes(deps: Deps): Promise<string[]> {
   const { viewer, user } = await me(deps);
   if (!(await twoFactorEnabled(deps.db, user.id))) throw appError('CONFLICT', 'Two-factor authentication is off for this account');
-  await requireRecentSecondFactor(deps, user.id, viewer.sessionId);
   return deps.db.transaction(async (tx) => {
     const codes = await replaceRecoveryCodes(deps, tx as unknown as Database, user.id);
     await audit(deps, { type: 'RECOVERY_CODES_REGENERATED', userId: user.id }, tx as unknown as Database);

@@ -38,6 +38,8 @@ export const AUDIT_EVENT_TYPES = [
   'API_KEY_REVOKED',
   'API_KEY_REFUSED',
   'ORGANIZATION_ALLOW_LIST_CHANGED',
+  'ACCOUNT_CLAIMED',
+  'SIGN_UP_REQUESTED',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export type AuditEventRow = typeof auditEvents.$inferSelect;

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { appError, isUniqueViolation, parseInput, requireViewer, z, type Database, type ErrorCode, type Logger } from '@organoise/core';
 import { and, count, eq, gt, isNull, lt } from 'drizzle-orm';
 import * as client from 'openid-client';
@@ -6,9 +6,11 @@ import { secondsFrom } from '../../clock.js';
 import { oidcIdentities, oidcLogins, users } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
-import { issueSession, openSession, revokeUserSessions, type IssuedSession } from '../accounts/sessions.js';
+import { claimAccount } from '../accounts/claim.js';
+import { rememberDevice } from '../accounts/devices.js';
+import { issueSession, openSession, type IssuedSession } from '../accounts/sessions.js';
 import { assertNotLocked, recordFailure } from '../accounts/throttle.js';
-import { checkSecondFactor, requireRecentSecondFactor, SecondFactorInput, twoFactorEnabled } from '../accounts/two-factor.js';
+import { checkSecondFactor, SecondFactorInput, twoFactorEnabled } from '../accounts/two-factor.js';
 import type { OidcProviderConfig } from './config.js';
 
 /** A sign-in must complete within this long of its beginning. */
@@ -19,6 +21,7 @@ export type OidcIdentityRow = typeof oidcIdentities.$inferSelect;
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 /** Ciphertexts are bound to their row and use: one copied elsewhere does not decrypt. */
 const loginContext = (loginId: string, what: 'nonce' | 'verifier') => `oidc-login:${loginId}:${what}`;
 const refreshContext = (identityId: string) => `oidc-refresh:${identityId}`;
@@ -99,12 +102,19 @@ export function beginOidcSignIn(deps: Deps, rawProvider: unknown, rawRedirectUri
 
 /**
  * Starts linking a provider account to the signed-in caller (completeOidcLink). Linking adds a way
- * into the account, so an account with two factors needs a recent second factor.
+ * into the account, so it needs a verified address (else whoever registered someone else's
+ * address could keep a way in after the owner claims it) and, with two factors, a recent second
+ * factor (the step-up rule, domains/accounts/step-up.ts).
  */
 export async function beginOidcLink(deps: Deps, rawProvider: unknown, rawRedirectUri: unknown) {
   const v = requireViewer(deps.viewer);
-  await requireRecentSecondFactor(deps, v.userId, v.sessionId);
+  await requireVerifiedEmail(deps, v.userId);
   return begin(deps, rawProvider, rawRedirectUri, v.userId);
+}
+
+async function requireVerifiedEmail(deps: Deps, userId: string): Promise<void> {
+  const [me] = await deps.db.select({ verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, userId));
+  if (!me?.verifiedAt) throw appError('EMAIL_NOT_VERIFIED', 'Verify your email address before linking a sign-in provider');
 }
 
 async function begin(deps: Deps, rawProvider: unknown, rawRedirectUri: unknown, linkUserId: string | null) {
@@ -129,9 +139,14 @@ async function begin(deps: Deps, rawProvider: unknown, rawRedirectUri: unknown, 
   const id = randomUUID();
   const now = deps.clock.now();
   const expiresAt = secondsFrom(deps.clock, OIDC_LOGIN_TTL_SECONDS);
+  // The state travels through the provider and the browser's address bar; the binding stays with
+  // the client that began (the web app keeps it in session storage). A callback opened in another
+  // browser (login CSRF: an attacker's own code and state) cannot complete without it.
+  const binding = randomBytes(32).toString('base64url');
   await deps.db.insert(oidcLogins).values({
     id,
     stateHash: sha256(state),
+    bindingHash: sha256(binding),
     provider: provider.id,
     redirectUri: provider.redirectUri,
     nonceEncrypted: deps.secrets.encrypt(nonce, loginContext(id, 'nonce')),
@@ -142,7 +157,7 @@ async function begin(deps: Deps, rawProvider: unknown, rawRedirectUri: unknown, 
   });
   // Abandoned sign-ins are swept now and then, not by a timer.
   if (Math.random() < 0.05) await deps.db.delete(oidcLogins).where(lt(oidcLogins.expiresAt, now));
-  return { authorizationUrl: authorizationUrl.href, state, expiresAt };
+  return { authorizationUrl: authorizationUrl.href, state, binding, expiresAt };
 }
 
 const CompleteInput = z
@@ -150,6 +165,8 @@ const CompleteInput = z
     state: z.string().min(1).max(512),
     code: z.string().min(1).max(4096),
     redirectUri: z.string().min(1).max(2000),
+    /** The `binding` beginOidcSignIn / beginOidcLink returned to the client that began. */
+    binding: z.string().min(1).max(512),
     /** RFC 9207: the provider's `iss` callback parameter, passed through when it sent one. */
     iss: z.string().max(2000).nullish(),
     totpCode: z.string().trim().max(10).nullish(),
@@ -180,7 +197,7 @@ export async function completeOidcSignIn(deps: Deps, rawInput: unknown): Promise
 export async function completeOidcLink(deps: Deps, rawInput: unknown): Promise<OidcIdentityRow> {
   const v = requireViewer(deps.viewer);
   const input = parseInput(CompleteInput, rawInput);
-  await requireRecentSecondFactor(deps, v.userId, v.sessionId);
+  await requireVerifiedEmail(deps, v.userId);
   const { provider, account } = await redeem(deps, input, v.userId);
   const now = deps.clock.now();
   const [existing] = await deps.db
@@ -226,6 +243,9 @@ async function redeem(deps: Deps, input: z.output<typeof CompleteInput>, linkUse
   // Checked before the state is spent: a wrong URI changes nothing, the right one still completes.
   if (input.redirectUri !== login.redirectUri) {
     return refuse(deps, ipKeys, login.provider, 'OIDC_REDIRECT_MISMATCH', 'The redirect URI differs from the one the sign-in began with', 'redirect_mismatch', linkUserId);
+  }
+  if (!login.bindingHash || !sameHash(login.bindingHash, sha256(input.binding))) {
+    return refuse(deps, ipKeys, login.provider, 'OIDC_STATE_INVALID', 'This sign-in was begun by another client; begin again here', 'binding_mismatch', linkUserId);
   }
   const provider = providerOf(deps, login.provider);
   // Spending the state is the single-use guarantee: of two concurrent completions one deletes the row.
@@ -287,8 +307,10 @@ async function signInAs(deps: Deps, provider: OidcProviderConfig, account: Provi
     return refuse(deps, ipKeys, provider.id, 'OIDC_EMAIL_UNVERIFIED', 'An account uses this email and the provider does not say it is verified', 'email_unverified', target.userId);
   }
   // The provider vouches for the first factor only: an account with TOTP still needs its code.
+  // Not an account nobody had proved: the claim removes the factor whoever set it up enrolled.
+  const claims = target.kind === 'link' && !target.emailVerifiedAt;
   let aal: 1 | 2 = 1;
-  if (target.kind !== 'create' && (await twoFactorEnabled(deps.db, target.userId))) {
+  if (target.kind !== 'create' && !claims && (await twoFactorEnabled(deps.db, target.userId))) {
     if (!factor.totpCode && !factor.recoveryCode) {
       await audit(deps, { type: 'OIDC_SIGN_IN_FAILED', actorId: null, userId: target.userId, details: { provider: provider.id, reason: 'second_factor_required' } });
       throw appError('SECOND_FACTOR_REQUIRED', 'Begin the sign-in again and complete it with totpCode or recoveryCode');
@@ -303,10 +325,11 @@ async function signInAs(deps: Deps, provider: OidcProviderConfig, account: Provi
     const opened = await deps.db.transaction(async (tx) => {
       const userId = await applyTarget(deps, tx, provider, account, target);
       const session = await openSession(deps, userId, tx, aal);
+      const deviceToken = await rememberDevice(deps, userId, null, tx);
       await audit(deps, { type: 'OIDC_SIGN_IN', actorId: userId, userId, details: { provider: provider.id, sessionId: session.sessionId } }, tx as unknown as Database);
-      return session;
+      return { ...session, deviceToken };
     });
-    return await issueSession(deps, opened);
+    return { ...(await issueSession(deps, opened)), deviceToken: opened.deviceToken };
   } catch (error) {
     // Two first sign-ins of one account at the same moment: the loser starts again.
     if (isUniqueViolation(error)) return refuse(deps, ipKeys, provider.id, 'OIDC_FAILED', 'The account changed during sign-in; begin again', 'concurrent_sign_in');
@@ -339,12 +362,9 @@ async function applyTarget(deps: Deps, tx: Tx, provider: OidcProviderConfig, acc
   let userId: string;
   if (target.kind === 'link') {
     userId = target.userId;
-    if (!target.emailVerifiedAt) {
-      // Nobody proved they own this address until now: whoever registered it (perhaps someone
-      // else, in advance) loses the password and sessions they set up (pre-account takeover).
-      await tx.update(users).set({ emailVerifiedAt: now, passwordHash: null, updatedAt: now }).where(eq(users.id, userId));
-      await revokeUserSessions(deps, tx, userId, 'oidc_linked_unverified_account');
-    }
+    // Nobody proved they own this address until now: whoever registered it (perhaps someone
+    // else, in advance) loses every credential they set up (pre-account takeover).
+    if (!target.emailVerifiedAt) await claimAccount(deps, tx, userId, 'oidc_verified_email');
   } else {
     userId = randomUUID();
     const email = account.email!;
