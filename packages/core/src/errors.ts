@@ -40,7 +40,7 @@ export const ERROR_CODES = {
   OPERATION_NOT_ALLOWED: "Safelist mode: the operation (its exact text, or the persisted-query id sent) is not in the gateway's list of known operations.",
   RATE_LIMITED: 'Too many requests from this user, API key or address. The `Retry-After` header (and `extensions.retryAfterSeconds`) says when to try again.',
   TOO_MANY_ATTEMPTS:
-    'Too many failed password checks for this email or from this address; `extensions.retryAfterSeconds` says when to try again. Given alike for known and unknown emails.',
+    'Too many failed checks for this email, from this address or of this second factor; `extensions.retryAfterSeconds` says when to try again (each further failure doubles the wait). Given alike for known and unknown emails. A known device (`deviceToken`), or the right password with a second factor, still signs in while strangers keep an email throttled.',
   REFRESH_TOKEN_INVALID: 'The refresh token is unknown or its session was ended; sign in again.',
   REFRESH_TOKEN_REUSED: 'A refresh token was presented a second time: it may have been stolen, so its whole session was ended. Sign in again.',
   SESSION_EXPIRED: 'The session passed its idle or absolute timeout; sign in again.',
@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   SCHEMA_RELOADED: 'The gateway loaded a new supergraph and ended every open subscription; resubscribe (with the last cursor) to continue on the new schema.',
   EMAIL_TOKEN_INVALID: 'The email verification or password reset token is unknown, expired, already used, superseded by a newer one, or for an address the account no longer has.',
   SECOND_FACTOR_REQUIRED: 'The password was right and the account has two-factor authentication: sign in again with `totpCode` or `recoveryCode`.',
+  EMAIL_NOT_VERIFIED: "This needs an account whose email address is verified (requestEmailVerification): until then nobody has proved the account belongs to the address's owner.",
   STEP_UP_REQUIRED: 'This change needs a second factor verified in this session within the last `extensions.maxAgeSeconds` seconds (verifySecondFactor).',
   INTERNAL_SERVER_ERROR: 'An unexpected failure. The details are in the server log, never in the response.',
   OIDC_PROVIDER_UNKNOWN: 'No sign-in provider with this id is configured (see the `oidcProviders` query).',
