@@ -11,7 +11,10 @@ export class BackgroundWork {
   constructor(private readonly log: Logger) {}
 
   run(what: string, task: () => Promise<unknown>): void {
-    const done: Promise<void> = task()
+    // Started a random 100-400 ms later: well after the answer has gone, and not in step with it,
+    // so the work cannot slow this answer nor, in a pattern, the next one.
+    const done: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, 100 + Math.random() * 300))
+      .then(task)
       .then(() => undefined)
       .catch((error: unknown) => this.log.error(`${what} failed`, { error: error instanceof Error ? error.message : String(error) }))
       .finally(() => this.pending.delete(done));
