@@ -25,8 +25,15 @@ export const env = parseEnv(
     /** SMTP server for verification and reset mail; unset: JSON files in DATA_DIR/outbox. */
     SMTP_URL: optionalUrl(),
     MAIL_FROM: z.string().optional(),
-    /** Base URL of the app that opens mailed links. */
-    PUBLIC_APP_URL: z.string().url().default('http://localhost:4000'),
+    /** Base URL of the app that opens mailed links (http://localhost:4000 outside production; required in production). */
+    PUBLIC_APP_URL: z.string().url().optional(),
+    /** `on`: sign-up completes through a mailed link and never tells whether an address has an account. Default: on in production. */
+    SIGN_UP_VERIFICATION: z.enum(['on', 'off']).optional(),
+    /** Sign-in throttling (README: failures before waits start, per email and per address; forgetting window; longest wait). */
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
+    LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+    LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(900),
     /** `kid:base64key[,kid:base64key]` for secrets stored by the platform (TOTP); required in production. */
     ENCRYPTION_KEYS: z.string().optional(),
     /** OpenID Connect sign-in providers (JSON array; README lists the fields). */

@@ -10,8 +10,8 @@ import { env } from './env.js';
  */
 const log = createLogger({ app: 'organoise' }, env.LOG_LEVEL);
 const production = env.NODE_ENV === 'production';
-if (production && (!env.INTERNAL_TOKEN_SECRET || !env.ENCRYPTION_KEYS)) {
-  log.error('INTERNAL_TOKEN_SECRET and ENCRYPTION_KEYS are required in production');
+if (production && (!env.INTERNAL_TOKEN_SECRET || !env.ENCRYPTION_KEYS || !env.PUBLIC_APP_URL)) {
+  log.error('INTERNAL_TOKEN_SECRET, ENCRYPTION_KEYS and PUBLIC_APP_URL are required in production');
   process.exit(1);
 }
 // One process: a fresh secret per start is enough (access tokens are signed with keys kept in the database).
@@ -33,7 +33,14 @@ const platform = await startPlatform({
   host: env.HOST,
   redisUrl: env.REDIS_URL,
   user: {
-    appUrl: env.PUBLIC_APP_URL,
+    appUrl: env.PUBLIC_APP_URL ?? 'http://localhost:4000',
+    throttle: {
+      accountMaxFailures: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      ipMaxFailures: env.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+      lockoutSeconds: env.LOGIN_LOCKOUT_SECONDS,
+    },
+    signUpVerification: (env.SIGN_UP_VERIFICATION ?? (production ? 'on' : 'off')) === 'on',
     ...(env.ENCRYPTION_KEYS ? { encryptionKeys: env.ENCRYPTION_KEYS } : {}),
     ...(env.SMTP_URL ? { mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM } } : {}),
     oidcProviders: env.OIDC_PROVIDERS,

@@ -30,7 +30,7 @@ export interface PlatformOptions {
   introspection?: boolean;
   principalCacheMs?: number;
   /** Identity settings passed to the user subgraph (mail, encryption keys, timeouts, throttling). */
-  user?: Partial<Pick<UserSubgraphOptions, 'mail' | 'encryptionKeys' | 'sessionIdleSeconds' | 'throttle' | 'appUrl' | 'stepUpMaxAgeSeconds' | 'oidcProviders'>>;
+  user?: Partial<Pick<UserSubgraphOptions, 'mail' | 'encryptionKeys' | 'sessionIdleSeconds' | 'throttle' | 'appUrl' | 'stepUpMaxAgeSeconds' | 'oidcProviders' | 'signUpVerification'>>;
   /** Redis for events between replicas; absent = in-process pub/sub. */
   redisUrl?: string | undefined;
   subscriptions?: Partial<SubscriptionLimits>;

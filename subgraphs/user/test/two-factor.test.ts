@@ -117,6 +117,10 @@ describe('TOTP and secret encryption primitives', () => {
     expect(rotated.isStale(sealed)).toBe(true);
     expect(rotated.encrypt('x', 'c').startsWith('v1.k2.')).toBe(true);
     expect(() => rotated.decrypt(sealed, 'totp:mallory')).toThrow();
+    // A tag cut to 4 bytes (which GCM accepts unless the length is pinned) is refused.
+    const parts = sealed.split('.');
+    const truncated = [...parts.slice(0, 3), Buffer.from(parts[3]!, 'base64url').subarray(0, 4).toString('base64url'), parts[4]].join('.');
+    expect(() => rotated.decrypt(truncated, 'totp:alice')).toThrow();
     expect(() => new SecretBox([['k3', Buffer.alloc(32, 3)]]).decrypt(sealed, 'totp:alice')).toThrow(/key id/);
     expect(() => SecretBox.fromSetting('k1:c2hvcnQ=', testLog)).toThrow(/32 bytes/);
   });

@@ -51,7 +51,9 @@ export class SecretBox {
     const [version, kid, iv, tag, data] = sealed.split('.');
     const key = kid ? this.keys.get(kid) : undefined;
     if (version !== 'v1' || !key || !iv || !tag || data === undefined) throw new Error(`cannot decrypt: unknown format or key id "${kid}"`);
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    // The tag length is pinned: without it GCM accepts a truncated tag (down to 4 bytes), which is
+    // far easier to forge than the 16 bytes every ciphertext here carries.
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
