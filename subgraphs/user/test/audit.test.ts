@@ -5,6 +5,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../src/db/schema.js';
 import { ManualClock, MemoryMailer, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { REFRESH_REUSE_GRACE_SECONDS } from '../src/domains/accounts/sessions.js';
 
 // The audit log: what is recorded, who may read it, and that no secret ever lands in it.
 let db: TestDatabase;
@@ -99,6 +100,7 @@ describe('account events', () => {
     clock.advance(1);
     const rotated = await call(`mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }`, { t: user.refreshToken });
     remember(rotated.data!.refreshSession);
+    clock.advance(REFRESH_REUSE_GRACE_SECONDS + 1);
     await call(`mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, { t: user.refreshToken });
     const second = decodeJwt(ok.data!.signIn.accessToken);
     const current: Viewer = { userId: user.userId, sessionId: second.sid as string, memberships: {} };

@@ -4,6 +4,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasswordHasher } from '../src/domains/accounts/passwords.js';
 import { ManualClock, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { REFRESH_REUSE_GRACE_SECONDS } from '../src/domains/accounts/sessions.js';
 
 // Sessions, refresh tokens and brute-force protection, on a clock the tests move.
 const IDLE = 1800;
@@ -98,12 +99,25 @@ describe('refresh tokens', () => {
     const user = await signUp();
     const rotated = await call(REFRESH, { t: user.refreshToken });
     const newest = rotated.data!.refreshSession.refreshToken as string;
+    clock.advance(REFRESH_REUSE_GRACE_SECONDS + 1);
     const replay = await call(REFRESH, { t: user.refreshToken });
     expect(codesOf(replay)).toEqual(['REFRESH_TOKEN_REUSED']);
     expect(replay.data).toBeNull();
     expect(await principalStatus(user)).toBe(404);
     const afterwards = await call(REFRESH, { t: newest });
     expect(codesOf(afterwards)).toEqual(['REFRESH_TOKEN_INVALID']);
+  });
+
+  it('lets two tabs refresh with the same token at the same moment, once: a third use ends the session', async () => {
+    const user = await signUp();
+    const [a, b] = await Promise.all([call(REFRESH, { t: user.refreshToken }), call(REFRESH, { t: user.refreshToken })]);
+    expect([a.errors, b.errors]).toEqual([undefined, undefined]);
+    expect(a.data!.refreshSession.refreshToken).not.toBe(b.data!.refreshSession.refreshToken);
+    // Each tab carries on with its own token.
+    expect((await call(REFRESH, { t: a.data!.refreshSession.refreshToken })).errors).toBeUndefined();
+    expect((await call(REFRESH, { t: b.data!.refreshSession.refreshToken })).errors).toBeUndefined();
+    expect(codesOf(await call(REFRESH, { t: user.refreshToken }))).toEqual(['REFRESH_TOKEN_REUSED']);
+    expect(await principalStatus(user)).toBe(404);
   });
 
   it('refuses an unknown refresh token with REFRESH_TOKEN_INVALID and a malformed one with BAD_USER_INPUT', async () => {

@@ -65,6 +65,8 @@ export const refreshTokens = usersSchema.table(
     tokenHash: text('token_hash').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }),
+    /** Set when the token was used a second time within the grace period (a second tab): once only. */
+    graceUsedAt: timestamp('grace_used_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash), index('refresh_tokens_session_idx').on(t.sessionId)],
 );

@@ -77,22 +77,31 @@ type RefreshOutcome =
   | { kind: 'reused'; userId: string; sessionId: string; revoked: boolean };
 
 /**
+ * A spent refresh token presented again this soon after its use, for the first time, is a second
+ * tab (or a retry after a lost answer) that read the same token at the same moment, not a thief:
+ * it gets a token of its own instead of ending the session.
+ */
+export const REFRESH_REUSE_GRACE_SECONDS = 10;
+
+/**
  * Trades a refresh token for a new access token and a new refresh token. Each refresh token is
- * good once: a second use means a copy is in someone else's hands, so the whole session ends.
+ * good once (and once more within REFRESH_REUSE_GRACE_SECONDS of that use): any other use means a
+ * copy is in someone else's hands, so the whole session ends.
  */
 export async function refreshSession(deps: Deps, rawToken: unknown): Promise<IssuedSession> {
   const token = parseInput(z.string().min(20).max(200), rawToken);
   const now = deps.clock.now();
   const outcome = await deps.db.transaction(async (tx): Promise<RefreshOutcome> => {
     const [row] = await tx
-      .select({ tokenId: refreshTokens.id, usedAt: refreshTokens.usedAt, session: sessions })
+      .select({ tokenId: refreshTokens.id, usedAt: refreshTokens.usedAt, graceUsedAt: refreshTokens.graceUsedAt, session: sessions })
       .from(refreshTokens)
       .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
       .where(eq(refreshTokens.tokenHash, hashSecret(token)))
       .for('update');
     if (!row) return { kind: 'invalid' };
     const session = row.session;
-    if (row.usedAt) {
+    const inGrace = row.usedAt && !row.graceUsedAt && now.getTime() - row.usedAt.getTime() <= REFRESH_REUSE_GRACE_SECONDS * 1000;
+    if (row.usedAt && !inGrace) {
       const revoked = await tx
         .update(sessions)
         .set({ revokedAt: now, revokedReason: 'refresh_token_reused' })
@@ -104,7 +113,7 @@ export async function refreshSession(deps: Deps, rawToken: unknown): Promise<Iss
     const idleSince = secondsFrom(deps.clock, -deps.settings.sessionIdleSeconds);
     if (session.expiresAt <= now || session.lastSeenAt <= idleSince) return { kind: 'expired' };
     const next = newRefreshToken();
-    await tx.update(refreshTokens).set({ usedAt: now }).where(eq(refreshTokens.id, row.tokenId));
+    await tx.update(refreshTokens).set(inGrace ? { graceUsedAt: now } : { usedAt: now }).where(eq(refreshTokens.id, row.tokenId));
     await tx.insert(refreshTokens).values({ id: randomUUID(), sessionId: session.id, tokenHash: hashSecret(next), createdAt: now });
     await tx.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, session.id));
     return { kind: 'ok', userId: session.userId, sessionId: session.id, refreshToken: next, aal: session.aal === 2 ? 2 : 1 };
