@@ -73,6 +73,8 @@ const schema = z.object({
   SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
   /** Events one subscriber may have waiting; past it, it is cut off (graphql-ws close 4408). */
   SUBSCRIPTION_QUEUE: z.coerce.number().int().min(1).default(128),
+  /** A resuming subscriber further behind than this many events is refused (RESUME_TOO_FAR_BEHIND) rather than replayed. */
+  SUBSCRIPTION_MAX_CATCH_UP: z.coerce.number().int().min(1).default(10_000),
   SUBSCRIPTION_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   /** How often a live subscription's session and roles are checked again (4401 / 4403 when lost). */
   SUBSCRIPTION_AUTH_RECHECK_MS: z.coerce.number().int().min(100).default(2000),

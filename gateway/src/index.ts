@@ -79,9 +79,11 @@ export interface SubscriptionLimits {
   /** How often a live subscription's session and roles are checked again. */
   authRecheckMs: number;
   heartbeatMs: number;
+  /** A subscriber resuming further behind than this many events is refused (RESUME_TOO_FAR_BEHIND), not replayed. */
+  maxCatchUpEvents: number;
 }
 
-const SUBSCRIPTION_DEFAULTS: SubscriptionLimits = { maxPerConnection: 100, maxQueue: 128, maxMessageBytes: 64 * 1024, authRecheckMs: 2000, heartbeatMs: 12_000 };
+const SUBSCRIPTION_DEFAULTS: SubscriptionLimits = { maxPerConnection: 100, maxQueue: 128, maxMessageBytes: 64 * 1024, authRecheckMs: 2000, heartbeatMs: 12_000, maxCatchUpEvents: 10_000 };
 
 export interface RunningGateway extends RunningServer {
   /** Subgraph URLs the gateway routes to, after overrides. */
@@ -253,7 +255,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const formatError = protection.formatError(createErrorFormatter(log));
   const limits = { ...SUBSCRIPTION_DEFAULTS, ...options.subscriptions };
   const engineFor = (supergraphSdl: string) =>
-    new SubscriptionEngine({ supergraphSdl, subgraphUrls: urls, dataSources, internalTokenSecret: options.internalTokenSecret, maxQueue: limits.maxQueue, formatError, log });
+    new SubscriptionEngine({ supergraphSdl, subgraphUrls: urls, dataSources, internalTokenSecret: options.internalTokenSecret, maxQueue: limits.maxQueue, maxCatchUpEvents: limits.maxCatchUpEvents, formatError, log });
   let subscriptions = engineFor(options.supergraphSdl);
   const transports = mountSubscriptionTransports({
     app,

@@ -42,6 +42,7 @@ const gateway = await startGateway({
   subscriptions: {
     maxPerConnection: env.SUBSCRIPTIONS_PER_CONNECTION,
     maxQueue: env.SUBSCRIPTION_QUEUE,
+    maxCatchUpEvents: env.SUBSCRIPTION_MAX_CATCH_UP,
     maxMessageBytes: env.SUBSCRIPTION_MAX_MESSAGE_BYTES,
     authRecheckMs: env.SUBSCRIPTION_AUTH_RECHECK_MS,
     heartbeatMs: env.SUBSCRIPTION_HEARTBEAT_MS,

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
-import { createEventIterator, INTERNAL_TOKEN_HEADER, isLiveAck, LIVE_ACK_REQUEST, signInternalToken, type EventSink, type Logger } from '@organoise/core';
-import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { appError, createEventIterator, INTERNAL_TOKEN_HEADER, isLiveAck, LIVE_ACK_REQUEST, pinnedOf, positionOf, replayedToOf, signInternalToken, type EventSink, type Logger } from '@organoise/core';
+import { GraphQLError, Kind, print, visit, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type ValueNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { GatewayContext } from '../context.js';
@@ -35,7 +35,15 @@ export interface SubscriptionEngineOptions {
    * subscribers get SUBGRAPH_UNAVAILABLE (a hung subgraph must not hold them forever). Default 10 s.
    */
   upstreamTimeoutMs?: number;
+  /**
+   * A subscriber resuming further behind the live stream than this many events is refused with
+   * RESUME_TOO_FAR_BEHIND (refetch, then subscribe without a cursor) rather than replayed. Default 10,000.
+   */
+  maxCatchUpEvents?: number;
 }
+
+/** Events asked of the log per replay page: small enough to pace a slow client, large enough to be cheap. */
+const REPLAY_PAGE = 100;
 
 /** A subscription as the engine hands it to a transport. */
 export interface EngineSubscription extends AsyncIterableIterator<ExecutionResult> {
@@ -68,6 +76,13 @@ interface PreparedPlan {
   operationContext: ReturnType<typeof buildOperationContext>;
   /** Every selected field depends on the viewer's memberships only: shared per set of memberships (sharing.ts). */
   roleScoped: boolean;
+  /**
+   * The primary fetch without the root field's `after` argument: what a topic subscribes to. A
+   * topic never depends on a cursor, so subscribers resuming from different cursors share it.
+   */
+  livePrimary: FetchNode;
+  /** The resume cursor a subscribe asks for (the root field's `after`), or null. */
+  cursorOf: (variables: Record<string, unknown>) => unknown;
 }
 
 /** One upstream subscription, shared by every identical subscription in the same authorization scope. */
@@ -82,6 +97,11 @@ interface Topic {
   live: boolean;
   accepted: Promise<void>;
   markLive: () => void;
+  /**
+   * The stream position of the last event handed to the listeners, or where the upstream's live
+   * follow started (its acknowledgement): a listener joining now receives exactly the events after it.
+   */
+  position: number | undefined;
 }
 
 /**
@@ -124,6 +144,7 @@ export class SubscriptionEngine {
   subscribe(request: SubscribeRequest): EngineSubscription {
     const prepared = this.prepare(request.document, request.operationName ?? undefined);
     const key = topicKey(request, prepared);
+    const cursor = prepared.cursorOf(request.variables);
     const { maxQueue } = this.options;
     // Mirrors the bounded queue of createEventIterator from outside: an event pushed while the
     // consumer waits is handed over, any other one waits in the queue, and one more than maxQueue
@@ -131,6 +152,8 @@ export class SubscriptionEngine {
     let queued = 0;
     let pulling = false;
     let cut = false;
+    /** A catch-up waiting for the subscriber to drain before it pushes more. */
+    let room: (() => void) | undefined;
     let accepted: Promise<void> = Promise.resolve();
     const inner = createEventIterator<ExecutionResult>({
       maxQueue,
@@ -151,22 +174,44 @@ export class SubscriptionEngine {
         };
         let topic = this.topics.get(key);
         if (!topic) topic = this.openTopic(key, prepared, request);
-        // Joined at once, so it receives every event the topic delivers from now on; a new topic
-        // delivers nothing before its upstream is live, and that moment is when it is accepted.
-        topic.listeners.set(counted, request.context);
-        accepted = topic.accepted;
         const joined = topic;
+        if (cursor === null) {
+          // Joined at once, so it receives every event the topic delivers from now on; a new topic
+          // delivers nothing before its upstream is live, and that moment is when it is accepted.
+          joined.listeners.set(counted, request.context);
+          accepted = joined.accepted;
+          return async () => {
+            joined.listeners.delete(counted);
+            if (joined.listeners.size === 0) this.closeTopic(joined);
+          };
+        }
+        const catchUp = new CatchUp(counted, maxQueue, () => (queued < maxQueue / 2 ? Promise.resolve() : new Promise<void>((resolve) => (room = resolve))));
+        catchUp.topicPosition = () => joined.position;
+        joined.listeners.set(catchUp.gate, request.context);
+        // The live topic's position when this subscriber joined: its backlog ends there.
+        const from = joined.live ? Promise.resolve(joined.position) : joined.accepted.then(() => joined.position);
+        accepted = from.then(() => undefined);
+        // A refusal (too far behind, truncated, a bad cursor) is the subscription's last result, as a topic's failure is.
+        void from.then((until) => this.replayBacklog(catchUp, prepared, request, cursor, until)).catch((error: unknown) => catchUp.failWith(this.errorResult(error)));
         return async () => {
-          joined.listeners.delete(counted);
+          catchUp.close();
+          joined.listeners.delete(catchUp.gate);
           if (joined.listeners.size === 0) this.closeTopic(joined);
         };
       },
     });
     const iterator: EngineSubscription = {
-      accepted,
+      get accepted() {
+        return accepted;
+      },
       next: async () => {
         if (queued > 0) {
           queued--;
+          if (room && queued < maxQueue / 2) {
+            const r = room;
+            room = undefined;
+            r();
+          }
           return inner.next();
         }
         pulling = true;
@@ -183,6 +228,81 @@ export class SubscriptionEngine {
     return iterator;
   }
 
+  /**
+   * Reads a resuming subscriber's backlog, the events after its cursor up to where it joined the
+   * live topic, from the subgraph's log in pages (a bounded replay each), at the pace the subscriber
+   * drains; then hands it over to the topic: the live events that arrived meanwhile, after the
+   * backlog's end, then the live stream itself. Exactly once and in order across the hand-over.
+   */
+  private async replayBacklog(catchUp: CatchUp, prepared: PreparedPlan, request: SubscribeRequest, cursor: unknown, until: number | undefined) {
+    const after = typeof cursor === 'string' && /^\d{1,15}$/.test(cursor) ? Number(cursor) : undefined;
+    if (after === undefined) {
+      throw new GraphQLError('`after` must be a cursor this subscription delivered (a decimal number)', { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    if (until === undefined) {
+      // The upstream did not say where its live follow starts (it failed, or speaks an older protocol).
+      throw new GraphQLError('The subscription cannot resume now; try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    }
+    catchUp.until = until;
+    const limit = this.options.maxCatchUpEvents ?? 10_000;
+    let from = after;
+    while (!catchUp.closed && from < catchUp.until) {
+      if (catchUp.until - from > limit) {
+        throw appError('RESUME_TOO_FAR_BEHIND', `More than ${limit} events were missed; read afresh, then subscribe without a cursor`, { behind: catchUp.until - from });
+      }
+      const page = await this.replayPage(prepared, request, from, catchUp.until);
+      for (const event of page.events) {
+        if (catchUp.closed) return;
+        await catchUp.roomFor();
+        catchUp.deliver(await this.hydrate(prepared, request, request.context, event));
+      }
+      // A page that read nothing would loop: the log no longer goes that far.
+      if (page.replayedTo <= from) throw appError('EVENT_LOG_TRUNCATED', 'Events of this subscription are no longer kept; read afresh, then subscribe without a cursor', {});
+      from = page.replayedTo;
+    }
+    catchUp.handOver(from);
+  }
+
+  private errorResult(error: unknown): ExecutionResult {
+    const formatted = error instanceof GraphQLError ? error.toJSON() : { message: error instanceof Error ? error.message : String(error) };
+    return { errors: asGraphQLErrors([this.options.formatError(formatted, error)]) };
+  }
+
+  /** One bounded replay from the subgraph: the events after `after` up to `until` (at most REPLAY_PAGE read). */
+  private replayPage(prepared: PreparedPlan, request: SubscribeRequest, after: number, until: number): Promise<{ events: ExecutionResult<Record<string, unknown>>[]; replayedTo: number }> {
+    const { primary } = prepared;
+    const connectionId = `${primary.serviceName}\n${scopeOf(request.context.viewer, prepared.roleScoped)}`;
+    const connection = this.acquireConnection(connectionId, primary.serviceName, request.context);
+    const variables: Record<string, unknown> = Object.fromEntries((primary.variableUsages ?? []).filter((name) => name in request.variables).map((name) => [name, request.variables[name]]));
+    for (const name of primary.variableUsages ?? []) if (isCursorVariable(prepared, name)) variables[name] = String(after);
+    const events: ExecutionResult<Record<string, unknown>>[] = [];
+    let replayedTo: number | undefined;
+    return new Promise((resolve, reject) => {
+      const timeout = setTimeout(() => finish(new GraphQLError('The subgraph did not replay in time', { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } })), this.options.upstreamTimeoutMs ?? 10_000);
+      let unsubscribe = () => {};
+      const finish = (error?: unknown) => {
+        clearTimeout(timeout);
+        unsubscribe();
+        this.releaseConnection(connectionId);
+        if (error !== undefined) reject(Array.isArray(error) ? new GraphQLError((error[0] as GraphQLFormattedError)?.message ?? 'Replay failed', { extensions: (error[0] as GraphQLFormattedError)?.extensions ?? { code: 'SUBGRAPH_UNAVAILABLE' } }) : error);
+        else if (replayedTo === undefined) reject(new GraphQLError('The subgraph ended the replay without saying where', { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }));
+        else resolve({ events, replayedTo });
+      };
+      unsubscribe = connection.client.subscribe<Record<string, unknown>>(
+        { query: primary.operation, variables, extensions: { organoise: { replay: { until, limit: REPLAY_PAGE } } }, ...(primary.operationName ? { operationName: primary.operationName } : {}) },
+        {
+          next: (result) => {
+            const to = replayedToOf(result);
+            if (to !== undefined) replayedTo = to;
+            else events.push(result as ExecutionResult<Record<string, unknown>>);
+          },
+          error: (error) => finish(error ?? new Error('replay failed')),
+          complete: () => finish(),
+        },
+      );
+    });
+  }
+
   async close(): Promise<void> {
     for (const topic of [...this.topics.values()]) {
       for (const sink of topic.listeners.keys()) sink.end();
@@ -197,15 +317,25 @@ export class SubscriptionEngine {
     const cacheKey = `${operationName ?? ''}\n${query}`;
     const cached = this.plans.get(cacheKey);
     if (cached) return cached;
-    const operation = operationFromDocument(this.apiSchema, document, { operationName });
-    const plan: QueryPlan = this.planner.buildQueryPlan(operation);
-    if (plan.node?.kind !== 'Subscription') throw new GraphQLError('Not a subscription operation', { extensions: { code: 'BAD_REQUEST' } });
-    const prepared = {
+    const planOf = (doc: DocumentNode) => {
+      const plan: QueryPlan = this.planner.buildQueryPlan(operationFromDocument(this.apiSchema, doc, { operationName }));
+      if (plan.node?.kind !== 'Subscription') throw new GraphQLError('Not a subscription operation', { extensions: { code: 'BAD_REQUEST' } });
+      return plan.node;
+    };
+    const node = planOf(document);
+    const { document: live, cursor } = withoutCursor(document, operationName);
+    const prepared: PreparedPlan = {
       query,
-      primary: plan.node.primary,
-      rest: plan.node.rest,
+      primary: node.primary,
+      rest: node.rest,
       operationContext: buildOperationContext({ schema: this.apiGraphQLSchema, operationDocument: document, operationName }),
       roleScoped: isRoleScoped(this.apiGraphQLSchema, document),
+      livePrimary: cursor ? planOf(live).primary : node.primary,
+      cursorOf: (variables) => {
+        if (!cursor || cursor.kind === Kind.NULL) return null;
+        if (cursor.kind === Kind.VARIABLE) return variables[cursor.name.value] ?? null;
+        return cursor.kind === Kind.STRING ? cursor.value : print(cursor);
+      },
     };
     if (this.plans.size >= 1000) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(cacheKey, prepared);
@@ -213,7 +343,7 @@ export class SubscriptionEngine {
   }
 
   private openTopic(key: string, prepared: PreparedPlan, request: SubscribeRequest): Topic {
-    const { primary } = prepared;
+    const primary = prepared.livePrimary;
     const connectionId = `${primary.serviceName}\n${scopeOf(request.context.viewer, prepared.roleScoped)}`;
     const connection = this.acquireConnection(connectionId, primary.serviceName, request.context);
     const variables = Object.fromEntries((primary.variableUsages ?? []).filter((name) => name in request.variables).map((name) => [name, request.variables[name]]));
@@ -224,6 +354,7 @@ export class SubscriptionEngine {
       stop: () => {},
       queue: Promise.resolve(),
       live: false,
+      position: undefined,
       accepted: new Promise<void>((resolve) => (markLive = resolve)),
       markLive: () => {
         if (topic.live) return;
@@ -256,9 +387,12 @@ export class SubscriptionEngine {
       { query: primary.operation, variables, extensions: LIVE_ACK_REQUEST, ...(primary.operationName ? { operationName: primary.operationName } : {}) },
       {
         next: (result) => {
-          const live = isLiveAck(result);
+          if (isLiveAck(result)) {
+            if (!topic.live) topic.position = pinnedOf(result);
+            topic.markLive();
+            return;
+          }
           topic.markLive();
-          if (live) return;
           topic.queue = topic.queue.then(() => this.deliver(topic, prepared, request, result as ExecutionResult<Record<string, unknown>>));
         },
         error: fail,
@@ -290,10 +424,21 @@ export class SubscriptionEngine {
 
   /** Hydrates one upstream event with the rest of the plan and hands the result to every subscriber. */
   private async deliver(topic: Topic, prepared: PreparedPlan, request: SubscribeRequest, event: ExecutionResult<Record<string, unknown>>) {
-    if (topic.listeners.size === 0) return;
+    if (topic.listeners.size === 0) {
+      topic.position = positionOf(event) ?? topic.position;
+      return;
+    }
     // The opener may have left a shared topic: the entity fetches carry the identity of a
     // subscriber still listening (all of them have the same memberships, see sharing.ts).
     const context = topic.listeners.values().next().value ?? request.context;
+    const payload = await this.hydrate(prepared, request, context, event);
+    // Set as the event is handed over: whoever joins from here receives the events after it.
+    topic.position = positionOf(event) ?? topic.position;
+    for (const sink of topic.listeners.keys()) sink.push(payload);
+  }
+
+  /** One upstream event through the rest of the plan (the entity fetches), as `context` sees it. */
+  private async hydrate(prepared: PreparedPlan, request: SubscribeRequest, context: GatewayContext, event: ExecutionResult<Record<string, unknown>>): Promise<ExecutionResult> {
     let result: ExecutionResult;
     if (!event.data) {
       result = { errors: event.errors ?? [] };
@@ -325,8 +470,7 @@ export class SubscriptionEngine {
       }
     }
     const formatted = result.errors?.map((e) => this.options.formatError(e instanceof GraphQLError ? e.toJSON() : (e as GraphQLFormattedError), e));
-    const payload: ExecutionResult = { ...(result.data !== undefined ? { data: result.data } : {}), ...(formatted?.length ? { errors: asGraphQLErrors(formatted) } : {}) };
-    for (const sink of topic.listeners.keys()) sink.push(payload);
+    return { ...(result.data !== undefined ? { data: result.data } : {}), ...(formatted?.length ? { errors: asGraphQLErrors(formatted) } : {}) };
   }
 
   /** One graphql-ws connection per subgraph and authorization scope; its token names the viewer who opened it. */
@@ -365,6 +509,77 @@ export class SubscriptionEngine {
 }
 
 /**
+ * A resuming subscriber between its cursor and the live topic. The topic pushes into `gate`; until
+ * the hand-over those events wait here (with their positions). When they would overflow, they are
+ * dropped and the backlog's end moves past them instead: they are in the log, and the replay
+ * reads them at the subscriber's pace. Memory stays bounded whatever the subscriber's speed.
+ */
+class CatchUp {
+  closed = false;
+  /** Where the backlog ends (the topic's position when joined, later if buffered events were dropped). */
+  until = 0;
+  private handedOver = false;
+  private buffer: { position: number | undefined; payload: ExecutionResult }[] = [];
+  private ended: { error?: unknown } | undefined;
+  readonly gate: EventSink<ExecutionResult>;
+
+  constructor(
+    private readonly target: EventSink<ExecutionResult>,
+    private readonly maxBuffered: number,
+    readonly roomFor: () => Promise<void>,
+  ) {
+    this.gate = {
+      push: (payload) => {
+        if (this.closed) return;
+        if (this.handedOver) return this.target.push(payload);
+        // A refusal or the topic's end carries no event: it is passed on after the backlog, whatever the position.
+        this.buffer.push({ position: payload.data === undefined ? undefined : this.topicPosition?.(), payload });
+        if (this.buffer.length > this.maxBuffered) {
+          const last = this.buffer.at(-1)!.position;
+          this.buffer = [];
+          if (last !== undefined) this.until = Math.max(this.until, last);
+        }
+      },
+      fail: (error) => (this.handedOver ? this.target.fail(error) : (this.ended = { error })),
+      end: () => (this.handedOver ? this.target.end() : (this.ended = {})),
+    };
+  }
+
+  /** How the gate learns each live event's position (the topic's, as it pushes). */
+  topicPosition: (() => number | undefined) | undefined;
+
+  deliver(payload: ExecutionResult) {
+    if (!this.closed) this.target.push(payload);
+  }
+
+  /** The backlog is delivered up to `position`: the buffered live events after it, then live. */
+  handOver(position: number) {
+    if (this.closed) return;
+    this.handedOver = true;
+    for (const { position: at, payload } of this.buffer) if (at === undefined || at > position) this.target.push(payload);
+    this.buffer = [];
+    if (this.ended) {
+      if (this.ended.error !== undefined) this.target.fail(this.ended.error);
+      else this.target.end();
+    }
+  }
+
+  /** Ends the subscription with `result` (its refusal) as the last thing it receives. */
+  failWith(result: ExecutionResult) {
+    if (this.closed) return;
+    this.closed = true;
+    this.buffer = [];
+    this.target.push(result);
+    this.target.end();
+  }
+
+  close() {
+    this.closed = true;
+    this.buffer = [];
+  }
+}
+
+/**
  * graphql-ws's dispose() rejects with the CloseEvent when the socket is still connecting (known
  * upstream behaviour); an upstream we are letting go of has nothing left to report.
  */
@@ -376,16 +591,52 @@ async function disposeQuietly(client: Client): Promise<void> {
   }
 }
 
+/**
+ * What a topic is: the upstream operation without a cursor, the client's document (its
+ * selection decides the hydration), the variables the upstream operation uses, and the
+ * authorization scope. Never a cursor: resuming subscribers share the live topic (section 4).
+ */
 function topicKey(request: SubscribeRequest, prepared: PreparedPlan): string {
+  const used = new Set(prepared.livePrimary.variableUsages ?? []);
+  const upstreamVariables = Object.fromEntries(Object.entries(request.variables).filter(([name]) => used.has(name)));
+  const restVariables = Object.fromEntries(Object.entries(request.variables).filter(([name]) => !used.has(name) && !isCursorVariable(prepared, name)));
   return createHash('sha256')
-    .update(prepared.primary.operation)
+    .update(prepared.livePrimary.operation)
     .update('\0')
     .update(prepared.query)
     .update('\0')
     .update(request.operationName ?? '')
     .update('\0')
-    .update(JSON.stringify(request.variables))
+    .update(JSON.stringify(upstreamVariables))
+    .update('\0')
+    .update(JSON.stringify(restVariables))
     .update('\0')
     .update(scopeOf(request.context.viewer, prepared.roleScoped))
     .digest('hex');
+}
+
+/** Whether a variable is only the cursor (the primary uses it, the live primary does not). */
+const isCursorVariable = (prepared: PreparedPlan, name: string) =>
+  (prepared.primary.variableUsages ?? []).includes(name) && !(prepared.livePrimary.variableUsages ?? []).includes(name);
+
+/**
+ * The document with the subscription field's `after` argument removed, and that argument's value:
+ * the live topic subscribes without it, the catch-up reads from it.
+ */
+function withoutCursor(document: DocumentNode, operationName: string | undefined): { document: DocumentNode; cursor: ValueNode | undefined } {
+  let cursor: ValueNode | undefined;
+  const stripped = visit(document, {
+    OperationDefinition(operation) {
+      if (operation.operation !== 'subscription' || (operationName && operation.name?.value !== operationName)) return undefined;
+      const selections = operation.selectionSet.selections.map((selection) => {
+        if (selection.kind !== Kind.FIELD) return selection;
+        const after = selection.arguments?.find((a) => a.name.value === 'after');
+        if (!after) return selection;
+        cursor = after.value;
+        return { ...selection, arguments: selection.arguments!.filter((a) => a !== after) };
+      });
+      return { ...operation, selectionSet: { ...operation.selectionSet, selections } };
+    },
+  });
+  return { document: stripped, cursor };
 }

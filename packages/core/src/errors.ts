@@ -45,6 +45,8 @@ export const ERROR_CODES = {
   REFRESH_TOKEN_REUSED: 'A refresh token was presented a second time: it may have been stolen, so its whole session was ended. Sign in again.',
   SESSION_EXPIRED: 'The session passed its idle or absolute timeout; sign in again.',
   TOO_MANY_SUBSCRIPTIONS: 'The connection already holds the most subscriptions allowed; end one first (the others keep running).',
+  RESUME_TOO_FAR_BEHIND:
+    'A subscription asked to resume further behind the live stream than the gateway replays (`extensions.behind` events); read afresh, then subscribe without a cursor.',
   SLOW_CONSUMER: 'A subscriber fell too far behind its events (its bounded queue overflowed) and was cut off; resubscribe with its last cursor.',
   SCHEMA_RELOADED: 'The gateway loaded a new supergraph and ended every open subscription; resubscribe (with the last cursor) to continue on the new schema.',
   EMAIL_TOKEN_INVALID: 'The email verification or password reset token is unknown, expired, already used, superseded by a newer one, or for an address the account no longer has.',

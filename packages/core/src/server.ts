@@ -7,12 +7,12 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
-import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, subscribe, type DocumentNode, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { applyPermissions, type Permissions } from './authz/shield.js';
 import { awaitSubscriptionSources } from './events/iterator.js';
-import { isAsyncIterable, wantsLiveAck, withLiveAck } from './events/live-ack.js';
+import { isAsyncIterable, upstreamOperation, upstreamOperationOf, wantsLiveAck, withLiveAck, withPosition, withReplayEnd, type UpstreamOperation } from './events/live-ack.js';
 import { createErrorFormatter } from './format-error.js';
 import { INTERNAL_TOKEN_HEADER, internalTokenError, verifyInternalToken, type Viewer } from './identity.js';
 import type { Logger } from './log.js';
@@ -154,9 +154,17 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
         isProd: true,
         // The gateway asks for an acknowledgement (extensions.organoise.ack): once the source is in
         // place, the first message says so, with no data; every event committed from then on follows.
-        onOperation: (_ctx, _id, payload, _args, result) =>
-          wantsLiveAck(payload.extensions) && isAsyncIterable(result) ? withLiveAck(result as AsyncIterableIterator<ExecutionResult>) : undefined,
-        onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: masked(result.errors) } : result),
+        // A replay (extensions.organoise.replay) ends with where it stopped reading instead.
+        onOperation: (_ctx, _id, payload, args, result) => {
+          if (!isAsyncIterable(result)) return undefined;
+          const operation = operationOf(args.contextValue);
+          if (operation?.replay) return withReplayEnd(result as AsyncIterableIterator<ExecutionResult>, operation);
+          return wantsLiveAck(payload.extensions) ? withLiveAck(result as AsyncIterableIterator<ExecutionResult>, operation) : undefined;
+        },
+        // The source runs under its upstream operation, which it reads (streamIterator) and fills in.
+        subscribe: (args) => upstreamOperation.run(operationOf(args.contextValue) ?? { gateway: false }, () => subscribe(args)),
+        // Each event carries its stream position for the gateway (extensions.organoise.position).
+        onNext: (_ctx, _id, _payload, args, result) => withPosition(result.errors ? { ...result, errors: masked(result.errors) } : result, operationOf(args.contextValue)),
         onError: (_ctx, _id, _payload, errors) => masked(errors),
         onConnect: async (ctx) => {
           const token = ctx.connectionParams?.[INTERNAL_TOKEN_HEADER];
@@ -165,10 +173,11 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
           socketIdentities.set(ctx.extra.socket, { viewer: result.viewer, clientIp: result.clientIp });
           return true;
         },
-        context: async (ctx) => {
+        context: async (ctx, _id, payload) => {
           const identity = socketIdentities.get(ctx.extra.socket);
           const requestId = randomUUID();
-          return options.createContext({ viewer: identity?.viewer ?? null, clientIp: identity?.clientIp ?? null, requestId, log: log.child({ requestId }) });
+          const context = await options.createContext({ viewer: identity?.viewer ?? null, clientIp: identity?.clientIp ?? null, requestId, log: log.child({ requestId }) });
+          return Object.assign(context as object, { [UPSTREAM_OPERATION]: upstreamOperationOf(payload.extensions) }) as unknown as typeof context;
         },
       },
       wsServer,
@@ -184,6 +193,11 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
     await apollo.stop();
   });
 }
+
+/** Where a subscription's context keeps its upstream operation (events/live-ack.ts). */
+const UPSTREAM_OPERATION = Symbol('upstream operation');
+const operationOf = (context: unknown): UpstreamOperation | undefined =>
+  typeof context === 'object' && context !== null ? (context as Record<symbol, UpstreamOperation | undefined>)[UPSTREAM_OPERATION] : undefined;
 
 /** The subgraph schema with its permissions applied: what the server runs, and what tests can execute directly. */
 export function buildSecuredSubgraphSchema(options: { typeDefs: DocumentNode; resolvers: unknown; permissions: Permissions }) {

@@ -1,6 +1,8 @@
 import type { GraphQLSchema } from 'graphql';
 import { appError } from '../errors.js';
 import { followStream, type FollowOptions } from './bus.js';
+import { upstreamOperation, type UpstreamOperation } from './live-ack.js';
+import { toMessage } from './pubsub.js';
 import type { EventMessage } from './pubsub.js';
 
 export interface EventSink<T> {
@@ -134,22 +136,79 @@ export function createEventIterator<T>(options: {
 
 /**
  * A subscription resolver's source: the events of one stream (resumed after `after`), kept by
- * `filter` (per-event authorization), as an iterator for graphql-js's subscribe.
+ * `filter` (per-event authorization), as an iterator for graphql-js's subscribe. Under an
+ * upstream operation of the gateway (upstreamOperation) it reports its positions, and a replay
+ * reads a bounded page of the log instead of following (docs/protocols/subscriptions.md, section 3).
  */
 export function streamIterator(
   options: Omit<FollowOptions, 'onEvent' | 'onError'> & { filter?: (event: EventMessage) => boolean | Promise<boolean>; maxQueue?: number },
 ): EventIterator<EventMessage> {
-  return createEventIterator<EventMessage>({
-    maxQueue: options.maxQueue ?? 128,
-    start: async (sink) => {
-      const following = await followStream({
-        ...options,
-        onEvent: async (event) => {
-          if (!options.filter || (await options.filter(event))) sink.push(event);
+  const operation = upstreamOperation.getStore();
+  const iterator = operation?.replay
+    ? replayIterator(options, operation, operation.replay)
+    : createEventIterator<EventMessage>({
+        maxQueue: options.maxQueue ?? 128,
+        start: async (sink) => {
+          const following = await followStream({
+            ...options,
+            onEvent: async (event) => {
+              if (!options.filter || (await options.filter(event))) sink.push(event);
+            },
+            onError: (error) => sink.fail(error),
+          });
+          if (operation) operation.pinned = following.lastSeq();
+          return () => following.close();
         },
-        onError: (error) => sink.fail(error),
       });
-      return () => following.close();
+  if (!operation) return iterator;
+  // graphql-js maps one source event at a time: the event just handed over is the one being sent.
+  const next = iterator.next.bind(iterator);
+  iterator.next = async () => {
+    const step = await next();
+    if (!step.done) operation.position = step.value.seq;
+    return step;
+  };
+  return iterator;
+}
+
+/**
+ * One page of a stream's log, read at the consumer's pace: the events after `after` up to
+ * `until`, at most `limit` of them read (kept or not by the filter), then the end. The gateway
+ * pages through a resuming subscriber's backlog this way (flow control), then hands it to the
+ * shared live topic.
+ */
+function replayIterator(
+  options: Omit<FollowOptions, 'onEvent' | 'onError'> & { filter?: (event: EventMessage) => boolean | Promise<boolean> },
+  operation: UpstreamOperation,
+  replay: { until: number; limit: number },
+): EventIterator<EventMessage> {
+  return createEventIterator<EventMessage>({
+    maxQueue: replay.limit,
+    start: async (sink) => {
+      const after = options.after ?? 0;
+      operation.replayedTo = after;
+      void (async () => {
+        let last = after;
+        let read = 0;
+        while (read < replay.limit && last < replay.until) {
+          const page = await options.bus.log.read(options.stream, last, Math.min(100, replay.limit - read), replay.until);
+          if (page.length === 0) {
+            // Nothing left up to `until`, although the stream went that far: trimmed away.
+            if (last < replay.until) throw appError('EVENT_LOG_TRUNCATED', `Events after ${last} on this stream are no longer kept; start from a fresh read`, { stream: options.stream, after: last });
+            break;
+          }
+          if (page[0]!.seq !== last + 1) throw appError('EVENT_LOG_TRUNCATED', `Events after ${last} on this stream are no longer kept; start from a fresh read`, { stream: options.stream, after: last });
+          for (const event of page) {
+            const message = toMessage(event);
+            if (!options.filter || (await options.filter(message))) sink.push(message);
+            last = event.seq;
+            read++;
+          }
+        }
+        operation.replayedTo = last;
+        sink.end();
+      })().catch((error: unknown) => sink.fail(error));
+      return async () => {};
     },
   });
 }
