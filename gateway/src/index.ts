@@ -10,7 +10,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import { createErrorFormatter, listen, type Logger, type RunningServer } from '@organoise/core';
+import { apolloLogger, createErrorFormatter, listen, type Logger, type RunningServer } from '@organoise/core';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import { IdentityVerifier } from './auth/identity.js';
@@ -129,7 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return { supergraphSdl: options.supergraphSdl };
     },
     buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, urls[name] ?? url ?? '', options.internalTokenSecret, timeoutMs)),
-    logger: { debug: () => {}, info: (m) => log.info(String(m)), warn: (m) => log.warn(String(m)), error: (m) => log.error(String(m)) },
+    logger: apolloLogger(log),
   });
 
   const app = express();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import type { ApolloGateway } from '@apollo/gateway';
-import type { Logger } from '@organoise/core';
+import { apolloLogger, type Logger } from '@organoise/core';
 import type express from 'express';
 import {
   getOperationAST,
@@ -99,7 +99,7 @@ export function leanGraphQL(options: LeanGraphQLOptions): LeanGraphQL {
   });
   const contexts = new WeakMap<express.Request, Promise<GatewayContext>>();
   const rules = [...specifiedRules, ...options.validationRules];
-  const logger = { debug: () => {}, info: (m: unknown) => options.log.info(String(m)), warn: (m: unknown) => options.log.warn(String(m)), error: (m: unknown) => options.log.error(String(m)) };
+  const logger = apolloLogger(options.log);
 
   const accepts = (req: http.IncomingMessage) => {
     if (req.method !== 'POST' || req.url !== '/graphql') return false;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
-import { appError, createEventIterator, INTERNAL_TOKEN_HEADER, isLiveAck, LIVE_ACK_REQUEST, pinnedOf, positionOf, replayedToOf, signInternalToken, type EventSink, type Logger } from '@organoise/core';
+import { apolloLogger, appError, createEventIterator, INTERNAL_TOKEN_HEADER, isLiveAck, LIVE_ACK_REQUEST, pinnedOf, positionOf, replayedToOf, signInternalToken, type EventSink, type Logger } from '@organoise/core';
 import { GraphQLError, Kind, print, visit, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type ValueNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -457,7 +457,7 @@ export class SubscriptionEngine {
             request: { query: prepared.query, variables: request.variables, operationName: request.operationName ?? undefined },
             context,
             metrics: {},
-            logger: { debug: () => {}, info: () => {}, warn: (m: unknown) => this.options.log.warn(String(m)), error: (m: unknown) => this.options.log.error(String(m)) },
+            logger: apolloLogger(this.options.log, ['warn', 'error']),
           } as never,
           prepared.operationContext,
           this.supergraphSchema,

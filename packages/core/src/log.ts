@@ -52,3 +52,17 @@ export function describeError(error: unknown, depth = 0): unknown {
     ...(cause !== undefined && depth < 3 ? { cause: describeError(cause, depth + 1) } : {}),
   };
 }
+
+/**
+ * A logger for Apollo's libraries (the gateway's executor, @apollo/server), which pass strings,
+ * Errors or plain error objects: each is logged with its fields, never as "[object Object]".
+ */
+export function apolloLogger(log: Logger, levels: readonly ('debug' | 'info' | 'warn' | 'error')[] = ['info', 'warn', 'error']) {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: unknown) => {
+    if (!levels.includes(level)) return;
+    if (typeof message === 'string') return log[level](message);
+    const text = message instanceof Error ? message.message : typeof (message as { message?: unknown })?.message === 'string' ? (message as { message: string }).message : 'apollo';
+    log[level](text, { error: message instanceof Error ? describeError(message) : message });
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
