@@ -27,6 +27,17 @@ export function createErrorFormatter(log: Logger) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
+    const database = databaseFailure(error);
+    if (database) {
+      log.warn('database unavailable', { error: errorDetail(error), path: formatted.path, outcome: database });
+      return database === 'not-reached'
+        ? { message: 'The service cannot reach its database now: nothing was done; retry later', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'DATABASE_UNAVAILABLE' } }
+        : {
+            message: 'The service lost its database connection: a write may or may not have been saved; retry with the same idempotency key, or read the state first',
+            ...(formatted.path ? { path: formatted.path } : {}),
+            extensions: { code: 'OUTCOME_UNKNOWN', reason: 'database-connection-lost' },
+          };
+    }
     if (unstorableText(error)) {
       return {
         message: 'Invalid input: a text contains a character that cannot be stored (U+0000)',
@@ -47,6 +58,25 @@ export function createErrorFormatter(log: Logger) {
 function errorDetail(error: unknown) {
   const original = (error as { originalError?: unknown })?.originalError ?? error;
   return original instanceof Error ? describeError(original) : String(original);
+}
+
+/**
+ * The database out of reach. Refused or not yet accepting (connection refused, cannot connect
+ * now, too many connections, a connect timeout): no statement ran, nothing was done. Lost while
+ * working (reset, terminated by an administrator or a crash, postgres.js's ended connection): a
+ * COMMIT may have been in flight, so the outcome is unknown.
+ */
+const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT', '57P03', '53300']);
+const LOST = new Set(['ECONNRESET', 'EPIPE', 'CONNECTION_ENDED', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', '57P01', '57P02', '08000', '08003', '08006']);
+
+function databaseFailure(error: unknown): 'not-reached' | 'lost' | null {
+  for (let e: unknown = (error as { originalError?: unknown })?.originalError ?? error, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_REACHED.has(code)) return 'not-reached';
+    if (typeof code === 'string' && LOST.has(code)) return 'lost';
+    e = (e as { cause?: unknown; originalError?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return null;
 }
 
 /**
