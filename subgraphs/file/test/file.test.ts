@@ -170,6 +170,17 @@ describe('uploading', () => {
     expect(third.data!.uploadFileVersion).toMatchObject({ currentVersion: 3, contentType: 'text/markdown', size: 5 });
   });
 
+  it('adds one version for a retried request with the same idempotency key, and refuses the key for other bytes', async () => {
+    const file = await upload(member, { content: 'v1' });
+    const input = { fileId: file.id, contentBase64: b64('v2 bytes'), idempotencyKey: `version-${file.id}` };
+    const first = await call(UPLOAD_VERSION, { input }, member);
+    const retry = await call(UPLOAD_VERSION, { input }, member);
+    expect([first.errors, retry.errors]).toEqual([undefined, undefined]);
+    expect(retry.data!.uploadFileVersion).toMatchObject({ id: file.id, currentVersion: 2, sha256: sha256('v2 bytes') });
+    expect(retry.data!.uploadFileVersion.versions).toHaveLength(2);
+    expect(codesOf(await call(UPLOAD_VERSION, { input: { ...input, contentBase64: b64('other bytes') } }, member))).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+  });
+
   it('refuses a file over the limit with PAYLOAD_TOO_LARGE and stores nothing', async () => {
     const before = await stored();
     for (const size of [MAX_BYTES + 1, MAX_BYTES * 3]) {

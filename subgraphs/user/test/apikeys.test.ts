@@ -100,6 +100,24 @@ describe('creating an API key', () => {
     expect((await auditTypes(orgId)).map((e) => e.type)).toContain('API_KEY_CREATED');
   });
 
+  it('creates one key for a retried request with the same idempotency key, whose new secret works and whose lost one does not', async () => {
+    const owner = await signUp();
+    const orgId = await createOrg(owner);
+    const first = await createKey(owner, orgId, { idempotencyKey: 'key-retry-0001' });
+    // The answer was lost on the way; the client retries with the same key.
+    const retry = await createKey(owner, orgId, { idempotencyKey: 'key-retry-0001' });
+    expect(retry.apiKey.id).toBe(first.apiKey.id);
+    expect(retry.secret).not.toBe(first.secret);
+    expect(await keyCount(orgId)).toBe(1);
+    expect((await lookup(retry.secret)).status).toBe(200);
+    expect((await lookup(first.secret)).status).not.toBe(200);
+    expect(codesOf(await call(CREATE, { i: { organizationId: orgId, name: 'another', role: 'MEMBER', idempotencyKey: 'key-retry-0001' } }, owner))).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    // A key revoked since: the retry does not bring it back.
+    await call(REVOKE, { id: first.apiKey.id }, owner);
+    expect(codesOf(await call(CREATE, { i: { organizationId: orgId, name: 'CI deploys', role: 'MEMBER', idempotencyKey: 'key-retry-0001' } }, owner))).toEqual(['CONFLICT']);
+    expect(await keyCount(orgId)).toBe(1);
+  });
+
   it('refuses a role above the creator\'s, OWNER, non-admins, strangers, bad CIDRs and past expiries, creating nothing', async () => {
     const owner = await signUp();
     const orgId = await createOrg(owner);

@@ -85,7 +85,7 @@ export const UploadFileInput = z.object({
   workflowRunId: id().nullish(),
   idempotencyKey: idempotencyKey(),
 });
-export const UploadFileVersionInput = z.object({ fileId: id(), contentBase64: base64, contentType: contentType.nullish() });
+export const UploadFileVersionInput = z.object({ fileId: id(), contentBase64: base64, contentType: contentType.nullish(), idempotencyKey: idempotencyKey() });
 export const RenameFileInput = z.object({ fileId: id(), name: fileName });
 export const AttachFileToRunInput = z.object({ fileId: id(), workflowRunId: id().nullable() });
 
@@ -274,7 +274,7 @@ export async function uploadFile(services: FileServices, viewer: Viewer | null, 
 
 export async function uploadFileVersion(services: FileServices, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
   refuseOversizedText(rawInput, services.maxUploadBytes);
-  const input = parseInput(UploadFileVersionInput, rawInput);
+  const { idempotencyKey: key, ...input } = parseInput(UploadFileVersionInput, rawInput);
   // Checked before the bytes are written, so a refused caller costs no storage.
   const { file: before } = await fileForChange(services.db, viewer, input.fileId, 'MEMBER');
   const bytes = decode(input.contentBase64, services.maxUploadBytes);
@@ -284,17 +284,23 @@ export async function uploadFileVersion(services: FileServices, viewer: Viewer |
     transactionWithEvents(services.db, services.bus, async (tx, emit) => {
       // Locked and checked again: the file may have been deleted, or another version added, meanwhile.
       const { file, viewer: v } = await fileForChange(tx, viewer, input.fileId, 'MEMBER', true);
-      const version = file.currentVersion + 1;
-      const now = new Date();
-      const meta = { contentType: input.contentType ?? file.contentType, size: bytes.length, sha256, storageKey };
-      await tx.insert(fileVersions).values({ fileId: file.id, version, ...meta, createdBy: v.userId, createdAt: now });
-      const [updated] = await tx
-        .update(files)
-        .set({ ...meta, currentVersion: version, updatedAt: now })
-        .where(eq(files.id, file.id))
-        .returning();
-      await emitFileChange(emit, 'file.version.added', updated!, v.userId);
-      return updated!;
+      // The key's input is the request with the content as its hash (the same bytes hash the same).
+      const keyed = { fileId: input.fileId, contentType: input.contentType ?? null, sha256 };
+      const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'uploadFileVersion', input: keyed }, async () => {
+        const version = file.currentVersion + 1;
+        const now = new Date();
+        const meta = { contentType: input.contentType ?? file.contentType, size: bytes.length, sha256, storageKey };
+        await tx.insert(fileVersions).values({ fileId: file.id, version, ...meta, createdBy: v.userId, createdAt: now });
+        const [updated] = await tx
+          .update(files)
+          .set({ ...meta, currentVersion: version, updatedAt: now })
+          .where(eq(files.id, file.id))
+          .returning();
+        await emitFileChange(emit, 'file.version.added', updated!, v.userId);
+        return updated!;
+      });
+      // A retry of a version already added: no second version; the file as it is now.
+      return 'created' in result ? result.created : file;
     }),
   );
 }

@@ -3,10 +3,12 @@ import {
   API_KEY_SESSION_PREFIX,
   appError,
   id,
+  idempotencyKey,
   ipAllowed,
   allowListInput,
   nonBlank,
   notFound,
+  once,
   orderBy,
   paginate,
   parseInput,
@@ -19,7 +21,7 @@ import {
   type SortKey,
 } from '@organoise/core';
 import { and, count, eq, isNull } from 'drizzle-orm';
-import { apiKeys } from '../../db/schema.js';
+import { apiKeys, idempotencyKeys } from '../../db/schema.js';
 import type { Deps, UserServices } from '../../services.js';
 import { audit } from '../audit/audit.js';
 import { allowListsOf, requireRoleIn, roleOf } from '../organizations/organizations.js';
@@ -45,12 +47,17 @@ export const CreateApiKeyInput = z.object({
   role: z.enum(['OWNER', 'ADMIN', 'MEMBER', 'VIEWER']).default('VIEWER'),
   expiresAt: z.coerce.date().nullish(),
   ipAllowList: allowList.nullish(),
+  idempotencyKey: idempotencyKey(),
 });
 
-/** Creates a key in an organization the caller administers; the secret is returned once. */
+/**
+ * Creates a key in an organization the caller administers; the secret is returned once. A retry
+ * with the same idempotency key creates nothing more: its first answer, with the only copy of the
+ * secret, was lost, so the same key gets a new secret (the lost one stops working).
+ */
 export async function createApiKey(deps: Deps, rawInput: unknown): Promise<{ apiKey: ApiKeyRow; secret: string }> {
   const v = requirePerson(deps.viewer);
-  const input = parseInput(CreateApiKeyInput, rawInput);
+  const { idempotencyKey: key, ...input } = parseInput(CreateApiKeyInput, rawInput);
   const callerRole = await requireRoleIn(deps.db, v, input.organizationId, 'ADMIN');
   // OWNER is a person's role (it can delete the organization, manage owners): never a program's.
   if (input.role === 'OWNER' || !roleAtLeast(callerRole, input.role)) {
@@ -61,27 +68,38 @@ export async function createApiKey(deps: Deps, rawInput: unknown): Promise<{ api
     throw appError('BAD_USER_INPUT', 'The expiry must be in the future', { issues: [{ path: 'expiresAt', message: 'must be in the future' }] });
   }
   const keyId = randomUUID();
-  const secret = `onk_${keyId}_${randomBytes(32).toString('base64url')}`;
-  const apiKey = await deps.db.transaction(async (tx) => {
+  const newSecret = (id: string) => `onk_${id}_${randomBytes(32).toString('base64url')}`;
+  const sealed = (secret: string) => ({ secretHash: hashSecret(secret).toString('hex'), prefix: secret.slice(0, 4 + 36 + 1 + 4) });
+  const secret = newSecret(keyId);
+  return deps.db.transaction(async (tx) => {
+    const outcome = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'createApiKey', input }, async () => {
+      const [row] = await tx
+        .insert(apiKeys)
+        .values({
+          id: keyId,
+          organizationId: input.organizationId,
+          name: input.name,
+          role: input.role,
+          ...sealed(secret),
+          allowList: input.ipAllowList ?? [],
+          createdBy: v.userId,
+          createdAt: now,
+          expiresAt: input.expiresAt ?? null,
+        })
+        .returning();
+      await audit(deps, { type: 'API_KEY_CREATED', organizationId: input.organizationId, details: { id: keyId, name: input.name, role: input.role } }, tx);
+      return row!;
+    });
+    if ('created' in outcome) return { apiKey: outcome.created, secret };
+    const again = newSecret(outcome.replayedId);
     const [row] = await tx
-      .insert(apiKeys)
-      .values({
-        id: keyId,
-        organizationId: input.organizationId,
-        name: input.name,
-        role: input.role,
-        secretHash: hashSecret(secret).toString('hex'),
-        prefix: secret.slice(0, 4 + 36 + 1 + 4),
-        allowList: input.ipAllowList ?? [],
-        createdBy: v.userId,
-        createdAt: now,
-        expiresAt: input.expiresAt ?? null,
-      })
+      .update(apiKeys)
+      .set(sealed(again))
+      .where(and(eq(apiKeys.id, outcome.replayedId), isNull(apiKeys.revokedAt)))
       .returning();
-    await audit(deps, { type: 'API_KEY_CREATED', organizationId: input.organizationId, details: { id: keyId, name: input.name, role: input.role } }, tx);
-    return row!;
+    if (!row) throw appError('CONFLICT', 'The API key this request created has been revoked since; use a new idempotency key for a new key');
+    return { apiKey: row, secret: again };
   });
-  return { apiKey, secret };
 }
 
 /** Ends a key; the gateway refuses it from its next lookup. Revoking a revoked key changes nothing. */
