@@ -40,7 +40,8 @@ describe('a database out of reach', () => {
     const victim = postgres(url, { max: 1, onnotice: () => {} });
     const admin = postgres(url, { max: 1, onnotice: () => {} });
     try {
-      const [{ pid }] = await victim<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      const [row] = await victim<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      const pid = row!.pid;
       const pending = failureOf(() => victim`select pg_sleep(30)`);
       await new Promise((resolve) => setTimeout(resolve, 200));
       await admin`select pg_terminate_backend(${pid})`;
