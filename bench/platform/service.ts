@@ -1,18 +1,33 @@
-import { createLogger, type RunningServer } from '@organoise/core';
+import { createLogger, createPubSub, type PubSub, type RunningServer } from '@organoise/core';
 import { loadSupergraph, startGateway } from '@organoise/gateway';
 import { startAnalyticsSubgraph } from '@organoise/subgraph-analytics';
 import { startFileSubgraph } from '@organoise/subgraph-file';
 import { MemoryMailer, startUserSubgraph } from '@organoise/subgraph-user';
 import { startWorkflowSubgraph } from '@organoise/subgraph-workflow';
 import { serveChild } from '../lib/child.js';
-import type { ServiceConfig } from './services.js';
+import type { MemoryReading, ServiceConfig } from './services.js';
 
 // Child-process entry: one service of the platform, as production runs it (each service its own
 // process, src/main.ts of each package, on one Postgres database with a schema per subgraph), so
 // that the benchmark measures CPU and memory per service. Each subgraph migrates its schema on
 // start, through the same openDatabase as `npm start`.
 
-async function start(config: ServiceConfig): Promise<RunningServer> {
+let running: RunningServer | undefined;
+
+// A benchmark asking for a reading (bench/soak.ts): memory after a full GC (with --expose-gc), handles.
+process.on('message', (message: { type: string }) => {
+  if (message.type !== 'memory') return;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  const handles: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
+  const engine = (running as { subscriptions?: { stats(): { topics: number; connections: number; listeners: number }; queueStats(): { peakQueued: number; slowConsumers: number } } } | undefined)?.subscriptions;
+  const reading: MemoryReading = { type: 'memory', rss, heapUsed, afterGc: gc !== undefined, handles, ...(engine ? { subscriptions: { ...engine.stats(), ...engine.queueStats() } } : {}) };
+  process.send!(reading);
+});
+
+async function start(config: ServiceConfig, pubsub: PubSub | undefined): Promise<RunningServer> {
   const log = createLogger({ service: config.name, bench: 'platform' }, 'warn');
   const common = {
     database: { url: config.databaseUrl, poolMax: config.poolMax },
@@ -20,6 +35,7 @@ async function start(config: ServiceConfig): Promise<RunningServer> {
     log,
     port: 0,
     host: '127.0.0.1',
+    ...(pubsub ? { pubsub } : {}),
   };
   switch (config.name) {
     case 'user':
@@ -55,6 +71,15 @@ async function start(config: ServiceConfig): Promise<RunningServer> {
 }
 
 serveChild<ServiceConfig, { url: string }>(async (config) => {
-  const server = await start(config);
-  return { info: { url: server.url }, close: () => server.close() };
+  // The gateway has no pub/sub of its own: it subscribes to the subgraphs over graphql-ws.
+  const pubsub = config.redisUrl && config.name !== 'gateway' ? createPubSub(config.redisUrl, (error) => process.stderr.write(`[${config.name}] redis: ${error.message}\n`)) : undefined;
+  const server = await start(config, pubsub);
+  running = server;
+  return {
+    info: { url: server.url },
+    close: async () => {
+      await server.close();
+      await pubsub?.close();
+    },
+  };
 });

@@ -14,4 +14,22 @@ export interface ServiceConfig {
   fileStorageDir: string;
   /** The gateway's: where the subgraphs listen. */
   subgraphUrls?: Record<SubgraphName, string>;
+  /** Events between the subgraphs' processes and replicas through this Redis; unset = each subgraph's own in-memory pub/sub. */
+  redisUrl?: string;
+}
+
+/**
+ * What a service child answers to a `{ type: 'memory' }` message (bench/soak.ts asks every window):
+ * its memory after a full GC when started with --expose-gc (heapUsed is then the live heap), its
+ * active handles, and for the gateway its subscription engine's counters.
+ */
+export interface MemoryReading {
+  type: 'memory';
+  rss: number;
+  heapUsed: number;
+  /** Whether a full GC ran first (the child has --expose-gc). */
+  afterGc: boolean;
+  /** process.getActiveResourcesInfo(): sockets, servers, timers and other handles keeping it alive, by kind. */
+  handles: Record<string, number>;
+  subscriptions?: { topics: number; connections: number; listeners: number; peakQueued: number; slowConsumers: number };
 }

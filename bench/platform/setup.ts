@@ -59,6 +59,8 @@ export async function startBenchPlatform(options: {
   /** Signed-in users, spread over organizations and roles. */
   sessions: number;
   poolMax: number;
+  /** Events between the subgraphs through this Redis (as production runs them); unset = in memory per subgraph. */
+  redisUrl?: string;
   /** node flags per service (e.g. --cpu-prof). */
   execArgv?: (name: ServiceName) => string[];
   progress: (message: string) => void;
@@ -87,6 +89,7 @@ export async function startBenchPlatform(options: {
       internalTokenSecret: randomBytes(32).toString('base64url'),
       issuer: 'organoise-bench',
       fileStorageDir,
+      ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     };
     const entry = fileURLToPath(new URL('./service.ts', import.meta.url));
     const launch = async (name: ServiceName, config: ServiceConfig) => {
