@@ -1,0 +1,51 @@
+import { parseEnv, z } from '@organoise/core';
+
+/**
+ * Settings of bench:soak (the only file of it that reads process.env). Quick check:
+ * BENCH_SOAK_MINUTES=3 BENCH_SOAK_WINDOW_SECONDS=20.
+ */
+const schema = z.object({
+  /** Minutes of load (queries, writes, subscribers dropping and resuming), cut into windows. */
+  BENCH_SOAK_MINUTES: z.coerce.number().positive().max(24 * 60).default(20),
+  /** One line of figures (memory and handles of every process, latency, losses) per this many seconds. */
+  BENCH_SOAK_WINDOW_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  /** Subscribers over each transport (each its own connection), spread over the signed-in users. */
+  BENCH_SOAK_WS: z.coerce.number().int().min(0).max(5000).default(60),
+  BENCH_SOAK_SSE: z.coerce.number().int().min(0).max(5000).default(30),
+  BENCH_SOAK_MULTIPART: z.coerce.number().int().min(0).max(5000).default(30),
+  /** Mean seconds between two drops of one subscriber (each gap drawn from 0.5x-1.5x of it). */
+  BENCH_SOAK_DROP_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  /** A dropped subscriber stays away up to this many seconds (drawn uniformly) before it resumes. */
+  BENCH_SOAK_OFFLINE_SECONDS: z.coerce.number().min(0).max(600).default(10),
+  /** Every this-many-th drop of a subscriber stays away BENCH_SOAK_LONG_OFFLINE_SECONDS instead: a longer backlog to catch up on; 0 = never. */
+  BENCH_SOAK_LONG_EVERY: z.coerce.number().int().min(0).max(1000).default(4),
+  BENCH_SOAK_LONG_OFFLINE_SECONDS: z.coerce.number().min(0).max(3600).default(60),
+  /** Queries per second through the gateway (open loop): the dashboard and `viewer { id }`, alternately. */
+  BENCH_SOAK_QUERIES_PER_SECOND: z.coerce.number().min(0).max(5000).default(20),
+  /** Run writes per second through the gateway (start, submit, approve or reject), each one event in its organization's stream. */
+  BENCH_SOAK_WRITES_PER_SECOND: z.coerce.number().min(0.1).max(500).default(5),
+  /** Signed-in users the queries, writes and subscribers use (10 organizations; roles OWNER, ADMIN, VIEWER, MEMBER in turn). */
+  BENCH_SOAK_USERS: z.coerce.number().int().min(10).max(400).default(40),
+  /** Processes the subscribers are spread over (none of them is the gateway's). */
+  BENCH_SOAK_CLIENT_PROCESSES: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * Steady growth: a process fails when the median of its heap after GC over the last third of
+   * the windows (the first window, warm-up, aside) is more than this share above the first third's
+   * median, and by more than BENCH_SOAK_GROWTH_MIB.
+   */
+  BENCH_SOAK_GROWTH_SHARE: z.coerce.number().min(0).max(10).default(0.1),
+  BENCH_SOAK_GROWTH_MIB: z.coerce.number().min(0).max(1024).default(2),
+  /**
+   * A deliberate client fault, to check the checks: `skip` resumes one cursor past the last one
+   * received (an event is missed), `repeat` one before it (an event comes twice). The run must FAIL.
+   */
+  BENCH_SOAK_FAULT: z.enum(['none', 'skip', 'repeat']).default('none'),
+  /** Events between the subgraphs through this Redis, as production runs them; empty = in memory per subgraph. */
+  BENCH_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** The Postgres server a fresh database is created on (and dropped after). */
+  BENCH_POSTGRES_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
+});
+
+export type SoakEnv = z.output<typeof schema>;
+
+export const loadSoakEnv = (): SoakEnv => parseEnv(schema, process.env);
