@@ -42,3 +42,42 @@ describe('unstorable text', () => {
     expect(codesOf(files)).toEqual(['BAD_USER_INPUT']);
   });
 });
+
+describe('values that used to answer INTERNAL_SERVER_ERROR or a wrong code', () => {
+  it('refuses an invalid DateTime argument with BAD_USER_INPUT, nested or at the root', async () => {
+    for (const [query, variables] of [
+      [`query($id: ID!) { organization(id: $id) { auditLog(filter: { from: "yesterday" }) { totalCount } } }`, { id: orgId }],
+      [`query($id: ID!, $f: DateTime) { organization(id: $id) { auditLog(filter: { from: $f }) { totalCount } } }`, { id: orgId, f: '2026-13-45T99:00:00Z' }],
+      [`query($id: ID!) { organization(id: $id) { activity(from: "not a date") { bucket } } }`, { id: orgId }],
+    ] as const) {
+      const res = await platform.gql(query, variables, token);
+      expect(res.status, query).toBeLessThan(500);
+      expect(codesOf(res), query).toEqual(['BAD_USER_INPUT']);
+    }
+  });
+
+  it('refuses JSON variables nested thousands deep with BAD_USER_INPUT, not a 500', async () => {
+    // Written as text: JSON.stringify itself overflows the stack at this depth.
+    const deepJson = `${'{"a":'.repeat(6000)}"leaf"${'}'.repeat(6000)}`;
+    const definition = await platform.gql(`mutation($i: CreateWorkflowDefinitionInput!) { createWorkflowDefinition(input: $i) { id } }`, {
+      i: { organizationId: orgId, key: `deep-${Date.now()}`, name: 'Deep', initialState: 'a', states: [{ name: 'a' }, { name: 'b', final: true }], transitions: [{ name: 'go', from: 'a', to: 'b', allowedRoles: ['OWNER'] }] },
+    }, token);
+    expect(definition.errors).toBeUndefined();
+    const response = await fetch(platform.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: `{"query":"mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }","variables":{"i":{"definitionId":"${definition.data!.createWorkflowDefinition.id}","data":${deepJson}}}}`,
+    });
+    const res = { status: response.status, ...((await response.json()) as object) };
+    expect(res.status).toBeLessThan(500);
+    expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
+    const runs = await platform.gql(`query($id: ID!) { organization(id: $id) { workflowRuns { totalCount } } }`, { id: orgId }, token);
+    expect(runs.data!.organization.workflowRuns.totalCount).toBe(0);
+  });
+
+  it('answers a variable too big for a subgraph with PAYLOAD_TOO_LARGE, not a generic error', async () => {
+    const res = await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'x'.repeat(3 * 1024 * 1024), slug: `big-${Date.now()}` } }, token);
+    expect(res.status).toBeLessThan(500);
+    expect(codesOf(res)).toEqual(['PAYLOAD_TOO_LARGE']);
+  });
+});

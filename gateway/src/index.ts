@@ -10,7 +10,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import { apolloLogger, createErrorFormatter, listen, type Logger, type RunningServer } from '@organoise/core';
+import { apolloLogger, createErrorFormatter, installScalars, listen, type Logger, type RunningServer } from '@organoise/core';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import { IdentityVerifier } from './auth/identity.js';
@@ -131,6 +131,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, urls[name] ?? url ?? '', options.internalTokenSecret, timeoutMs)),
     logger: apolloLogger(log),
   });
+  // Custom scalars of the supergraph validate as the subgraphs do (a bad DateTime is BAD_USER_INPUT here).
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => void installScalars(apiSchema));
 
   const app = express();
   app.disable('x-powered-by');

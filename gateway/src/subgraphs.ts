@@ -239,6 +239,8 @@ async function sendRequest(this: SubgraphDataSource, request: OutgoingRequest, c
   let response: FetcherResponse | undefined;
   try {
     response = await this.fetcher(target.url, init);
+    // The subgraph read no further than the size: its refusal keeps its meaning (nothing was done).
+    if (response.status === 413) throw appError('PAYLOAD_TOO_LARGE', `The request is too large for the ${this.subgraphName} service`, { serviceName: this.subgraphName });
     if (!response.ok) throw await this.errorFromResponse(response);
     const body: unknown = await this.parseBody(response, undefined as never, context);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${String(body)}`);

@@ -3,7 +3,7 @@ import type { Logger, Viewer } from '@organoise/core';
 import type { RequestHandler } from 'express';
 import type { GraphQLFormattedError, ParseOptions, ValidationRule } from 'graphql';
 import { protectErrorFormatter } from './errors.js';
-import { refuseBatches, requireJsonPost } from './http.js';
+import { refuseBatches, refuseDeepInput, requireJsonPost } from './http.js';
 import { DEFAULT_OPERATION_LIMITS, operationRules, type OperationLimits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitKind, type RateLimitRule } from './rate-limit.js';
 import { enforceSafelist, Safelist, type SafelistMode } from './safelist.js';
@@ -74,7 +74,7 @@ export async function startProtection(options: ProtectionOptions & { introspecti
     persistedQueries: safelist ? { cache: safelist.persistedQueryCache() } : false,
     formatError: (base) => protectErrorFormatter(base, { fieldSuggestions }),
     beforeBody: [...(rateLimits ? [rateLimits.middleware()] : []), requireJsonPost],
-    afterBody: [refuseBatches, ...(safelist && safelistMode === 'enforce' ? [enforceSafelist(safelist)] : [])],
+    afterBody: [refuseBatches, refuseDeepInput, ...(safelist && safelistMode === 'enforce' ? [enforceSafelist(safelist)] : [])],
     chargingViewer: (context) => async (args) => {
       const value = await context(args);
       if (value.viewer && rateLimits) await rateLimits.chargeViewer(value.viewer);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
-import { apolloLogger, appError, createEventIterator, INTERNAL_TOKEN_HEADER, isLiveAck, LIVE_ACK_REQUEST, pinnedOf, positionOf, replayedToOf, signInternalToken, type EventSink, type Logger } from '@organoise/core';
+import { apolloLogger, appError, installScalars, createEventIterator, INTERNAL_TOKEN_HEADER, isLiveAck, LIVE_ACK_REQUEST, pinnedOf, positionOf, replayedToOf, signInternalToken, type EventSink, type Logger } from '@organoise/core';
 import { GraphQLError, Kind, print, visit, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type ValueNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -127,7 +127,7 @@ export class SubscriptionEngine {
     const supergraph = Supergraph.build(options.supergraphSdl);
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.apiSchema = supergraph.apiSchema();
-    this.apiGraphQLSchema = this.apiSchema.toGraphQLJSSchema();
+    this.apiGraphQLSchema = installScalars(this.apiSchema.toGraphQLJSSchema());
     this.planner = new QueryPlanner(supergraph);
   }
 

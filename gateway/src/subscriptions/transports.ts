@@ -18,6 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { IdentityVerifier } from '../auth/identity.js';
 import type { GatewayContext } from '../context.js';
 import { DEFAULT_OPERATION_LIMITS, parseOperation } from '../protection/limits.js';
+import { depthExceeds, MAX_INPUT_DEPTH } from '../protection/http.js';
 import { API_KEY_HEADER, presentedApiKey, type RateLimits } from '../protection/rate-limit.js';
 import type { Safelist } from '../protection/safelist.js';
 import { asGraphQLErrors, type EngineSubscription, type SubscriptionEngine } from './engine.js';
@@ -111,7 +112,11 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
    * same codes: the safelist (before parsing), the token cap while parsing, then the standard
    * rules and the limits (depth, aliases, directives, cost, introspection when it is off).
    */
-  const prepare = (request: { query?: unknown; extensions?: unknown; operationName?: unknown }): { document: DocumentNode; operation: 'query' | 'mutation' | 'subscription' } | Refusal => {
+  const prepare = (request: { query?: unknown; variables?: unknown; extensions?: unknown; operationName?: unknown }): { document: DocumentNode; operation: 'query' | 'mutation' | 'subscription' } | Refusal => {
+    // As over HTTP (protection/http.ts, refuseDeepInput): nothing recursive ever sees such a value.
+    for (const part of ['variables', 'extensions'] as const) {
+      if (depthExceeds(request[part], MAX_INPUT_DEPTH)) return refusal(400, `The ${part} nest deeper than ${MAX_INPUT_DEPTH} levels`, 'BAD_USER_INPUT');
+    }
     // graphql-ws requires a query string: a client that names a persisted id sends an empty one.
     const named = { query: typeof request.query === 'string' && request.query.length > 0 ? request.query : undefined, extensions: request.extensions };
     const safelist = options.safelist;
@@ -394,7 +399,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
         return void res.status(400).json(refusal(400, 'extensions must be a JSON object', 'BAD_REQUEST'));
       }
     }
-    const prepared = prepare({ query: params?.query, extensions, operationName: params?.operationName });
+    const prepared = prepare({ query: params?.query, variables: params?.variables, extensions, operationName: params?.operationName });
     if ('errors' in prepared) return void res.status(prepared.status).json({ errors: prepared.errors });
     // Queries and mutations go to Apollo Server (and its rate limits) unless only a stream is
     // acceptable: graphql-sse asks for `text/event-stream` alone and expects one `next`, then `complete`.

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, type GraphQLSchema, type ValueNode } from 'graphql';
 
 /** ISO-8601 timestamps with a zone; parsed into Date, always serialised in UTC. */
 export const DateTimeScalar = new GraphQLScalarType({
@@ -26,6 +26,20 @@ function parseDate(value: unknown): Date {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw badDate();
   return date;
+}
+
+/**
+ * Gives a schema built from SDL (the gateway's, from the supergraph) the DateTime checks the
+ * subgraphs apply: a bad value is refused where the operation is validated, with BAD_USER_INPUT,
+ * instead of travelling to a subgraph whose refusal would fail the whole fetch.
+ */
+export function installScalars(schema: GraphQLSchema): GraphQLSchema {
+  const dateTime = schema.getType('DateTime');
+  if (dateTime instanceof GraphQLScalarType) {
+    dateTime.parseValue = DateTimeScalar.parseValue;
+    dateTime.parseLiteral = DateTimeScalar.parseLiteral;
+  }
+  return schema;
 }
 
 /** Arbitrary JSON (workflow run data, event properties). */

@@ -26,9 +26,10 @@ export const typeDefs = loadSubgraphTypeDefs([
 
 export const resolvers = mergeResolvers(
   { DateTime: DateTimeScalar, JSON: JSONScalar } as never,
-  // API keys are not people: every account and sign-in mutation, and joining or founding an organization, refuse them.
+  // API keys are not people: every account and sign-in mutation, founding, joining or inviting
+  // into an organization, and its IP allow-list, refuse them.
   refuseApiKeys(accountResolvers),
-  refuseApiKeys(organizationResolvers, ['createOrganization', 'acceptInvitation', 'setOrganizationIpAllowList']),
+  refuseApiKeys(organizationResolvers, ['createOrganization', 'acceptInvitation', 'inviteMember', 'setOrganizationIpAllowList']),
   auditResolvers,
   liveResolvers,
   refuseApiKeys(oidcResolvers),

@@ -3,7 +3,7 @@ import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog
 import { eq, sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiKeys, auditEvents, organizations } from '../src/db/schema.js';
+import { apiKeys, auditEvents, invitations, organizations } from '../src/db/schema.js';
 import { ManualClock, MemoryMailer, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
 
 // API keys (a principal for programs, one organization, one role) and organization IP allow-lists,
@@ -217,12 +217,15 @@ describe('what an API key may do here', () => {
       [`mutation { enrollTotp { __typename } }`, {}],
       [CREATE, { i: { organizationId: orgId, name: 'minted', role: 'VIEWER' } }],
       [`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'By key', slug: `by-key-${counter++}` } }],
+      // Letting people in is a person's act (and an invitation names a person as its inviter).
+      [`mutation($i: InviteMemberInput!) { inviteMember(input: $i) { token } }`, { i: { organizationId: orgId, email: `invited-${counter++}@example.com`, role: 'MEMBER' } }],
     ] as const;
     for (const [query, variables] of refusedEverywhere) {
       const res = await call(query, variables as Record<string, unknown>, key);
       expect(codesOf(res), query).toContain('API_KEY_NOT_ALLOWED');
     }
     expect(await keyCount(orgId)).toBe(1);
+    expect(await server.services.db.select().from(invitations).where(eq(invitations.organizationId, orgId))).toEqual([]);
   });
 });
 
