@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,12 +37,43 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MiB = 2 ** 20;
 
 let platform: BenchPlatform | undefined;
+let redis: ChildProcess | undefined;
 const workers: Child<{ subscribers: number }>[] = [];
 const stopAll = async () => {
   await Promise.allSettled(workers.splice(0).map((w) => w.stop()));
   await platform?.stop();
   platform = undefined;
+  if (redis && redis.exitCode === null) {
+    const exited = new Promise((resolve) => redis!.once('exit', resolve));
+    redis.kill('SIGTERM');
+    await exited;
+  }
+  redis = undefined;
 };
+
+/** A redis-server of our own on a free port, without persistence; its URL. */
+async function startPrivateRedis(): Promise<string> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+  const child = spawn(env.BENCH_REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  redis = child;
+  await new Promise<void>((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${text.slice(-300)}`)));
+    setTimeout(() => reject(new Error('redis-server was not ready within 10 s')), 10_000);
+  });
+  child.stdout!.resume();
+  return `redis://127.0.0.1:${port}`;
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     progress(`${signal}: stopping`);
@@ -249,13 +281,15 @@ async function main() {
   const windows = Math.max(3, Math.ceil((env.BENCH_SOAK_MINUTES * 60) / env.BENCH_SOAK_WINDOW_SECONDS));
   const volume = QUICK_VOLUME;
 
-  progress(`starting the platform (five processes) on a fresh database, ${env.BENCH_REDIS_URL ? `events through Redis ${env.BENCH_REDIS_URL}` : 'in-memory events'}; seeding ${volume.organizations} organizations, signing in ${env.BENCH_SOAK_USERS} users`);
+  const redisUrl = env.BENCH_SOAK_REDIS === 'none' ? undefined : env.BENCH_SOAK_REDIS === 'private' ? await startPrivateRedis() : env.BENCH_SOAK_REDIS;
+  if (redis) progress(`private redis-server on ${redisUrl} (pid ${redis.pid})`);
+  progress(`starting the platform (five processes) on a fresh database, ${redisUrl ? `events through Redis ${redisUrl}` : 'in-memory events'}; seeding ${volume.organizations} organizations, signing in ${env.BENCH_SOAK_USERS} users`);
   platform = await startBenchPlatform({
     databaseUrl: env.BENCH_POSTGRES_URL,
     volume,
     sessions: env.BENCH_SOAK_USERS,
     poolMax: 10,
-    ...(env.BENCH_REDIS_URL ? { redisUrl: env.BENCH_REDIS_URL } : {}),
+    ...(redisUrl ? { redisUrl } : {}),
     execArgv: () => ['--expose-gc'],
     progress,
   });
@@ -320,7 +354,7 @@ async function main() {
       `${specs.length} subscribers (${env.BENCH_SOAK_WS} graphql-ws, ${env.BENCH_SOAK_SSE} SSE, ${env.BENCH_SOAK_MULTIPART} multipart) dropping every ${env.BENCH_SOAK_DROP_SECONDS} s on average (x0.5-1.5), away up to ${env.BENCH_SOAK_OFFLINE_SECONDS} s` +
       `${env.BENCH_SOAK_LONG_EVERY > 0 ? ` (every ${env.BENCH_SOAK_LONG_EVERY}th drop ${env.BENCH_SOAK_LONG_OFFLINE_SECONDS} s)` : ''}; ` +
       `${env.BENCH_SOAK_FAULT === 'none' ? '' : `DELIBERATE CLIENT FAULT ${env.BENCH_SOAK_FAULT} (the run must fail); `}` +
-      `${volume.organizations} organizations, ${env.BENCH_SOAK_USERS} users; Postgres${env.BENCH_REDIS_URL ? ' and Redis' : ''}`,
+      `${volume.organizations} organizations, ${env.BENCH_SOAK_USERS} users; Postgres${redisUrl ? ` and Redis (${env.BENCH_SOAK_REDIS === 'private' ? 'a private redis-server' : redisUrl})` : ', in-memory pub/sub'}`,
   );
   out(`${machine.cpus} CPUs (${machine.model}), ${machine.memoryGiB} GiB, node ${machine.node}, load average at start ${machine.loadAverageAtStart.join(' ')}; code ${code.commit}${code.uncommitted.length ? ` + uncommitted: ${code.uncommitted.join(', ')}` : ''}`);
   out(`Memory is after a full GC in each process (--expose-gc), asked once per window; handles = process.getActiveResourcesInfo(); fds = /proc/<pid>/fd.`);
@@ -344,6 +378,10 @@ async function main() {
       return { name, pid, rssMiB: r.rss / MiB, heapMiB: r.heapUsed / MiB, handles: Object.values(r.handles).reduce((n, c) => n + c, 0), fds: fdCount(pid) };
     });
     answers.forEach((a, i) => processes.push({ name: `subscribers ${i + 1}`, pid: workers[i]!.pid, rssMiB: a.rss / MiB, heapMiB: a.heapUsed / MiB, handles: a.handles, fds: fdCount(workers[i]!.pid) }));
+    if (redis?.pid) {
+      const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${redis.pid}/status`, 'utf8'));
+      processes.push({ name: 'redis', pid: redis.pid, rssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN, heapMiB: Number.NaN, handles: Number.NaN, fds: fdCount(redis.pid) });
+    }
     const own = process.memoryUsage();
     processes.push({ name: 'driver (no GC)', pid: process.pid, rssMiB: own.rss / MiB, heapMiB: own.heapUsed / MiB, handles: process.getActiveResourcesInfo().length, fds: fdCount(process.pid) });
     return { processes, gateway: readings[0]!.subscriptions };
@@ -391,7 +429,7 @@ async function main() {
       `  gateway: ${g ? `${g.topics} topics, ${g.connections} upstream connections, ${g.listeners} listeners, peak queue ${g.peakQueued}, slow consumers cut ${g.slowConsumers}` : '-'}; Postgres connections to the database ${w.postgresConnections}`,
     );
     out(`  ${'process'.padEnd(16)} ${'pid'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'heap MiB'.padStart(9)} ${'handles'.padStart(8)} ${'fds'.padStart(5)}`);
-    for (const p of w.processes) out(`  ${p.name.padEnd(16)} ${String(p.pid).padStart(8)} ${fmt(p.rssMiB).padStart(8)} ${fmt(p.heapMiB).padStart(9)} ${String(p.handles).padStart(8)} ${String(p.fds).padStart(5)}`);
+    for (const p of w.processes) out(`  ${p.name.padEnd(16)} ${String(p.pid).padStart(8)} ${fmt(p.rssMiB).padStart(8)} ${fmt(p.heapMiB).padStart(9)} ${fmt(p.handles, 0).padStart(8)} ${fmt(p.fds, 0).padStart(5)}`);
     const clean = subscriberCount - w.troubled.length;
     out(`  subscribers so far: missed ${w.missed}, duplicated ${w.duplicated}, out of order ${w.outOfOrder}, errors ${w.subscriberErrors}; ${clean}/${subscriberCount} subscribers with 0 missed, 0 duplicated, 0 errors`);
     for (const s of w.troubled) out(`    subscriber ${s.id} (${s.transport}, organization ${organizationNumber.get(s.organizationId)}): missed ${s.missed} duplicated ${s.duplicated} out of order ${s.outOfOrder} errors ${s.errors}; first: ${s.firstProblem ?? '-'}`);
@@ -490,7 +528,8 @@ async function main() {
     resumes: rows.reduce((n, r) => n + r.resumes, 0),
   };
   const names = [...new Set(history.flatMap((w) => w.processes.map((p) => p.name)))];
-  const judged = new Set<string>(SERVICES);
+  // The platform's processes; Redis by its open fds (its clients) only.
+  const judged = new Set<string>([...SERVICES, 'redis']);
   const growth = names.map((name) => {
     const series = (pick: (p: ProcessReading) => number) => history.map((w) => pick(w.processes.find((p) => p.name === name)!));
     const heap = growthOf(series((p) => p.heapMiB), env.BENCH_SOAK_GROWTH_SHARE, env.BENCH_SOAK_GROWTH_MIB);
@@ -541,13 +580,13 @@ async function main() {
   const allLatencies = history.map((w) => w.events);
   out();
   out(
-    `Growth rule: a platform process (gateway, subgraphs) fails when, over the windows after the first (warm-up), the median of the last third is above the median of the first third by more than ` +
+    `Growth rule: a platform process (gateway, subgraphs) or the private Redis fails when, over the windows after the first (warm-up), the median of the last third is above the median of the first third by more than ` +
       `${fmt(env.BENCH_SOAK_GROWTH_SHARE * 100, 0)}% and more than ${env.BENCH_SOAK_GROWTH_MIB} MiB (heap after GC) or 5 (active handles, open fds); the same for the database's Postgres connections. RSS and the benchmark's own processes are shown, not judged.`,
   );
   out(`  ${'process'.padEnd(16)} ${'heap MiB first -> last third'.padStart(30)} ${'RSS MiB'.padStart(16)} ${'handles'.padStart(12)} ${'fds'.padStart(12)}  verdict`);
   for (const g of growth) {
     out(
-      `  ${g.name.padEnd(16)} ${`${fmt(g.heap.first)} -> ${fmt(g.heap.last)}`.padStart(30)} ${`${fmt(g.rss.first, 0)} -> ${fmt(g.rss.last, 0)}`.padStart(16)} ${`${g.handles.first} -> ${g.handles.last}`.padStart(12)} ${`${g.fds.first} -> ${g.fds.last}`.padStart(12)}  ${g.judged ? (g.grew ? 'GREW' : 'flat') : '(not judged)'}`,
+      `  ${g.name.padEnd(16)} ${`${fmt(g.heap.first)} -> ${fmt(g.heap.last)}`.padStart(30)} ${`${fmt(g.rss.first, 0)} -> ${fmt(g.rss.last, 0)}`.padStart(16)} ${`${fmt(g.handles.first, 0)} -> ${fmt(g.handles.last, 0)}`.padStart(12)} ${`${fmt(g.fds.first, 0)} -> ${fmt(g.fds.last, 0)}`.padStart(12)}  ${g.judged ? (g.grew ? 'GREW' : 'flat') : '(not judged)'}`,
     );
   }
   out(`  ${'Postgres conns'.padEnd(16)} ${''.padStart(30)} ${''.padStart(16)} ${`${pgGrowth.first} -> ${pgGrowth.last}`.padStart(12)} ${''.padStart(12)}  ${pgGrowth.grew ? 'GREW' : 'flat'}`);

@@ -40,8 +40,15 @@ const schema = z.object({
    * received (an event is missed), `repeat` one before it (an event comes twice). The run must FAIL.
    */
   BENCH_SOAK_FAULT: z.enum(['none', 'skip', 'repeat']).default('none'),
-  /** Events between the subgraphs through this Redis, as production runs them; empty = in memory per subgraph. */
-  BENCH_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /**
+   * Events between the subgraphs through Redis, as production runs them: `private` starts a
+   * redis-server of the soak's own on a free port (Pub/Sub channels are server-wide, and the seeded
+   * organizations' ids are the same in every run, so a shared Redis would mix two runs' events);
+   * a redis:// URL uses that server; `none` keeps each subgraph's pub/sub in memory.
+   */
+  BENCH_SOAK_REDIS: z.string().default('private'),
+  /** The private Redis's binary. */
+  BENCH_REDIS_SERVER: z.string().default('redis-server'),
   /** The Postgres server a fresh database is created on (and dropped after). */
   BENCH_POSTGRES_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
 });
