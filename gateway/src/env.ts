@@ -32,6 +32,8 @@ const schema = z.object({
   PRINCIPAL_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  /** A client has this long to send a whole request (its headers: 10 s at most); then 408. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   /** Unset: on, except in production. */
   PLAYGROUND: optionalBool(),
   /** Unset: on, except in production. Field suggestions ("Did you mean ...?") follow it. */

@@ -46,6 +46,12 @@ export interface GatewayOptions {
   host?: string;
   subgraphTimeoutMs?: number;
   maxBodyBytes?: number;
+  /**
+   * A client has this long to send a whole request (default 30 s; its headers: 10 s, or this if
+   * less). Node's default, 300 s, lets slow partial requests hold sockets open. Answers that
+   * stream (SSE, multipart, graphql-ws) are not limited: only receiving the request is.
+   */
+  requestTimeoutMs?: number;
   playground?: boolean;
   /** The built playground (index.html and its assets); defaults to playground/dist in this repository. */
   playgroundDir?: string;
@@ -143,7 +149,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let lean: LeanGraphQL | null = null;
   // CORS first: a preflight is answered before any other rule sees it (the CSRF ones included).
   const cors = corsPolicy(options.corsOrigins ?? []);
-  const httpServer = http.createServer((req, res) => {
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const httpServer = http.createServer({ requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: Math.min(1000, requestTimeout) }, (req, res) => {
     if (cors.handle(req, res) || refuseSseSingleConnection(req, res)) return;
     if (lean?.accepts(req)) lean.handle(req, res);
     else app(req, res);

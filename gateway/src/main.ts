@@ -33,6 +33,7 @@ const gateway = await startGateway({
   host: env.HOST,
   subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
   maxBodyBytes: env.MAX_BODY_BYTES,
+  requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
   production,
   // Off in production unless explicitly enabled.
   playground: env.PLAYGROUND ?? !production,

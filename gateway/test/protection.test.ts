@@ -197,6 +197,26 @@ describe('batches', () => {
   });
 });
 
+describe('slow requests', () => {
+  it('answers a request whose body never finishes arriving with 408 and closes it, rather than holding the socket for minutes', async () => {
+    const gateway = await startExtra({ requestTimeoutMs: 1000, protection: { rateLimits: false } });
+    const { port } = new URL(gateway.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    const closed = new Promise<number>((resolve) => {
+      const started = Date.now();
+      socket.on('close', () => resolve(Date.now() - started));
+    });
+    // Headers promising a body, then only its first byte: a slow-loris client.
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+    const after = await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    // Generous on a busy machine; Node's default would have been 300 s.
+    expect(after).toBeLessThan(60_000);
+  });
+});
+
 describe('cross-site request forgery', () => {
   const formBodies: [string, (email: string) => { body: RequestInit['body']; headers?: Record<string, string> }][] = [
     ['form-encoded', (email) => ({ body: new URLSearchParams({ query: SIGN_UP, variables: JSON.stringify({ i: signUpInput(email) }) }) })],
