@@ -38,7 +38,8 @@ async function signIn(email: string) {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ subscriptions: { maxQueue: 4 } });
+  // 4 events or 150 KB, whichever a slow consumer reaches first.
+  platform = await startTestPlatform({ subscriptions: { maxQueue: 4, maxQueueBytes: 150 * 1024 } });
   await seedDemo(platform.gateway.url);
   for (const u of DEMO_USERS) tokens[u.role] = await signIn(u.email);
   const res = await platform.gql(`{ organizations { nodes { slug workflows { nodes { id key } } } } }`, {}, tokens.OWNER);
@@ -368,5 +369,36 @@ describe('a slow consumer on a real socket', () => {
     await new Promise((resolve) => response.on('end', resolve));
     expect(text).toContain('SLOW_CONSUMER');
     expect(text).toMatch(/event: complete\ndata:\n\n$/);
+  }, 120_000);
+});
+
+describe('a slow consumer of large events', () => {
+  it('is cut off once the bytes waiting for it pass the limit, before the event limit', async () => {
+    // maxQueue is 4 events, maxQueueBytes 150 KB: three 60 KB events pass the bytes first.
+    const runId = await startRun({ blob: 'x'.repeat(60 * 1024) });
+    const socket = new WebSocket(wsUrl(platform.gateway), 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    await new Promise((resolve) => socket.on('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${tokens.MEMBER}` } }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription($runId: ID!) { workflowRunUpdated(runId: $runId) { cursor run { state data } } }`, variables: { runId } } }));
+    const engine = platform.gateway.subscriptions;
+    const cutBefore = engine.queueStats().slowConsumers;
+    await waitFor(() => engine.stats().topics > 0, 'the subscription');
+    (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    let transitions = 0;
+    while (engine.queueStats().slowConsumers === cutBefore) {
+      if (transitions >= 400) throw new Error('the gateway never cut the slow consumer off');
+      await fire(runId, transitions % 2 === 0 ? 'submit' : 'request_changes', transitions % 2 === 0 ? tokens.MEMBER! : tokens.ADMIN!);
+      transitions++;
+    }
+    const { peakQueued, peakQueuedBytes } = engine.queueStats();
+    // Cut by bytes: never the fourth event, the bytes just past the limit (by at most one event).
+    expect(peakQueued).toBeLessThanOrEqual(3);
+    expect(peakQueuedBytes).toBeGreaterThan(150 * 1024);
+    expect(peakQueuedBytes).toBeLessThan(150 * 1024 + 70 * 1024);
+    await waitFor(() => engine.stats().topics === 0, 'the upstream to be released');
+    (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect(await closed).toBe(4408);
   }, 120_000);
 });

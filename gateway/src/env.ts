@@ -75,6 +75,8 @@ const schema = z.object({
   SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
   /** Events one subscriber may have waiting; past it, it is cut off (graphql-ws close 4408). */
   SUBSCRIPTION_QUEUE: z.coerce.number().int().min(1).default(128),
+  /** Bytes of events (as JSON) a subscriber may have waiting before it is cut off. */
+  SUBSCRIPTION_QUEUE_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   /** A resuming subscriber further behind than this many events is refused (RESUME_TOO_FAR_BEHIND) rather than replayed. */
   SUBSCRIPTION_MAX_CATCH_UP: z.coerce.number().int().min(1).default(10_000),
   SUBSCRIPTION_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),

@@ -87,9 +87,11 @@ export interface SubscriptionLimits {
   heartbeatMs: number;
   /** A subscriber resuming further behind than this many events is refused (RESUME_TOO_FAR_BEHIND), not replayed. */
   maxCatchUpEvents: number;
+  /** Bytes of events (as JSON) a subscriber may have waiting before it is cut off (SLOW_CONSUMER). */
+  maxQueueBytes: number;
 }
 
-const SUBSCRIPTION_DEFAULTS: SubscriptionLimits = { maxPerConnection: 100, maxQueue: 128, maxMessageBytes: 64 * 1024, authRecheckMs: 2000, heartbeatMs: 12_000, maxCatchUpEvents: 10_000 };
+const SUBSCRIPTION_DEFAULTS: SubscriptionLimits = { maxPerConnection: 100, maxQueue: 128, maxMessageBytes: 64 * 1024, authRecheckMs: 2000, heartbeatMs: 12_000, maxCatchUpEvents: 10_000, maxQueueBytes: 8 * 1024 * 1024 };
 
 export interface RunningGateway extends RunningServer {
   /** Subgraph URLs the gateway routes to, after overrides. */
@@ -264,7 +266,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const formatError = protection.formatError(createErrorFormatter(log));
   const limits = { ...SUBSCRIPTION_DEFAULTS, ...options.subscriptions };
   const engineFor = (supergraphSdl: string) =>
-    new SubscriptionEngine({ supergraphSdl, subgraphUrls: urls, dataSources, internalTokenSecret: options.internalTokenSecret, maxQueue: limits.maxQueue, maxCatchUpEvents: limits.maxCatchUpEvents, formatError, log });
+    new SubscriptionEngine({ supergraphSdl, subgraphUrls: urls, dataSources, internalTokenSecret: options.internalTokenSecret, maxQueue: limits.maxQueue, maxQueueBytes: limits.maxQueueBytes, maxCatchUpEvents: limits.maxCatchUpEvents, formatError, log });
   let subscriptions = engineFor(options.supergraphSdl);
   const transports = mountSubscriptionTransports({
     app,

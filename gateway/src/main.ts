@@ -43,6 +43,7 @@ const gateway = await startGateway({
   subscriptions: {
     maxPerConnection: env.SUBSCRIPTIONS_PER_CONNECTION,
     maxQueue: env.SUBSCRIPTION_QUEUE,
+    maxQueueBytes: env.SUBSCRIPTION_QUEUE_BYTES,
     maxCatchUpEvents: env.SUBSCRIPTION_MAX_CATCH_UP,
     maxMessageBytes: env.SUBSCRIPTION_MAX_MESSAGE_BYTES,
     authRecheckMs: env.SUBSCRIPTION_AUTH_RECHECK_MS,

@@ -28,6 +28,8 @@ export interface SubscriptionEngineOptions {
   internalTokenSecret: string | undefined;
   /** Events a subscriber may have waiting before it is cut off (SLOW_CONSUMER). */
   maxQueue: number;
+  /** Bytes (as JSON) a subscriber may have waiting before it is cut off, whatever their number. Default 8 MiB. */
+  maxQueueBytes?: number;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   log: Logger;
   /**
@@ -40,6 +42,17 @@ export interface SubscriptionEngineOptions {
    * RESUME_TOO_FAR_BEHIND (refetch, then subscribe without a cursor) rather than replayed. Default 10,000.
    */
   maxCatchUpEvents?: number;
+}
+
+/** A result's size as JSON, computed once per result (a topic hands the same object to all its subscribers). */
+const resultSizes = new WeakMap<ExecutionResult, number>();
+function sizeOf(result: ExecutionResult): number {
+  let size = resultSizes.get(result);
+  if (size === undefined) {
+    size = Buffer.byteLength(JSON.stringify(result));
+    resultSizes.set(result, size);
+  }
+  return size;
 }
 
 /** Events asked of the log per replay page: small enough to pace a slow client, large enough to be cheap. */
@@ -119,8 +132,9 @@ export class SubscriptionEngine {
   private readonly plans = new Map<string, PreparedPlan>();
   private readonly topics = new Map<string, Topic>();
   private readonly connections = new Map<string, { client: Client; refs: number }>();
-  /** The most events that ever waited for one subscriber, and how many subscribers were cut off. */
+  /** The most events (and bytes) that ever waited for one subscriber, and how many subscribers were cut off. */
   private peakQueued = 0;
+  private peakQueuedBytes = 0;
   private slowConsumers = 0;
 
   constructor(private readonly options: SubscriptionEngineOptions) {
@@ -138,7 +152,7 @@ export class SubscriptionEngine {
 
   /** The most events that ever waited for one subscriber (never above maxQueue), and how many subscribers were cut off. */
   queueStats() {
-    return { peakQueued: this.peakQueued, slowConsumers: this.slowConsumers };
+    return { peakQueued: this.peakQueued, peakQueuedBytes: this.peakQueuedBytes, slowConsumers: this.slowConsumers };
   }
 
   subscribe(request: SubscribeRequest): EngineSubscription {
@@ -146,10 +160,14 @@ export class SubscriptionEngine {
     const key = topicKey(request, prepared);
     const cursor = prepared.cursorOf(request.variables);
     const { maxQueue } = this.options;
+    const maxBytes = this.options.maxQueueBytes ?? 8 * 1024 * 1024;
     // Mirrors the bounded queue of createEventIterator from outside: an event pushed while the
     // consumer waits is handed over, any other one waits in the queue, and one more than maxQueue
-    // cuts the subscriber off (the iterator drops it and fails with SLOW_CONSUMER).
+    // cuts the subscriber off (the iterator drops it and fails with SLOW_CONSUMER). What waits is
+    // bounded in bytes too: a few large events cut off a socket that stopped draining.
     let queued = 0;
+    let queuedBytes = 0;
+    const sizes: number[] = [];
     let pulling = false;
     let cut = false;
     /** A catch-up waiting for the subscriber to drain before it pushes more. */
@@ -161,8 +179,20 @@ export class SubscriptionEngine {
         const counted: EventSink<ExecutionResult> = {
           push: (value) => {
             if (pulling) pulling = false;
-            else if (queued < maxQueue) this.peakQueued = Math.max(this.peakQueued, ++queued);
-            else if (!cut) {
+            else if (queued < maxQueue) {
+              this.peakQueued = Math.max(this.peakQueued, ++queued);
+              const size = sizeOf(value);
+              sizes.push(size);
+              queuedBytes += size;
+              this.peakQueuedBytes = Math.max(this.peakQueuedBytes, queuedBytes);
+              if (queuedBytes > maxBytes && !cut) {
+                cut = true;
+                this.slowConsumers++;
+                request.onSlowConsumer?.();
+                sink.fail(appError('SLOW_CONSUMER', `More than ${maxBytes} bytes of events waited for this subscriber; it was cut off`));
+                return;
+              }
+            } else if (!cut) {
               cut = true;
               this.slowConsumers++;
               request.onSlowConsumer?.();
@@ -207,6 +237,7 @@ export class SubscriptionEngine {
       next: async () => {
         if (queued > 0) {
           queued--;
+          queuedBytes -= sizes.shift() ?? 0;
           if (room && queued < maxQueue / 2) {
             const r = room;
             room = undefined;
