@@ -35,6 +35,8 @@ const progress = (message: string) => process.stderr.write(`[bench:soak] ${clock
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MiB = 2 ** 20;
+/** Handles or fds a process may hold idle after the load above idle before it: its pools (Postgres 10, HTTP keep-alive) may have filled meanwhile. */
+const IDLE_MARGIN = 15;
 
 let platform: BenchPlatform | undefined;
 let redis: ChildProcess | undefined;
@@ -316,6 +318,27 @@ async function main() {
   };
   const startHeads = await heads();
 
+  /** The platform's processes (the services, the private Redis), the gateway's subscription counters, the database's Postgres connections. */
+  const readPlatform = async () => {
+    const readings = await Promise.all(SERVICES.map((name) => ask<MemoryReading>(platform!.services[name], 'memory')));
+    const processes: ProcessReading[] = SERVICES.map((name, i) => {
+      const r = readings[i]!;
+      const pid = platform!.services[name].pid;
+      return { name, pid, rssMiB: r.rss / MiB, heapMiB: r.heapUsed / MiB, handles: Object.values(r.handles).reduce((n, c) => n + c, 0), fds: fdCount(pid) };
+    });
+    if (redis?.pid) {
+      const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${redis.pid}/status`, 'utf8'));
+      processes.push({ name: 'redis', pid: redis.pid, rssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN, heapMiB: Number.NaN, handles: Number.NaN, fds: fdCount(redis.pid) });
+    }
+    const [{ n: postgresConnections } = { n: 0 }] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = ${platform!.databaseName}`;
+    return { processes, gateway: readings[0]!.subscriptions, postgresConnections };
+  };
+  // Idle before the load: after the sign-ins and the first writes, with keep-alive sockets timed out
+  // (undici closes idle ones after 4 s). The same reading after the load, once every subscriber has
+  // gone, must be back at this level: a handle or socket left behind per resume would show there.
+  await sleep(6000);
+  const idleBefore = await readPlatform();
+
   // Subscribers: each transport's share spread over the signed-in users (so over organizations and roles).
   const transports: Transport[] = [
     ...Array<Transport>(env.BENCH_SOAK_WS).fill('graphql-ws'),
@@ -371,20 +394,11 @@ async function main() {
   };
   let queryIndex = 0;
   const readProcesses = async (answers: WindowAnswer[]) => {
-    const readings = await Promise.all(SERVICES.map((name) => ask<MemoryReading>(platform!.services[name], 'memory')));
-    const processes: ProcessReading[] = SERVICES.map((name, i) => {
-      const r = readings[i]!;
-      const pid = platform!.services[name].pid;
-      return { name, pid, rssMiB: r.rss / MiB, heapMiB: r.heapUsed / MiB, handles: Object.values(r.handles).reduce((n, c) => n + c, 0), fds: fdCount(pid) };
-    });
-    answers.forEach((a, i) => processes.push({ name: `subscribers ${i + 1}`, pid: workers[i]!.pid, rssMiB: a.rss / MiB, heapMiB: a.heapUsed / MiB, handles: a.handles, fds: fdCount(workers[i]!.pid) }));
-    if (redis?.pid) {
-      const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${redis.pid}/status`, 'utf8'));
-      processes.push({ name: 'redis', pid: redis.pid, rssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN, heapMiB: Number.NaN, handles: Number.NaN, fds: fdCount(redis.pid) });
-    }
+    const { processes, gateway } = await readPlatform();
+    const subscriberRows = answers.map((a, i) => ({ name: `subscribers ${i + 1}`, pid: workers[i]!.pid, rssMiB: a.rss / MiB, heapMiB: a.heapUsed / MiB, handles: a.handles, fds: fdCount(workers[i]!.pid) }));
     const own = process.memoryUsage();
-    processes.push({ name: 'driver (no GC)', pid: process.pid, rssMiB: own.rss / MiB, heapMiB: own.heapUsed / MiB, handles: process.getActiveResourcesInfo().length, fds: fdCount(process.pid) });
-    return { processes, gateway: readings[0]!.subscriptions };
+    const driver = { name: 'driver (no GC)', pid: process.pid, rssMiB: own.rss / MiB, heapMiB: own.heapUsed / MiB, handles: process.getActiveResourcesInfo().length, fds: fdCount(process.pid) };
+    return { processes: [...processes, ...subscriberRows, driver], gateway };
   };
   const collect = async (index: number, queries: WindowFigures['queries']): Promise<WindowFigures> => {
     const answers = await Promise.all(workers.map((w) => ask<WindowAnswer>(w, 'window')));
@@ -394,6 +408,7 @@ async function main() {
     const received = subs.reduce((n, s) => n + s.received, 0);
     const resumes = subs.reduce((n, s) => n + s.resumes, 0);
     const [{ n: connections } = { n: 0 }] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = ${platform!.databaseName}`;
+
     const figures: WindowFigures = {
       index,
       endedAtSeconds: (Date.now() - loadStarted) / 1000,
@@ -484,6 +499,10 @@ async function main() {
   const settled = await collect(windows + 1, { sent: 0, answered: 0, p50: Number.NaN, p99: Number.NaN, failed: 0, dropped: 0 });
   final = (await Promise.all(workers.map((w) => ask<WindowAnswer>(w, 'window')))).flatMap((a) => a.subscribers);
   final.sort((a, b) => a.id - b.id);
+  progress('every subscriber leaves; the platform idles');
+  await Promise.allSettled(workers.splice(0).map((w) => w.stop()));
+  await sleep(6000);
+  const idleAfter = await readPlatform();
 
   // ---- the truth: the workflow subgraph's event log in Postgres ----
   // Each organization's run stream since the subscribers' start: the events every one of its
@@ -534,10 +553,14 @@ async function main() {
     const series = (pick: (p: ProcessReading) => number) => history.map((w) => pick(w.processes.find((p) => p.name === name)!));
     const heap = growthOf(series((p) => p.heapMiB), env.BENCH_SOAK_GROWTH_SHARE, env.BENCH_SOAK_GROWTH_MIB);
     const rss = growthOf(series((p) => p.rssMiB), env.BENCH_SOAK_GROWTH_SHARE, env.BENCH_SOAK_GROWTH_MIB);
-    const handles = growthOf(series((p) => p.handles), env.BENCH_SOAK_GROWTH_SHARE, 5);
-    const fds = growthOf(series((p) => p.fds), env.BENCH_SOAK_GROWTH_SHARE, 5);
+    const before = idleBefore.processes.find((p) => p.name === name);
+    const after = idleAfter.processes.find((p) => p.name === name);
+    // Handles and fds: idle after the load against idle before it (the windows' counts follow how many subscribers are connected at that moment).
+    const handles = { first: before?.handles ?? Number.NaN, last: after?.handles ?? Number.NaN, grew: (after?.handles ?? 0) > (before?.handles ?? 0) + IDLE_MARGIN };
+    const fds = { first: before?.fds ?? Number.NaN, last: after?.fds ?? Number.NaN, grew: (after?.fds ?? 0) > (before?.fds ?? 0) + IDLE_MARGIN };
     return { name, judged: judged.has(name), heap, rss, handles, fds, grew: judged.has(name) && (heap.grew || handles.grew || fds.grew) };
   });
+  const leftOpen = idleAfter.gateway ? idleAfter.gateway.topics + idleAfter.gateway.connections + idleAfter.gateway.listeners : 0;
   const pgGrowth = growthOf(
     history.map((w) => w.postgresConnections),
     env.BENCH_SOAK_GROWTH_SHARE,
@@ -557,6 +580,7 @@ async function main() {
   if (logProblems.length > 0) failures.push(`event log: ${logProblems.join('; ')}`);
   for (const g of growth.filter((g) => g.grew)) failures.push(`${g.name} grew: heap ${fmt(g.heap.first)} -> ${fmt(g.heap.last)} MiB, handles ${g.handles.first} -> ${g.handles.last}, fds ${g.fds.first} -> ${g.fds.last}`);
   if (pgGrowth.grew) failures.push(`Postgres connections grew: ${pgGrowth.first} -> ${pgGrowth.last}`);
+  if (leftOpen > 0) failures.push(`the gateway kept ${JSON.stringify(idleAfter.gateway)} after every subscriber left`);
 
   out();
   out(`settled: writes stopped, every subscriber resumed and stayed; ${settled.gateway ? `gateway ${settled.gateway.topics} topics, ${settled.gateway.connections} upstream connections, ${settled.gateway.listeners} listeners` : ''}; Postgres connections ${settled.postgresConnections}`);
@@ -580,16 +604,19 @@ async function main() {
   const allLatencies = history.map((w) => w.events);
   out();
   out(
-    `Growth rule: a platform process (gateway, subgraphs) or the private Redis fails when, over the windows after the first (warm-up), the median of the last third is above the median of the first third by more than ` +
-      `${fmt(env.BENCH_SOAK_GROWTH_SHARE * 100, 0)}% and more than ${env.BENCH_SOAK_GROWTH_MIB} MiB (heap after GC) or 5 (active handles, open fds); the same for the database's Postgres connections. RSS and the benchmark's own processes are shown, not judged.`,
+    `Growth rule: a platform process (gateway, subgraphs, the private Redis) fails when its heap after GC, over the windows after the first (warm-up), has a last-third median more than ` +
+      `${fmt(env.BENCH_SOAK_GROWTH_SHARE * 100, 0)}% and more than ${env.BENCH_SOAK_GROWTH_MIB} MiB above its first-third median (the same rule, 5 connections, for the database's Postgres connections); ` +
+      `or when its active handles or open fds, idle after the load with every subscriber gone, are more than ${IDLE_MARGIN} above idle before the load (connection pools may have filled meanwhile); ` +
+      `or when the gateway still holds a topic, upstream connection or listener then. RSS and the benchmark's own processes are shown, not judged.`,
   );
-  out(`  ${'process'.padEnd(16)} ${'heap MiB first -> last third'.padStart(30)} ${'RSS MiB'.padStart(16)} ${'handles'.padStart(12)} ${'fds'.padStart(12)}  verdict`);
+  out(`  ${'process'.padEnd(16)} ${'heap MiB first -> last third'.padStart(30)} ${'RSS MiB'.padStart(16)} ${'handles idle before -> after'.padStart(30)} ${'fds idle before -> after'.padStart(26)}  verdict`);
   for (const g of growth) {
     out(
-      `  ${g.name.padEnd(16)} ${`${fmt(g.heap.first)} -> ${fmt(g.heap.last)}`.padStart(30)} ${`${fmt(g.rss.first, 0)} -> ${fmt(g.rss.last, 0)}`.padStart(16)} ${`${fmt(g.handles.first, 0)} -> ${fmt(g.handles.last, 0)}`.padStart(12)} ${`${fmt(g.fds.first, 0)} -> ${fmt(g.fds.last, 0)}`.padStart(12)}  ${g.judged ? (g.grew ? 'GREW' : 'flat') : '(not judged)'}`,
+      `  ${g.name.padEnd(16)} ${`${fmt(g.heap.first)} -> ${fmt(g.heap.last)}`.padStart(30)} ${`${fmt(g.rss.first, 0)} -> ${fmt(g.rss.last, 0)}`.padStart(16)} ${`${fmt(g.handles.first, 0)} -> ${fmt(g.handles.last, 0)}`.padStart(30)} ${`${fmt(g.fds.first, 0)} -> ${fmt(g.fds.last, 0)}`.padStart(26)}  ${g.judged ? (g.grew ? 'GREW' : 'flat') : '(not judged)'}`,
     );
   }
-  out(`  ${'Postgres conns'.padEnd(16)} ${''.padStart(30)} ${''.padStart(16)} ${`${pgGrowth.first} -> ${pgGrowth.last}`.padStart(12)} ${''.padStart(12)}  ${pgGrowth.grew ? 'GREW' : 'flat'}`);
+  out(`  ${'Postgres conns'.padEnd(16)} ${`${pgGrowth.first} -> ${pgGrowth.last}`.padStart(30)} ${''.padStart(16)} ${`${idleBefore.postgresConnections} -> ${idleAfter.postgresConnections}`.padStart(30)} ${''.padStart(26)}  ${pgGrowth.grew ? 'GREW' : 'flat'}`);
+  out(`  gateway idle before: ${JSON.stringify(idleBefore.gateway)}; idle after every subscriber left: ${JSON.stringify(idleAfter.gateway)}`);
   out();
   const q = history.map((w) => w.queries);
   out(
@@ -603,7 +630,7 @@ async function main() {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const resultPath = join(RESULTS_DIR, `soak-${stamp}.json`);
   const settings = { ...env, BENCH_POSTGRES_URL: undefined };
-  writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, code, settings, windows: history, settled, subscribers: rows, growth, pgGrowth, logProblems, failures }, null, 2)}\n`);
+  writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, code, settings, windows: history, settled, idleBefore, idleAfter, subscribers: rows, growth, pgGrowth, logProblems, failures }, null, 2)}\n`);
   out(`Results: ${resultPath}`);
   out(failures.length === 0 ? 'PASS: 0 missed, 0 duplicated, no errors, flat memory and handles' : `FAIL: ${failures.join('; ')}`);
 
