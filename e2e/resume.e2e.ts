@@ -181,3 +181,37 @@ describe('resuming from far behind', () => {
     await waitFor(() => platform.gateway.subscriptions.stats().topics === 0, 'the topic to close');
   });
 });
+
+describe('resuming a source that reports no stream positions', () => {
+  it('membershipChanged resumes on an upstream of its own: every missed event once, in order, then live ones', async () => {
+    const MEMBERS = `subscription($org: ID!, $after: String) { membershipChanged(organizationId: $org, after: $after) { cursor type userId } }`;
+    const subscribeMembers = (variables: Record<string, unknown>) => {
+      const client = createClient({ url: platform.gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${tokens.OWNER}` } });
+      const seen: { cursor: string; type: string }[] = [];
+      const errors: unknown[] = [];
+      const stop = client.subscribe({ query: MEMBERS, variables }, { next: (v: any) => (v.errors ? errors.push(v.errors) : seen.push(v.data.membershipChanged)), error: (e) => void errors.push(e), complete: () => {} });
+      return { seen, errors, stop: async () => (stop(), await client.dispose()) };
+    };
+    const first = subscribeMembers({ org: orgId });
+    await waitFor(() => platform.gateway.subscriptions.stats().listeners > 0, 'the subscription to be accepted');
+    const email = `resumer-${Date.now()}@example.com`;
+    const joiner = (await platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, { i: { email, password: 'resumer password 1', name: 'Resumer' } })).data!.signUp;
+    const invite = await platform.gql(`mutation($i: InviteMemberInput!) { inviteMember(input: $i) { token } }`, { i: { organizationId: orgId, email, role: 'MEMBER' } }, tokens.OWNER);
+    expect((await platform.gql(`mutation($t: String!) { acceptInvitation(token: $t) { id } }`, { t: invite.data!.inviteMember.token }, joiner.accessToken)).errors).toBeUndefined();
+    await waitFor(() => first.seen.length === 1, 'the first event');
+    const cursor = Number(first.seen[0]!.cursor);
+    await first.stop();
+    const role = (r: string) => platform.gql(`mutation($i: ChangeMemberRoleInput!) { changeMemberRole(input: $i) { role } }`, { i: { organizationId: orgId, userId: joiner.user.id, role: r } }, tokens.OWNER);
+    expect((await role('ADMIN')).errors).toBeUndefined();
+    expect((await role('MEMBER')).errors).toBeUndefined();
+    const resumed = subscribeMembers({ org: orgId, after: String(cursor) });
+    await waitFor(() => resumed.seen.length === 2, 'the missed events');
+    expect((await role('VIEWER')).errors).toBeUndefined();
+    await waitFor(() => resumed.seen.length === 3, 'the live event');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(resumed.seen.map((e) => e.cursor)).toEqual(range(cursor + 1, 3));
+    expect(resumed.errors).toEqual([]);
+    await resumed.stop();
+    await waitFor(() => platform.gateway.subscriptions.stats().topics === 0, 'the topics to close');
+  });
+});

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
@@ -221,12 +221,27 @@ export class SubscriptionEngine {
         // The live topic's position when this subscriber joined: its backlog ends there.
         const from = joined.live ? Promise.resolve(joined.position) : joined.accepted.then(() => joined.position);
         accepted = from.then(() => undefined);
+        let own: Topic | undefined;
+        const leave = (topic: Topic, sinkOf: EventSink<ExecutionResult>) => {
+          topic.listeners.delete(sinkOf);
+          if (topic.listeners.size === 0) this.closeTopic(topic);
+        };
+        // A source that does not report stream positions (it cannot replay a page): this subscriber
+        // follows from its cursor on an upstream of its own, never shared (no late joiner misses a replay).
+        const alone = () => {
+          catchUp.close();
+          leave(joined, catchUp.gate);
+          own = this.openTopic(`${key}\0own:${randomUUID()}`, { ...prepared, livePrimary: prepared.primary }, request);
+          own.listeners.set(counted, request.context);
+        };
         // A refusal (too far behind, truncated, a bad cursor) is the subscription's last result, as a topic's failure is.
-        void from.then((until) => this.replayBacklog(catchUp, prepared, request, cursor, until)).catch((error: unknown) => catchUp.failWith(this.errorResult(error)));
+        void from
+          .then((until) => (until === undefined && this.topics.get(key) === joined && !catchUp.closed ? alone() : this.replayBacklog(catchUp, prepared, request, cursor, until)))
+          .catch((error: unknown) => catchUp.failWith(this.errorResult(error)));
         return async () => {
           catchUp.close();
-          joined.listeners.delete(catchUp.gate);
-          if (joined.listeners.size === 0) this.closeTopic(joined);
+          leave(joined, catchUp.gate);
+          if (own) leave(own, counted);
         };
       },
     });
