@@ -37,6 +37,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MiB = 2 ** 20;
 /** Handles or fds a process may hold idle after the load above idle before it: its pools (Postgres 10, HTTP keep-alive) may have filled meanwhile. */
 const IDLE_MARGIN = 15;
+/** How long the platform idles before each idle reading: past the gateway's 30 s idle timeout of its keep-alive sockets to the subgraphs (gateway/src/subgraphs.ts). */
+const IDLE_WAIT_MS = 35_000;
 
 let platform: BenchPlatform | undefined;
 let redis: ChildProcess | undefined;
@@ -134,6 +136,8 @@ interface WindowFigures {
   troubled: SubscriberFigures[];
   gateway: NonNullable<MemoryReading['subscriptions']> | undefined;
   postgresConnections: number;
+  /** The machine's 1-minute load average at the window's end (other work on the box shows here). */
+  loadAverage: number;
 }
 
 // ---- writes: a fixed rate of run changes through the gateway, each one event in its organization's run stream ----
@@ -334,9 +338,9 @@ async function main() {
     return { processes, gateway: readings[0]!.subscriptions, postgresConnections };
   };
   // Idle before the load: after the sign-ins and the first writes, with keep-alive sockets timed out
-  // (undici closes idle ones after 4 s). The same reading after the load, once every subscriber has
+  // (IDLE_WAIT_MS). The same reading after the load, once every subscriber has
   // gone, must be back at this level: a handle or socket left behind per resume would show there.
-  await sleep(6000);
+  await sleep(IDLE_WAIT_MS);
   const idleBefore = await readPlatform();
 
   // Subscribers: each transport's share spread over the signed-in users (so over organizations and roles).
@@ -424,6 +428,7 @@ async function main() {
       troubled: subs.filter((s) => s.missed + s.duplicated + s.outOfOrder + s.errors > 0),
       gateway,
       postgresConnections: connections,
+      loadAverage: os.loadavg()[0]!,
     };
     receivedBefore = received;
     resumesBefore = resumes;
@@ -434,7 +439,7 @@ async function main() {
   const printWindow = (w: WindowFigures, total: number, subscriberCount: number) => {
     const g = w.gateway;
     out();
-    out(`window ${w.index}/${total} (to ${fmt(w.endedAtSeconds / 60, 1)} min)`);
+    out(`window ${w.index}/${total} (to ${fmt(w.endedAtSeconds / 60, 1)} min; machine load average ${fmt(w.loadAverage, 2)} on ${os.availableParallelism()} CPUs)`);
     out(
       `  queries ${w.queries.answered}/${w.queries.sent} p50 ${fmt(w.queries.p50)} ms p99 ${fmt(w.queries.p99)} ms failed ${w.queries.failed} dropped ${w.queries.dropped}` +
         ` | writes ${w.writes.done} p50 ${fmt(w.writes.p50)} ms p99 ${fmt(w.writes.p99)} ms failed ${w.writes.failed}` +
@@ -501,7 +506,7 @@ async function main() {
   final.sort((a, b) => a.id - b.id);
   progress('every subscriber leaves; the platform idles');
   await Promise.allSettled(workers.splice(0).map((w) => w.stop()));
-  await sleep(6000);
+  await sleep(IDLE_WAIT_MS);
   const idleAfter = await readPlatform();
 
   // ---- the truth: the workflow subgraph's event log in Postgres ----
