@@ -1,4 +1,4 @@
-import { bool, optionalUrl, originList, parseEnv, z } from '@organoise/core';
+import { optionalUrl, originList, parseEnv, z } from '@organoise/core';
 import { oidcProvidersFromText } from '@organoise/subgraph-user';
 
 // @apollo/gateway sends usage telemetry unless this is set before it is constructed.
@@ -21,7 +21,12 @@ export const env = parseEnv(
     INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
     ACCESS_TOKEN_ISSUER: z.string().default('organoise'),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
-    SEED_DEMO: bool(true),
+    /** Create the demo organization (unset: yes, except in production). */
+    SEED_DEMO: z.enum(['true', 'false', '1', '0']).optional(),
+    /** `enforce`: only operations in the safelist run, as the standalone gateway does. Unset: `enforce` in production, `off` otherwise. */
+    SAFELIST: z.enum(['off', 'enforce']).optional(),
+    /** Apollo persisted query manifest; default schema/safelist.json. */
+    SAFELIST_PATH: z.string().optional(),
     /** SMTP server for verification and reset mail; unset: JSON files in DATA_DIR/outbox. */
     SMTP_URL: optionalUrl(),
     MAIL_FROM: z.string().optional(),

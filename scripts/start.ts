@@ -48,11 +48,17 @@ const platform = await startPlatform({
   ports: { gateway: env.PORT, user: env.PORT + 1, workflow: env.PORT + 2, file: env.PORT + 3, analytics: env.PORT + 4 },
   playground: !production,
   introspection: !production,
-  gateway: { corsOrigins: env.CORS_ORIGINS ?? (production ? [] : DEVELOPMENT_ORIGINS) },
+  gateway: {
+    corsOrigins: env.CORS_ORIGINS ?? (production ? [] : DEVELOPMENT_ORIGINS),
+    // Production runs only the clients' known operations, as the standalone gateway does.
+    protection: { safelist: { mode: env.SAFELIST ?? (production ? 'enforce' : 'off'), ...(env.SAFELIST_PATH ? { path: env.SAFELIST_PATH } : {}) } },
+  },
   log,
 });
 
-const seeded = env.SEED_DEMO ? await seedDemo(platform.gateway.url) : null;
+// The demo data is for trying the platform out, not for production (whose safelist would refuse the seeding).
+const seed = env.SEED_DEMO === undefined ? !production : env.SEED_DEMO === 'true' || env.SEED_DEMO === '1';
+const seeded = seed ? await seedDemo(platform.gateway.url) : null;
 const storage = `${env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${env.DATA_DIR}/pglite`}; events ${env.REDIS_URL ? 'through Redis (REDIS_URL)' : 'in process'}`;
 const lines = [
   '',
