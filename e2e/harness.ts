@@ -1,4 +1,5 @@
 import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testEnv, testLog, type GraphQLResponse, type TestDatabase } from '@organoise/core/testing';
+import type { Logger } from '@organoise/core';
 import type { SubscriptionLimits } from '@organoise/gateway';
 import { startPlatform, type Platform, type PlatformOptions, type SubgraphName } from '@organoise/platform';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,8 @@ export interface TestPlatformOptions {
   gateway?: PlatformOptions['gateway'];
   /** How long the gateway reuses a session's or API key's lookup (default 1 s). */
   principalCacheMs?: number;
+  /** Where every service logs (default: the test log, quiet). */
+  log?: Logger;
 }
 
 export interface TestPlatform extends Platform {
@@ -46,7 +49,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     fileStorageDir: fileDir,
     internalTokenSecret: TEST_INTERNAL_SECRET,
     accessTokenIssuer: 'organoise-e2e',
-    log: testLog,
+    log: options.log ?? testLog,
     onQuery: (subgraph, sql) => queries[subgraph].push(sql),
     redisUrl: options.redis ? testEnv.TEST_REDIS_URL : undefined,
     playground: options.playground ?? false,

@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { signInternalToken, INTERNAL_TOKEN_HEADER, type Viewer } from '../identity.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { testEnv } from './env.js';
 
 export { testEnv };
 
 export const testLog = createLogger({ test: true }, testEnv.TEST_LOG_LEVEL);
+
+/** A logger that keeps every line, at every level, as the JSON a real one would write (tests grep it). */
+export function capturingLogger(fields: Record<string, unknown> = {}, lines: string[] = []): Logger & { lines: string[] } {
+  const at = (level: string) => (msg: string, extra?: Record<string, unknown>) => void lines.push(JSON.stringify({ level, msg, ...fields, ...extra }));
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => capturingLogger({ ...fields, ...more }, lines) };
+}
 
 export interface TestDatabase {
   /** postgres:// URL of a fresh database, or undefined for in-memory PGlite. */
