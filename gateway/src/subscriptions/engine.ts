@@ -326,7 +326,11 @@ export class SubscriptionEngine {
     return new Promise((resolve, reject) => {
       const timeout = setTimeout(() => finish(new GraphQLError('The subgraph did not replay in time', { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } })), this.options.upstreamTimeoutMs ?? 10_000);
       let unsubscribe = () => {};
+      let finished = false;
       const finish = (error?: unknown) => {
+        // Once: a timeout and a late completion must not release the connection twice.
+        if (finished) return;
+        finished = true;
         clearTimeout(timeout);
         unsubscribe();
         this.releaseConnection(connectionId);
