@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { codesOf } from '@organoise/core/testing';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
 // Text no field may hold (U+0000, an unpaired surrogate) through the whole stack: a clear
@@ -81,3 +83,25 @@ describe('values that used to answer INTERNAL_SERVER_ERROR or a wrong code', () 
     expect(codesOf(res)).toEqual(['PAYLOAD_TOO_LARGE']);
   });
 });
+
+describe('subscription variables', () => {
+  it('are coerced at the gateway: a missing or mistyped one is BAD_USER_INPUT over graphql-ws and SSE, never INTERNAL_SERVER_ERROR', async () => {
+    const query = `subscription($o: ID!, $after: String) { workflowRunsChanged(organizationId: $o, after: $after) { cursor } }`;
+    for (const variables of [{}, { o: null }, { o: orgId, after: 7 }, { o: { not: 'an id' } }]) {
+      const client = createClient({ url: platform.gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+      const errors = await new Promise<any[]>((resolve) => {
+        client.subscribe({ query, variables }, { next: () => {}, error: (e: any) => resolve(Array.isArray(e) ? e : [e]), complete: () => resolve([]) });
+      });
+      await client.dispose();
+      expect({ variables, codes: errors.map((e) => e.extensions?.code) }).toEqual({ variables, codes: [expect.stringMatching(/^BAD_USER_INPUT$/)] });
+      const sse = await fetch(platform.gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      expect(sse.status).toBe(400);
+      expect(((await sse.json()) as { errors: { extensions: { code: string } }[] }).errors.map((e) => e.extensions.code)).toEqual(expect.arrayContaining(['BAD_USER_INPUT']));
+    }
+  });
+});
+

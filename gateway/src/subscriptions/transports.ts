@@ -5,6 +5,7 @@ import express from 'express';
 import proxyaddr from 'proxy-addr';
 import {
   getOperationAST,
+  getVariableValues,
   GraphQLError,
   specifiedRules,
   validate,
@@ -138,6 +139,13 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     if (errors.length > 0) return { status: 400, errors: errors.map((e) => options.formatError({ ...e.toJSON(), extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }, e)) };
     const op = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
     if (!op) return refusal(400, 'Could not determine which operation to run', 'OPERATION_RESOLUTION_FAILURE');
+    // Variables are coerced here, as Apollo Server does over HTTP: a subgraph must never be the
+    // first to find that a required one is missing or has the wrong type.
+    if (request.variables !== undefined && request.variables !== null && (typeof request.variables !== 'object' || Array.isArray(request.variables))) {
+      return refusal(400, 'variables must be a JSON object', 'BAD_REQUEST');
+    }
+    const coerced = getVariableValues(engine.apiGraphQLSchema, op.variableDefinitions ?? [], (request.variables ?? {}) as Record<string, unknown>, { maxErrors: 10 });
+    if (coerced.errors) return { status: 400, errors: coerced.errors.map((e) => ({ message: e.message, extensions: { code: 'BAD_USER_INPUT' } })) };
     return { document, operation: op.operation };
   };
 
@@ -399,7 +407,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
         return void res.status(400).json(refusal(400, 'extensions must be a JSON object', 'BAD_REQUEST'));
       }
     }
-    const prepared = prepare({ query: params?.query, variables: params?.variables, extensions, operationName: params?.operationName });
+    const prepared = prepare({ query: params?.query, variables, extensions, operationName: params?.operationName });
     if ('errors' in prepared) return void res.status(prepared.status).json({ errors: prepared.errors });
     // Queries and mutations go to Apollo Server (and its rate limits) unless only a stream is
     // acceptable: graphql-sse asks for `text/event-stream` alone and expects one `next`, then `complete`.

@@ -238,6 +238,17 @@ describe('organizations and memberships', () => {
     expect(codesOf(after)).toEqual(['NOT_FOUND']);
   });
 
+  it('answers a member who leaves with their removal and no organization, not an error for a change that was made', async () => {
+    const owner = await signUp();
+    const org = await createOrg(owner);
+    const member = await signUp('Leaver');
+    await addMember(owner, org.id, member, 'MEMBER');
+    const res = await call(`mutation($input: RemoveMemberInput!) { removeMember(input: $input) { removedUserId organization { id name } } }`, { input: { organizationId: org.id, userId: member.userId } }, member);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.removeMember).toEqual({ removedUserId: member.userId, organization: null });
+    expect(codesOf(await call(`query($id: ID!) { organization(id: $id) { name } }`, { id: org.id }, member))).toEqual(['NOT_FOUND']);
+  });
+
   it('pages members with cursors, filters by role and search, and orders by name', async () => {
     const owner = await signUp('Zed Owner');
     const org = await createOrg(owner);
