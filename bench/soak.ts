@@ -35,8 +35,12 @@ const progress = (message: string) => process.stderr.write(`[bench:soak] ${clock
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MiB = 2 ** 20;
-/** Handles or fds a process may hold idle after the load above idle before it: its pools (Postgres 10, HTTP keep-alive) may have filled meanwhile. */
-const IDLE_MARGIN = 15;
+/**
+ * Handles or fds a process may hold idle after the load above idle before it: its Postgres pool
+ * (10 connections, bench/platform's poolMax) may have filled meanwhile, and postgres.js keeps a
+ * socket and a max_lifetime timer per connection (node_modules/postgres/src/connection.js): 2 x 10 + 5.
+ */
+const IDLE_MARGIN = 25;
 /** How long the platform idles before each idle reading: past the gateway's 30 s idle timeout of its keep-alive sockets to the subgraphs (gateway/src/subgraphs.ts). */
 const IDLE_WAIT_MS = 35_000;
 
@@ -256,13 +260,33 @@ class WriteLoad {
 
 const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
 
-function growthOf(values: number[], share: number, floor: number): { first: number; last: number; grew: boolean } {
-  // The first window is warm-up (JIT, caches, pools filling); the rest are cut into thirds.
+/** Least-squares slope of the values against their index (per window). */
+function slopeOf(values: number[]): number {
+  const n = values.length;
+  if (n < 2) return 0;
+  const mx = (n - 1) / 2;
+  const my = values.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  values.forEach((y, x) => {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  });
+  return num / den;
+}
+
+/**
+ * Steady growth of a series read once per window: the first window is warm-up (JIT, caches, pools
+ * filling); over the rest, a least-squares slope above `perTenMinutes` and a last third whose median
+ * is more than `floor` above the first third's.
+ */
+function growthOf(values: number[], perTenMinutes: number, floor: number): { first: number; last: number; per10min: number; grew: boolean } {
   const judged = values.slice(1);
   const third = Math.max(1, Math.floor(judged.length / 3));
   const first = median(judged.slice(0, third));
   const last = median(judged.slice(-third));
-  return { first, last, grew: last > first * (1 + share) && last - first > floor };
+  const per10min = (slopeOf(judged) * 600) / env.BENCH_SOAK_WINDOW_SECONDS;
+  return { first, last, per10min, grew: per10min > perTenMinutes && last - first > floor };
 }
 
 async function main() {
@@ -556,8 +580,8 @@ async function main() {
   const judged = new Set<string>([...SERVICES, 'redis']);
   const growth = names.map((name) => {
     const series = (pick: (p: ProcessReading) => number) => history.map((w) => pick(w.processes.find((p) => p.name === name)!));
-    const heap = growthOf(series((p) => p.heapMiB), env.BENCH_SOAK_GROWTH_SHARE, env.BENCH_SOAK_GROWTH_MIB);
-    const rss = growthOf(series((p) => p.rssMiB), env.BENCH_SOAK_GROWTH_SHARE, env.BENCH_SOAK_GROWTH_MIB);
+    const heap = growthOf(series((p) => p.heapMiB), env.BENCH_SOAK_GROWTH_SLOPE, env.BENCH_SOAK_GROWTH_MIB);
+    const rss = growthOf(series((p) => p.rssMiB), env.BENCH_SOAK_GROWTH_SLOPE, env.BENCH_SOAK_GROWTH_MIB);
     const before = idleBefore.processes.find((p) => p.name === name);
     const after = idleAfter.processes.find((p) => p.name === name);
     // Handles and fds: idle after the load against idle before it (the windows' counts follow how many subscribers are connected at that moment).
@@ -568,7 +592,7 @@ async function main() {
   const leftOpen = idleAfter.gateway ? idleAfter.gateway.topics + idleAfter.gateway.connections + idleAfter.gateway.listeners : 0;
   const pgGrowth = growthOf(
     history.map((w) => w.postgresConnections),
-    env.BENCH_SOAK_GROWTH_SHARE,
+    1,
     5,
   );
   const queryFailures = history.reduce((n, w) => n + w.queries.failed + w.queries.dropped, 0);
@@ -583,7 +607,7 @@ async function main() {
   if (queryFailures > 0) failures.push(`${queryFailures} quer(ies) failed or dropped; the first: ${firstQueryFailure}`);
   if (writes.totalFailed > 0) failures.push(`${writes.totalFailed} write(s) failed; the first: ${writes.firstFailure}`);
   if (logProblems.length > 0) failures.push(`event log: ${logProblems.join('; ')}`);
-  for (const g of growth.filter((g) => g.grew)) failures.push(`${g.name} grew: heap ${fmt(g.heap.first)} -> ${fmt(g.heap.last)} MiB, handles ${g.handles.first} -> ${g.handles.last}, fds ${g.fds.first} -> ${g.fds.last}`);
+  for (const g of growth.filter((g) => g.grew)) failures.push(`${g.name} grew: heap ${fmt(g.heap.first)} -> ${fmt(g.heap.last)} MiB (${fmt(g.heap.per10min, 2)} MiB per 10 min), idle handles ${g.handles.first} -> ${g.handles.last}, fds ${g.fds.first} -> ${g.fds.last}`);
   if (pgGrowth.grew) failures.push(`Postgres connections grew: ${pgGrowth.first} -> ${pgGrowth.last}`);
   if (leftOpen > 0) failures.push(`the gateway kept ${JSON.stringify(idleAfter.gateway)} after every subscriber left`);
 
@@ -609,18 +633,18 @@ async function main() {
   const allLatencies = history.map((w) => w.events);
   out();
   out(
-    `Growth rule: a platform process (gateway, subgraphs, the private Redis) fails when its heap after GC, over the windows after the first (warm-up), has a last-third median more than ` +
-      `${fmt(env.BENCH_SOAK_GROWTH_SHARE * 100, 0)}% and more than ${env.BENCH_SOAK_GROWTH_MIB} MiB above its first-third median (the same rule, 5 connections, for the database's Postgres connections); ` +
+    `Growth rule: a platform process (gateway, subgraphs, the private Redis) fails when its heap after GC, over the windows after the first (warm-up), rises along a least-squares line steeper than ` +
+      `${env.BENCH_SOAK_GROWTH_SLOPE} MiB per 10 minutes and its last-third median is more than ${env.BENCH_SOAK_GROWTH_MIB} MiB above its first-third median (the same rule, 1 and 5 connections, for the database's Postgres connections); ` +
       `or when its active handles or open fds, idle after the load with every subscriber gone, are more than ${IDLE_MARGIN} above idle before the load (connection pools may have filled meanwhile); ` +
       `or when the gateway still holds a topic, upstream connection or listener then. RSS and the benchmark's own processes are shown, not judged.`,
   );
-  out(`  ${'process'.padEnd(16)} ${'heap MiB first -> last third'.padStart(30)} ${'RSS MiB'.padStart(16)} ${'handles idle before -> after'.padStart(30)} ${'fds idle before -> after'.padStart(26)}  verdict`);
+  out(`  ${'process'.padEnd(16)} ${'heap MiB first -> last third, per 10 min'.padStart(42)} ${'RSS MiB'.padStart(16)} ${'handles idle before -> after'.padStart(30)} ${'fds idle before -> after'.padStart(26)}  verdict`);
   for (const g of growth) {
     out(
-      `  ${g.name.padEnd(16)} ${`${fmt(g.heap.first)} -> ${fmt(g.heap.last)}`.padStart(30)} ${`${fmt(g.rss.first, 0)} -> ${fmt(g.rss.last, 0)}`.padStart(16)} ${`${fmt(g.handles.first, 0)} -> ${fmt(g.handles.last, 0)}`.padStart(30)} ${`${fmt(g.fds.first, 0)} -> ${fmt(g.fds.last, 0)}`.padStart(26)}  ${g.judged ? (g.grew ? 'GREW' : 'flat') : '(not judged)'}`,
+      `  ${g.name.padEnd(16)} ${`${fmt(g.heap.first)} -> ${fmt(g.heap.last)}, ${g.heap.per10min >= 0 ? '+' : ''}${fmt(g.heap.per10min, 2)}`.padStart(42)} ${`${fmt(g.rss.first, 0)} -> ${fmt(g.rss.last, 0)}`.padStart(16)} ${`${fmt(g.handles.first, 0)} -> ${fmt(g.handles.last, 0)}`.padStart(30)} ${`${fmt(g.fds.first, 0)} -> ${fmt(g.fds.last, 0)}`.padStart(26)}  ${g.judged ? (g.grew ? 'GREW' : 'flat') : '(not judged)'}`,
     );
   }
-  out(`  ${'Postgres conns'.padEnd(16)} ${`${pgGrowth.first} -> ${pgGrowth.last}`.padStart(30)} ${''.padStart(16)} ${`${idleBefore.postgresConnections} -> ${idleAfter.postgresConnections}`.padStart(30)} ${''.padStart(26)}  ${pgGrowth.grew ? 'GREW' : 'flat'}`);
+  out(`  ${'Postgres conns'.padEnd(16)} ${`${pgGrowth.first} -> ${pgGrowth.last}`.padStart(42)} ${''.padStart(16)} ${`${idleBefore.postgresConnections} -> ${idleAfter.postgresConnections}`.padStart(30)} ${''.padStart(26)}  ${pgGrowth.grew ? 'GREW' : 'flat'}`);
   out(`  gateway idle before: ${JSON.stringify(idleBefore.gateway)}; idle after every subscriber left: ${JSON.stringify(idleAfter.gateway)}`);
   out();
   const q = history.map((w) => w.queries);

@@ -29,11 +29,12 @@ const schema = z.object({
   /** Processes the subscribers are spread over (none of them is the gateway's). */
   BENCH_SOAK_CLIENT_PROCESSES: z.coerce.number().int().min(1).max(16).default(2),
   /**
-   * Steady growth: a process fails when the median of its heap after GC over the last third of
-   * the windows (the first window, warm-up, aside) is more than this share above the first third's
-   * median, and by more than BENCH_SOAK_GROWTH_MIB.
+   * Steady growth: a process fails when its heap after GC, over the windows after the first
+   * (warm-up), rises along a least-squares line steeper than this many MiB per 10 minutes, and
+   * the median of the last third of those windows is more than BENCH_SOAK_GROWTH_MIB above the
+   * first third's.
    */
-  BENCH_SOAK_GROWTH_SHARE: z.coerce.number().min(0).max(10).default(0.1),
+  BENCH_SOAK_GROWTH_SLOPE: z.coerce.number().min(0).max(1024).default(1),
   BENCH_SOAK_GROWTH_MIB: z.coerce.number().min(0).max(1024).default(2),
   /**
    * A deliberate client fault, to check the checks: `skip` resumes one cursor past the last one
