@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { testEnv } from '@organoise/core/testing';
 import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
 import fc from 'fast-check';
-import { buildSchema, getVariableValues, parse, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { buildSchema } from 'graphql';
 import { createClient } from 'graphql-ws';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,18 +71,6 @@ interface KnownDefect {
   matches(operation: GeneratedOperation, violation: Violation): boolean;
 }
 const KNOWN_DEFECTS: KnownDefect[] = [
-  ...['liveMetrics', 'fileProcessed', 'filesChanged', 'membershipChanged', 'workflowRunUpdated', 'workflowRunsChanged', 'myTasksChanged'].map(
-    (field): KnownDefect => ({
-      coordinate: `Subscription.${field}`,
-      invariant: 'internal-error',
-      // Over graphql-ws and SSE the gateway passes variables it never coerced to the subgraph, whose
-      // graphql-js subscribe() throws an uncoded GraphQLError ("Variable "$o" of non-null type "ID!"
-      // must not be null"), formatted as INTERNAL_SERVER_ERROR. Over HTTP the same variables are
-      // BAD_USER_INPUT. Found by this suite (2026-12-05), reported on issue 11.
-      reason: 'subscription variables that fail coercion answer INTERNAL_SERVER_ERROR',
-      matches: (operation) => operation.kind === 'subscription' && variablesFailCoercion(operation),
-    }),
-  ),
   ...['uploadFile', 'attachFileToRun'].map(
     (field): KnownDefect => ({
       coordinate: `Mutation.${field}`,
@@ -100,23 +88,19 @@ const KNOWN_DEFECTS: KnownDefect[] = [
     }),
   ),
   {
-    coordinate: 'Mutation.removeMember',
+    coordinate: 'Organization.auditLog',
     invariant: 'internal-error',
-    // A member who removes themself is removed, but the payload's non-null `organization` is then
-    // one they may no longer see: "Cannot return null for non-nullable field
-    // RemoveMemberPayload.organization" in the user subgraph, INTERNAL_SERVER_ERROR and `data: null`
-    // for a change that was made. Found by this suite (2026-12-05).
-    reason: 'removeMember of oneself answers INTERNAL_SERVER_ERROR at removeMember.organization after removing',
-    matches: (_operation, violation) => violation.detail.includes('"path":["removeMember","organization"]'),
+    // A DateTime of year 0000, which the scalar accepts, in the audit log's filter answers
+    // INTERNAL_SERVER_ERROR at organization.auditLog (cause not traced; the database has no year
+    // 0). Minimal counterexample: filter { to: "0000-01-01T00:00:00Z" } as a member. Found by
+    // this suite (npm run fuzz, 2026-12-05); remove when fixed.
+    reason: 'a filter date outside years 1-9999 answers INTERNAL_SERVER_ERROR',
+    matches: (operation) => Object.values(operation.variables).some((v) => {
+      const filter = v as { from?: unknown; to?: unknown } | null;
+      return !!filter && typeof filter === 'object' && [filter.from, filter.to].some((d) => typeof d === 'string' && /^(0000|[-+])/.test(d));
+    }),
   },
 ];
-
-/** Whether graphql-js refuses the operation's variables against the API schema (as the HTTP path does). */
-function variablesFailCoercion(operation: GeneratedOperation): boolean {
-  const definitions = (parse(operation.query).definitions[0] as OperationDefinitionNode).variableDefinitions ?? [];
-  const variables = JSON.parse(encodeBody('', operation.variables)).variables as Record<string, unknown>;
-  return 'errors' in getVariableValues(apiSchema, definitions, variables);
-}
 
 const ROLES = ['OWNER', 'ADMIN', 'MEMBER', 'VIEWER', 'OUTSIDER', 'ANONYMOUS'] as const;
 type Role = (typeof ROLES)[number];
@@ -177,7 +161,6 @@ interface Outcome {
 
 let platform: TestPlatform;
 let sql: postgres.Sql;
-let apiSchema: GraphQLSchema;
 let targets: Target[];
 let pools: Pools;
 let snapshotQuery: string;
@@ -192,6 +175,8 @@ const stats = {
   byKind: { query: 0, mutation: 0, subscription: 0 } as Record<string, number>,
   byRole: {} as Record<string, number>,
   answered: 0,
+  /** Requests sent again after a connection reset (see runHttp). */
+  resets: 0,
   codes: {} as Record<string, number>,
   statuses: {} as Record<string, number>,
   closeCodes: {} as Record<string, number>,
@@ -351,7 +336,16 @@ async function runHttp(role: Role, operation: GeneratedOperation): Promise<Outco
   const before = operation.kind === 'mutation' ? await snapshot() : null;
   let answer: Awaited<ReturnType<typeof post>>;
   try {
-    answer = await post(operation.query, operation.variables, token);
+    try {
+      answer = await post(operation.query, operation.variables, token);
+    } catch (error) {
+      // A keep-alive connection the server closed just as it was reused: the request never
+      // reached it. Sent once more on a fresh connection, and counted.
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw error;
+      stats.resets++;
+      answer = await post(operation.query, operation.variables, token);
+    }
   } catch (error) {
     if (bodySize(operation) > GATEWAY_MAX_BODY) return { status: 0, codes: ['(connection closed on a body over 16 MiB)'], refused: true, violations };
     violations.push({ invariant: 'transport', detail: `no answer: ${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}` });
@@ -555,7 +549,7 @@ function report(seconds: number, rounds: number) {
   const lines = [
     `fuzz: ${stats.operations} operations in ${seconds.toFixed(0)} s (${rounds} full rounds, seed ${budget.seed}, ${budget.runs} runs per target) over ${stats.targetsHit.size}/${targets.length} targets (${Object.entries(stats.byKind).map(([k, n]) => `${k} ${n}`).join(', ')})`,
     `  roles: ${JSON.stringify(stats.byRole)}`,
-    `  answered without error: ${stats.answered}; HTTP statuses: ${JSON.stringify(sorted(stats.statuses))}`,
+    `  answered without error: ${stats.answered}; sent again after a connection reset: ${stats.resets}; HTTP statuses: ${JSON.stringify(sorted(stats.statuses))}`,
     `  error codes (operations carrying each): ${JSON.stringify(sorted(stats.codes))}`,
     `  subscriptions: ${JSON.stringify(stats.subscriptions)}; WebSocket close codes: ${JSON.stringify(stats.closeCodes)}`,
     `  allowed known defects: ${JSON.stringify(stats.allowed)}`,
@@ -617,8 +611,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('fuzzing the API from its 
         'workflow.run.started', 'app.page.viewed', DEMO_USERS[2].email, outsiderEmail, 'text/plain', 'aGVsbG8=', 'fuzz', 'Fuzz Co', '127.0.0.1/32', 'https://example.com/callback',
       ],
     };
-    apiSchema = buildSchema(readFileSync(new URL('../schema/api.graphql', import.meta.url), 'utf8'));
-    targets = listTargets(apiSchema);
+    targets = listTargets(buildSchema(readFileSync(new URL('../schema/api.graphql', import.meta.url), 'utf8')));
 
     const tables = await sql<{ schema: string; name: string }[]>`
       select table_schema as schema, table_name as name from information_schema.tables
