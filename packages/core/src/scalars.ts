@@ -24,7 +24,8 @@ const badDate = () =>
 function parseDate(value: unknown): Date {
   if (typeof value !== 'string' || !ISO.test(value)) throw badDate();
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw badDate();
+  // Year 0000 parses (1 BC) but Postgres stores no year 0: refused here, not by the database.
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1) throw badDate();
   return date;
 }
 
