@@ -9,7 +9,10 @@ const doc = `# Error codes
 
 Every refusal carries one of these in \`errors[].extensions.code\`. Clients switch on the code,
 never on the message. A refusal changes nothing. Besides these, Apollo Server's own request
-errors pass through: \`GRAPHQL_PARSE_FAILED\`, \`GRAPHQL_VALIDATION_FAILED\`, \`BAD_REQUEST\`.
+errors pass through: \`GRAPHQL_PARSE_FAILED\`, \`GRAPHQL_VALIDATION_FAILED\`, \`BAD_REQUEST\`,
+\`OPERATION_RESOLUTION_FAILURE\` (several operations and no \`operationName\`, or a name that
+matches none), \`PERSISTED_QUERY_NOT_FOUND\` and \`PERSISTED_QUERY_NOT_SUPPORTED\` (automatic
+persisted queries).
 
 | code | meaning |
 | --- | --- |
