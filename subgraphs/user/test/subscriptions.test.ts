@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { RedisEventPubSub, type PubSub, type Viewer } from '@organoise/core';
+import { RedisEventPubSub, toMessage, type PubSub, type Viewer } from '@organoise/core';
 import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testLog, type TestDatabase, waitFor, watchSubscription, type SubscriptionResult as Result, type SubscriptionWatch as Watch, PUBSUB_IMPLEMENTATIONS, subgraphSocket } from '@organoise/core/testing';
 import { and, eq, lte } from 'drizzle-orm';
 import type { Client } from 'graphql-ws';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLoaders } from '../src/context.js';
 import { events } from '../src/db/schema.js';
+import { liveResolvers } from '../src/domains/live/resolvers.js';
 import { EVENT_CHANNEL_PREFIX, membersStream, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
 
 // membershipChanged over a real graphql-ws connection, as the gateway opens it, on each PubSub
@@ -28,11 +30,6 @@ const CHANGE_ROLE = `mutation($input: ChangeMemberRoleInput!) { changeMemberRole
 const REMOVE = `mutation($input: RemoveMemberInput!) { removeMember(input: $input) { removedUserId } }`;
 
 const watch = (client: Client, variables: Record<string, unknown>, query = MEMBERSHIP_CHANGED): Watch => watchSubscription(client, query, variables);
-
-
-
-
-
 const settle = (ms = 150) => new Promise((resolve) => setTimeout(resolve, ms));
 const channel = (stream: string) => `${EVENT_CHANNEL_PREFIX}:${stream}`;
 const codes = (w: Watch) => w.results.flatMap((r) => (r.errors ?? []).map((e) => e.extensions?.code));
@@ -252,6 +249,29 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
     expect(left.events()).toHaveLength(3);
     expect([...codes(removed), ...codes(left)]).toEqual([]);
     stays.stop();
+  });
+
+  it('resolves an event that reaches a member after they left (their removal committed meanwhile) with the organization as they knew it', async () => {
+    // The race of the test above made certain: event 5 is resolved for the leaver after their
+    // own removal (6) committed. It happened while they were a member, so it is theirs in full.
+    const { orgId, owner, member } = await organization();
+    const leaver = await person();
+    await join(owner, orgId, leaver, 'ADMIN'); // 3
+    await ok(call(REMOVE, { input: { organizationId: orgId, userId: member.userId } }, owner)); // 4
+    await ok(call(REMOVE, { input: { organizationId: orgId, userId: leaver.userId } }, leaver)); // 5
+    const resolve = async (viewer: Viewer, seq: number) => {
+      const [event] = (await server.services.bus.log.read(membersStream(orgId), seq - 1, 1)).map(toMessage);
+      const base = { viewer, clientIp: null, requestId: randomUUID(), log: testLog };
+      const ctx = { ...base, ...server.services, loaders: createLoaders(server.services.db, base) };
+      return liveResolvers.MembershipEvent.organization(event!, {}, ctx);
+    };
+    expect(await resolve(leaver, 4)).toMatchObject({ id: orgId, name: 'Acme', viewerRole: 'ADMIN' });
+    expect(await resolve(leaver, 5)).toMatchObject({ id: orgId, viewerRole: 'ADMIN' });
+    // Someone who was never a member, or an event after their removal, still finds nothing.
+    const stranger = await person();
+    await expect(resolve(stranger, 4)).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    await join(owner, orgId, stranger, 'MEMBER'); // 6
+    await expect(resolve(leaver, 6)).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
   });
 
   it('leaves no channel behind after 200 subscribe and unsubscribe cycles', async () => {

@@ -38,15 +38,6 @@ export async function followMembers(services: LiveServices, viewer: Viewer | nul
       /** The seq of the subscriber's own removal once they are found gone; null if none lies ahead. */
       let removalSeq: number | null | undefined;
       const stream = membersStream(args.organizationId);
-      const ownRemovalFrom = async (seq: number): Promise<number | null> => {
-        for (let after = seq - 1; ; ) {
-          const page = await services.bus.log.read(stream, after, 500);
-          const own = page.find((e) => e.type === 'membership.removed' && membershipPayload(toMessage(e)).userId === v.userId);
-          if (own) return own.seq;
-          if (page.length < 500) return null;
-          after = page.at(-1)!.seq;
-        }
-      };
       const following = await followStream({
         bus: services.bus,
         stream,
@@ -60,7 +51,7 @@ export async function followMembers(services: LiveServices, viewer: Viewer | nul
           }
           // No longer a member. Events are processed after they commit, so "now" can be past this
           // event: the stream itself says when they left. Deliver up to their own removal, then end.
-          if (removalSeq === undefined) removalSeq = await ownRemovalFrom(event.seq);
+          if (removalSeq === undefined) removalSeq = (await ownRemoval(services, args.organizationId, v.userId, event.seq))?.seq ?? null;
           if (removalSeq !== null && event.seq <= removalSeq) {
             sink.push(event);
             if (event.seq < removalSeq) return;
@@ -73,6 +64,21 @@ export async function followMembers(services: LiveServices, viewer: Viewer | nul
       return () => following.close();
     },
   });
+}
+
+/**
+ * A member's own removal at or after `seq` in the organization's stream, with the role they held
+ * until then; null if none lies there. Read only on the rare path of a subscriber who left.
+ */
+export async function ownRemoval(services: Pick<LiveServices, 'bus'>, organizationId: string, userId: string, seq: number): Promise<{ seq: number; formerRole: Role } | null> {
+  const stream = membersStream(organizationId);
+  for (let after = seq - 1; ; ) {
+    const page = await services.bus.log.read(stream, after, 500);
+    const own = page.find((e) => e.type === 'membership.removed' && membershipPayload(toMessage(e)).userId === userId);
+    if (own) return { seq: own.seq, formerRole: membershipPayload(toMessage(own)).previousRole ?? 'VIEWER' };
+    if (page.length < 500) return null;
+    after = page.at(-1)!.seq;
+  }
 }
 
 /** The member's membership as it is now; null once they left. */

@@ -1,6 +1,6 @@
 import { notFound, type EventMessage } from '@organoise/core';
 import { renewLoaders, type UserContext } from '../../context.js';
-import { currentMembership, followMembers, membershipPayload, organizationLeft } from './live.js';
+import { currentMembership, followMembers, membershipPayload, organizationLeft, ownRemoval } from './live.js';
 
 /** Runs once per event, before its selection: each event reads current rows. */
 const eachEvent = (event: EventMessage, _args: unknown, ctx: UserContext) => {
@@ -19,12 +19,14 @@ export const liveResolvers = {
     role: (e: EventMessage) => membershipPayload(e).role,
     organization: async (e: EventMessage, _: unknown, ctx: UserContext) => {
       const organizationId = e.organizationId!;
-      const payload = membershipPayload(e);
-      const org =
-        (await ctx.loaders.organization.load(organizationId)) ??
-        (e.type === 'membership.removed' && payload.userId === ctx.viewer?.userId && payload.previousRole
-          ? await organizationLeft(ctx, organizationId, payload.previousRole)
-          : null);
+      // A subscriber receives the events up to their own removal. One resolved after they left
+      // (their removal may commit while an earlier event is on its way) shows the organization
+      // as they knew it; the loader no longer finds it for them.
+      const left = async () => {
+        const removal = ctx.viewer ? await ownRemoval(ctx, organizationId, ctx.viewer.userId, e.seq) : null;
+        return removal ? organizationLeft(ctx, organizationId, removal.formerRole) : null;
+      };
+      const org = (await ctx.loaders.organization.load(organizationId)) ?? (await left());
       if (!org) throw notFound('Organization');
       return org;
     },
