@@ -81,8 +81,42 @@ async function fire(runId: string, transition: string, token: string) {
   expect(res.errors).toBeUndefined();
 }
 
-
 const wsUrl = (gateway: RunningGateway) => gateway.url.replace(/^http/, 'ws');
+
+/**
+ * A graphql-ws subscriber to the run's updates that stops reading once it follows: its kernel
+ * receive buffer fills, then the gateway's send buffer, and events queue up in the gateway.
+ */
+async function pausedSocket(runId: string) {
+  const socket = new WebSocket(wsUrl(platform.gateway), 'graphql-transport-ws');
+  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+  await new Promise((resolve) => socket.on('open', resolve));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${tokens.MEMBER}` } }));
+  await new Promise((resolve) => socket.once('message', resolve));
+  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription($runId: ID!) { workflowRunUpdated(runId: $runId) { cursor run { state data } } }`, variables: { runId } } }));
+  const engine = platform.gateway.subscriptions;
+  const cutBefore = engine.queueStats().slowConsumers;
+  await waitFor(() => engine.stats().topics > 0, 'the subscription');
+  const raw = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  raw.pause();
+  return { socket: Object.assign(socket, { resumeReading: () => raw.resume() }), closed, engine, cutBefore };
+}
+
+/**
+ * Fires transitions until the gateway cuts a slow consumer off; returns how many it took. The
+ * events of the last transitions may still be on their way (subgraph, Redis, gateway) when the
+ * bound is reached, which on a loaded machine can be many: the cut is then awaited, not assumed.
+ */
+async function floodUntilCut(runId: string, cutBefore: number): Promise<number> {
+  const engine = platform.gateway.subscriptions;
+  let transitions = 0;
+  while (engine.queueStats().slowConsumers === cutBefore && transitions < 400) {
+    await fire(runId, transitions % 2 === 0 ? 'submit' : 'request_changes', transitions % 2 === 0 ? tokens.MEMBER! : tokens.ADMIN!);
+    transitions++;
+  }
+  await waitFor(() => engine.queueStats().slowConsumers !== cutBefore, `the gateway to cut the slow consumer off after ${transitions} events`, 30_000);
+  return transitions;
+}
 
 interface Operation {
   query: string;
@@ -309,30 +343,14 @@ describe('a slow consumer on a real socket', () => {
     // Each event carries ~60 KB of run data, so the loopback TCP buffers (a few MB) fill within
     // a hundred or so events; from then on the gateway's writes wait and events queue up.
     const runId = await startRun({ blob: 'x'.repeat(60 * 1024) });
-    const socket = new WebSocket(wsUrl(platform.gateway), 'graphql-transport-ws');
-    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
-    await new Promise((resolve) => socket.on('open', resolve));
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${tokens.MEMBER}` } }));
-    await new Promise((resolve) => socket.once('message', resolve));
-    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription($runId: ID!) { workflowRunUpdated(runId: $runId) { cursor run { state data } } }`, variables: { runId } } }));
-    const engine = platform.gateway.subscriptions;
-    const cutBefore = engine.queueStats().slowConsumers;
-    await waitFor(() => engine.stats().topics > 0, 'the subscription');
-    // The client stops reading: its kernel receive buffer fills, then the gateway's send buffer.
-    (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-
-    let transitions = 0;
-    while (engine.queueStats().slowConsumers === cutBefore) {
-      if (transitions >= 400) throw new Error('the gateway never cut the slow consumer off');
-      await fire(runId, transitions % 2 === 0 ? 'submit' : 'request_changes', transitions % 2 === 0 ? tokens.MEMBER! : tokens.ADMIN!);
-      transitions++;
-    }
+    const { socket, closed, engine, cutBefore } = await pausedSocket(runId);
+    const transitions = await floodUntilCut(runId, cutBefore);
     expect(transitions).toBeGreaterThan(4); // the kernel buffers took events before the queue did
     expect(engine.queueStats().peakQueued).toBeLessThanOrEqual(4);
     await waitFor(() => engine.stats().listeners === 0 && engine.stats().topics === 0, 'the upstream to be released');
 
     // Once the client reads again it finds the close frame behind the events it had not read.
-    (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    socket.resumeReading();
     expect(await closed).toBe(4408);
   }, 120_000);
 
@@ -351,12 +369,7 @@ describe('a slow consumer on a real socket', () => {
     response.pause();
     response.socket.pause();
 
-    let transitions = 0;
-    while (engine.queueStats().slowConsumers === cutBefore) {
-      if (transitions >= 400) throw new Error('the gateway never cut the slow consumer off');
-      await fire(runId, transitions % 2 === 0 ? 'submit' : 'request_changes', transitions % 2 === 0 ? tokens.MEMBER! : tokens.ADMIN!);
-      transitions++;
-    }
+    const transitions = await floodUntilCut(runId, cutBefore);
     expect(transitions).toBeGreaterThan(4);
     expect(engine.queueStats().peakQueued).toBeLessThanOrEqual(4);
     await waitFor(() => engine.stats().listeners === 0 && engine.stats().topics === 0, 'the upstream to be released');
@@ -376,29 +389,15 @@ describe('a slow consumer of large events', () => {
   it('is cut off once the bytes waiting for it pass the limit, before the event limit', async () => {
     // maxQueue is 4 events, maxQueueBytes 150 KB: three 60 KB events pass the bytes first.
     const runId = await startRun({ blob: 'x'.repeat(60 * 1024) });
-    const socket = new WebSocket(wsUrl(platform.gateway), 'graphql-transport-ws');
-    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
-    await new Promise((resolve) => socket.on('open', resolve));
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${tokens.MEMBER}` } }));
-    await new Promise((resolve) => socket.once('message', resolve));
-    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription($runId: ID!) { workflowRunUpdated(runId: $runId) { cursor run { state data } } }`, variables: { runId } } }));
-    const engine = platform.gateway.subscriptions;
-    const cutBefore = engine.queueStats().slowConsumers;
-    await waitFor(() => engine.stats().topics > 0, 'the subscription');
-    (socket as unknown as { _socket: { pause(): void } })._socket.pause();
-    let transitions = 0;
-    while (engine.queueStats().slowConsumers === cutBefore) {
-      if (transitions >= 400) throw new Error('the gateway never cut the slow consumer off');
-      await fire(runId, transitions % 2 === 0 ? 'submit' : 'request_changes', transitions % 2 === 0 ? tokens.MEMBER! : tokens.ADMIN!);
-      transitions++;
-    }
+    const { socket, closed, engine, cutBefore } = await pausedSocket(runId);
+    await floodUntilCut(runId, cutBefore);
     const { peakQueued, peakQueuedBytes } = engine.queueStats();
     // Cut by bytes: never the fourth event, the bytes just past the limit (by at most one event).
     expect(peakQueued).toBeLessThanOrEqual(3);
     expect(peakQueuedBytes).toBeGreaterThan(150 * 1024);
     expect(peakQueuedBytes).toBeLessThan(150 * 1024 + 70 * 1024);
     await waitFor(() => engine.stats().topics === 0, 'the upstream to be released');
-    (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    socket.resumeReading();
     expect(await closed).toBe(4408);
   }, 120_000);
 });
