@@ -290,23 +290,11 @@ export class SubscriptionEngine {
       throw new GraphQLError('The subscription cannot resume now; try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
     }
     catchUp.until = until;
-    const limit = this.options.maxCatchUpEvents ?? 10_000;
-    let from = after;
-    while (!catchUp.closed && from < catchUp.until) {
-      if (catchUp.until - from > limit) {
-        throw appError('RESUME_TOO_FAR_BEHIND', `More than ${limit} events were missed; read afresh, then subscribe without a cursor`, { behind: catchUp.until - from });
-      }
-      const page = await this.replayPage(prepared, request, from, catchUp.until);
-      for (const event of page.events) {
-        if (catchUp.closed) return;
-        await catchUp.roomFor();
-        catchUp.deliver(await this.hydrate(prepared, request, request.context, event));
-      }
-      // A page that read nothing would loop: the log no longer goes that far.
-      if (page.replayedTo <= from) throw appError('EVENT_LOG_TRUNCATED', 'Events of this subscription are no longer kept; read afresh, then subscribe without a cursor', {});
-      from = page.replayedTo;
-    }
-    catchUp.handOver(from);
+    await replayThenHandOver(catchUp, after, {
+      limit: this.options.maxCatchUpEvents ?? 10_000,
+      readPage: (from, to) => this.replayPage(prepared, request, from, to),
+      hydrate: (event) => this.hydrate(prepared, request, request.context, event),
+    });
   }
 
   private errorResult(error: unknown): ExecutionResult {
@@ -564,7 +552,7 @@ export class SubscriptionEngine {
  * dropped and the backlog's end moves past them instead: they are in the log, and the replay
  * reads them at the subscriber's pace. Memory stays bounded whatever the subscriber's speed.
  */
-class CatchUp {
+export class CatchUp {
   closed = false;
   /** Where the backlog ends (the topic's position when joined, later if buffered events were dropped). */
   until = 0;
@@ -627,6 +615,35 @@ class CatchUp {
     this.closed = true;
     this.buffer = [];
   }
+}
+
+/**
+ * The catch-up loop: pages of the log after `after` up to `catchUp.until` (which moves on if the
+ * live events buffered meanwhile overflow), each event hydrated and delivered at the subscriber's
+ * pace, then the hand-over to the live topic. Separate from the engine so that a test can drive it
+ * with a fake log (gateway/test/catch-up.test.ts).
+ */
+export async function replayThenHandOver<E>(
+  catchUp: CatchUp,
+  after: number,
+  upstream: { limit: number; readPage: (after: number, until: number) => Promise<{ events: E[]; replayedTo: number }>; hydrate: (event: E) => Promise<ExecutionResult> },
+): Promise<void> {
+  let from = after;
+  while (!catchUp.closed && from < catchUp.until) {
+    if (catchUp.until - from > upstream.limit) {
+      throw appError('RESUME_TOO_FAR_BEHIND', `More than ${upstream.limit} events were missed; read afresh, then subscribe without a cursor`, { behind: catchUp.until - from });
+    }
+    const page = await upstream.readPage(from, catchUp.until);
+    for (const event of page.events) {
+      if (catchUp.closed) return;
+      await catchUp.roomFor();
+      catchUp.deliver(await upstream.hydrate(event));
+    }
+    // A page that read nothing would loop: the log no longer goes that far.
+    if (page.replayedTo <= from) throw appError('EVENT_LOG_TRUNCATED', 'Events of this subscription are no longer kept; read afresh, then subscribe without a cursor', {});
+    from = page.replayedTo;
+  }
+  catchUp.handOver(from);
 }
 
 /**
