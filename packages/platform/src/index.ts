@@ -76,6 +76,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     return s;
   };
   try {
+    // The file subgraph asks the workflow subgraph about run ids (docs/decisions/0008), so it starts once that has an address.
+    const workflowStarted = track(startWorkflowSubgraph({ ...common('workflow'), pubsub }));
     const [user, workflow, file, analytics] = await Promise.all([
       track(
         startUserSubgraph({
@@ -88,8 +90,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           ...options.user,
         }),
       ),
-      track(startWorkflowSubgraph({ ...common('workflow'), pubsub })),
-      track(startFileSubgraph({ ...common('file'), pubsub, storageDir: options.fileStorageDir, maxUploadBytes: options.maxUploadBytes })),
+      workflowStarted,
+      workflowStarted.then((workflow) =>
+        track(startFileSubgraph({ ...common('file'), pubsub, storageDir: options.fileStorageDir, maxUploadBytes: options.maxUploadBytes, workflowUrl: workflow.url })),
+      ),
       track(startAnalyticsSubgraph({ ...common('analytics'), pubsub })),
     ]);
     const subgraphs = { user, workflow, file, analytics };

@@ -1,6 +1,7 @@
 import { byIdLoader, groupedLoader, type BaseContext, type Database, type EventBus } from '@organoise/core';
 import { versionsOf, visibleFiles, type FileServices } from './domains/files/files.js';
 import { createRunFileLoaders } from './domains/runs/runs.js';
+import type { WorkflowRuns } from './domains/runs/workflow-runs.js';
 import type { BlobStorage } from './storage/index.js';
 
 export interface FileSubgraphServices {
@@ -11,6 +12,8 @@ export interface FileSubgraphServices {
   bus: EventBus;
   /** How often a subscription also reads the log, to catch a publish lost in transit; 0 = never. */
   eventPollIntervalMs: number;
+  /** Confirms run ids with the workflow subgraph before a file is attached to one. */
+  runs: WorkflowRuns;
 }
 
 export type FileContext = BaseContext & FileSubgraphServices & { loaders: ReturnType<typeof createLoaders> };
@@ -34,4 +37,12 @@ export function renewLoaders(ctx: FileContext): void {
 }
 
 /** The services a domain write needs, with the request's logger. */
-export const servicesOf = (ctx: FileContext): FileServices => ({ db: ctx.db, storage: ctx.storage, maxUploadBytes: ctx.maxUploadBytes, log: ctx.log, bus: ctx.bus });
+export const servicesOf = (ctx: FileContext): FileServices => ({
+  db: ctx.db,
+  storage: ctx.storage,
+  maxUploadBytes: ctx.maxUploadBytes,
+  log: ctx.log,
+  bus: ctx.bus,
+  runs: ctx.runs,
+  clientIp: ctx.clientIp,
+});

@@ -12,11 +12,13 @@ import {
 import { createLoaders, type FileContext, type FileSubgraphServices } from './context.js';
 import { events, eventStreams } from './db/schema.js';
 import { base64LengthFor, DEFAULT_MAX_UPLOAD_BYTES } from './domains/files/files.js';
+import { NO_WORKFLOW_RUNS, workflowRunsOverHttp, type WorkflowRuns } from './domains/runs/workflow-runs.js';
 import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
 import { LocalDiskStorage, type BlobStorage } from './storage/index.js';
 
 export { typeDefs, resolvers, permissions, SUBGRAPH_NAME, DEFAULT_MAX_UPLOAD_BYTES };
 export { LocalDiskStorage, MemoryStorage, type BlobStorage } from './storage/index.js';
+export type { WorkflowRuns } from './domains/runs/workflow-runs.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 export const DATABASE_SCHEMA = 'files';
@@ -35,6 +37,17 @@ export interface FileSubgraphOptions extends EventBusSettings {
   storageDir?: string;
   /** Largest file accepted, in bytes (10 MiB by default). */
   maxUploadBytes?: number;
+  /**
+   * The workflow subgraph's GraphQL URL: a file is attached to a run (uploadFile, attachFileToRun)
+   * only once the workflow subgraph confirms the run is in the file's organization and visible to
+   * the caller. Without it (and without `workflowRuns`) every run id is refused with
+   * SUBGRAPH_UNAVAILABLE: the check fails closed.
+   */
+  workflowUrl?: string;
+  /** How long a run check may take (5 s by default); then SUBGRAPH_UNAVAILABLE, nothing written. */
+  workflowTimeoutMs?: number;
+  /** Another source of that answer than `workflowUrl` (tests of this subgraph alone). */
+  workflowRuns?: WorkflowRuns;
 }
 
 export interface FileSubgraph extends RunningServer {
@@ -56,14 +69,20 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
     await database.close();
     throw error;
   }
+  const runs =
+    options.workflowRuns ??
+    (options.workflowUrl
+      ? workflowRunsOverHttp({ url: options.workflowUrl, internalTokenSecret: options.internalTokenSecret, log: options.log, timeoutMs: options.workflowTimeoutMs })
+      : NO_WORKFLOW_RUNS);
+  if (runs === NO_WORKFLOW_RUNS) options.log.warn('file subgraph started without the workflow subgraph URL: files cannot be attached to runs');
   const services: FileSubgraphServices = {
     db: database.db,
     storage,
     maxUploadBytes,
     bus: eventBus.bus,
     eventPollIntervalMs: eventBus.pollIntervalMs,
+    runs,
   };
-
 
   let server: RunningServer;
   try {

@@ -14,6 +14,7 @@ const server = await startFileSubgraph({
   internalTokenSecret: env.INTERNAL_TOKEN_SECRET,
   storageDir: env.FILE_STORAGE_DIR,
   maxUploadBytes: env.MAX_UPLOAD_BYTES,
+  workflowUrl: env.SUBGRAPH_WORKFLOW_URL,
   log,
   port: env.PORT,
   host: env.HOST,

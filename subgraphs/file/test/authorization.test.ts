@@ -6,6 +6,7 @@ import { graphql } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStorage, permissions, resolvers, startFileSubgraph, SUBGRAPH_NAME, typeDefs, type FileSubgraph } from '../src/index.js';
+import { StandInWorkflowRuns } from './support/runs.js';
 
 // The cross-tenant matrix (docs/decisions/0005-graphql-shield.md): for every entity type of this
 // subgraph (File with its FileVersions, Organization, WorkflowRun), a member of organization A gets
@@ -20,8 +21,10 @@ const orgB = randomUUID();
 const person = (memberships: Record<string, Role>): Viewer => ({ userId: randomUUID(), sessionId: randomUUID(), memberships });
 const adminA = person({ [orgA]: 'ADMIN' });
 const ownerB = person({ [orgB]: 'OWNER' });
-const runB = randomUUID();
-const runA = randomUUID();
+// The workflow subgraph's runs, as a stand-in: this suite starts the file subgraph alone.
+const runs = new StandInWorkflowRuns();
+const runB = runs.create(orgB);
+const runA = runs.create(orgA);
 const b64 = (content: string) => Buffer.from(content).toString('base64');
 let fileB: string;
 let fileA: string;
@@ -37,7 +40,7 @@ const ENTITIES = `query ($reps: [_Any!]!) { _entities(representations: $reps) {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  server = await startFileSubgraph({ database: { url: db.url, dataDir: db.dataDir }, internalTokenSecret: TEST_INTERNAL_SECRET, log: testLog, storage: new MemoryStorage() });
+  server = await startFileSubgraph({ database: { url: db.url, dataDir: db.dataDir }, internalTokenSecret: TEST_INTERNAL_SECRET, log: testLog, storage: new MemoryStorage(), workflowRuns: runs });
   call = subgraphClient(server.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET);
   const upload = async (viewer: Viewer, organizationId: string, name: string, workflowRunId: string) => {
     const response = await call(UPLOAD, { input: { organizationId, name, contentType: 'text/plain', contentBase64: b64(`${name} contents`), workflowRunId } }, viewer);

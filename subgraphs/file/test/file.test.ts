@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileVersions, files } from '../src/db/schema.js';
 import { LocalDiskStorage, startFileSubgraph, SUBGRAPH_NAME, type BlobStorage, type FileSubgraph } from '../src/index.js';
 import { UploadFileInput } from '../src/domains/files/files.js';
+import { StandInWorkflowRuns } from './support/runs.js';
 
 const MAX_BYTES = 4096;
 
@@ -32,6 +33,8 @@ let storageDir: string;
 let storage: HookedStorage;
 let server: FileSubgraph;
 let call: ReturnType<typeof subgraphClient>;
+/** The workflow subgraph's runs, as a stand-in: this suite starts the file subgraph alone. */
+const runs = new StandInWorkflowRuns();
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -43,6 +46,7 @@ beforeAll(async () => {
     log: testLog,
     storage,
     maxUploadBytes: MAX_BYTES,
+    workflowRuns: runs,
   });
   call = subgraphClient(server.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET);
 });
@@ -317,7 +321,7 @@ describe('renaming, attaching and deleting', () => {
 
   it('attaches a file to a run and detaches it with null', async () => {
     const file = await upload(member);
-    const run = randomUUID();
+    const run = runs.create(orgA);
     const attached = await call(ATTACH, { input: { fileId: file.id, workflowRunId: run } }, member);
     expect(attached.data!.attachFileToRun).toEqual({ id: file.id, workflowRun: { id: run } });
     expect(codesOf(await call(ATTACH, { input: { fileId: file.id, workflowRunId: 'not-a-run' } }, member))).toEqual(['BAD_USER_INPUT']);
@@ -394,7 +398,7 @@ describe('files of workflow runs', () => {
   const runRef = (id: string, organizationId: string) => ({ __typename: 'WorkflowRun', id, organization: { id: organizationId } });
 
   it('lists the files of several runs in one request, each in upload order', async () => {
-    const [run1, run2, run3] = [randomUUID(), randomUUID(), randomUUID()];
+    const [run1, run2, run3] = [runs.create(orgA), runs.create(orgA), randomUUID()];
     await upload(member, { name: 'r1-a', workflowRunId: run1 });
     await upload(member, { name: 'r2-a', workflowRunId: run2 });
     await upload(member, { name: 'r1-b', workflowRunId: run1 });
@@ -408,8 +412,8 @@ describe('files of workflow runs', () => {
   });
 
   it('loads the files of many runs with one query for the pages and one for the counts', async () => {
-    const runs = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-    for (const run of runs) await upload(member, { name: `batched-${run}`, workflowRunId: run });
+    const batch = [runs.create(orgA), runs.create(orgA), runs.create(orgA), runs.create(orgA)];
+    for (const run of batch) await upload(member, { name: `batched-${run}`, workflowRunId: run });
     const database = server.services.db as unknown as { select: (...args: unknown[]) => unknown };
     const select = database.select;
     let selects = 0;
@@ -418,8 +422,8 @@ describe('files of workflow runs', () => {
       return select.apply(server.services.db, args);
     };
     try {
-      const res = await call(RUN_FILES, { r: runs.map((run) => runRef(run, orgA)) }, member);
-      expect(res.data!._entities.map((e: any) => e.files.nodes)).toEqual(runs.map((run) => [{ name: `batched-${run}` }]));
+      const res = await call(RUN_FILES, { r: batch.map((run) => runRef(run, orgA)) }, member);
+      expect(res.data!._entities.map((e: any) => e.files.nodes)).toEqual(batch.map((run) => [{ name: `batched-${run}` }]));
     } finally {
       database.select = select;
     }
@@ -428,7 +432,7 @@ describe('files of workflow runs', () => {
   });
 
   it('pages through the files of a run with a cursor', async () => {
-    const run = randomUUID();
+    const run = runs.create(orgA);
     for (const name of ['p1', 'p2', 'p3']) await upload(member, { name, workflowRunId: run });
     const Q = `query($r: [_Any!]!, $after: String) { _entities(representations: $r) { ... on WorkflowRun { files(first: 2, after: $after) { nodes { name } pageInfo { hasNextPage endCursor } } } } }`;
     const page1 = (await call(Q, { r: [runRef(run, orgA)] }, member)).data!._entities[0].files;
@@ -439,7 +443,7 @@ describe('files of workflow runs', () => {
   });
 
   it("shows nothing under a run whose organization is not the file's, or to a non-member of the run's organization", async () => {
-    const run = randomUUID();
+    const run = runs.create(orgA);
     await upload(member, { name: 'attached', workflowRunId: run });
     // An outsider's own organization claimed for the run: the file is orgA's, so it stays hidden.
     const foreign = await call(RUN_FILES, { r: [runRef(run, orgB)] }, outsider);
@@ -457,18 +461,39 @@ describe('files of workflow runs', () => {
     expect(mine.data!._entities).toEqual([{ id: run, files: { totalCount: 1, nodes: [{ name: 'attached' }] } }]);
   });
 
-  it("does not show a file attached to another tenant's run id in that tenant's run", async () => {
-    const theirRun = randomUUID();
-    await upload(member, { name: 'planted', workflowRunId: theirRun });
+  it("refuses a run of another organization, a run the caller cannot see and a made-up run, with NOT_FOUND, storing nothing", async () => {
+    const theirRun = runs.create(orgB);
+    const file = await upload(member, { name: 'to-attach' });
+    const before = await stored();
+    const refusals = [
+      call(UPLOAD, { input: { organizationId: orgA, name: 'planted', contentType: 'text/plain', contentBase64: b64('x'), workflowRunId: theirRun } }, member),
+      call(ATTACH, { input: { fileId: file.id, workflowRunId: theirRun } }, member),
+      call(UPLOAD, { input: { organizationId: orgA, name: 'made-up', contentType: 'text/plain', contentBase64: b64('x'), workflowRunId: randomUUID() } }, member),
+      call(ATTACH, { input: { fileId: file.id, workflowRunId: randomUUID() } }, member),
+      // A member of both organizations sees the run, but it is not the file's organization's.
+      call(ATTACH, { input: { fileId: file.id, workflowRunId: theirRun } }, person({ [orgA]: 'MEMBER', [orgB]: 'MEMBER' })),
+    ];
+    for (const refusal of refusals) expect(codesOf(await refusal)).toEqual(['NOT_FOUND']);
+    expect(await stored()).toEqual(before);
+    expect((await fileRow(file.id))!.workflowRunId).toBeNull();
     const res = await call(RUN_FILES, { r: [runRef(theirRun, orgB)] }, outsider);
     expect(res.data!._entities[0].files).toEqual({ totalCount: 0, nodes: [] });
+  });
+
+  it('asks about the run only once the file may be changed by the caller', async () => {
+    const file = await upload(member, { name: 'guarded' });
+    const asked = runs.asked.length;
+    expect(codesOf(await call(ATTACH, { input: { fileId: file.id, workflowRunId: runs.create(orgA) } }, viewerOnly))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await call(ATTACH, { input: { fileId: file.id, workflowRunId: runs.create(orgB) } }, outsider))).toEqual(['NOT_FOUND']);
+    expect(codesOf(await call(UPLOAD, { input: { organizationId: orgA, name: 'v', contentType: 'text/plain', contentBase64: b64('x'), workflowRunId: runs.create(orgA) } }, viewerOnly))).toEqual(['FORBIDDEN']);
+    expect(runs.asked.length).toBe(asked);
   });
 });
 
 describe("listing an organization's files", () => {
   const orgC = randomUUID();
   const owner = person({ [orgC]: 'OWNER' });
-  const run = randomUUID();
+  const run = runs.create(orgC);
   const LIST = `query($r: [_Any!]!, $first: Int, $after: String, $filter: FileFilter, $orderBy: FileOrder) {
     _entities(representations: $r) { ... on Organization { files(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
       totalCount nodes { name size contentType } edges { cursor } pageInfo { hasNextPage hasPreviousPage endCursor } } } } }`;

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { events } from '../src/db/schema.js';
 import { fileStream, organizationFilesStream } from '../src/domains/files/events.js';
 import { EVENT_CHANNEL_PREFIX, MemoryStorage, startFileSubgraph, SUBGRAPH_NAME, type FileSubgraph } from '../src/index.js';
+import { StandInWorkflowRuns } from './support/runs.js';
 
 // Live subscriptions over a real graphql-ws connection, as the gateway opens them, on each PubSub
 // (memory, Redis on 127.0.0.1:6379) and, through the vitest projects, each database.
@@ -56,6 +57,7 @@ describe.each(implementations)('file subscriptions over %s', (pubsubName, create
   let pubsub: PubSub;
   let server: FileSubgraph;
   let call: Call;
+  const runs = new StandInWorkflowRuns();
   const clients: Client[] = [];
 
   /** A graphql-ws connection carrying the internal token the gateway would sign for `viewer`. */
@@ -84,6 +86,8 @@ describe.each(implementations)('file subscriptions over %s', (pubsubName, create
       storage: new MemoryStorage(),
       maxUploadBytes: MAX_BYTES,
       pubsub,
+      // A stand-in for the workflow subgraph's answer about runs: these tests start the file subgraph alone.
+      workflowRuns: runs,
     });
     call = subgraphClient(server.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET) as Call;
   });
@@ -100,7 +104,7 @@ describe.each(implementations)('file subscriptions over %s', (pubsubName, create
     const all = watch(client, FILES_CHANGED, { organizationId: orgId, after: '0' });
     const file = await upload(member, orgId, 'draft.txt', 'first secret words');
     const one = watch(client, FILE_PROCESSED, { fileId: file.id, after: '0' });
-    const runId = randomUUID();
+    const runId = runs.create(orgId);
 
     const steps: [(() => Promise<Result>) | null, string, Record<string, unknown>][] = [
       [null, 'file.uploaded', { name: 'draft.txt', currentVersion: 1 }],
@@ -340,7 +344,7 @@ describe.each(implementations)('file subscriptions over %s', (pubsubName, create
         ok(await call(RENAME, { input: { fileId: file.id, name: 'one.txt' } }, member));
         await waitFor(() => one.events().length === 1 && all.events().length === 1, 'the first event on the replica');
         ok(await call(RENAME, { input: { fileId: file.id, name: 'two.txt' } }, member));
-        ok(await call(ATTACH, { input: { fileId: file.id, workflowRunId: randomUUID() } }, member));
+        ok(await call(ATTACH, { input: { fileId: file.id, workflowRunId: runs.create(orgId) } }, member));
         for (const w of [one, all]) {
           await waitFor(() => w.events().length === 3, 'the live events on the replica');
           expect(summary(w.events())).toEqual(['2:file.renamed', '3:file.renamed', '4:file.attached']);

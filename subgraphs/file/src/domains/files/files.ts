@@ -27,6 +27,7 @@ import {
 import { and, asc, count, desc, eq, ilike, inArray, like } from 'drizzle-orm';
 import { fileVersions, files, idempotencyKeys } from '../../db/schema.js';
 import type { BlobStorage } from '../../storage/index.js';
+import { requireRunOf, type WorkflowRuns } from '../runs/workflow-runs.js';
 import { emitFileChange } from './events.js';
 
 export type FileRow = typeof files.$inferSelect;
@@ -39,6 +40,10 @@ export interface FileServices {
   log: Logger;
   /** Every change appends its events here in its own transaction. */
   bus: EventBus;
+  /** Confirms a workflowRunId before it is stored (the workflow subgraph owns runs). */
+  runs: WorkflowRuns;
+  /** The end client's address, forwarded with the run check. */
+  clientIp: string | null;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -231,6 +236,9 @@ export async function uploadFile(services: FileServices, viewer: Viewer | null, 
   requireRole(viewer, input.organizationId, 'MEMBER');
   const v = requireViewer(viewer);
   const bytes = decode(input.contentBase64, services.maxUploadBytes);
+  // Before anything is written (the bytes included), and outside the transaction: no lock is held
+  // across the call. A run never changes organization, so the answer still holds at the insert.
+  if (input.workflowRunId) await requireRunOf(services.runs, v, input.organizationId, input.workflowRunId, services.clientIp);
   const fileId = randomUUID();
   const now = new Date();
   const storageKey = storageKeyFor(input.organizationId, fileId);
@@ -316,17 +324,24 @@ export async function renameFile(db: Database, bus: EventBus, viewer: Viewer | n
 }
 
 /**
- * Runs live in the workflow subgraph, so the id cannot be checked here. That is safe: a run lists
- * only files of its own organization (see runs.ts), so a file attached to a foreign or made-up run
- * id shows up nowhere but in its own organization.
+ * Attaches a file to a run of its own organization that the caller may see (NOT_FOUND for any
+ * other run id, existing or not), or detaches it (a null run).
  */
-export async function attachFileToRun(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+export async function attachFileToRun(services: FileServices, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
   const input = parseInput(AttachFileToRunInput, rawInput);
-  return transactionWithEvents(db, bus, async (tx, emit) => {
+  const runId = input.workflowRunId;
+  if (runId) {
+    // The file first (NOT_FOUND, FORBIDDEN), so the run is asked about only for a file the caller
+    // may change; outside the transaction, so no row lock waits on the workflow subgraph. A file
+    // never changes organization and a run neither: the check holds inside the transaction.
+    const { file, viewer: v } = await fileForChange(services.db, viewer, input.fileId, 'MEMBER');
+    await requireRunOf(services.runs, v, file.organizationId, runId, services.clientIp);
+  }
+  return transactionWithEvents(services.db, services.bus, async (tx, emit) => {
     const { viewer: v } = await fileForChange(tx, viewer, input.fileId, 'MEMBER', true);
     const [row] = await tx
       .update(files)
-      .set({ workflowRunId: input.workflowRunId, updatedAt: new Date() })
+      .set({ workflowRunId: runId, updatedAt: new Date() })
       .where(eq(files.id, input.fileId))
       .returning();
     // Detaching (a null run) is the same event: the payload's workflowRunId says which.

@@ -25,7 +25,7 @@ export const fileResolvers = {
     uploadFile: (_: unknown, args: { input: unknown }, ctx: FileContext) => uploadFile(servicesOf(ctx), ctx.viewer, args.input),
     uploadFileVersion: (_: unknown, args: { input: unknown }, ctx: FileContext) => uploadFileVersion(servicesOf(ctx), ctx.viewer, args.input),
     renameFile: (_: unknown, args: { input: unknown }, ctx: FileContext) => renameFile(ctx.db, ctx.bus, ctx.viewer, args.input),
-    attachFileToRun: (_: unknown, args: { input: unknown }, ctx: FileContext) => attachFileToRun(ctx.db, ctx.bus, ctx.viewer, args.input),
+    attachFileToRun: (_: unknown, args: { input: unknown }, ctx: FileContext) => attachFileToRun(servicesOf(ctx), ctx.viewer, args.input),
     deleteFile: async (_: unknown, args: { id: string }, ctx: FileContext) => {
       const result = await deleteFile(servicesOf(ctx), ctx.viewer, args.id);
       return { deletedFileId: result.deletedFileId, organization: { id: result.organizationId } };
