@@ -70,24 +70,8 @@ interface KnownDefect {
   reason: string;
   matches(operation: GeneratedOperation, violation: Violation): boolean;
 }
-const KNOWN_DEFECTS: KnownDefect[] = [
-  ...['uploadFile', 'attachFileToRun'].map(
-    (field): KnownDefect => ({
-      coordinate: `Mutation.${field}`,
-      invariant: 'cross-tenant',
-      // A file of one organization is attached to a run of another (or to no run at all): the file
-      // subgraph does not check that input.workflowRunId is a run of the file's organization. No
-      // data of the other tenant comes back (its subgraph resolves the run to null for the caller),
-      // but the write names another tenant's object and is accepted. Issue 11, finding 7 ("uploads
-      // and attachments accept run ids that do not exist"); found again by this suite.
-      reason: "a run id of another organization is accepted as a file's workflowRunId",
-      matches: (operation, violation) => {
-        const runId = (operation.variables.a0_0 as { workflowRunId?: unknown } | null)?.workflowRunId;
-        return typeof runId === 'string' && violation.detail.endsWith(`for the other tenant's ${runId}`);
-      },
-    }),
-  ),
-];
+// Empty: uploadFile's and attachFileToRun's foreign run ids (issue 11, finding 7) are NOT_FOUND since docs/decisions/0008.
+const KNOWN_DEFECTS: KnownDefect[] = [];
 
 const ROLES = ['OWNER', 'ADMIN', 'MEMBER', 'VIEWER', 'OUTSIDER', 'ANONYMOUS'] as const;
 type Role = (typeof ROLES)[number];
