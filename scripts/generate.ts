@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { ERROR_CODES } from '@organoise/core';
 
-/** Writes docs/errors.md from the error catalogue in packages/core/src/errors.ts. */
+/**
+ * Writes docs/errors.md from the error catalogue in packages/core/src/errors.ts, and the web
+ * app's operation types (web/src/gql) from its documents and schema/api.graphql.
+ */
 const rows = Object.entries(ERROR_CODES).map(([code, description]) => `| \`${code}\` | ${description.replace(/\|/g, '\\|')} |`);
 const doc = `# Error codes
 
@@ -20,3 +24,6 @@ ${rows.join('\n')}
 `;
 writeFileSync(new URL('../docs/errors.md', import.meta.url), doc);
 console.log('wrote docs/errors.md');
+
+execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts', '--silent'], { cwd: new URL('../web/', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
+console.log('wrote web/src/gql');

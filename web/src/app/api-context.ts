@@ -1,0 +1,10 @@
+import { createContext, useContext } from 'react';
+import type { Api } from './apollo';
+
+export const ApiContext = createContext<Api | null>(null);
+
+export function useApi(): Api {
+  const api = useContext(ApiContext);
+  if (!api) throw new Error('useApi outside ApiContext');
+  return api;
+}

@@ -1,0 +1,76 @@
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, ServerError } from '@apollo/client';
+import { SetContextLink } from '@apollo/client/link/context';
+import { ErrorLink } from '@apollo/client/link/error';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { getMainDefinition } from '@apollo/client/utilities';
+import { Kind, OperationTypeNode } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import type { SessionStore } from '../modules/auth/session';
+
+export interface Api {
+  client: ApolloClient;
+  ws: Client;
+  /** Whether the socket is open now (graphql-ws reports only the transitions). */
+  wsConnected(): boolean;
+  dispose(): void;
+}
+
+/**
+ * One client per signed-in user: a new user gets an empty cache and a new socket, so nothing one
+ * person read is ever shown to the next on the same browser.
+ */
+export function createApi(session: SessionStore): Api {
+  // The app is served by the gateway itself: the API is on this origin.
+  const url = new URL('/graphql', window.location.href);
+  const ws = createClient({
+    url: url.href.replace(/^http/, 'ws'),
+    lazy: true,
+    // Reconnecting is the live hooks' job (modules/live): they resubscribe from their last cursor,
+    // which graphql-ws's own retry (the first subscribe message again) would not do.
+    retryAttempts: 0,
+    keepAlive: 10_000,
+    // Asked on every connect, so a reconnect carries a fresh token.
+    connectionParams: async () => {
+      const token = await session.getAccessToken();
+      return token ? { authorization: `Bearer ${token}` } : {};
+    },
+  });
+  let connected = false;
+  ws.on('connected', () => (connected = true));
+  ws.on('closed', () => (connected = false));
+  const auth = new SetContextLink(async (previous) => {
+    const token = await session.getAccessToken();
+    return token ? { headers: { ...previous.headers, authorization: `Bearer ${token}` } } : {};
+  });
+  const expired = new ErrorLink(({ error }) => {
+    // A token the gateway refuses outright (revoked session) is answered 401 before anything runs.
+    if (ServerError.is(error) && error.statusCode === 401) session.expire('UNAUTHENTICATED');
+  });
+  const http = ApolloLink.from([auth, expired, new HttpLink({ uri: url.pathname })]);
+  const link = ApolloLink.split(
+    ({ query }) => {
+      const definition = getMainDefinition(query);
+      return definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION;
+    },
+    new GraphQLWsLink(ws),
+    http,
+  );
+  const client = new ApolloClient({
+    link,
+    cache: new InMemoryCache({
+      typePolicies: {
+        // Lists are read whole and refetched after a change; incoming pages replace the old ones.
+        WorkflowRun: { fields: { history: { merge: false }, availableTransitions: { merge: false } } },
+      },
+    }),
+  });
+  return {
+    client,
+    ws,
+    wsConnected: () => connected,
+    dispose: () => {
+      client.stop();
+      void Promise.resolve(ws.dispose()).catch(() => {});
+    },
+  };
+}

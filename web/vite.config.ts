@@ -1,0 +1,20 @@
+import { defineConfig } from 'vite';
+
+// The gateway serves the build at / (index.html for every app route) and its hashed files under
+// /assets, long-cached. In development, `npm run dev` proxies the API to a running `npm start`.
+export default defineConfig({
+  base: '/',
+  build: {
+    outDir: 'dist',
+    assetsDir: 'assets',
+    emptyOutDir: true,
+    sourcemap: false,
+    rolldownOptions: {
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
+    },
+  },
+  server: { proxy: { '/graphql': { target: 'http://127.0.0.1:4000', ws: true } } },
+  oxc: { jsx: { runtime: 'automatic', importSource: 'react' } },
+});
