@@ -275,6 +275,16 @@ describe('refusals, read alike by every client', () => {
     expect(state.data!.workflowRun.state).toBe('draft');
   });
 
+  it('answers GET variables or extensions that are not JSON with 400 BAD_REQUEST, the body holding errors and nothing else, whatever the client accepts', async () => {
+    for (const accept of ['application/json', 'text/event-stream', 'multipart/mixed;subscriptionSpec="1.0", application/json']) {
+      for (const part of ['variables', 'extensions']) {
+        const response = await fetch(`${url}?query=${encodeURIComponent(RUN_UPDATES)}&${part}=${encodeURIComponent('{not json')}`, { headers: { ...auth(), accept } });
+        const body = (await response.json()) as Record<string, any>;
+        expect({ accept, part, status: response.status, keys: Object.keys(body), code: body.errors?.[0]?.extensions?.code }).toEqual({ accept, part, status: 400, keys: ['errors'], code: 'BAD_REQUEST' });
+      }
+    }
+  });
+
   it.each([
     ['a bad token', 'Bearer not-a-token'],
     ['a token without its scheme', 'not-a-token'],

@@ -359,5 +359,6 @@ describe.runIf(testEnv.TEST_DATABASE === 'postgres')('replicas sharing Postgres 
       await b.stop();
       await a.stop();
     }
-  });
+    // Two platforms start inside the test: on a loaded 2-core machine that alone can pass 30 s.
+  }, 180_000);
 });

@@ -47,6 +47,7 @@ const platform = await startPlatform({
   },
   ports: { gateway: env.PORT, user: env.PORT + 1, workflow: env.PORT + 2, file: env.PORT + 3, analytics: env.PORT + 4 },
   playground: !production,
+  web: true,
   introspection: !production,
   gateway: {
     corsOrigins: env.CORS_ORIGINS ?? (production ? [] : DEVELOPMENT_ORIGINS),
@@ -63,6 +64,7 @@ const storage = `${env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in $
 const lines = [
   '',
   'OrgaNoise is running',
+  `  web app           ${new URL('/', platform.gateway.url).href}`,
   `  GraphQL gateway   ${platform.gateway.url}${production ? '' : '   (open it in a browser for the playground)'}`,
   ...Object.entries(platform.subgraphs).map(([name, s]) => `  ${`${name} subgraph`.padEnd(17)} ${s.url}`),
   `  storage           ${storage}`,

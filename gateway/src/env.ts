@@ -36,6 +36,10 @@ const schema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   /** Unset: on, except in production. */
   PLAYGROUND: optionalBool(),
+  /** Unset: on. The web app (web/dist) at / on this origin. */
+  WEB: optionalBool(),
+  /** Unset: web/dist in this repository. */
+  WEB_DIR: z.string().min(1).optional(),
   /** Unset: on, except in production. Field suggestions ("Did you mean ...?") follow it. */
   INTROSPECTION: optionalBool(),
   /** Operation limits (gateway/src/protection/limits.ts); refusals are OPERATION_TOO_COMPLEX. */

@@ -18,6 +18,7 @@ import type { GatewayContext } from './context.js';
 import { corsPolicy } from './http/cors.js';
 import { leanGraphQL, type LeanGraphQL } from './http/graphql.js';
 import { DEFAULT_PLAYGROUND_DIR, mountPlayground } from './playground.js';
+import { DEFAULT_WEB_DIR, mountWeb } from './web.js';
 import { startProtection, type ProtectionOptions } from './protection/index.js';
 import { routingUrls, SubgraphDataSource } from './subgraphs.js';
 import { SubscriptionEngine } from './subscriptions/engine.js';
@@ -55,6 +56,10 @@ export interface GatewayOptions {
   playground?: boolean;
   /** The built playground (index.html and its assets); defaults to playground/dist in this repository. */
   playgroundDir?: string;
+  /** Serve the web app (its build) at / on this origin; off by default. */
+  web?: boolean;
+  /** The built web app (index.html and assets/); defaults to web/dist in this repository. */
+  webDir?: string;
   /** Defaults to `!production`. */
   introspection?: boolean;
   /** Production defaults: introspection and field suggestions off unless asked for. */
@@ -262,6 +267,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     res.status(ready ? 200 : 503).json({ status: ready ? (degraded ? 'degraded' : 'ready') : 'unavailable', subgraphs: Object.fromEntries(checks) });
   });
   if (options.playground) mountPlayground(app, options.playgroundDir ?? DEFAULT_PLAYGROUND_DIR);
+  if (options.web) mountWeb(app, options.webDir ?? DEFAULT_WEB_DIR);
 
   const formatError = protection.formatError(createErrorFormatter(log));
   const limits = { ...SUBSCRIPTION_DEFAULTS, ...options.subscriptions };

@@ -37,6 +37,9 @@ const gateway = await startGateway({
   production,
   // Off in production unless explicitly enabled.
   playground: env.PLAYGROUND ?? !production,
+  // The product's face: served in production too, so the app and its API share one origin.
+  web: env.WEB ?? true,
+  ...(env.WEB_DIR ? { webDir: env.WEB_DIR } : {}),
   introspection: env.INTROSPECTION ?? !production,
   trustProxy: env.TRUST_PROXY,
   corsOrigins: env.CORS_ORIGINS ?? (production ? [] : DEVELOPMENT_ORIGINS),

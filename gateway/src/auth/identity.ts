@@ -9,6 +9,7 @@ import {
   ACCESS_TOKEN_AUDIENCE,
   appError,
   INTERNAL_TOKEN_HEADER,
+  isAppError,
   JWKS_PATH,
   PRINCIPALS_PATH,
   signInternalToken,
@@ -36,6 +37,31 @@ const refusal = (code: ErrorCode, message: string, status: number) => {
   return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
 };
 const unauthenticated = (message: string) => refusal('UNAUTHENTICATED', message, 401);
+/**
+ * The user subgraph, which vouches for every credential, could not be asked. Nothing says the
+ * credentials are bad: UNAUTHENTICATED would make a client drop its tokens and sign its person
+ * out, so the answer is "retry later" (graphql-ws closes with 1013 for it).
+ */
+const identityUnavailable = (cause: unknown) => {
+  const error = refusal('SUBGRAPH_UNAVAILABLE', 'Credentials cannot be checked now (the user service is out of reach); retry later', 503);
+  (error as { cause?: unknown }).cause = cause;
+  return error;
+};
+/** Whether an error of the signing-key fetch is the token's fault (no key of its kind) rather than the fetch's. */
+const tokenFault = (error: unknown) =>
+  error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys || error instanceof joseErrors.JOSENotSupported;
+
+/** A look-up on the user subgraph's internal routes; failing to reach it is identityUnavailable. */
+async function lookUp(url: URL, init: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    throw identityUnavailable(error);
+  }
+  if (response.status >= 500) throw identityUnavailable(new Error(`HTTP ${response.status}`));
+  return response;
+}
 
 /**
  * `Authorization: ApiKey <secret>`: how programs authenticate (README "API keys"). Schemes are
@@ -97,11 +123,20 @@ export class IdentityVerifier {
   private readonly apiKeys = new Map<string, { at: number; value: Promise<ApiKeyLookup> }>();
 
   constructor(private readonly options: IdentityOptions) {
-    this.jwks = createRemoteJWKSet(new URL(JWKS_PATH, options.userSubgraphUrl), {
+    const remote = createRemoteJWKSet(new URL(JWKS_PATH, options.userSubgraphUrl), {
       cacheMaxAge: 10 * 60_000,
       cooldownDuration: 30_000,
       timeoutDuration: options.timeoutMs,
     });
+    // jose reports a key set it could not fetch (refused, timed out, not 200, not JSON) with the
+    // same JOSEError family as a bad token: told apart here, where the fetch happens.
+    this.jwks = async (...args: Parameters<typeof remote>) => {
+      try {
+        return await remote(...args);
+      } catch (error) {
+        throw tokenFault(error) ? error : identityUnavailable(error);
+      }
+    };
   }
 
   async viewerFrom(authorization: string | undefined, clientIp: string | null = null): Promise<Viewer | null> {
@@ -154,6 +189,7 @@ export class IdentityVerifier {
       if (this.verifiedTokens.size >= MAX_VERIFIED_TOKENS) this.verifiedTokens.clear();
       this.verifiedTokens.set(match[1]!, { at: now, subject, sessionId, expiresAt });
     } catch (error) {
+      if (isAppError(error) && error.extensions.code === 'SUBGRAPH_UNAVAILABLE') throw error;
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The access token has expired');
       if (error instanceof joseErrors.JOSEError || error instanceof Error) {
         this.options.log.debug('access token refused', { reason: (error as { code?: string }).code ?? error.message });
@@ -227,7 +263,7 @@ export class IdentityVerifier {
     const url = new URL(API_KEY_PATH, this.options.userSubgraphUrl);
     if (clientIp) url.searchParams.set('ip', clientIp);
     const token = await signInternalToken(this.options.internalTokenSecret, 'user', null);
-    const response = await fetch(url, {
+    const response = await lookUp(url, {
       headers: { [INTERNAL_TOKEN_HEADER]: token, [API_KEY_SECRET_HEADER]: secret },
       signal: AbortSignal.timeout(this.options.timeoutMs),
     });
@@ -285,7 +321,7 @@ export class IdentityVerifier {
 
   private async fetchPrincipals(sessions: { sessionId: string; userId: string }[]): Promise<Record<string, Principal>> {
     const token = await signInternalToken(this.options.internalTokenSecret, 'user', null);
-    const response = await fetch(new URL(PRINCIPALS_PATH, this.options.userSubgraphUrl), {
+    const response = await lookUp(new URL(PRINCIPALS_PATH, this.options.userSubgraphUrl), {
       method: 'POST',
       headers: { [INTERNAL_TOKEN_HEADER]: token, 'content-type': 'application/json' },
       body: JSON.stringify({ sessions }),

@@ -264,7 +264,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
           const lost = lostAs(error);
           // The lookup itself failed (the user subgraph is down or overloaded): nothing says the
           // credentials are bad, so the client is told to retry (1013) rather than to sign in again.
-          if (!lost && !isAppError(error)) {
+          if (!lost && (!isAppError(error) || error.extensions.code === 'SUBGRAPH_UNAVAILABLE')) {
             log.warn('subscription authentication unavailable', { error: (error as Error)?.message });
             ctx.extra.socket.close(CLOSE.TRY_AGAIN_LATER, 'Try again later');
             return false;
@@ -397,14 +397,14 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
       const raw = params?.variables;
       variables = typeof raw === 'string' ? JSON.parse(raw) : ((raw as Record<string, unknown> | undefined) ?? {});
     } catch {
-      return void res.status(400).json(refusal(400, 'variables must be a JSON object', 'BAD_REQUEST'));
+      return void res.status(400).json({ errors: refusal(400, 'variables must be a JSON object', 'BAD_REQUEST').errors });
     }
     let extensions = params?.extensions;
     if (typeof extensions === 'string') {
       try {
         extensions = JSON.parse(extensions);
       } catch {
-        return void res.status(400).json(refusal(400, 'extensions must be a JSON object', 'BAD_REQUEST'));
+        return void res.status(400).json({ errors: refusal(400, 'extensions must be a JSON object', 'BAD_REQUEST').errors });
       }
     }
     const prepared = prepare({ query: params?.query, variables, extensions, operationName: params?.operationName });
@@ -422,7 +422,8 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
       principal = await authenticate(req.headers.authorization, req.ip ?? null);
     } catch (error) {
       // The shape and status a plain HTTP request gets for the same credentials (docs/protocols/subscriptions.md).
-      const status = isAppError(error) && error.extensions.code === 'IP_NOT_ALLOWED' ? 403 : 401;
+      const said = isAppError(error) ? (error.extensions.http as { status?: number } | undefined)?.status : undefined;
+      const status = said ?? (isAppError(error) && error.extensions.code === 'IP_NOT_ALLOWED' ? 403 : isAppError(error) ? 401 : 500);
       return void res.status(status).json({ errors: formatErrors(error) });
     }
     const limited = await charge({ ip: req.ip ?? req.socket.remoteAddress ?? null, apiKey: presentedApiKey(req.headers.authorization, req.get(API_KEY_HEADER)), userId: userOf(principal.viewer) });

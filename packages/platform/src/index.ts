@@ -27,6 +27,8 @@ export interface PlatformOptions {
   /** Defaults to the committed schema/supergraph.graphql. */
   supergraphSdl?: string;
   playground?: boolean;
+  /** Serve the built web app (web/dist) at / on the gateway's origin. */
+  web?: boolean;
   introspection?: boolean;
   principalCacheMs?: number;
   /** Identity settings passed to the user subgraph (mail, encryption keys, timeouts, throttling). */
@@ -106,6 +108,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       port: port('gateway'),
       host,
       playground: options.playground ?? false,
+      web: options.web ?? false,
       introspection: options.introspection ?? true,
       ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
       // Rate-limit counters are shared through Redis too, so replicas enforce one budget.

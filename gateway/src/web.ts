@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type express from 'express';
+
+/** Where `npm run build -w @organoise/web` writes the app. */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+// The app is served from this origin only: no CDN, no inline script. MUI (emotion) inserts its
+// styles as <style> elements at run time, hence 'unsafe-inline' for styles alone. 'self' in
+// connect-src covers the graphql-ws socket on the same host (CSP 3).
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+/** Text compresses well; images and fonts are compressed already. */
+const COMPRESSIBLE = new Set(['.js', '.css', '.svg', '.json']);
+
+const NOT_BUILT = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>OrgaNoise</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; line-height: 1.5">
+<h1>The web app is not built</h1>
+<p>Build it once, then reload this page:</p>
+<pre>npm run build -w @organoise/web</pre>
+<p>API clients are unaffected: POST GraphQL requests to /graphql.</p>
+</body>
+</html>
+`;
+
+interface Asset {
+  type: string;
+  body: Buffer;
+  gzip: Buffer | null;
+}
+
+/**
+ * Serves the web app on the gateway's origin (so its API calls need no CORS and its socket no
+ * allow-listed origin): hashed files under /assets, cached for a year and gzipped once each;
+ * index.html for every other browser navigation outside /graphql, never cached, so a deploy
+ * shows on the next load. Requests that do not ask for HTML fall through (a 404 stays a 404).
+ */
+export function mountWeb(app: express.Express, distDir: string): void {
+  // A file name carries its content hash, so what was read once never changes; a rebuild brings
+  // new names. The cache holds at most the files of the builds served since start.
+  const assets = new Map<string, Promise<Asset | null>>();
+  const load = (name: string) => {
+    let asset = assets.get(name);
+    if (!asset) {
+      asset = readFile(join(distDir, 'assets', name)).then(
+        (body) => {
+          const extension = extname(name);
+          const gzip = COMPRESSIBLE.has(extension) && body.length > 1024 ? gzipSync(body, { level: 9 }) : null;
+          return { type: TYPES[extension] ?? 'application/octet-stream', body, gzip };
+        },
+        () => null,
+      );
+      assets.set(name, asset);
+      // A missing file may be built later: do not remember its absence.
+      void asset.then((found) => found ?? assets.delete(name));
+    }
+    return asset;
+  };
+
+  app.get('/assets/:name', async (req, res, next) => {
+    const name = req.params.name;
+    if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) return next();
+    const asset = await load(name);
+    if (!asset) {
+      res.status(404).type('text').send('Not found');
+      return;
+    }
+    res.vary('Accept-Encoding');
+    res.set({ 'Cache-Control': 'public, max-age=31536000, immutable', 'Content-Type': asset.type, 'X-Content-Type-Options': 'nosniff' });
+    if (asset.gzip && req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+      res.set('Content-Encoding', 'gzip').send(asset.gzip);
+    } else {
+      res.send(asset.body);
+    }
+  });
+
+  app.get(/^(?!\/graphql(?:\/|$)|\/assets\/|\/playground\/).*/, async (req, res, next) => {
+    res.vary('Accept');
+    if (req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
+    let html: string;
+    try {
+      // Read on every navigation: a rebuild shows on reload, no restart needed.
+      html = await readFile(join(distDir, 'index.html'), 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return next(error);
+      res.status(503).set('Cache-Control', 'no-store').type('html').send(NOT_BUILT);
+      return;
+    }
+    res.set({ 'Cache-Control': 'no-cache', 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin' });
+    res.type('html').send(html);
+  });
+}
