@@ -14,6 +14,8 @@ export interface TestPlatformOptions {
   subscriptions?: Partial<SubscriptionLimits>;
   /** Serve the built playground to browsers at /graphql. */
   playground?: boolean;
+  /** Serve the built web app (web/dist) at /. */
+  web?: boolean;
   /** Settings of the user subgraph (e.g. OpenID Connect providers). */
   user?: PlatformOptions['user'];
   /** Gateway protections (rate limits) and trusted proxies (X-Forwarded-For). */
@@ -53,6 +55,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     onQuery: (subgraph, sql) => queries[subgraph].push(sql),
     redisUrl: options.redis ? testEnv.TEST_REDIS_URL : undefined,
     playground: options.playground ?? false,
+    web: options.web ?? false,
     subscriptions: { authRecheckMs: 200, ...options.subscriptions },
     ...(options.user ? { user: options.user } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),

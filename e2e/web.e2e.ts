@@ -1,0 +1,170 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { testEnv } from '@organoise/core/testing';
+import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { totpAt } from '@organoise/subgraph-user/totp';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from './harness.js';
+
+// The web app as people use it, in real Chromium against the whole platform served by the
+// gateway (the app and its API on one origin): one person signs in with a second factor, builds a
+// workflow and starts a run; another member, in a browser of their own, takes a step and the
+// first sees the run change live. One run is enough: the app does not touch the database, so it
+// runs on Postgres only.
+const WEB_DIST = fileURLToPath(new URL('../web/dist/index.html', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('../web/screenshots/', import.meta.url));
+const TIMEOUT = 15_000;
+
+let platform: TestPlatform;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const problems: string[] = [];
+
+describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
+  beforeAll(async () => {
+    // Building is the developer's (and `npm start`'s) job; the test builds only so that it can run alone.
+    if (!existsSync(WEB_DIST)) execFileSync('npm', ['run', 'build', '-w', '@organoise/web'], { stdio: 'ignore' });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    platform = await startTestPlatform({ web: true });
+    await seedDemo(platform.gateway.url);
+    browser = await chromium.launch({
+      executablePath: testEnv.CHROMIUM_PATH,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  async function openApp(path = '/'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    // Uncaught exceptions and console errors, which include content security policy violations.
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    await page.goto(new URL(path, platform.gateway.url).href);
+    return page;
+  }
+
+  async function signIn(page: Page, email: string, secondFactor?: string) {
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    if (secondFactor) {
+      await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+      await page.getByLabel('Code').fill(secondFactor);
+      await page.getByRole('button', { name: 'Verify' }).click();
+    }
+    await page.getByTestId('signed-in-as').waitFor();
+  }
+
+  /** Subscriptions the gateway is serving upstream: a page's live view is in place once counted. */
+  const listeners = () => platform.gateway.subscriptions.stats().listeners;
+  const text = (page: Page, testId: string) => () => page.getByTestId(testId).textContent();
+  const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+
+  it('is served by the gateway: index.html for app routes, never cached; hashed assets cached a year and gzipped; the API unaffected', async () => {
+    const origin = new URL('/', platform.gateway.url);
+    const html = await fetch(new URL('/runs/some-run', origin), { headers: { accept: 'text/html' } });
+    expect(html.status).toBe(200);
+    expect(html.headers.get('cache-control')).toBe('no-cache');
+    expect(html.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const body = await html.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(body)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(new URL(script!, origin), { headers: { 'accept-encoding': 'gzip' } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers.get('content-encoding')).toBe('gzip');
+    expect(asset.headers.get('content-type')).toContain('javascript');
+    expect((await fetch(new URL('/assets/missing-0000.js', origin))).status).toBe(404);
+    // Not a browser navigation: the app stays out of the way (a JSON client gets the API's answers).
+    expect((await fetch(new URL('/nothing-here', origin), { headers: { accept: 'application/json' } })).status).toBe(404);
+    const query = await fetch(platform.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { id } }' }) });
+    expect(await query.json()).toEqual({ data: { viewer: null } });
+  });
+
+  it('signs in with a second factor, creates a workflow and starts a run; another member’s step shows live; counters move; files upload', async () => {
+    // Ada (owner) turns two-factor authentication on through the API; the browser then needs a code.
+    const [ada, , linus] = DEMO_USERS;
+    const adaToken = (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: ada.email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
+    const secret = (await platform.gql(`mutation { enrollTotp { secret } }`, {}, adaToken)).data!.enrollTotp.secret as string;
+    const activation = await platform.gql(`mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }`, { c: await totpAt(secret, new Date()) }, adaToken);
+    // A recovery code, not a TOTP code: the one just used for confirmTotp cannot be replayed within its 30 s step.
+    const recoveryCode = activation.data!.confirmTotp.recoveryCodes[0] as string;
+
+    const first = await openApp('/');
+    await first.getByRole('heading', { name: 'Sign in to OrgaNoise' }).waitFor();
+    await shot(first, 'sign-in');
+    await signIn(first, ada.email, recoveryCode);
+    await first.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await first.getByTestId('counter-total').waitFor();
+    await shot(first, 'dashboard');
+
+    // A workflow of three states; members may take each step.
+    await first.getByRole('link', { name: 'Workflows' }).click();
+    await first.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
+    await expect.poll(listeners, { timeout: TIMEOUT }).toBe(0); // the dashboard's live view has ended
+    await shot(first, 'workflows');
+    await first.getByRole('button', { name: 'New workflow' }).click();
+    await first.getByLabel('Name').fill('Purchase request');
+    await first.getByLabel('States, in order').fill('draft, review, done');
+    await first.getByRole('button', { name: 'Create workflow' }).click();
+    await first.getByRole('heading', { name: 'Purchase request' }).waitFor();
+    await shot(first, 'workflow-definition');
+    await first.getByRole('button', { name: 'Start a run' }).click();
+    await first.getByRole('heading', { name: 'Run of Purchase request' }).waitFor();
+    await expect.poll(text(first, 'run-state')).toBe('draft');
+    const runPath = new URL(first.url()).pathname;
+    expect(runPath).toMatch(/^\/runs\/.+/);
+    await expect.poll(listeners, { timeout: TIMEOUT }).toBe(1);
+
+    // Linus (member), in a browser of his own, opens the run's address and takes the first step.
+    const second = await openApp(runPath);
+    await signIn(second, linus.email);
+    await second.getByRole('heading', { name: 'Run of Purchase request' }).waitFor();
+    await second.getByRole('button', { name: 'to review' }).click();
+    await expect.poll(text(second, 'run-state'), { timeout: TIMEOUT }).toBe('review');
+
+    // Ada's page follows without a reload: the state, the timeline and her next step.
+    await expect.poll(text(first, 'run-state'), { timeout: TIMEOUT }).toBe('review');
+    expect(await first.getByTestId('timeline').textContent()).toContain(`by ${linus.name}`);
+    await first.getByRole('button', { name: 'to done' }).waitFor();
+    await shot(first, 'run-detail');
+
+    // The dashboard's counters move when Linus starts another run (the app reports it to analytics).
+    await first.getByRole('link', { name: 'Dashboard' }).click();
+    const before = Number(await first.getByTestId('counter-total').textContent());
+    await expect.poll(listeners, { timeout: TIMEOUT }).toBe(2); // Linus's run page and Ada's dashboard
+    await second.getByRole('link', { name: 'Purchase request' }).click();
+    await second.getByRole('button', { name: 'Start a run' }).click();
+    await second.getByRole('heading', { name: 'Run of Purchase request' }).waitFor();
+    await expect.poll(async () => Number(await first.getByTestId('counter-total').textContent()), { timeout: TIMEOUT }).toBeGreaterThan(before);
+    await first.getByTestId('counter-workflow.run.started').waitFor();
+    await shot(first, 'dashboard-live');
+
+    // A file uploaded from the files screen is listed there.
+    await first.getByRole('link', { name: 'Files' }).click();
+    await first.getByRole('heading', { name: 'Files' }).waitFor();
+    await first.getByTestId('file-input').setInputFiles({ name: 'quote.txt', mimeType: 'text/plain', buffer: Buffer.from('Three chairs, 240 EUR\n') });
+    await first.getByRole('cell', { name: 'quote.txt' }).waitFor();
+    await shot(first, 'files');
+
+    // Signing out ends the session: the refresh token the tab kept no longer signs anyone in.
+    await first.getByRole('button', { name: 'Sign out' }).click();
+    await first.getByRole('heading', { name: 'Sign in to OrgaNoise' }).waitFor();
+    await first.reload();
+    await first.getByRole('heading', { name: 'Sign in to OrgaNoise' }).waitFor();
+
+    expect(problems).toEqual([]);
+  });
+});
