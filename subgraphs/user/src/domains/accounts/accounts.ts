@@ -5,7 +5,7 @@ import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
 import { issueSession, openSession, revokeUserSessions, type IssuedSession } from './sessions.js';
 import { knownDevice, rememberDevice, type KnownDevice } from './devices.js';
-import { assertNotLocked, clearFailures, deviceKey, factorKey, lockedKeys, passwordKey, recordFailure, retryAfterOf, scopeOf, throttleKeys, tooManyAttempts, withIp } from './throttle.js';
+import { assertNotLocked, auditLockouts, clearFailures, deviceKey, factorKey, lockedKeys, passwordKey, recordFailure, retryAfterOf, scopeOf, throttleKeys, tooManyAttempts, withIp } from './throttle.js';
 import { checkSecondFactor, twoFactorEnabled } from './two-factor.js';
 
 export const email = z.string().trim().toLowerCase().max(254).email({ message: 'must be an email address' });
@@ -32,11 +32,8 @@ export type UserRow = typeof users.$inferSelect;
 async function failed(deps: Deps, keys: string[], userId: string | null, details: Record<string, string>): Promise<void> {
   const started = await recordFailure(deps, keys);
   await audit(deps, { type: 'SIGN_IN_FAILED', actorId: deps.viewer?.userId ?? null, userId, details });
-  for (const { key, seconds } of started) {
-    const scope = scopeOf(key);
-    deps.log.warn('credential checks throttled after repeated failures', { scope });
-    await audit(deps, { type: 'LOCKOUT', actorId: null, userId: scope === 'address' ? null : userId, details: { scope, seconds } });
-  }
+  for (const { key } of started) deps.log.warn('credential checks throttled after repeated failures', { scope: scopeOf(key) });
+  await auditLockouts(deps, started, userId);
 }
 
 interface PasswordChecked {
@@ -60,7 +57,7 @@ async function checkSignInPassword(deps: Deps, input: z.output<typeof SignInInpu
   const device = await knownDevice(deps, input.deviceToken);
   const [user] = await deps.db.select({ id: users.id, passwordHash: users.passwordHash }).from(users).where(eq(users.email, input.email));
   const trusted = device && user && device.userId === user.id ? device : null;
-  const keys = trusted ? withIp(deviceKey(trusted.id), null) : throttleKeys(input.email, deps.clientIp);
+  const keys = trusted ? [deviceKey(trusted.id)] : throttleKeys(input.email, deps.clientIp);
   const locked = await lockedKeys(deps, keys);
   const bringsFactor = Boolean(input.totpCode || input.recoveryCode);
   if (locked.size > 0 && !(bringsFactor && [...locked.keys()].every((k) => k.startsWith('account:')))) throw tooManyAttempts(retryAfterOf(locked));

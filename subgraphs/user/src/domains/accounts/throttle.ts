@@ -2,7 +2,8 @@ import { appError } from '@organoise/core';
 import { and, gt, inArray, lt, sql } from 'drizzle-orm';
 import { secondsFrom } from '../../clock.js';
 import { authThrottles } from '../../db/schema.js';
-import type { UserServices } from '../../services.js';
+import type { Deps as RequestDeps, UserServices } from '../../services.js';
+import { audit } from '../audit/audit.js';
 
 type Deps = Pick<UserServices, 'db' | 'clock' | 'settings'>;
 
@@ -23,6 +24,7 @@ export function throttleKeys(email: string, clientIp: string | null): string[] {
   return clientIp ? [accountKey(email), ipKey(clientIp)] : [accountKey(email)];
 }
 
+/** A key with the client's address, when known. */
 export const withIp = (key: string, clientIp: string | null) => (clientIp ? [key, ipKey(clientIp)] : [key]);
 
 /** The wait after the key's first counted failure at its limit; each further failure doubles it. */
@@ -60,18 +62,24 @@ export async function assertNotLocked(deps: Deps, keys: string[]): Promise<void>
   if (locked.size > 0) throw tooManyAttempts(retryAfterOf(locked));
 }
 
+/** A key that a failure made wait for the first time, and for how long. */
+export interface StartedLockout {
+  key: string;
+  seconds: number;
+}
+
 /**
  * Counts one failure against each key, in one statement per key so that replicas counting at the
  * same moment do not lose increments. A key's count is forgotten once it has gone a whole window
  * without a failure. Returns the keys this failure made wait for the first time (for the audit).
  */
-export async function recordFailure(deps: Deps, keys: string[]): Promise<{ key: string; seconds: number }[]> {
+export async function recordFailure(deps: Deps, keys: string[]): Promise<StartedLockout[]> {
   const now = deps.clock.now();
   const { windowSeconds, lockoutSeconds } = deps.settings.throttle;
   const windowStart = secondsFrom(deps.clock, -windowSeconds);
   // Dates inside raw SQL go as ISO text: postgres.js would send Date#toString(), which Postgres cannot parse.
   const stale = sql`${authThrottles.updatedAt} <= ${windowStart.toISOString()}::timestamptz`;
-  const started: { key: string; seconds: number }[] = [];
+  const started: StartedLockout[] = [];
   for (const key of keys) {
     const limit = limitOf(deps, key);
     const [row] = await deps.db
@@ -113,3 +121,11 @@ async function forgetOld(deps: Deps) {
 
 /** The scope a key's lockout is reported under (audit `LOCKOUT` details). */
 export const scopeOf = (key: string) => key.slice(0, key.indexOf(':')).replace('ip', 'address');
+
+/** Records each lockout a failure started (audit `LOCKOUT`): under the user for their own keys, under nobody for an address. */
+export async function auditLockouts(deps: Pick<RequestDeps, 'db' | 'clock' | 'viewer' | 'clientIp'>, started: StartedLockout[], userId: string | null): Promise<void> {
+  for (const { key, seconds } of started) {
+    const scope = scopeOf(key);
+    await audit(deps, { type: 'LOCKOUT', actorId: null, userId: scope === 'address' ? null : userId, details: { scope, seconds } });
+  }
+}

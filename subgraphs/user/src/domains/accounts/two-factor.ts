@@ -7,7 +7,7 @@ import { recoveryCodes, sessions, totpFactors, users } from '../../db/schema.js'
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
 import { hashSecret, revokeUserSessions } from './sessions.js';
-import { assertNotLocked, factorKey, recordFailure, scopeOf, withIp } from './throttle.js';
+import { assertNotLocked, auditLockouts, factorKey, recordFailure, withIp } from './throttle.js';
 
 const RECOVERY_CODE_COUNT = 10;
 const TOTP_ISSUER = 'OrgaNoise';
@@ -96,10 +96,7 @@ export async function checkSecondFactor(deps: Deps, user: { id: string; email: s
   if (method) return method;
   const started = await recordFailure(deps, keys);
   await audit(deps, { type: 'SECOND_FACTOR_FAILED', actorId: deps.viewer?.userId ?? null, userId: user.id, details: { method: factor.totpCode ? 'totp' : 'recovery_code' } });
-  for (const { key, seconds } of started) {
-    const scope = scopeOf(key);
-    await audit(deps, { type: 'LOCKOUT', actorId: null, userId: scope === 'address' ? null : user.id, details: { scope, seconds } });
-  }
+  await auditLockouts(deps, started, user.id);
   return null;
 }
 
