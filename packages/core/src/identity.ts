@@ -108,9 +108,31 @@ export type InternalTokenResult = { ok: true; viewer: Viewer | null; clientIp: s
  * per viewer, so a subgraph sees the same string many times; its signature check (jose) was 12-17%
  * of a subgraph's CPU on the platform read benchmark. Only successes are kept: the same bytes
  * under the same key and audience verify the same way until `exp`.
+ *
+ * Expired entries go as new ones come in (pruneExpired), not only once the map is full: the
+ * gateway signs a fresh token per viewer and subgraph every 5 s, so with 40 active viewers a map
+ * swept only at MAX_VERIFIED_TOKENS kept every token of the last 20-35 minutes (about 0.8 KB each
+ * with its key, viewer and memberships), which the soak benchmark saw as every subgraph's heap
+ * after GC rising 2-3 MiB per 10 minutes (docs/benchmarks.md, section 4).
  */
 const verified = new Map<string, { result: Extract<InternalTokenResult, { ok: true }>; expiresAtMs: number }>();
 const MAX_VERIFIED_TOKENS = 10_000;
+
+/**
+ * Deletes expired entries from the oldest on, stopping at the first live one. A Map iterates in
+ * insertion order and every entry lives at most INTERNAL_TOKEN_TTL_SECONDS from its insertion
+ * (see below), so this keeps about one token lifetime of entries at O(1) amortized cost per insert;
+ * an entry behind a longer-lived one waits at most that lifetime.
+ */
+function pruneExpired(now: number): void {
+  for (const [key, entry] of verified) {
+    if (entry.expiresAtMs > now) return;
+    verified.delete(key);
+  }
+}
+
+/** Entries in the verified-token cache (tests, diagnostics). */
+export const verifiedInternalTokenCount = (): number => verified.size;
 
 export async function verifyInternalToken(secret: string, audience: string, token: string | undefined): Promise<InternalTokenResult> {
   if (!token) return { ok: false, reason: 'missing internal token' };
@@ -126,13 +148,16 @@ export async function verifyInternalToken(secret: string, audience: string, toke
   }
   const result = await verifyInternalTokenUncached(secret, audience, token);
   if (result.ok) {
+    const now = Date.now();
+    pruneExpired(now);
     if (verified.size >= MAX_VERIFIED_TOKENS) {
-      const now = Date.now();
       for (const [key, entry] of verified) if (entry.expiresAtMs <= now) verified.delete(key);
       if (verified.size >= MAX_VERIFIED_TOKENS) verified.clear();
     }
     if (result.viewer) Object.freeze(result.viewer.memberships);
-    verified.set(cacheKey, { result, expiresAtMs: result.expiresAtMs });
+    // Kept no longer than a token's lifetime from now, whatever its `exp`: that bounds what
+    // pruneExpired leaves behind a long-lived entry (the gateway signs 60 s tokens).
+    verified.set(cacheKey, { result, expiresAtMs: Math.min(result.expiresAtMs, now + INTERNAL_TOKEN_TTL_SECONDS * 1000) });
     const { viewer, clientIp } = result;
     return { ok: true, viewer: viewer ? { ...viewer } : null, clientIp };
   }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { requireRole, roleIn, signInternalToken, verifyInternalToken, type Viewer } from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { requireRole, roleIn, signInternalToken, verifyInternalToken, verifiedInternalTokenCount, type Viewer } from '../src/index.js';
 
 const SECRET = 'unit-test-secret-0123456789abcdef0123';
 const viewer: Viewer = { userId: 'u1', sessionId: 's1', memberships: { org1: 'MEMBER' } };
@@ -44,5 +44,31 @@ describe('internal token', () => {
     const token = await signInternalToken(SECRET, 'user', { ...viewer, memberships: { org1: 'ADMIN', org2: 'ROOT' as never } });
     const result = await verifyInternalToken(SECRET, 'user', token);
     expect(result).toEqual({ ok: true, viewer: { ...viewer, memberships: { org1: 'ADMIN' } }, clientIp: null });
+  });
+
+  // The soak benchmark (docs/benchmarks.md section 4) saw every subgraph's heap grow for 20
+  // minutes: the gateway signs a new token per viewer every 5 s, and the cache of verified tokens
+  // dropped expired ones only once it held 10,000. The clock is moved, nothing waits.
+  it('keeps verified tokens about one lifetime (60 s), not until the cache is full', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const start = Date.now();
+      let most = 0;
+      // Ten minutes of one new token a second (a new session each, as new viewers would be).
+      for (let second = 0; second < 600; second++) {
+        vi.setSystemTime(start + second * 1000);
+        const token = await signInternalToken(SECRET, 'workflow', { ...viewer, sessionId: `soak-${second}` });
+        expect((await verifyInternalToken(SECRET, 'workflow', token)).ok).toBe(true);
+        // Tokens of the earlier tests expire within the first minute too.
+        if (second >= 61) most = Math.max(most, verifiedInternalTokenCount());
+      }
+      expect(most).toBeLessThanOrEqual(61);
+      // Once every token has expired, the next verification leaves only itself.
+      vi.setSystemTime(start + 700_000);
+      expect((await verifyInternalToken(SECRET, 'workflow', await signInternalToken(SECRET, 'workflow', viewer))).ok).toBe(true);
+      expect(verifiedInternalTokenCount()).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
