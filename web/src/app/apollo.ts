@@ -36,8 +36,25 @@ export function createApi(session: SessionStore): Api {
     },
   });
   let connected = false;
+  let pongTimeout: ReturnType<typeof setTimeout> | undefined;
   ws.on('connected', () => (connected = true));
-  ws.on('closed', () => (connected = false));
+  ws.on('closed', () => {
+    connected = false;
+    clearTimeout(pongTimeout);
+  });
+  // A socket can die silently (a laptop sleeps, a NAT forgets it, the browser goes offline while
+  // the socket still looks open): a ping without a pong in 5 s, or the browser saying it is
+  // offline, ends it at once, and the live hooks resume from their cursors when they can.
+  ws.on('ping', (received) => {
+    if (received) return;
+    clearTimeout(pongTimeout);
+    pongTimeout = setTimeout(() => ws.terminate(), 5_000);
+  });
+  ws.on('pong', (received) => {
+    if (received) clearTimeout(pongTimeout);
+  });
+  const offline = () => ws.terminate();
+  window.addEventListener('offline', offline);
   const auth = new SetContextLink(async (previous) => {
     const token = await session.getAccessToken();
     return token ? { headers: { ...previous.headers, authorization: `Bearer ${token}` } } : {};
@@ -69,6 +86,8 @@ export function createApi(session: SessionStore): Api {
     ws,
     wsConnected: () => connected,
     dispose: () => {
+      window.removeEventListener('offline', offline);
+      clearTimeout(pongTimeout);
       client.stop();
       void Promise.resolve(ws.dispose()).catch(() => {});
     },

@@ -47,6 +47,16 @@ async function post<TData, TVariables>(document: TypedDocumentNode<TData, TVaria
   return body.data;
 }
 
+/** exp - iat of a JWT, read (not verified: the gateway does that) from its payload. */
+function tokenLifetimeMs(token: string): number | null {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown; iat?: unknown };
+    return typeof payload.exp === 'number' && typeof payload.iat === 'number' && payload.exp > payload.iat ? (payload.exp - payload.iat) * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
 export class SessionStore {
   private state: SessionState = { status: 'restoring' };
   private accessToken: string | null = null;
@@ -132,12 +142,14 @@ export class SessionStore {
 
   private accept(auth: AuthFieldsFragment): void {
     this.accessToken = auth.accessToken;
-    this.expiresAt = Date.parse(auth.expiresAt);
+    // Timed by this machine's clock from the token's own lifetime, not by the server's expiresAt:
+    // a computer whose clock is off by an hour would otherwise refresh in a loop, or never.
+    this.expiresAt = Date.now() + (tokenLifetimeMs(auth.accessToken) ?? Date.parse(auth.expiresAt) - Date.now());
     this.storage.setItem(REFRESH_KEY, auth.refreshToken);
     if (auth.deviceToken) localStorage.setItem(DEVICE_KEY, auth.deviceToken);
-    // Half the lifetime at most: a short-lived token still gets refreshed before it lapses.
+    // A minute before expiry; a token living under two minutes at half its life instead.
     const lifetime = this.expiresAt - Date.now();
-    this.schedule(Math.max(1000, Math.min(lifetime - REFRESH_MARGIN_MS, lifetime / 2)));
+    this.schedule(Math.max(1000, lifetime >= 2 * REFRESH_MARGIN_MS ? lifetime - REFRESH_MARGIN_MS : lifetime / 2));
     const user = { id: auth.user.id, name: auth.user.name, email: auth.user.email };
     const current = this.state;
     if (current.status !== 'signed-in' || current.user.id !== user.id || current.user.name !== user.name) this.set({ status: 'signed-in', user });
