@@ -13,6 +13,7 @@ import { startTestPlatform, type TestPlatform } from './harness.js';
 // workflow and starts a run; another member, in a browser of their own, takes a step and the
 // first sees the run change live. One run is enough: the app does not touch the database, so it
 // runs on Postgres only.
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB_DIST = fileURLToPath(new URL('../web/dist/index.html', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../web/screenshots/', import.meta.url));
 const TIMEOUT = 15_000;
@@ -24,8 +25,10 @@ const problems: string[] = [];
 
 describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
   beforeAll(async () => {
-    // Building is the developer's (and `npm start`'s) job; the test builds only so that it can run alone.
-    if (!existsSync(WEB_DIST)) execFileSync('npm', ['run', 'build', '-w', '@organoise/web'], { stdio: 'ignore' });
+    // Through turbo, as `npm start` builds it: rebuilt when a source changed (a stale dist would
+    // test old code), restored from turbo's cache otherwise (well under a second).
+    execFileSync('npx', ['turbo', 'run', 'build', '--filter=@organoise/web', '--output-logs=errors-only'], { cwd: ROOT, stdio: 'ignore' });
+    if (!existsSync(WEB_DIST)) throw new Error('web/dist was not built');
     mkdirSync(SCREENSHOTS, { recursive: true });
     platform = await startTestPlatform({ web: true });
     await seedDemo(platform.gateway.url);
@@ -141,6 +144,20 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await first.getByRole('button', { name: 'to done' }).waitFor();
     await shot(first, 'run-detail');
 
+    // Ada's browser goes offline (her socket is dropped: the gateway serves only Linus's view
+    // then); Linus finishes the run meanwhile. Back online, her page resubscribes from its last
+    // cursor and shows the missed change, without a reload.
+    await expect.poll(listeners, { timeout: TIMEOUT }).toBe(2);
+    await first.context().setOffline(true);
+    await first.locator('[data-live="offline"]').waitFor();
+    await expect.poll(listeners, { timeout: TIMEOUT }).toBe(1);
+    await second.getByRole('button', { name: 'to done' }).click();
+    await expect.poll(text(second, 'run-state'), { timeout: TIMEOUT }).toBe('done');
+    await first.context().setOffline(false);
+    await expect.poll(text(first, 'run-state'), { timeout: TIMEOUT }).toBe('done');
+    expect(await first.getByTestId('timeline').textContent()).toContain('to done: review → done');
+    await first.locator('[data-live="live"]').waitFor();
+
     // The dashboard's counters move when Linus starts another run (the app reports it to analytics).
     await first.getByRole('link', { name: 'Dashboard' }).click();
     const before = Number(await first.getByTestId('counter-total').textContent());
@@ -165,6 +182,36 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await first.reload();
     await first.getByRole('heading', { name: 'Sign in to OrgaNoise' }).waitFor();
 
+    expect(problems).toEqual([]);
+  });
+
+  it('refreshes the access token before it expires, and a reload signs back in with the refresh token', async () => {
+    const grace = DEMO_USERS[1];
+    const context = await browser.newContext();
+    contexts.push(context);
+    // The page's clock, not the machine's: an hour passes in a moment, timers fire as they would.
+    await context.clock.install();
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    let refreshes = 0;
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.postData()?.includes('refreshSession')) refreshes++;
+    });
+    await page.goto(new URL('/workflows', platform.gateway.url).href);
+    await signIn(page, grace.email);
+    expect(refreshes).toBe(0);
+    // One-hour tokens are refreshed a minute before they expire.
+    await page.clock.fastForward('58:30');
+    expect(refreshes).toBe(0);
+    await page.clock.fastForward('00:45');
+    await expect.poll(() => refreshes, { timeout: TIMEOUT }).toBe(1);
+    // The new token works (and the old refresh token is spent: a second refresh would have ended the session).
+    await page.getByRole('link', { name: 'Purchase request' }).waitFor();
+    await page.reload();
+    await page.getByTestId('signed-in-as').waitFor();
+    expect(refreshes).toBe(2);
+    await page.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
     expect(problems).toEqual([]);
   });
 });
