@@ -72,6 +72,12 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
 
   /** Subscriptions the gateway is serving upstream: a page's live view is in place once counted. */
   const listeners = () => platform.gateway.subscriptions.stats().listeners;
+  async function switchTo(page: Page, organization: string) {
+    await page.getByRole('combobox', { name: 'Organization' }).click();
+    await page.getByRole('option', { name: organization }).click();
+    await page.getByRole('combobox', { name: 'Organization' }).filter({ hasText: organization }).waitFor();
+  }
+  const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
   const text = (page: Page, testId: string) => () => page.getByTestId(testId).textContent();
   const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
 
@@ -114,7 +120,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await shot(first, 'dashboard');
 
     // A workflow of three states; members may take each step.
-    await first.getByRole('link', { name: 'Workflows' }).click();
+    await nav(first, 'Workflows').click();
     await first.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
     await expect.poll(listeners, { timeout: TIMEOUT }).toBe(0); // the dashboard's live view has ended
     await shot(first, 'workflows');
@@ -159,7 +165,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await first.locator('[data-live="live"]').waitFor();
 
     // The dashboard's counters move when Linus starts another run (the app reports it to analytics).
-    await first.getByRole('link', { name: 'Dashboard' }).click();
+    await nav(first, 'Dashboard').click();
     const before = Number(await first.getByTestId('counter-total').textContent());
     await expect.poll(listeners, { timeout: TIMEOUT }).toBe(2); // Linus's run page and Ada's dashboard
     await second.getByRole('link', { name: 'Purchase request' }).click();
@@ -170,7 +176,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await shot(first, 'dashboard-live');
 
     // A file uploaded from the files screen is listed there.
-    await first.getByRole('link', { name: 'Files' }).click();
+    await nav(first, 'Files').click();
     await first.getByRole('heading', { name: 'Files' }).waitFor();
     await first.getByTestId('file-input').setInputFiles({ name: 'quote.txt', mimeType: 'text/plain', buffer: Buffer.from('Three chairs, 240 EUR\n') });
     await first.getByRole('cell', { name: 'quote.txt' }).waitFor();
@@ -182,6 +188,39 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await first.reload();
     await first.getByRole('heading', { name: 'Sign in to OrgaNoise' }).waitFor();
 
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a viewer what they may not do, switches to an organization she owns, and shows an unknown run as not available, in words chosen by error code', async () => {
+    const vera = DEMO_USERS[3];
+    const token = (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: vera.email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
+    const runs = await platform.gql(`{ organizations { nodes { workflowRuns(first: 50) { nodes { id state } } } } }`, {}, token);
+    const draft = runs.data!.organizations.nodes[0].workflowRuns.nodes.find((run: { state: string }) => run.state === 'draft').id as string;
+
+    // Vera also owns an organization of her own: the switcher changes what she sees and may do.
+    await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'Vera Lab', slug: 'vera-lab' } }, token);
+
+    const page = await openApp(`/runs/${draft}`);
+    await signIn(page, vera.email);
+    await switchTo(page, 'Acme Robotics');
+    await page.getByText('There is no step your role may take now.').waitFor();
+    await shot(page, 'run-viewer');
+    await nav(page, 'Workflows').click();
+    expect(await page.getByRole('button', { name: 'New workflow' }).isDisabled()).toBe(true);
+    await nav(page, 'Files').click();
+    expect(await page.getByRole('button', { name: 'Upload a file' }).isDisabled()).toBe(true);
+    await switchTo(page, 'Vera Lab');
+    await page.getByText('No files yet').waitFor();
+    expect(await page.getByRole('button', { name: 'Upload a file' }).isDisabled()).toBe(false);
+    await nav(page, 'Workflows').click();
+    await page.getByText('No workflows yet').waitFor();
+    expect(await page.getByRole('button', { name: 'New workflow' }).isDisabled()).toBe(false);
+    await shot(page, 'workflows-empty');
+    // A run of no organization of hers (NOT_FOUND): the not-for-you state, not the server's text.
+    await page.goto(new URL('/runs/00000000-0000-4000-8000-000000000000', platform.gateway.url).href);
+    await page.getByText('Not available to you').waitFor();
+    expect(await page.locator('[data-code]').getAttribute('data-code')).toBe('NOT_FOUND');
+    await shot(page, 'not-available');
     expect(problems).toEqual([]);
   });
 
