@@ -224,6 +224,35 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     expect(problems).toEqual([]);
   });
 
+  it('signs up, creates a first organization, and shows sign-up refusals in words', async () => {
+    const page = await openApp('/sign-up');
+    await page.getByRole('heading', { name: 'Create your account' }).waitFor();
+    await page.getByLabel('Name').fill('Rosalind Franklin');
+    await page.getByLabel('Email').fill('rosalind@example.org');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    // BAD_USER_INPUT: the field's own problem under it, the general sentence above.
+    await page.getByText('must be at least 10 characters').waitFor();
+    await page.getByText('Some of what you entered is not valid').waitFor();
+    await page.getByLabel('Password').fill('a long enough passphrase');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Create your organization' }).waitFor();
+    await shot(page, 'first-organization');
+    await page.getByLabel('Organization name').fill('Franklin Lab');
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.getByRole('combobox', { name: 'Organization' }).filter({ hasText: 'Franklin Lab' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('link', { name: 'Create one' }).click();
+    await page.getByLabel('Name').fill('Someone Else');
+    await page.getByLabel('Email').fill('rosalind@example.org');
+    await page.getByLabel('Password').fill('another long passphrase');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByText('This clashes with something that already exists').waitFor();
+    expect(problems).toEqual([]);
+  });
+
   it('refreshes the access token before it expires, and a reload signs back in with the refresh token', async () => {
     const grace = DEMO_USERS[1];
     const context = await browser.newContext();
