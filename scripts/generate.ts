@@ -3,8 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { ERROR_CODES } from '@organoise/core';
 
 /**
- * Writes docs/errors.md from the error catalogue in packages/core/src/errors.ts, and the web
- * app's operation types (web/src/gql) from its documents and schema/api.graphql.
+ * Writes docs/errors.md from the error catalogue in packages/core/src/errors.ts, and the operation
+ * types of the web app (web/src/gql) and of the client package the mobile app uses
+ * (packages/client/src/gql) from their documents and schema/api.graphql.
  */
 const rows = Object.entries(ERROR_CODES).map(([code, description]) => `| \`${code}\` | ${description.replace(/\|/g, '\\|')} |`);
 const doc = `# Error codes
@@ -27,3 +28,5 @@ console.log('wrote docs/errors.md');
 
 execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts', '--silent'], { cwd: new URL('../web/', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
 console.log('wrote web/src/gql');
+execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts', '--silent'], { cwd: new URL('../packages/client/', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
+console.log('wrote packages/client/src/gql');
