@@ -1,19 +1,19 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
 import { applyTaskEvent, badgeText, MyTasksChangedDocument, MyTasksDocument, type TaskFieldsFragment } from '@organoise/client';
-import { Link, router } from 'expo-router';
+import { Link, router, Stack } from 'expo-router';
 import { useState } from 'react';
 import { FlatList, Pressable, RefreshControl, Text, View } from 'react-native';
 import { useLive } from '../src/live';
 import { useOrganization } from '../src/organization';
 import { useSession } from '../src/session';
-import { Body, Button, Card, ErrorBanner, LiveIndicator, Loading, Screen, Title, useTheme } from '../src/ui';
+import { Body, Button, Card, ErrorBanner, LiveIndicator, Loading, Screen, useTheme } from '../src/ui';
 
 /** Open tasks for the viewer in the current organization, kept current by myTasksChanged. */
 export default function InboxScreen() {
   const { current, loading: orgLoading, error: orgError, refetch: refetchOrgs } = useOrganization();
   if (orgLoading) return <Loading label="Loading your organizations" />;
   if (orgError) return <Screen>{<ErrorBanner error={orgError} />}<Button title="Try again" onPress={refetchOrgs} /></Screen>;
-  if (!current) return <Screen><Title>Inbox</Title><Body muted>You are not a member of any organization yet. Ask an owner to invite you.</Body><SignOut /></Screen>;
+  if (!current) return <Screen><Body muted>You are not a member of any organization yet. Ask an owner to invite you.</Body><SignOut /></Screen>;
   return <Inbox organizationId={current.id} organizationName={current.name} />;
 }
 
@@ -43,14 +43,17 @@ function Inbox({ organizationId, organizationName }: { organizationId: string; o
 
   return (
     <Screen label="Inbox">
-      <View style={{ flexDirection: 'row', alignItems: 'center', gap: 10 }}>
-        <Title>Inbox</Title>
-        {badge ? (
-          <View testID="inbox-badge" accessibilityLabel={`${badge} open tasks`} style={{ backgroundColor: theme.danger, borderRadius: 12, minWidth: 24, paddingHorizontal: 7, paddingVertical: 2, alignItems: 'center' }}>
-            <Text style={{ color: '#fff', fontWeight: '700' }}>{badge}</Text>
-          </View>
-        ) : null}
-      </View>
+      {/* The badge sits in the header, next to the screen's title. */}
+      <Stack.Screen
+        options={{
+          headerRight: () =>
+            badge ? (
+              <View testID="inbox-badge" accessibilityLabel={`${badge} open tasks`} style={{ backgroundColor: theme.danger, borderRadius: 12, minWidth: 24, paddingHorizontal: 7, paddingVertical: 2, marginHorizontal: 16, alignItems: 'center' }}>
+                <Text style={{ color: '#fff', fontWeight: '700' }}>{badge}</Text>
+              </View>
+            ) : null,
+        }}
+      />
       <View style={{ flexDirection: 'row', justifyContent: 'space-between', alignItems: 'center' }}>
         <Link href="/organizations" accessibilityLabel={`Organization: ${organizationName}. Switch organization`} style={{ color: theme.primary, fontSize: 16 }}>
           {organizationName} ▾

@@ -1,14 +1,13 @@
 import { router } from 'expo-router';
 import { FlatList, Pressable } from 'react-native';
 import { useOrganization } from '../src/organization';
-import { Body, Card, Screen, Title } from '../src/ui';
+import { Body, Card, Screen } from '../src/ui';
 
 /** The organization switcher: the inbox then shows that organization's tasks. */
 export default function OrganizationsScreen() {
   const { organizations, current, select } = useOrganization();
   return (
     <Screen label="Organizations">
-      <Title>Organizations</Title>
       <FlatList
         data={organizations}
         keyExtractor={(o) => o.id}
@@ -17,7 +16,7 @@ export default function OrganizationsScreen() {
         renderItem={({ item }) => (
           <Pressable
             role="radio"
-            accessibilityState={{ checked: item.id === current?.id }}
+            aria-checked={item.id === current?.id}
             accessibilityLabel={`${item.name}, ${item.viewerRole.toLowerCase()}`}
             onPress={() => {
               select(item.id);

@@ -45,7 +45,7 @@ export function Button({ title, onPress, disabled, kind = 'primary', hint }: { t
       role="button"
       accessibilityLabel={title}
       accessibilityHint={hint}
-      accessibilityState={{ disabled: !!disabled }}
+      aria-disabled={!!disabled}
       disabled={disabled}
       onPress={onPress}
       style={({ pressed }) => [styles.button, { backgroundColor: primary ? theme.primary : 'transparent', borderColor: theme.primary, opacity: disabled ? 0.5 : pressed ? 0.8 : 1 }]}

@@ -1,12 +1,12 @@
 import { useLocalSearchParams } from 'expo-router';
 import { RunView } from '../../src/RunView';
-import { Screen, Title } from '../../src/ui';
+import { Screen } from '../../src/ui';
 
 export default function RunScreen() {
   const { id } = useLocalSearchParams<{ id: string }>();
   return (
     <Screen label="Run">
-      <RunView id={id} header={<Title>Run</Title>} />
+      <RunView id={id} />
     </Screen>
   );
 }
