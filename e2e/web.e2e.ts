@@ -5,7 +5,7 @@ import { testEnv } from '@organoise/core/testing';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { totpAt } from '@organoise/subgraph-user/totp';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
 // The web app as people use it, in real Chromium against the whole platform served by the
@@ -41,8 +41,12 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     });
   });
 
+  // Each case starts with no page open, so the gateway's count of live views is its own.
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close().catch(() => {});
+  });
+
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
     await browser?.close();
     await platform?.stop();
   });
@@ -253,6 +257,31 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await page.getByLabel('Password').fill('another long passphrase');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByText('This clashes with something that already exists').waitFor();
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('lists the tasks waiting for an admin and adds one live when a run reaches its review', async () => {
+    const [, grace, linus] = DEMO_USERS;
+    const page = await openApp('/tasks');
+    await signIn(page, grace.email);
+    await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+    // The demo has an expense waiting for review (a task for admins).
+    await page.getByText('Review the expense').first().waitFor();
+    const tasks = () => page.getByTestId('tasks').getByRole('link').count();
+    const before = await tasks();
+    await expect.poll(listeners, { timeout: TIMEOUT }).toBe(1);
+
+    const token = (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: linus.email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
+    const definitions = await platform.gql(`{ organizations { nodes { workflows { nodes { id key } } } } }`, {}, token);
+    const definitionId = definitions.data!.organizations.nodes[0].workflows.nodes.find((w: { key: string }) => w.key === 'expense-approval').id as string;
+    const runId = (await platform.gql(`mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }`, { i: { definitionId } }, token)).data!.startWorkflowRun.id as string;
+    await platform.gql(`mutation($i: TransitionWorkflowRunInput!) { transitionWorkflowRun(input: $i) { state } }`, { i: { runId, transition: 'submit' } }, token);
+
+    await expect.poll(tasks, { timeout: TIMEOUT }).toBe(before + 1);
+    await shot(page, 'tasks');
+    await page.locator(`a[href="/runs/${runId}"]`).click();
+    await expect.poll(text(page, 'run-state'), { timeout: TIMEOUT }).toBe('submitted');
+    await page.getByRole('button', { name: 'approve' }).waitFor();
     expect(problems).toEqual([]);
   }, 60_000);
 

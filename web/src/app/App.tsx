@@ -18,6 +18,7 @@ const WorkflowsPage = lazy(() => import('../modules/workflows/WorkflowsPage'));
 const DefinitionPage = lazy(() => import('../modules/workflows/DefinitionPage'));
 const RunPage = lazy(() => import('../modules/workflows/RunPage'));
 const FilesPage = lazy(() => import('../modules/files/FilesPage'));
+const TasksPage = lazy(() => import('../modules/tasks/TasksPage'));
 
 const theme = createTheme({ palette: { primary: { main: '#3949ab' } } });
 const session = new SessionStore();
@@ -77,6 +78,7 @@ function route(path: string): ReactNode {
   if (path === '/' || path === '/sign-in' || path === '/sign-up') return <DashboardPage />;
   if (path === '/workflows') return <WorkflowsPage />;
   if (path === '/files') return <FilesPage />;
+  if (path === '/tasks') return <TasksPage />;
   const definition = match('/workflows/:id', path);
   if (definition) return <DefinitionPage key={definition.id} id={definition.id!} />;
   const run = match('/runs/:id', path);

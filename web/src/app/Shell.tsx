@@ -6,6 +6,7 @@ import { Link, usePath } from './router';
 
 const NAV = [
   { href: '/', label: 'Dashboard' },
+  { href: '/tasks', label: 'Tasks' },
   { href: '/workflows', label: 'Workflows' },
   { href: '/files', label: 'Files' },
 ];
