@@ -132,6 +132,8 @@ function wsClient(gateway: RunningGateway, token: string) {
     webSocketImpl: WebSocket,
     retryAttempts: 0,
     lazy: false,
+    // A refused connection is recorded in closeCodes; graphql-ws would also print it.
+    onNonLazyError: () => {},
     connectionParams: { authorization: `Bearer ${token}` },
     on: { closed: (event) => void closeCodes.push((event as { code: number }).code) },
   });
@@ -290,6 +292,61 @@ describe('rate limits', () => {
     expect(Number(sse.response.headers.get('retry-after'))).toBeGreaterThan(0);
     first.stop();
     second.stop();
+    await ws.client.dispose();
+  });
+});
+
+describe('the address budget, charged in one order on every transport', () => {
+  // Each transport gets a gateway of its own whose address budget is three operations: a request
+  // refused at parsing, one refused at validation and one with a bad token each cost one, as they
+  // do over HTTP (the address is charged before anything is read), so the fourth, valid, is
+  // refused with RATE_LIMITED. SSE once charged only what passed parsing and authentication.
+  const PARSE = { query: 'subscription {' };
+  const INVALID = { query: 'subscription { noSuchField }' };
+  const gateways: RunningGateway[] = [];
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.close()));
+  });
+  const budgeted = async () => {
+    const gateway = await startGateway({
+      supergraphSdl: loadSupergraph(),
+      subgraphUrls: Object.fromEntries(Object.entries(platform.subgraphs).map(([name, s]) => [name, s.url])),
+      internalTokenSecret: TEST_INTERNAL_SECRET,
+      identity: { issuer: 'organoise-e2e', principalCacheMs: 1000 },
+      log: testLog,
+      protection: { rateLimits: { ip: { points: 3, durationSeconds: 600 }, user: { points: 1000, durationSeconds: 600 } } },
+    });
+    gateways.push(gateway);
+    return gateway;
+  };
+  const code = (codes: { code: string }[]) => codes.map((c) => c.code);
+
+  it.each(['http', 'sse', 'multipart'] as const)('over %s', async (transport) => {
+    const gateway = await budgeted();
+    const send = async (operation: Operation, token = tokens.MEMBER!) => {
+      if (transport !== 'http') return openStream(gateway, transport, { ...operation, variables: RUN }, token);
+      const res = await postGraphQL(gateway.url, operation.query, {}, { authorization: `Bearer ${token}` });
+      return { status: res.status, codes: (res.errors ?? []).map((e: any) => ({ code: e.extensions?.code })) };
+    };
+    const valid = transport === 'http' ? { query: '{ viewer { id } }' } : { query: RUN_UPDATES };
+    expect(code((await send(PARSE)).codes)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(code((await send(INVALID)).codes)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(code((await send(valid, 'not-a-token')).codes)).toEqual(['UNAUTHENTICATED']);
+    const limited = await send(valid);
+    expect({ status: limited.status, codes: code(limited.codes) }).toEqual({ status: 429, codes: ['RATE_LIMITED'] });
+  });
+
+  it('over graphql-ws (a connection refused for its token costs one, as each operation does)', async () => {
+    const gateway = await budgeted();
+    const refused = wsClient(gateway, 'not-a-token');
+    await waitFor(() => refused.closeCodes.length > 0, 'the refused connection to close');
+    expect(refused.closeCodes).toEqual([4401]);
+    await refused.client.dispose();
+    const ws = wsClient(gateway, tokens.MEMBER!);
+    expect(code(await ws.refusal(PARSE))).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(code(await ws.refusal({ ...INVALID, variables: RUN }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(code(await ws.refusal({ query: RUN_UPDATES, variables: RUN }))).toEqual(['RATE_LIMITED']);
+    expect(ws.closeCodes).toEqual([]);
     await ws.client.dispose();
   });
 });

@@ -98,6 +98,9 @@ export class RateLimits {
   /** Charges the client address and API key of each HTTP request. */
   middleware(): RequestHandler {
     return async (req, res, next) => {
+      // A stream request the subscription transports charged and then handed on (a query that
+      // accepts JSON as well) is not charged twice.
+      if (chargedRequests.has(req)) return next();
       try {
         const apiKey = presentedApiKey(req.get('authorization'), req.get(API_KEY_HEADER));
         const refusal = (await this.consume('ip', addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown'))) ?? (apiKey ? await this.consume('apiKey', digest(apiKey)) : null);
@@ -114,11 +117,12 @@ export class RateLimits {
   /**
    * Charges one operation that arrives outside the HTTP pipeline (a subscription start, or any
    * operation over a socket) to the same budgets an HTTP request draws on: the client address,
-   * the API key and the signed-in user. The first refusal, else null.
+   * the API key and the signed-in user. The first refusal, else null. Without `ip` (not even
+   * null) the address is not charged: the request was charged for it before it was authenticated.
    */
-  async charge(who: { ip: string | null; apiKey?: string | undefined; userId?: string | undefined }): Promise<GraphQLError | null> {
+  async charge(who: { ip?: string | null | undefined; apiKey?: string | undefined; userId?: string | undefined }): Promise<GraphQLError | null> {
     return (
-      (await this.consume('ip', addressKey(who.ip ?? 'unknown'))) ??
+      (who.ip !== undefined ? await this.consume('ip', addressKey(who.ip ?? 'unknown')) : null) ??
       (who.apiKey ? await this.consume('apiKey', digest(who.apiKey)) : null) ??
       (who.userId ? await this.consume('user', who.userId) : null)
     );
@@ -144,6 +148,10 @@ export class RateLimits {
     await this.redis?.quit().catch(() => this.redis?.disconnect());
   }
 }
+
+const chargedRequests = new WeakSet<object>();
+/** Marks a request as charged to its address and API key (see middleware()). */
+export const markCharged = (req: object) => void chargedRequests.add(req);
 
 function httpRefusal(error: GraphQLError, status: number, headers: Record<string, string>): GraphQLError {
   return appError(error.extensions.code as never, error.message, { ...error.extensions, http: { status, headers: new HeaderMap(Object.entries(headers)) } });

@@ -20,7 +20,7 @@ import type { IdentityVerifier } from '../auth/identity.js';
 import type { GatewayContext } from '../context.js';
 import { DEFAULT_OPERATION_LIMITS, parseOperation } from '../protection/limits.js';
 import { depthExceeds, MAX_INPUT_DEPTH } from '../protection/http.js';
-import { API_KEY_HEADER, presentedApiKey, type RateLimits } from '../protection/rate-limit.js';
+import { API_KEY_HEADER, markCharged, presentedApiKey, type RateLimits } from '../protection/rate-limit.js';
 import type { Safelist } from '../protection/safelist.js';
 import { asGraphQLErrors, type EngineSubscription, type SubscriptionEngine } from './engine.js';
 
@@ -150,7 +150,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
   };
 
   /** Charges one operation to the HTTP budgets; the formatted refusal when one is spent. */
-  const charge = async (who: { ip: string | null; apiKey?: string | undefined; userId?: string | undefined }): Promise<GraphQLFormattedError | null> => {
+  const charge = async (who: { ip?: string | null; apiKey?: string | undefined; userId?: string | undefined }): Promise<GraphQLFormattedError | null> => {
     const refused = options.rateLimits ? await options.rateLimits.charge(who) : null;
     return refused ? options.formatError(refused.toJSON(), refused) : null;
   };
@@ -260,6 +260,8 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
         try {
           principal = await authenticate(authorization, clientIp);
         } catch (error) {
+          // A refused connection costs its address (and key) what a refused HTTP request does.
+          await charge({ ip: clientIp, apiKey: presentedApiKey(authorization, ctx.extra.request.headers[API_KEY_HEADER]) });
           // API key refusals say which (the close reason is the catalogued code); anything else stays 'Unauthenticated'.
           const lost = lostAs(error);
           // The lookup itself failed (the user subgraph is down or overloaded): nothing says the
@@ -391,6 +393,16 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     const kind = streamKind(req);
     if (!kind) return next();
     const sse = kind === 'sse';
+    // One order on every transport, the HTTP pipeline's: the address and API key are charged
+    // before anything else is looked at (so a request refused at parsing or authentication costs
+    // what it costs over HTTP), the user once authenticated.
+    const who = { ip: req.ip ?? req.socket.remoteAddress ?? null, apiKey: presentedApiKey(req.headers.authorization, req.get(API_KEY_HEADER)) };
+    const early = await charge(who);
+    if (early) {
+      res.set('Retry-After', String(early.extensions?.retryAfterSeconds ?? 1));
+      return void res.status(429).json({ errors: [early] });
+    }
+    markCharged(req);
     const params = (req.method === 'GET' ? req.query : req.body) as { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown } | undefined;
     let variables: Record<string, unknown> = {};
     try {
@@ -426,7 +438,7 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
       const status = said ?? (isAppError(error) && error.extensions.code === 'IP_NOT_ALLOWED' ? 403 : isAppError(error) ? 401 : 500);
       return void res.status(status).json({ errors: formatErrors(error) });
     }
-    const limited = await charge({ ip: req.ip ?? req.socket.remoteAddress ?? null, apiKey: presentedApiKey(req.headers.authorization, req.get(API_KEY_HEADER)), userId: userOf(principal.viewer) });
+    const limited = await charge({ userId: userOf(principal.viewer) });
     if (limited) {
       res.set('Retry-After', String(limited.extensions?.retryAfterSeconds ?? 1));
       return void res.status(429).json({ errors: [limited] });
