@@ -349,8 +349,8 @@ describe.runIf(testEnv.TEST_DATABASE === 'postgres')('replicas sharing Postgres 
       const events: any[] = [];
       const client = createClient({ url: b.gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
       client.subscribe({ query: RUN_UPDATES, variables: { runId } }, { next: (v) => void events.push(v), error: () => {}, complete: () => {} });
-      await waitFor(() => b.gateway.subscriptions.stats().topics > 0, 'the subscription on replica b');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // listeners counts only subscribers whose upstream is live: from then on no event is missed.
+      await waitFor(() => b.gateway.subscriptions.stats().listeners > 0, 'the subscription on replica b to be live');
       await a.gql(`mutation($i: TransitionWorkflowRunInput!) { transitionWorkflowRun(input: $i) { state } }`, { i: { runId, transition: 'submit' } }, token);
       await waitFor(() => events.length === 1, 'the event on replica b');
       expect(events[0].data.workflowRunUpdated.run.state).toBe('submitted');
