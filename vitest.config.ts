@@ -15,7 +15,10 @@ const serviceTests = ['subgraphs/*/test/**/*.test.ts', 'gateway/test/**/*.test.t
 const processTests = ['bench/test/**/*.test.ts'];
 const shared = {
   testTimeout: 30_000,
-  hookTimeout: 120_000,
+  // A whole platform on PGlite (four WASM Postgres instances and their migrations) starts in a
+  // beforeAll: ~15 s on a quiet box, and past 120 s when the machine runs far more than its two
+  // cores can (seen in CI with other work running). A hook that truly hangs still fails.
+  hookTimeout: 300_000,
   // Two cores on the CI machine: more workers only thrash.
   maxWorkers: 2,
 };
