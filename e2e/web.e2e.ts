@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { testEnv } from '@organoise/core/testing';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
@@ -20,6 +21,12 @@ const TIMEOUT = 15_000;
 // A story of many steps across two browsers: on a loaded 2-core machine it takes three times as
 // long as on a quiet one (about 12 s), so it gets more than vitest's default 30 s.
 const STORY_TIMEOUT = 90_000;
+
+// axe-core, run in each screen as it is photographed: serious and critical violations fail the case.
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_RUN = `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+  .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`;
 
 let platform: TestPlatform;
 let browser: Browser;
@@ -43,6 +50,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
 
   // Each case starts with no page open, so the gateway's count of live views is its own.
   afterEach(async () => {
+    problems.length = 0;
     for (const context of contexts.splice(0)) await context.close().catch(() => {});
   });
 
@@ -86,7 +94,12 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
   }
   const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
   const text = (page: Page, testId: string) => () => page.getByTestId(testId).textContent();
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+  async function shot(page: Page, name: string) {
+    await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+    // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+    if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
+    for (const violation of (await page.evaluate(AXE_RUN)) as string[]) problems.push(`axe on ${name}: ${violation}`);
+  }
 
   it('is served by the gateway: index.html for app routes, never cached; hashed assets cached a year and gzipped; the API unaffected', async () => {
     const origin = new URL('/', platform.gateway.url);

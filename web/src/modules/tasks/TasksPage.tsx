@@ -1,5 +1,5 @@
 import { useQuery } from '@apollo/client/react';
-import { Chip, List, ListItemButton, ListItemText, Paper, Stack, Typography } from '@mui/material';
+import { Chip, List, ListItem, ListItemButton, ListItemText, Paper, Stack, Typography } from '@mui/material';
 import { navigate } from '../../app/router';
 import { graphql } from '../../gql';
 import { Empty, ErrorState, Loading } from '../../ui/states';
@@ -74,10 +74,12 @@ export default function TasksPage() {
         <Paper variant="outlined">
           <List aria-label="Open tasks" data-testid="tasks">
             {tasks.map((task) => (
-              <ListItemButton key={task.id} component="a" href={`/runs/${task.run.id}`} onClick={(e: React.MouseEvent) => (e.preventDefault(), navigate(`/runs/${task.run.id}`))}>
-                <ListItemText primary={task.title} secondary={`${task.run.definition.name} · ${task.state} · since ${new Date(task.createdAt).toLocaleString()}`} />
-                <Chip size="small" label={task.assignee ? `for ${task.viewerIsAssignee ? 'you' : task.assignee.name}` : `for ${task.assigneeRole?.toLowerCase() ?? 'anyone'}s`} />
-              </ListItemButton>
+              <ListItem key={task.id} disablePadding>
+                <ListItemButton component="a" href={`/runs/${task.run.id}`} onClick={(e: React.MouseEvent) => (e.preventDefault(), navigate(`/runs/${task.run.id}`))}>
+                  <ListItemText primary={task.title} secondary={`${task.run.definition.name} · ${task.state} · since ${new Date(task.createdAt).toLocaleString()}`} />
+                  <Chip size="small" label={task.assignee ? `for ${task.viewerIsAssignee ? 'you' : task.assignee.name}` : `for ${task.assigneeRole?.toLowerCase() ?? 'anyone'}s`} />
+                </ListItemButton>
+              </ListItem>
             ))}
           </List>
         </Paper>

@@ -1,5 +1,5 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
-import { Alert, Button, Chip, List, ListItemButton, ListItemText, Paper, Stack, Tooltip, Typography } from '@mui/material';
+import { Alert, Button, Chip, List, ListItem, ListItemButton, ListItemText, Paper, Stack, Tooltip, Typography } from '@mui/material';
 import { useState } from 'react';
 import { Link, navigate } from '../../app/router';
 import { describeError } from '../../ui/errors';
@@ -66,7 +66,9 @@ export default function DefinitionPage({ id }: { id: string }) {
         </Stack>
         <List dense>
           {spec.transitions.map((t) => (
-            <ListItemText key={`${t.from}.${t.name}`} primary={`${t.name}: ${t.from} → ${t.to}`} secondary={`by ${t.allowedRoles.map((r) => r.toLowerCase()).join(', ')}`} />
+            <ListItem key={`${t.from}.${t.name}`}>
+              <ListItemText primary={`${t.name}: ${t.from} → ${t.to}`} secondary={`by ${t.allowedRoles.map((r) => r.toLowerCase()).join(', ')}`} />
+            </ListItem>
           ))}
         </List>
       </Paper>
@@ -79,9 +81,11 @@ export default function DefinitionPage({ id }: { id: string }) {
         <Paper variant="outlined">
           <List>
             {definition.runs.nodes.map((run) => (
-              <ListItemButton key={run.id} component="a" href={`/runs/${run.id}`} onClick={(e: React.MouseEvent) => (e.preventDefault(), navigate(`/runs/${run.id}`))}>
-                <ListItemText primary={`${run.state} · ${run.status.toLowerCase()}`} secondary={`started ${new Date(run.createdAt).toLocaleString()}${run.startedBy ? ` by ${run.startedBy.name}` : ''}`} />
-              </ListItemButton>
+              <ListItem key={run.id} disablePadding>
+                <ListItemButton component="a" href={`/runs/${run.id}`} onClick={(e: React.MouseEvent) => (e.preventDefault(), navigate(`/runs/${run.id}`))}>
+                  <ListItemText primary={`${run.state} · ${run.status.toLowerCase()}`} secondary={`started ${new Date(run.createdAt).toLocaleString()}${run.startedBy ? ` by ${run.startedBy.name}` : ''}`} />
+                </ListItemButton>
+              </ListItem>
             ))}
           </List>
         </Paper>
