@@ -163,8 +163,9 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
     await shot(page, 'second-factor');
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
-    // The inbox's subscription is served upstream: from here on no task can slip past it.
-    await expect.poll(listeners, { timeout: TIMEOUT }).toBe(1);
+    // The inbox's two subscriptions (its tasks, and runs that finish) are served upstream: from
+    // here on no task can slip past them.
+    await expect.poll(listeners, { timeout: TIMEOUT }).toBe(2);
     await page.locator('[data-live="live"]').waitFor();
     const tasks = page.getByTestId('task-list').getByRole('link', { name: /^Approve the purchase/ });
     expect(await tasks.count()).toBe(0);
@@ -195,7 +196,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
 
     // Ada loses the network; Linus submits another request meanwhile. Back online, her inbox
     // resumes from its last cursor and shows the task she missed, once.
-    await expect.poll(listeners, { timeout: TIMEOUT }).toBe(1);
+    await expect.poll(listeners, { timeout: TIMEOUT }).toBe(2); // the task screen's has ended
     await page.context().setOffline(true);
     await page.locator('[data-live="offline"]').waitFor();
     await expect.poll(listeners, { timeout: TIMEOUT }).toBe(0);

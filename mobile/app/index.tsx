@@ -1,5 +1,5 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
-import { applyTaskEvent, badgeText, MyTasksChangedDocument, MyTasksDocument, type TaskFieldsFragment } from '@organoise/client';
+import { applyTaskEvent, badgeText, MyTasksChangedDocument, MyTasksDocument, runNotice, taskNotice, WorkflowRunsChangedDocument, type TaskFieldsFragment } from '@organoise/client';
 import { Link, router, Stack } from 'expo-router';
 import { useState } from 'react';
 import { FlatList, Pressable, RefreshControl, Text, View } from 'react-native';
@@ -20,6 +20,8 @@ export default function InboxScreen() {
 function Inbox({ organizationId, organizationName }: { organizationId: string; organizationName: string }) {
   const client = useApolloClient();
   const theme = useTheme();
+  const { state } = useSession();
+  const viewerId = state.status === 'signed-in' ? state.user.id : '';
   const { data, loading, error, refetch } = useQuery(MyTasksDocument, { variables: { organizationId } });
   const [notice, setNotice] = useState<string | null>(null);
   const [refreshing, setRefreshing] = useState(false);
@@ -27,11 +29,13 @@ function Inbox({ organizationId, organizationName }: { organizationId: string; o
     cursorOf: (d) => d.myTasksChanged.cursor,
     onEvent: (d) => {
       const event = d.myTasksChanged;
-      // In-app notification: a task that arrived while the inbox is open.
-      if (applyTaskEvent(client.cache, organizationId, event) && event.task.status === 'OPEN') setNotice(`New task: ${event.task.title}`);
+      // In-app notification of a task that arrived while the app is open (not of a replayed one).
+      if (applyTaskEvent(client.cache, organizationId, event)) setNotice((n) => taskNotice(event) ?? n);
     },
     onRestart: () => void refetch(),
   });
+  // A run this person started finished (an expense they filed was approved...).
+  useLive(WorkflowRunsChangedDocument, { organizationId }, { cursorOf: (d) => d.workflowRunsChanged.cursor, onEvent: (d) => setNotice((n) => runNotice(d.workflowRunsChanged, viewerId) ?? n) });
   const tasks = data?.myTasks.nodes ?? [];
   const badge = badgeText(tasks);
 

@@ -203,3 +203,26 @@ export const TransitionWorkflowRunDocument = graphql(`
     }
   }
 `);
+
+/** Runs started, moved, completed or cancelled in the organization: the inbox tells a starter when theirs finished. */
+export const WorkflowRunsChangedDocument = graphql(`
+  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {
+    workflowRunsChanged(organizationId: $organizationId, after: $after) {
+      cursor
+      type
+      at
+      run {
+        id
+        state
+        status
+        startedBy {
+          id
+        }
+        definition {
+          id
+          name
+        }
+      }
+    }
+  }
+`);

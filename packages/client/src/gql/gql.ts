@@ -28,6 +28,7 @@ type Documents = {
     "\n  query WorkflowRun($id: ID!) {\n    workflowRun(id: $id) {\n      ...RunDetailFields\n    }\n  }\n": typeof types.WorkflowRunDocument,
     "\n  subscription WorkflowRunUpdated($runId: ID!, $after: String) {\n    workflowRunUpdated(runId: $runId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        ...RunDetailFields\n      }\n    }\n  }\n": typeof types.WorkflowRunUpdatedDocument,
     "\n  mutation TransitionWorkflowRun($input: TransitionWorkflowRunInput!) {\n    transitionWorkflowRun(input: $input) {\n      ...RunDetailFields\n    }\n  }\n": typeof types.TransitionWorkflowRunDocument,
+    "\n  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {\n    workflowRunsChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        id\n        state\n        status\n        startedBy {\n          id\n        }\n        definition {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.WorkflowRunsChangedDocument,
 };
 const documents: Documents = {
     "\n  fragment AuthFields on AuthPayload {\n    accessToken\n    expiresAt\n    refreshToken\n    deviceToken\n    user {\n      id\n      name\n      email\n    }\n  }\n": types.AuthFieldsFragmentDoc,
@@ -44,6 +45,7 @@ const documents: Documents = {
     "\n  query WorkflowRun($id: ID!) {\n    workflowRun(id: $id) {\n      ...RunDetailFields\n    }\n  }\n": types.WorkflowRunDocument,
     "\n  subscription WorkflowRunUpdated($runId: ID!, $after: String) {\n    workflowRunUpdated(runId: $runId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        ...RunDetailFields\n      }\n    }\n  }\n": types.WorkflowRunUpdatedDocument,
     "\n  mutation TransitionWorkflowRun($input: TransitionWorkflowRunInput!) {\n    transitionWorkflowRun(input: $input) {\n      ...RunDetailFields\n    }\n  }\n": types.TransitionWorkflowRunDocument,
+    "\n  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {\n    workflowRunsChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        id\n        state\n        status\n        startedBy {\n          id\n        }\n        definition {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.WorkflowRunsChangedDocument,
 };
 
 /**
@@ -116,6 +118,10 @@ export function graphql(source: "\n  subscription WorkflowRunUpdated($runId: ID!
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation TransitionWorkflowRun($input: TransitionWorkflowRunInput!) {\n    transitionWorkflowRun(input: $input) {\n      ...RunDetailFields\n    }\n  }\n"): (typeof documents)["\n  mutation TransitionWorkflowRun($input: TransitionWorkflowRunInput!) {\n    transitionWorkflowRun(input: $input) {\n      ...RunDetailFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {\n    workflowRunsChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        id\n        state\n        status\n        startedBy {\n          id\n        }\n        definition {\n          id\n          name\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {\n    workflowRunsChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        id\n        state\n        status\n        startedBy {\n          id\n        }\n        definition {\n          id\n          name\n        }\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
