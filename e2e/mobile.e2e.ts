@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { connect, type AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = fileURLToPath(new URL('../mobile/dist/', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../mobile/screenshots/', import.meta.url));
 const TIMEOUT = 15_000;
+// About 14 s on a quiet machine; a loaded one takes several times as long.
+const STORY_TIMEOUT = 90_000;
+// axe-core in each screen as it is photographed (as e2e/web.e2e.ts): serious and critical violations fail.
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_RUN = `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+  .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`;
 // A phone's viewport, pixel ratio, touch and user agent (not its browser engine: Chromium here).
 const { defaultBrowserType: _engine, ...PHONE } = devices['iPhone 13']!;
 
@@ -110,7 +118,11 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
   }
 
   const listeners = () => platform.gateway.subscriptions.stats().listeners;
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+  async function shot(page: Page, name: string) {
+    await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+    if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
+    for (const violation of (await page.evaluate(AXE_RUN)) as string[]) problems.push(`axe on ${name}: ${violation}`);
+  }
   const token = async (email: string) =>
     (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
 
@@ -237,5 +249,5 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
     await page.getByRole('heading', { name: 'Sign in to OrgaNoise' }).waitFor();
 
     expect(problems).toEqual([]);
-  });
+  }, STORY_TIMEOUT);
 });

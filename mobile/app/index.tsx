@@ -92,7 +92,8 @@ function Inbox({ organizationId, organizationName }: { organizationId: string; o
 
 function TaskRow({ task }: { task: TaskFieldsFragment }) {
   return (
-    <Pressable role="link" accessibilityLabel={`${task.title}, ${task.run.definition.name}, in ${task.run.state}`} onPress={() => router.push(`/tasks/${task.id}`)}>
+    // Named by its visible text (title, workflow, state), which screen readers read in order.
+    <Pressable role="link" onPress={() => router.push(`/tasks/${task.id}`)}>
       <Card>
         <Body>{task.title}</Body>
         <Body muted>

@@ -50,7 +50,7 @@ export function RunView({ id, fromState, header }: { id: string; fromState?: str
         {run.startedBy ? ` · started by ${run.startedBy.name}` : ''}
       </Body>
       {refused ? <ErrorBanner message={refused.message} /> : null}
-      <View accessibilityLabel="Steps you may take" style={{ gap: 8 }}>
+      <View role="group" aria-label="Steps you may take" style={{ gap: 8 }}>
         {steps.map((t) => (
           <Button key={t.name} title={t.name.replace(/_/g, ' ')} hint={`Moves the run to ${t.to}`} disabled={busy} onPress={() => void fire(t)} />
         ))}
