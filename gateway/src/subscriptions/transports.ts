@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { isApiKeyViewer, isAppError, type Logger, type Viewer } from '@organoise/core';
+import { isApiKeyViewer, isAppError, type ErrorCode, type Logger, type Viewer } from '@organoise/core';
 import express from 'express';
 import proxyaddr from 'proxy-addr';
 import {
@@ -33,6 +33,22 @@ export const CLOSE = {
   /** WebSocket's own "Try Again Later": graphql-ws clients reconnect after it. */
   TRY_AGAIN_LATER: 1013,
 } as const;
+
+/**
+ * How the end of a live subscription's rights is told: the catalogued code (the final error of an
+ * SSE or multipart stream) and the graphql-ws close code and reason. One table, so that the two
+ * transports cannot tell the same event differently.
+ */
+interface Loss {
+  code: ErrorCode;
+  close: number;
+  reason: string;
+}
+const LOSSES = {
+  TOKEN_EXPIRED: { code: 'UNAUTHENTICATED', close: CLOSE.UNAUTHENTICATED, reason: 'Token expired' },
+  SESSION_ENDED: { code: 'UNAUTHENTICATED', close: CLOSE.UNAUTHENTICATED, reason: 'Session ended' },
+  AUTHORIZATION_CHANGED: { code: 'FORBIDDEN', close: CLOSE.AUTHORIZATION_CHANGED, reason: 'Authorization changed' },
+} as const satisfies Record<string, Loss>;
 
 export interface SubscriptionTransportOptions {
   app: express.Express;
@@ -97,12 +113,12 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
     }
   };
 
-  /** How a failed authentication ends a socket: which close code, and the catalogued code as the reason. */
-  const lostAs = (error: unknown): { code: number; reason: string } | null => {
+  /** What a failed re-check of live credentials means for the subscriptions on them; null: nothing (the check could not be made). */
+  const lostAs = (error: unknown): Loss | null => {
     const code = isAppError(error) ? String(error.extensions.code) : null;
-    if (code === 'UNAUTHENTICATED') return { code: CLOSE.UNAUTHENTICATED, reason: 'Session ended' };
-    if (code === 'API_KEY_INVALID' || code === 'API_KEY_REVOKED' || code === 'API_KEY_EXPIRED') return { code: CLOSE.UNAUTHENTICATED, reason: code };
-    if (code === 'IP_NOT_ALLOWED') return { code: CLOSE.AUTHORIZATION_CHANGED, reason: code };
+    if (code === 'UNAUTHENTICATED') return LOSSES.SESSION_ENDED;
+    if (code === 'API_KEY_INVALID' || code === 'API_KEY_REVOKED' || code === 'API_KEY_EXPIRED') return { code, close: CLOSE.UNAUTHENTICATED, reason: code };
+    if (code === 'IP_NOT_ALLOWED') return { code, close: CLOSE.AUTHORIZATION_CHANGED, reason: code };
     return null;
   };
   // An API key is charged to its own budget, never to a user's.
@@ -174,24 +190,24 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
    * Watches a live principal: the callback fires once when the token expires, the session ends
    * (sign-out, revocation) or the roles change (a removed membership must stop events at once).
    */
-  const watch = (authorization: string | undefined, clientIp: string | null, principal: Principal, onLost: (code: number, reason: string) => void) => {
+  const watch = (authorization: string | undefined, clientIp: string | null, principal: Principal, onLost: (loss: Loss) => void) => {
     let fired = false;
-    const fire = (code: number, reason: string) => {
+    const fire = (loss: Loss) => {
       if (fired) return;
       fired = true;
       stop();
-      onLost(code, reason);
+      onLost(loss);
     };
-    const expiry = principal.expiresAt ? setTimeout(() => fire(CLOSE.UNAUTHENTICATED, 'Token expired'), Math.min(2 ** 31 - 1, Math.max(0, principal.expiresAt.getTime() - Date.now()))) : undefined;
+    const expiry = principal.expiresAt ? setTimeout(() => fire(LOSSES.TOKEN_EXPIRED), Math.min(2 ** 31 - 1, Math.max(0, principal.expiresAt.getTime() - Date.now()))) : undefined;
     const recheck = principal.viewer
       ? async () => {
           try {
             const now = await authenticate(authorization, clientIp);
-            if (!sameRoles(now.viewer, principal.viewer)) fire(CLOSE.AUTHORIZATION_CHANGED, 'Authorization changed');
+            if (!sameRoles(now.viewer, principal.viewer)) fire(LOSSES.AUTHORIZATION_CHANGED);
           } catch (error) {
             // A revoked or expired API key ends the socket as a signed-out session does.
             const lost = lostAs(error);
-            if (lost) fire(lost.code, lost.reason);
+            if (lost) fire(lost);
           }
         }
       : undefined;
@@ -271,11 +287,12 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
             ctx.extra.socket.close(CLOSE.TRY_AGAIN_LATER, 'Try again later');
             return false;
           }
-          ctx.extra.socket.close(lost?.code ?? CLOSE.UNAUTHENTICATED, lost && lost.reason !== 'Session ended' ? lost.reason : 'Unauthenticated');
+          // At connect there was no session yet to end: a refused token is 'Unauthenticated'.
+          ctx.extra.socket.close(lost?.close ?? CLOSE.UNAUTHENTICATED, lost && lost !== LOSSES.SESSION_ENDED ? lost.reason : 'Unauthenticated');
           return false;
         }
         const socket = ctx.extra.socket;
-        const unwatch = watch(authorization, clientIp, principal, (code, reason) => socket.close(code, reason));
+        const unwatch = watch(authorization, clientIp, principal, (loss) => socket.close(loss.close, loss.reason));
         const waiting = new Map<string, () => void>();
         sockets.set(socket, {
           ...principal,
@@ -504,9 +521,8 @@ export function mountSubscriptionTransports(options: SubscriptionTransportOption
       write.end();
     };
     const heartbeat = setInterval(() => write.heartbeat(), options.heartbeatMs);
-    const unwatch = watch(req.headers.authorization, req.ip ?? null, principal, (_code, reason) => {
-      const code = reason === 'Authorization changed' ? 'FORBIDDEN' : /^[A-Z_]+$/.test(reason) ? reason : 'UNAUTHENTICATED';
-      write.error([{ message: reason, extensions: { code } }]);
+    const unwatch = watch(req.headers.authorization, req.ip ?? null, principal, (loss) => {
+      write.error([{ message: loss.reason, extensions: { code: loss.code } }]);
       end();
     });
     res.on('close', end);
