@@ -1,39 +1,21 @@
 import { API_KEY_PATH, API_KEY_SECRET_HEADER, INTERNAL_TOKEN_HEADER, PRINCIPAL_PATH, signInternalToken, type Role, type Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import { codesOf, TEST_INTERNAL_SECRET } from '@organoise/core/testing';
 import { eq, sql } from 'drizzle-orm';
-import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiKeys, auditEvents, invitations, organizations } from '../src/db/schema.js';
-import { ManualClock, MemoryMailer, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { ManualClock, MemoryMailer, SUBGRAPH_NAME } from '../src/index.js';
+import { useUserSubgraph, viewerOf } from './support/subgraph.js';
 
 // API keys (a principal for programs, one organization, one role) and organization IP allow-lists,
 // as the user subgraph serves them: the GraphQL fields and the gateway's internal lookup routes.
-let db: TestDatabase;
-let server: UserSubgraph;
 const clock = new ManualClock(new Date('2033-03-01T08:00:00Z'));
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-    sessionTtlSeconds: 86_400,
-    mail: { mailer: new MemoryMailer() },
-    clock,
-    log: testLog,
-  });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
-
 const IP = '198.51.100.7';
-async function call(query: string, variables: Record<string, unknown> = {}, viewer: Viewer | null = null, ip: string | null = IP) {
-  return postGraphQL(server.url, query, variables, { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer, ip) });
-}
+const subgraph = useUserSubgraph({
+  mail: { mailer: new MemoryMailer() },
+  clock,
+}, { ip: IP });
+const { call } = subgraph;
 
 let counter = 0;
 type Signed = Viewer & { email: string };
@@ -41,8 +23,7 @@ async function signUp(name = 'Ann'): Promise<Signed> {
   const email = `keys-${Date.now()}-${counter++}@example.com`;
   const res = await call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password: `pw-${counter}-long-enough-secret`, name } });
   expect(res.errors).toBeUndefined();
-  const claims = decodeJwt(res.data!.signUp.accessToken);
-  return { userId: claims.sub!, sessionId: claims.sid as string, memberships: {}, email };
+  return { ...viewerOf(res.data!.signUp.accessToken), email };
 }
 
 async function createOrg(owner: Viewer) {
@@ -72,7 +53,7 @@ async function createKey(viewer: Viewer, orgId: string, extra: Record<string, un
 
 /** The gateway's lookup: status and body of the internal route for `secret` used from `ip`. */
 async function lookup(secret: string, ip: string | null = IP, internalToken?: string) {
-  const url = new URL(API_KEY_PATH, server.url);
+  const url = new URL(API_KEY_PATH, subgraph.server.url);
   if (ip) url.searchParams.set('ip', ip);
   const token = internalToken ?? (await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null));
   const res = await fetch(url, { headers: { [INTERNAL_TOKEN_HEADER]: token, [API_KEY_SECRET_HEADER]: secret } });
@@ -80,8 +61,8 @@ async function lookup(secret: string, ip: string | null = IP, internalToken?: st
 }
 
 const keyViewer = (keyId: string, orgId: string, role: Role, extra: Partial<Viewer> = {}): Viewer => ({ userId: keyId, sessionId: `apikey:${keyId}`, memberships: { [orgId]: role }, ...extra });
-const keyCount = async (orgId: string) => (await server.services.db.select({ n: sql<number>`count(*)::int` }).from(apiKeys).where(eq(apiKeys.organizationId, orgId)))[0]!.n;
-const auditTypes = async (orgId: string) => (await server.services.db.select({ type: auditEvents.type, details: auditEvents.details }).from(auditEvents).where(eq(auditEvents.organizationId, orgId))).map((r) => r);
+const keyCount = async (orgId: string) => (await subgraph.server.services.db.select({ n: sql<number>`count(*)::int` }).from(apiKeys).where(eq(apiKeys.organizationId, orgId)))[0]!.n;
+const auditTypes = async (orgId: string) => (await subgraph.server.services.db.select({ type: auditEvents.type, details: auditEvents.details }).from(auditEvents).where(eq(auditEvents.organizationId, orgId))).map((r) => r);
 
 describe('creating an API key', () => {
   it('shows the secret once, stores only its hash, and lists the key without it', async () => {
@@ -91,7 +72,7 @@ describe('creating an API key', () => {
     expect(secret).toMatch(/^onk_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}$/);
     expect(secret.startsWith(apiKey.prefix)).toBe(true);
     expect(apiKey).toMatchObject({ role: 'MEMBER', ipAllowList: ['10.0.0.0/8', '2001:db8::/32'], createdBy: { id: owner.userId }, organization: { id: orgId }, revokedAt: null });
-    const [row] = await server.services.db.select().from(apiKeys).where(eq(apiKeys.id, apiKey.id));
+    const [row] = await subgraph.server.services.db.select().from(apiKeys).where(eq(apiKeys.id, apiKey.id));
     expect(JSON.stringify(row)).not.toContain(secret.slice(41));
     const list = await call(LIST, { id: orgId }, owner);
     expect(list.errors).toBeUndefined();
@@ -225,7 +206,7 @@ describe('what an API key may do here', () => {
       expect(codesOf(res), query).toContain('API_KEY_NOT_ALLOWED');
     }
     expect(await keyCount(orgId)).toBe(1);
-    expect(await server.services.db.select().from(invitations).where(eq(invitations.organizationId, orgId))).toEqual([]);
+    expect(await subgraph.server.services.db.select().from(invitations).where(eq(invitations.organizationId, orgId))).toEqual([]);
   });
 });
 
@@ -238,7 +219,7 @@ describe('organization IP allow-lists', () => {
     const set = await call(SET, { i: { organizationId: orgId, cidrs: ['198.51.100.0/24', '2001:db8::/48', '198.51.100.9'] } }, owner);
     expect(set.errors).toBeUndefined();
     expect(set.data!.setOrganizationIpAllowList.ipAllowList).toEqual(['198.51.100.0/24', '2001:db8::/48', '198.51.100.9/32']);
-    const url = new URL(PRINCIPAL_PATH, server.url);
+    const url = new URL(PRINCIPAL_PATH, subgraph.server.url);
     url.searchParams.set('sessionId', owner.sessionId);
     url.searchParams.set('userId', owner.userId);
     const principal = (await (await fetch(url, { headers: { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null) } })).json()) as { allowLists?: Record<string, string[]> };
@@ -255,7 +236,7 @@ describe('organization IP allow-lists', () => {
     expect(codesOf(await call(SET, { i: { organizationId: orgId, cidrs: ['10.0.0.0/99'] } }, owner))).toEqual(['BAD_USER_INPUT']);
     expect(codesOf(await call(SET, { i: { organizationId: orgId, cidrs: [] } }, member))).toEqual(['FORBIDDEN']);
     expect(codesOf(await call(`query($id: ID!) { organization(id: $id) { ipAllowList } }`, { id: orgId }, member))).toEqual(['FORBIDDEN']);
-    const [row] = await server.services.db.select({ list: organizations.ipAllowList }).from(organizations).where(eq(organizations.id, orgId));
+    const [row] = await subgraph.server.services.db.select({ list: organizations.ipAllowList }).from(organizations).where(eq(organizations.id, orgId));
     expect(row!.list).toEqual([]);
   });
 

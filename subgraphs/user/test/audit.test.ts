@@ -1,43 +1,26 @@
-import { INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import type { Viewer } from '@organoise/core';
+import { codesOf } from '@organoise/core/testing';
 import { eq, sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditEvents } from '../src/db/schema.js';
-import { ManualClock, MemoryMailer, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { ManualClock, MemoryMailer } from '../src/index.js';
 import { REFRESH_REUSE_GRACE_SECONDS } from '../src/domains/accounts/sessions.js';
+import { useUserSubgraph, viewerOf } from './support/subgraph.js';
 
 // The audit log: what is recorded, who may read it, and that no secret ever lands in it.
-let db: TestDatabase;
-let server: UserSubgraph;
 const clock = new ManualClock(new Date('2032-06-01T08:00:00Z'));
 const mailer = new MemoryMailer();
 /** Every password and token this file hands out or types; none may be found in the database. */
 const secrets = new Set<string>();
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-    sessionTtlSeconds: 86_400,
-    throttle: { accountMaxFailures: 2, ipMaxFailures: 100, windowSeconds: 600, lockoutSeconds: 600 },
-    mail: { mailer },
-    clock,
-    log: testLog,
-  });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
-
 const IP = '192.0.2.44';
-async function call(query: string, variables: Record<string, unknown> = {}, viewer: Viewer | null = null, ip = IP) {
-  return postGraphQL(server.url, query, variables, { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer, ip) });
-}
+const subgraph = useUserSubgraph({
+  throttle: { accountMaxFailures: 2, ipMaxFailures: 100, windowSeconds: 600, lockoutSeconds: 600 },
+  mail: { mailer },
+  clock,
+}, { ip: IP });
+const { call } = subgraph;
 
 let counter = 0;
 const uniqueEmail = (prefix: string) => `${prefix}-${Date.now()}-${counter++}@example.com`;
@@ -55,8 +38,7 @@ async function signUp(name = 'Ann'): Promise<Signed> {
   const res = await call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken refreshToken } }`, { i: { email, password, name } });
   expect(res.errors).toBeUndefined();
   const payload = remember(res.data!.signUp);
-  const claims = decodeJwt(payload.accessToken);
-  return { userId: claims.sub!, sessionId: claims.sid as string, memberships: {}, email, password, refreshToken: payload.refreshToken };
+  return { ...viewerOf(payload.accessToken), email, password, refreshToken: payload.refreshToken };
 }
 
 async function signIn(email: string, password: string) {
@@ -115,7 +97,7 @@ describe('account events', () => {
     await call(`mutation($t: String!) { verifyEmail(token: $t) }`, { t: link }, current);
     await call(`mutation($e: String!) { requestPasswordReset(email: $e) }`, { e: user.email });
     // The reset mail goes out after the answer.
-    await server.services.background.idle();
+    await subgraph.server.services.background.idle();
     secrets.add(/token=([A-Za-z0-9_-]+)/.exec(mailer.sent.at(-1)!.text)![1]!);
     clock.advance(1);
     await call(`mutation { signOutEverywhere }`, {}, current);
@@ -237,21 +219,21 @@ describe('organization audit log', () => {
 
 describe('audit storage', () => {
   it('refuses to change or delete a recorded event: the table is append-only', async () => {
-    const [row] = await server.services.db.select().from(auditEvents).limit(1);
-    await expect(server.services.db.update(auditEvents).set({ type: 'SIGN_IN' }).where(eq(auditEvents.id, row!.id))).rejects.toThrow();
-    await expect(server.services.db.delete(auditEvents).where(eq(auditEvents.id, row!.id))).rejects.toThrow();
-    const [still] = await server.services.db.select().from(auditEvents).where(eq(auditEvents.id, row!.id));
+    const [row] = await subgraph.server.services.db.select().from(auditEvents).limit(1);
+    await expect(subgraph.server.services.db.update(auditEvents).set({ type: 'SIGN_IN' }).where(eq(auditEvents.id, row!.id))).rejects.toThrow();
+    await expect(subgraph.server.services.db.delete(auditEvents).where(eq(auditEvents.id, row!.id))).rejects.toThrow();
+    const [still] = await subgraph.server.services.db.select().from(auditEvents).where(eq(auditEvents.id, row!.id));
     expect(still).toEqual(row);
   });
 
   it('never stores a password or token: no table holds any of those this file used', async () => {
     expect(secrets.size).toBeGreaterThan(20);
-    const rows = await server.services.db.select().from(auditEvents);
+    const rows = await subgraph.server.services.db.select().from(auditEvents);
     const auditText = JSON.stringify(rows);
     for (const secret of secrets) expect(auditText).not.toContain(secret);
     const tables = ['users', 'sessions', 'refresh_tokens', 'email_tokens', 'invitations', 'auth_throttles', 'audit_events', 'memberships', 'organizations'];
     for (const table of tables) {
-      const dump = JSON.stringify(await server.services.db.execute(sql.raw(`select * from users.${table}`)));
+      const dump = JSON.stringify(await subgraph.server.services.db.execute(sql.raw(`select * from users.${table}`)));
       for (const secret of secrets) expect(dump, `${table} holds a secret`).not.toContain(secret);
     }
   });

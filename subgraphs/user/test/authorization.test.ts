@@ -1,26 +1,24 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, subgraphSocket, TEST_INTERNAL_SECRET, testLog, waitFor, watchSubscription, type TestDatabase } from '@organoise/core/testing';
+import type { Viewer } from '@organoise/core';
+import { codesOf, subgraphSocket, waitFor, watchSubscription } from '@organoise/core/testing';
 import type { Client } from 'graphql-ws';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryMailer, permissions, resolvers, startUserSubgraph, SUBGRAPH_NAME, typeDefs, type UserSubgraph } from '../src/index.js';
+import { MemoryMailer, permissions, resolvers, SUBGRAPH_NAME, typeDefs } from '../src/index.js';
 import { fieldsWithoutRules } from '@organoise/core';
+import { useUserSubgraph } from './support/subgraph.js';
 
 // The cross-tenant matrix (docs/decisions/0005-graphql-shield.md) for the user subgraph's types
 // (User, Organization, Membership, Invitation, Session, AuditEvent), and the masking of personal
 // fields (email, IP addresses). Roles here come from the database, whatever the token claims.
 
-let db: TestDatabase;
-let server: UserSubgraph;
 const sockets: Client[] = [];
 const IP_OWNER_A = '198.51.100.1';
 const IP_MEMBER_A = '198.51.100.2';
 const IP_B = '203.0.113.9';
 
-async function call(query: string, variables: Record<string, unknown> = {}, viewer: Viewer | null = null, ip = IP_OWNER_A) {
-  return postGraphQL(server.url, query, variables, { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer, ip) });
-}
+const subgraph = useUserSubgraph({ sessionTtlSeconds: 3600, mail: { mailer: new MemoryMailer() } }, { ip: IP_OWNER_A });
+const { call } = subgraph;
 function ok(response: Awaited<ReturnType<typeof call>>) {
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   return response.data!;
@@ -59,15 +57,6 @@ let orgB: { id: string; slug: string };
 let invitationB: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-    sessionTtlSeconds: 3600,
-    mail: { mailer: new MemoryMailer() },
-    log: testLog,
-  });
   [ownerA, memberA, ownerB, memberB, bridge] = await Promise.all([
     signUp('Owner A', IP_OWNER_A),
     signUp('Member A', IP_MEMBER_A),
@@ -87,8 +76,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
-  await server?.close();
-  await db?.drop();
 });
 
 const B_SNAPSHOT = `query($id: ID!) { organization(id: $id) {
@@ -161,7 +148,7 @@ describe('a member of another organization', () => {
     });
 
     it('cannot subscribe to their membershipChanged (NOT_FOUND) and receives none of their events', async () => {
-      const socket = subgraphSocket(server.url, SUBGRAPH_NAME, attacker());
+      const socket = subgraphSocket(subgraph.server.url, SUBGRAPH_NAME, attacker());
       sockets.push(socket);
       const w = watchSubscription(socket, `subscription($id: ID!) { membershipChanged(organizationId: $id) { type userId organization { name } } }`, { id: orgB.id });
       await waitFor(() => w.ended.complete === true || w.ended.error !== undefined || w.results.length > 0, 'the refusal');

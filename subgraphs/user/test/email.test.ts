@@ -2,43 +2,26 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INTERNAL_TOKEN_HEADER, PRINCIPAL_PATH, signInternalToken, type Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import { codesOf, TEST_INTERNAL_SECRET, testLog } from '@organoise/core/testing';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, MemoryMailer, OutboxMailer, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { ManualClock, MemoryMailer, OutboxMailer, SUBGRAPH_NAME } from '../src/index.js';
+import { useUserSubgraph, viewerOf } from './support/subgraph.js';
 
 // Email verification and password reset, with mail caught by an in-memory mailer.
-let db: TestDatabase;
-let server: UserSubgraph;
 const clock = new ManualClock(new Date('2031-03-01T09:00:00Z'));
 const mailer = new MemoryMailer();
 const THROTTLE = { accountMaxFailures: 3, ipMaxFailures: 100, windowSeconds: 600, lockoutSeconds: 600 };
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-    sessionTtlSeconds: 86_400,
-    throttle: THROTTLE,
-    mail: { mailer },
-    appUrl: 'https://app.example.test',
-    emailVerificationTtlSeconds: 7200,
-    passwordResetTtlSeconds: 1800,
-    clock,
-    log: testLog,
-  });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
-
-async function call(query: string, variables: Record<string, unknown> = {}, viewer: Viewer | null = null) {
-  return postGraphQL(server.url, query, variables, { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer, '198.51.100.7') });
-}
+const subgraph = useUserSubgraph({
+  throttle: THROTTLE,
+  mail: { mailer },
+  appUrl: 'https://app.example.test',
+  emailVerificationTtlSeconds: 7200,
+  passwordResetTtlSeconds: 1800,
+  clock,
+}, { ip: '198.51.100.7' });
+const { call } = subgraph;
 
 const PASSWORD = 'correct horse battery';
 let counter = 0;
@@ -47,14 +30,13 @@ const uniqueEmail = (prefix: string) => `${prefix}-${Date.now()}-${counter++}@ex
 async function signUp(email = uniqueEmail('mail')): Promise<Viewer & { email: string }> {
   const res = await call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password: PASSWORD, name: 'Mo' } });
   expect(res.errors).toBeUndefined();
-  const claims = decodeJwt(res.data!.signUp.accessToken);
-  return { userId: claims.sub!, sessionId: claims.sid as string, memberships: {}, email };
+  return { ...viewerOf(res.data!.signUp.accessToken), email };
 }
 
 const signIn = (email: string, password = PASSWORD) => call(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password } });
 /** Mail goes out after the answer (accounts/recovery.ts says why): wait for it, then look. */
 async function mailsTo(email: string) {
-  await server.services.background.idle();
+  await subgraph.server.services.background.idle();
   return mailer.sent.filter((m) => m.to === email);
 }
 function tokenIn(text: string, path: string): string {
@@ -63,7 +45,7 @@ function tokenIn(text: string, path: string): string {
   return match![1]!;
 }
 async function principalStatus(viewer: Viewer) {
-  const url = new URL(PRINCIPAL_PATH, server.url);
+  const url = new URL(PRINCIPAL_PATH, subgraph.server.url);
   url.searchParams.set('sessionId', viewer.sessionId);
   url.searchParams.set('userId', viewer.userId);
   return (await fetch(url, { headers: { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null) } })).status;

@@ -1,50 +1,34 @@
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import { codesOf } from '@organoise/core/testing';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { users } from '../src/db/schema.js';
-import { ManualClock, MemoryMailer, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { ManualClock, MemoryMailer } from '../src/index.js';
+import { useUserSubgraph } from './support/subgraph.js';
 
 // Every flow that takes an email answers a known and an unknown address alike: the same answer
 // and no timing a client can separate (sign-up here with SIGN_UP_VERIFICATION on, as in production).
-let db: TestDatabase;
-let server: UserSubgraph;
 const clock = new ManualClock(new Date('2036-01-01T09:00:00Z'));
 const mailer = new MemoryMailer();
 const PASSWORD = 'correct horse battery';
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-    sessionTtlSeconds: 86_400,
-    // The timing samples fail many sign-ins; waits are not what is measured here.
-    throttle: { accountMaxFailures: 1000, ipMaxFailures: 100_000 },
-    mail: { mailer },
-    appUrl: 'https://app.example.test',
-    signUpVerification: true,
-    clock,
-    log: testLog,
-  });
-});
+const subgraph = useUserSubgraph({
+  // The timing samples fail many sign-ins; waits are not what is measured here.
+  throttle: { accountMaxFailures: 1000, ipMaxFailures: 100_000 },
+  mail: { mailer },
+  appUrl: 'https://app.example.test',
+  signUpVerification: true,
+  clock,
+}, { ip: '198.51.100.99' });
+const { call } = subgraph;
 
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
-
-const call = async (query: string, variables: Record<string, unknown> = {}) =>
-  postGraphQL(server.url, query, variables, { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null, '198.51.100.99') });
 const SIGN_UP = `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`;
 const COMPLETE = `mutation($i: CompleteSignUpInput!) { completeSignUp(input: $i) { accessToken user { email emailVerified } } }`;
 const fresh = (prefix: string) => `${prefix}-${randomUUID()}@example.com`;
 
 async function mailsTo(email: string) {
-  await server.services.background.idle();
+  await subgraph.server.services.background.idle();
   return mailer.sent.filter((m) => m.to === email);
 }
 const tokenIn = (text: string) => /complete-sign-up\?token=([A-Za-z0-9_-]+)/.exec(text)![1]!;
@@ -62,13 +46,13 @@ describe('sign-up through a mailed link (SIGN_UP_VERIFICATION on)', () => {
   it('creates the account only when the link comes back with the same password, verified, and each link works once', async () => {
     const email = fresh('new');
     expect((await call(SIGN_UP, { i: { email, password: PASSWORD, name: 'Noa' } })).data).toEqual({ signUp: null });
-    expect(await server.services.db.select().from(users).where(eq(users.email, email))).toEqual([]);
+    expect(await subgraph.server.services.db.select().from(users).where(eq(users.email, email))).toEqual([]);
     const [mail] = await mailsTo(email);
     expect(mail!.subject).toMatch(/finish creating/i);
     const token = tokenIn(mail!.text);
     // Whoever opens the link must also be whoever signed up.
     expect(codesOf(await call(COMPLETE, { i: { token, password: 'someone elses password' } }))).toEqual(['INVALID_CREDENTIALS']);
-    expect(await server.services.db.select().from(users).where(eq(users.email, email))).toEqual([]);
+    expect(await subgraph.server.services.db.select().from(users).where(eq(users.email, email))).toEqual([]);
     const done = await call(COMPLETE, { i: { token, password: PASSWORD } });
     expect(done.data!.completeSignUp.user).toEqual({ email, emailVerified: true });
     expect(codesOf(await call(COMPLETE, { i: { token, password: PASSWORD } }))).toEqual(['EMAIL_TOKEN_INVALID']);
@@ -129,7 +113,7 @@ describe('timing of the flows that take an email', () => {
       const times = { known: [] as number[], unknown: [] as number[] };
       const answers = { known: new Set<string>(), unknown: new Set<string>() };
       for (const sample of order) {
-        await server.services.background.idle();
+        await subgraph.server.services.background.idle();
         const start = performance.now();
         const answer = await flow.run(sample.email);
         times[sample.known ? 'known' : 'unknown'].push(performance.now() - start);

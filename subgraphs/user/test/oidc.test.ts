@@ -1,13 +1,14 @@
-import { INTERNAL_TOKEN_HEADER, JWKS_PATH, signInternalToken, type Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import { JWKS_PATH, type Viewer } from '@organoise/core';
+import { codesOf } from '@organoise/core/testing';
 import { count, eq } from 'drizzle-orm';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, auditEvents, oidcIdentities, oidcLogins, recoveryCodes, sessions, totpFactors, users } from '../src/db/schema.js';
 import { totpAt } from '../src/crypto/totp.js';
 import { oidcProvidersFromText } from '../src/domains/oidc/config.js';
-import { ManualClock, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { ManualClock } from '../src/index.js';
 import { authorizeInBrowser, startTestOidcProvider, type TestOidcProvider } from './support/oidc-provider.js';
+import { useUserSubgraph } from './support/subgraph.js';
 
 // Sign-in with OpenID Connect against a real provider (node-oidc-provider) on a free port. The
 // browser part (login and consent pages, redirects) is driven with plain fetch.
@@ -16,9 +17,7 @@ const PUBLIC_REDIRECT = 'http://localhost:4000/auth/callback/public';
 const CLIENT_SECRET = 'client-secret-of-organoise-0123456789';
 const KEY = Buffer.alloc(32, 9).toString('base64');
 
-let db: TestDatabase;
 let idp: TestOidcProvider;
-let server: UserSubgraph;
 // Real time (the provider's ID tokens are checked against it); tests move it forward past expiries.
 const clock = new ManualClock(new Date());
 
@@ -27,31 +26,23 @@ beforeAll(async () => {
     { clientId: 'organoise', clientSecret: CLIENT_SECRET, redirectUri: REDIRECT },
     { clientId: 'organoise-public', redirectUri: PUBLIC_REDIRECT },
   ]);
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 3600 },
-    sessionTtlSeconds: 86_400,
-    encryptionKeys: `k1:${KEY}`,
-    clock,
-    oidcProviders: [
-      { id: 'test', name: 'Test IdP', issuer: idp.issuer, clientId: 'organoise', clientSecret: CLIENT_SECRET, redirectUri: REDIRECT, allowInsecureHttp: true },
-      { id: 'public', issuer: idp.issuer, clientId: 'organoise-public', redirectUri: PUBLIC_REDIRECT, allowInsecureHttp: true },
-    ],
-    log: testLog,
-  });
 });
+
+// Settings known once the provider runs (the hook above).
+const subgraph = useUserSubgraph(() => ({
+  tokens: { issuer: 'organoise-test', ttlSeconds: 3600 },
+  encryptionKeys: `k1:${KEY}`,
+  clock,
+  oidcProviders: [
+    { id: 'test', name: 'Test IdP', issuer: idp.issuer, clientId: 'organoise', clientSecret: CLIENT_SECRET, redirectUri: REDIRECT, allowInsecureHttp: true },
+    { id: 'public', issuer: idp.issuer, clientId: 'organoise-public', redirectUri: PUBLIC_REDIRECT, allowInsecureHttp: true },
+  ],
+}), { ip: '198.51.100.30' });
+const { call } = subgraph;
 
 afterAll(async () => {
-  await server?.close();
-  await db?.drop();
   await idp?.close();
 });
-
-async function call(query: string, variables: Record<string, unknown> = {}, viewer: Viewer | null = null, ip = '198.51.100.30') {
-  return postGraphQL(server.url, query, variables, { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer, ip) });
-}
 
 let counter = 0;
 /** A provider account with a fresh login and email. */
@@ -90,18 +81,18 @@ async function signInWith(login: string, provider = 'test', redirectUri = REDIRE
 
 /** The access token checked as the gateway does (our JWKS), turned into the viewer it stands for. */
 async function viewerFrom(accessToken: string): Promise<Viewer> {
-  const { payload } = await jwtVerify(accessToken, createRemoteJWKSet(new URL(JWKS_PATH, server.url)), { issuer: 'organoise-test', currentDate: clock.now() });
+  const { payload } = await jwtVerify(accessToken, createRemoteJWKSet(new URL(JWKS_PATH, subgraph.server.url)), { issuer: 'organoise-test', currentDate: clock.now() });
   return { userId: payload.sub!, sessionId: payload.sid as string, memberships: {} };
 }
 
 /** Rows a refusal must leave alone. */
 async function snapshot() {
-  const d = server.services.db;
+  const d = subgraph.server.services.db;
   const n = async (table: typeof users | typeof sessions | typeof oidcIdentities | typeof oidcLogins) => (await d.select({ n: count() }).from(table))[0]!.n;
   return { users: await n(users), sessions: await n(sessions), identities: await n(oidcIdentities), logins: await n(oidcLogins) };
 }
 
-const failures = async () => (await server.services.db.select({ n: count() }).from(auditEvents).where(eq(auditEvents.type, 'OIDC_SIGN_IN_FAILED')))[0]!.n;
+const failures = async () => (await subgraph.server.services.db.select({ n: count() }).from(auditEvents).where(eq(auditEvents.type, 'OIDC_SIGN_IN_FAILED')))[0]!.n;
 
 describe('OpenID Connect providers', () => {
   it('lists the configured providers to anyone, by id and display name only', async () => {
@@ -119,7 +110,7 @@ describe('OpenID Connect providers', () => {
     expect(params.code_challenge).toMatch(/^[\w-]{43}$/);
     expect(params.nonce).toMatch(/^[\w-]{20,}$/);
     expect(new Date(started.expiresAt).getTime() - clock.now().getTime()).toBe(600_000);
-    const rows = await server.services.db.select().from(oidcLogins);
+    const rows = await subgraph.server.services.db.select().from(oidcLogins);
     const stored = JSON.stringify(rows);
     expect(stored).not.toContain(started.state);
     expect(stored).not.toContain(params.nonce);
@@ -181,7 +172,7 @@ describe('signing in with a provider', () => {
 
     const signed = await signInWith(person.login);
     expect(signed.user).toMatchObject({ id: existingId, emailVerified: true });
-    const d = server.services.db;
+    const d = subgraph.server.services.db;
     const live = await d.select().from(sessions).where(eq(sessions.userId, existingId));
     expect(live.filter((s) => s.revokedAt === null)).toHaveLength(1);
     expect((await d.select().from(oidcIdentities).where(eq(oidcIdentities.userId, existingId))).map((i) => i.provider)).toEqual(['test']);
@@ -307,9 +298,9 @@ describe('refused sign-ins change nothing', () => {
   it('refuses an ID token whose nonce is not the one the sign-in began with', async () => {
     const { input } = await authorize(account().login);
     // Every pending sign-in's nonce is replaced, as if the ID token had been minted for another sign-in.
-    for (const r of await server.services.db.select().from(oidcLogins)) {
-      const nonceEncrypted = server.services.secrets.encrypt('another-nonce-entirely', `oidc-login:${r.id}:nonce`);
-      await server.services.db.update(oidcLogins).set({ nonceEncrypted }).where(eq(oidcLogins.id, r.id));
+    for (const r of await subgraph.server.services.db.select().from(oidcLogins)) {
+      const nonceEncrypted = subgraph.server.services.secrets.encrypt('another-nonce-entirely', `oidc-login:${r.id}:nonce`);
+      await subgraph.server.services.db.update(oidcLogins).set({ nonceEncrypted }).where(eq(oidcLogins.id, r.id));
     }
     const { before } = await expectRefused(input, 'OIDC_FAILED');
     expect(await snapshot()).toEqual({ ...before, logins: before.logins - 1 });
@@ -401,7 +392,7 @@ describe('linking a provider account while signed in', () => {
     const email = `pw-${Date.now()}-${counter++}@example.com`;
     const res = await call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password: 'a long password here', name: 'Pat' } });
     const viewer = await viewerFrom(res.data!.signUp.accessToken as string);
-    if (verified) await server.services.db.update(users).set({ emailVerifiedAt: clock.now() }).where(eq(users.id, viewer.userId));
+    if (verified) await subgraph.server.services.db.update(users).set({ emailVerifiedAt: clock.now() }).where(eq(users.id, viewer.userId));
     return viewer;
   }
 

@@ -1,42 +1,24 @@
 import { INTERNAL_TOKEN_HEADER, PRINCIPAL_PATH, PRINCIPALS_PATH, signInternalToken, type Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
-import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codesOf, TEST_INTERNAL_SECRET } from '@organoise/core/testing';
+import { describe, expect, it } from 'vitest';
 import { PasswordHasher } from '../src/domains/accounts/passwords.js';
-import { ManualClock, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { ManualClock, SUBGRAPH_NAME } from '../src/index.js';
 import { REFRESH_REUSE_GRACE_SECONDS } from '../src/domains/accounts/sessions.js';
+import { useUserSubgraph, viewerOf } from './support/subgraph.js';
 
 // Sessions, refresh tokens and brute-force protection, on a clock the tests move.
 const IDLE = 1800;
 const TTL = 86_400;
 const THROTTLE = { accountMaxFailures: 3, ipMaxFailures: 6, windowSeconds: 600, lockoutSeconds: 300 };
-let db: TestDatabase;
-let server: UserSubgraph;
 const clock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-    sessionTtlSeconds: TTL,
-    sessionIdleSeconds: IDLE,
-    throttle: THROTTLE,
-    clock,
-    log: testLog,
-  });
+const subgraph = useUserSubgraph({
+  sessionTtlSeconds: TTL,
+  sessionIdleSeconds: IDLE,
+  throttle: THROTTLE,
+  clock,
 });
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
-
-/** Calls the subgraph as the gateway would, for `viewer`, from client address `ip`. */
-async function call(query: string, variables: Record<string, unknown> = {}, viewer: Viewer | null = null, ip: string | null = null) {
-  return postGraphQL(server.url, query, variables, { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer, ip) });
-}
+const { call } = subgraph;
 
 const PASSWORD = 'correct horse battery';
 let counter = 0;
@@ -50,9 +32,8 @@ interface Signed extends Viewer {
   refreshToken: string;
 }
 
-const viewerOf = (payload: { accessToken: string; refreshToken: string }, email: string): Signed => {
-  const claims = decodeJwt(payload.accessToken);
-  return { userId: claims.sub!, sessionId: claims.sid as string, memberships: {}, email, accessToken: payload.accessToken, refreshToken: payload.refreshToken };
+const signedOf = (payload: { accessToken: string; refreshToken: string }, email: string): Signed => {
+  return { ...viewerOf(payload.accessToken), email, accessToken: payload.accessToken, refreshToken: payload.refreshToken };
 };
 
 const SIGN_UP = `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken refreshToken expiresAt user { id } } }`;
@@ -63,7 +44,7 @@ const SESSIONS = `{ viewer { sessions { totalCount nodes { id current ipAddress 
 async function signUp(email = uniqueEmail('user'), ip: string | null = null): Promise<Signed> {
   const res = await call(SIGN_UP, { i: { email, password: PASSWORD, name: 'Sam' } }, null, ip);
   expect(res.errors).toBeUndefined();
-  return viewerOf(res.data!.signUp, email);
+  return signedOf(res.data!.signUp, email);
 }
 
 async function signIn(email: string, password = PASSWORD, ip: string | null = null) {
@@ -71,7 +52,7 @@ async function signIn(email: string, password = PASSWORD, ip: string | null = nu
 }
 
 async function principalStatus(viewer: Viewer) {
-  const url = new URL(PRINCIPAL_PATH, server.url);
+  const url = new URL(PRINCIPAL_PATH, subgraph.server.url);
   url.searchParams.set('sessionId', viewer.sessionId);
   url.searchParams.set('userId', viewer.userId);
   const res = await fetch(url, { headers: { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null) } });
@@ -85,7 +66,7 @@ describe('refresh tokens', () => {
     clock.advance(5);
     const first = await call(REFRESH, { t: user.refreshToken });
     expect(first.errors).toBeUndefined();
-    const next = viewerOf(first.data!.refreshSession, user.email);
+    const next = signedOf(first.data!.refreshSession, user.email);
     expect(next.refreshToken).not.toBe(user.refreshToken);
     expect(next.accessToken).not.toBe(user.accessToken);
     expect(next.sessionId).toBe(user.sessionId);
@@ -181,8 +162,8 @@ describe('session management', () => {
     const ip = freshIp();
     const user = await signUp(uniqueEmail('list'), ip);
     clock.advance(1);
-    const second = viewerOf((await signIn(user.email, PASSWORD, freshIp())).data!.signIn, user.email);
-    const ended = viewerOf((await signIn(user.email)).data!.signIn, user.email);
+    const second = signedOf((await signIn(user.email, PASSWORD, freshIp())).data!.signIn, user.email);
+    const ended = signedOf((await signIn(user.email)).data!.signIn, user.email);
     await call(`mutation { signOut }`, {}, ended);
     const res = await call(SESSIONS, {}, user);
     const { totalCount, nodes } = res.data!.viewer.sessions;
@@ -205,7 +186,7 @@ describe('session management', () => {
 
   it("revokes one of the viewer's sessions at once; another user's session is NOT_FOUND and stays live", async () => {
     const user = await signUp();
-    const phone = viewerOf((await signIn(user.email)).data!.signIn, user.email);
+    const phone = signedOf((await signIn(user.email)).data!.signIn, user.email);
     const mallory = await signUp();
     const REVOKE = `mutation($id: ID!) { revokeSession(id: $id) { id revokedAt current } }`;
     const foreign = await call(REVOKE, { id: phone.sessionId }, mallory);
@@ -223,7 +204,7 @@ describe('session management', () => {
 
   it('signs out everywhere: every session of the caller ends, and no one else is affected', async () => {
     const user = await signUp();
-    const laptop = viewerOf((await signIn(user.email)).data!.signIn, user.email);
+    const laptop = signedOf((await signIn(user.email)).data!.signIn, user.email);
     const bystander = await signUp();
     const res = await call(`mutation { signOutEverywhere }`, {}, user);
     expect(res.data!.signOutEverywhere).toBe(2);
@@ -234,12 +215,12 @@ describe('session management', () => {
 
   it('answers the batched principal look-up with the live sessions only, each with its own roles, and refuses a call without the internal token', async () => {
     const user = await signUp();
-    const laptop = viewerOf((await signIn(user.email)).data!.signIn, user.email);
+    const laptop = signedOf((await signIn(user.email)).data!.signIn, user.email);
     const other = await signUp();
     const ended = await signUp();
     await call(`mutation { signOut }`, {}, ended);
     const ask = async (sessions: unknown, token?: string) =>
-      fetch(new URL(PRINCIPALS_PATH, server.url), {
+      fetch(new URL(PRINCIPALS_PATH, subgraph.server.url), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { [INTERNAL_TOKEN_HEADER]: token } : {}) },
         body: JSON.stringify({ sessions }),
@@ -262,7 +243,7 @@ describe('session management', () => {
 
   it('changes the password given the current one, ending every other session but the current one', async () => {
     const user = await signUp();
-    const laptop = viewerOf((await signIn(user.email)).data!.signIn, user.email);
+    const laptop = signedOf((await signIn(user.email)).data!.signIn, user.email);
     const CHANGE = `mutation($i: ChangePasswordInput!) { changePassword(input: $i) }`;
     const res = await call(CHANGE, { i: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' } }, user);
     expect(res.data!.changePassword).toBe(true);
@@ -274,7 +255,7 @@ describe('session management', () => {
 
   it('refuses a password change with a wrong current password or a too-short new one, changing nothing', async () => {
     const user = await signUp();
-    const laptop = viewerOf((await signIn(user.email)).data!.signIn, user.email);
+    const laptop = signedOf((await signIn(user.email)).data!.signIn, user.email);
     const CHANGE = `mutation($i: ChangePasswordInput!) { changePassword(input: $i) }`;
     const wrong = await call(CHANGE, { i: { currentPassword: 'not my password', newPassword: 'a brand new passphrase' } }, user);
     expect(codesOf(wrong)).toEqual(['INVALID_CREDENTIALS']);

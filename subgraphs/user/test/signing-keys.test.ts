@@ -1,48 +1,32 @@
-import { ACCESS_TOKEN_AUDIENCE, INTERNAL_TOKEN_HEADER, signInternalToken } from '@organoise/core';
-import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import { ACCESS_TOKEN_AUDIENCE } from '@organoise/core';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PUBLISH_AHEAD_SECONDS } from '../src/domains/accounts/tokens.js';
-import { ManualClock, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { ManualClock } from '../src/index.js';
+import { useUserSubgraph } from './support/subgraph.js';
 
 // Signing-key rotation, on a clock the test moves.
 const TTL = 600;
 const DAY = 86_400;
-let db: TestDatabase;
-let server: UserSubgraph;
 const clock = new ManualClock(new Date('2033-01-01T00:00:00Z'));
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: TTL, rotationDays: 30 },
-    sessionTtlSeconds: 90 * DAY,
-    sessionIdleSeconds: 90 * DAY,
-    clock,
-    log: testLog,
-  });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
+const subgraph = useUserSubgraph({
+  tokens: { issuer: 'organoise-test', ttlSeconds: TTL, rotationDays: 30 },
+  sessionTtlSeconds: 90 * DAY,
+  sessionIdleSeconds: 90 * DAY,
+  clock,
 });
 
 let counter = 0;
 async function freshToken(): Promise<string> {
-  const res = await postGraphQL(
-    server.url,
-    `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`,
-    { i: { email: `keys-${Date.now()}-${counter++}@example.com`, password: 'correct horse battery', name: 'Kim' } },
-    { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null) },
-  );
+  const res = await subgraph.call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, {
+    i: { email: `keys-${Date.now()}-${counter++}@example.com`, password: 'correct horse battery', name: 'Kim' },
+  });
   expect(res.errors).toBeUndefined();
   return res.data!.signUp.accessToken;
 }
 
-const jwks = async () => (await (await fetch(new URL('/.well-known/jwks.json', server.url))).json()) as JSONWebKeySet;
+const jwks = async () => (await (await fetch(new URL('/.well-known/jwks.json', subgraph.server.url))).json()) as JSONWebKeySet;
 const kids = async () => (await jwks()).keys.map((k) => k.kid);
 const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
 const verifiable = async (token: string) =>
@@ -67,7 +51,7 @@ describe('signing-key rotation', () => {
     expect(kidOf(justAfter)).toBe(oldKid);
 
     clock.advance(PUBLISH_AHEAD_SECONDS);
-    await server.services.tokens.refresh();
+    await subgraph.server.services.tokens.refresh();
     const later = await freshToken();
     expect(kidOf(later)).toBe(newKid);
     expect(await verifiable(justAfter)).toBe(true);
@@ -75,21 +59,21 @@ describe('signing-key rotation', () => {
 
     // The old key stays published while a token it signed may still be valid, then is retired.
     clock.advance(TTL);
-    await server.services.tokens.refresh();
+    await subgraph.server.services.tokens.refresh();
     expect(await kids()).toEqual([oldKid, newKid]);
     clock.advance(60);
-    await server.services.tokens.refresh();
+    await subgraph.server.services.tokens.refresh();
     expect(await kids()).toEqual([newKid]);
     expect(await verifiable(await freshToken())).toBe(true);
   });
 
   it('rotates on demand through the internal method, keeping the current key published', async () => {
     const before = await kids();
-    const kid = await server.services.tokens.rotate();
+    const kid = await subgraph.server.services.tokens.rotate();
     expect(await kids()).toEqual([...before, kid]);
     expect(kidOf(await freshToken())).not.toBe(kid);
     clock.advance(PUBLISH_AHEAD_SECONDS);
-    await server.services.tokens.refresh();
+    await subgraph.server.services.tokens.refresh();
     expect(kidOf(await freshToken())).toBe(kid);
   });
 });

@@ -1,10 +1,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@organoise/core';
-import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { useUserSubgraph } from './support/subgraph.js';
 
 // The SMTP mailer (nodemailer) against a real SMTP server listening on a free local port.
 interface Received {
@@ -13,9 +11,8 @@ interface Received {
   raw: string;
 }
 
-let db: TestDatabase;
-let server: UserSubgraph;
 let smtp: SMTPServer;
+let smtpPort: number;
 const received: Received[] = [];
 const waiters: (() => void)[] = [];
 const FROM = 'OrgaNoise <no-reply@organoise.test>';
@@ -38,29 +35,19 @@ beforeAll(async () => {
   });
   smtp.listen(0, '127.0.0.1');
   await once(smtp.server, 'listening');
-  const { port } = smtp.server.address() as AddressInfo;
-
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-    sessionTtlSeconds: 86_400,
-    // What main.ts passes from SMTP_URL and MAIL_FROM.
-    mail: { smtpUrl: `smtp://127.0.0.1:${port}`, from: FROM },
-    appUrl: 'https://app.example.test',
-    log: testLog,
-  });
+  smtpPort = (smtp.server.address() as AddressInfo).port;
 });
-
 afterAll(async () => {
-  await server?.close();
-  await db?.drop();
   if (smtp) await new Promise<void>((resolve) => smtp.close(() => resolve()));
 });
 
-const call = async (query: string, variables: Record<string, unknown> = {}) =>
-  postGraphQL(server.url, query, variables, { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null, '198.51.100.9') });
+// Settings known once the SMTP server listens (the hook above); it stops after the subgraph.
+const subgraph = useUserSubgraph(() => ({
+  // What main.ts passes from SMTP_URL and MAIL_FROM.
+  mail: { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, from: FROM },
+  appUrl: 'https://app.example.test',
+}), { ip: '198.51.100.9' });
+const { call } = subgraph;
 
 /** The first message to `to`, waiting for it (reset mail is sent after the mutation answers). */
 async function messageTo(to: string, timeoutMs = 10_000): Promise<Received> {

@@ -1,55 +1,38 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import type { Viewer } from '@organoise/core';
+import { codesOf } from '@organoise/core/testing';
 import { count, eq } from 'drizzle-orm';
 import { print } from 'graphql';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { totpAt } from '../src/crypto/totp.js';
 import { apiKeys, auditEvents, invitations, memberships, organizations, sessions, totpFactors, users } from '../src/db/schema.js';
 import { STEP_UP_OPERATIONS } from '../src/domains/accounts/step-up.js';
-import { ManualClock, startUserSubgraph, SUBGRAPH_NAME, typeDefs, type UserSubgraph } from '../src/index.js';
+import { ManualClock, typeDefs } from '../src/index.js';
+import { useUserSubgraph, viewerOf } from './support/subgraph.js';
 
 // The step-up rule as a table: every sensitive operation (domains/accounts/step-up.ts) refuses a
 // session of a two-factor account whose second factor is not recent, changing nothing, and runs
 // once the factor is verified again. Accounts without a second factor are not asked.
-let db: TestDatabase;
-let server: UserSubgraph;
 const clock = new ManualClock(new Date('2035-05-01T08:00:00Z'));
 const STEP_UP = 300;
 const PASSWORD = 'correct horse battery';
 const KEY = Buffer.alloc(32, 3).toString('base64');
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 3600 },
-    sessionTtlSeconds: 86_400,
-    encryptionKeys: `k1:${KEY}`,
-    stepUpMaxAgeSeconds: STEP_UP,
-    clock,
-    log: testLog,
-  });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
-
-async function call(query: string, variables: Record<string, unknown> = {}, viewer: Viewer | null = null) {
-  return postGraphQL(server.url, query, variables, { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer, '198.51.100.77') });
-}
+const subgraph = useUserSubgraph({
+  tokens: { issuer: 'organoise-test', ttlSeconds: 3600 },
+  encryptionKeys: `k1:${KEY}`,
+  stepUpMaxAgeSeconds: STEP_UP,
+  clock,
+}, { ip: '198.51.100.77' });
+const { call } = subgraph;
 
 let counter = 0;
 async function signUp(): Promise<Viewer & { email: string }> {
   const email = `step-${Date.now()}-${counter++}@example.com`;
   const res = await call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password: PASSWORD, name: 'Sam' } });
   expect(res.errors).toBeUndefined();
-  const claims = decodeJwt(res.data!.signUp.accessToken);
-  return { userId: claims.sub!, sessionId: claims.sid as string, memberships: {}, email };
+  return { ...viewerOf(res.data!.signUp.accessToken), email };
 }
 
 interface Setup {
@@ -75,7 +58,7 @@ const TABLE: Record<(typeof STEP_UP_OPERATIONS)[number], (s: Setup) => [string, 
 
 /** What any of the operations could change. */
 async function snapshot() {
-  const d = server.services.db;
+  const d = subgraph.server.services.db;
   const n = async (table: typeof users | typeof sessions | typeof apiKeys | typeof invitations | typeof memberships | typeof auditEvents | typeof totpFactors) => (await d.select({ n: count() }).from(table))[0]!.n;
   const roles = await d.select({ role: memberships.role }).from(memberships).orderBy(memberships.id);
   const lists = await d.select({ list: organizations.ipAllowList }).from(organizations).orderBy(organizations.id);
@@ -141,7 +124,7 @@ describe('step-up for sensitive operations', () => {
     const otherSession = decodeJwt(other.data!.signIn.accessToken).sid as string;
     const enrol = await call(`mutation { enrollTotp { secret } }`, {}, user);
     expect((await call(`mutation($c: String!) { confirmTotp(code: $c) { accessToken } }`, { c: await totpAt(enrol.data!.enrollTotp.secret, clock.now()) }, user)).errors).toBeUndefined();
-    const rows = await server.services.db.select({ id: sessions.id, revokedAt: sessions.revokedAt, reason: sessions.revokedReason }).from(sessions).where(eq(sessions.userId, user.userId));
+    const rows = await subgraph.server.services.db.select({ id: sessions.id, revokedAt: sessions.revokedAt, reason: sessions.revokedReason }).from(sessions).where(eq(sessions.userId, user.userId));
     expect(rows.find((r) => r.id === otherSession)).toMatchObject({ reason: 'two_factor_enabled' });
     expect(rows.find((r) => r.id === user.sessionId)!.revokedAt).toBeNull();
   });

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { RedisEventPubSub, toMessage, type PubSub, type Viewer } from '@organoise/core';
-import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testLog, type TestDatabase, waitFor, watchSubscription, type SubscriptionResult as Result, type SubscriptionWatch as Watch, PUBSUB_IMPLEMENTATIONS, subgraphSocket } from '@organoise/core/testing';
+import { testLog, waitFor, watchSubscription, type SubscriptionResult as Result, type SubscriptionWatch as Watch, PUBSUB_IMPLEMENTATIONS, subgraphSocket } from '@organoise/core/testing';
 import { and, eq, lte } from 'drizzle-orm';
 import type { Client } from 'graphql-ws';
-import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoaders } from '../src/context.js';
 import { events } from '../src/db/schema.js';
 import { liveResolvers } from '../src/domains/live/resolvers.js';
-import { EVENT_CHANNEL_PREFIX, membersStream, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { EVENT_CHANNEL_PREFIX, membersStream, SUBGRAPH_NAME } from '../src/index.js';
+import { useUserSubgraph, viewerOf } from './support/subgraph.js';
 
 // membershipChanged over a real graphql-ws connection, as the gateway opens it, on each PubSub
 // (memory, Redis on 127.0.0.1:6379) and, through the vitest projects, each database. Viewers carry
@@ -40,15 +40,24 @@ type Person = Viewer & { email: string };
 const implementations = PUBSUB_IMPLEMENTATIONS;
 
 describe.each(implementations)('membership subscriptions over %s', (pubsubName, createPubSub) => {
-  let db: TestDatabase;
   let pubsub: PubSub;
-  let server: UserSubgraph;
-  let call: ReturnType<typeof subgraphClient>;
+  // Hooks run in reverse order after the tests: the clients go, then the subgraph, then the pubsub.
+  beforeAll(() => {
+    pubsub = createPubSub();
+  });
+  afterAll(async () => {
+    await pubsub?.close();
+  });
+  const subgraph = useUserSubgraph(() => ({ sessionTtlSeconds: 3600, pubsub }));
+  const { call } = subgraph;
   const clients: Client[] = [];
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+  });
   let counter = 0;
 
   function connect(viewer: Viewer | null): Client {
-    const client = subgraphSocket(server.url, SUBGRAPH_NAME, viewer);
+    const client = subgraphSocket(subgraph.server.url, SUBGRAPH_NAME, viewer);
     clients.push(client);
     return client;
   }
@@ -62,8 +71,7 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
   async function person(): Promise<Person> {
     const email = `live-${pubsubName}-${Date.now()}-${counter++}@example.com`;
     const data = await ok(call(`mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }`, { input: { email, password: 'correct horse battery', name: `Person ${counter}` } }));
-    const claims = decodeJwt(data.signUp.accessToken as string);
-    return { userId: claims.sub!, sessionId: claims.sid as string, memberships: {}, email };
+    return { ...viewerOf(data.signUp.accessToken as string), email };
   }
 
   async function join(owner: Viewer, orgId: string, invitee: Person, role: string) {
@@ -79,26 +87,6 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
     await join(owner, orgId, member, 'MEMBER');
     return { orgId, owner, member };
   }
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pubsub = createPubSub();
-    server = await startUserSubgraph({
-      database: { url: db.url, dataDir: db.dataDir },
-      internalTokenSecret: TEST_INTERNAL_SECRET,
-      tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-      sessionTtlSeconds: 3600,
-      log: testLog,
-      pubsub,
-    });
-    call = subgraphClient(server.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET);
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
-    await server?.close();
-    await pubsub?.close();
-    await db?.drop();
-  });
 
   it('delivers an event for each kind of change, in order, with the member as they are now', async () => {
     const { orgId, owner, member } = await organization();
@@ -117,7 +105,7 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
     expect(w.events()[3]!.member).toBeNull();
     expect(Number.isNaN(Date.parse(w.events()[0]!.at))).toBe(false);
 
-    const logged = await server.services.bus.log.read(membersStream(orgId), 0);
+    const logged = await subgraph.server.services.bus.log.read(membersStream(orgId), 0);
     expect(logged.map((e) => e.organizationId)).toEqual(Array(4).fill(orgId));
     expect(logged[2]!.payload).toEqual({ userId: member.userId, role: 'ADMIN', previousRole: 'MEMBER', actorId: owner.userId });
     expect(JSON.stringify(logged)).not.toContain(member.email);
@@ -157,7 +145,7 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
 
   it('refuses a cursor older than the event log keeps with EVENT_LOG_TRUNCATED', async () => {
     const { orgId, owner } = await organization();
-    await server.services.db.delete(events).where(and(eq(events.stream, membersStream(orgId)), lte(events.seq, 1)));
+    await subgraph.server.services.db.delete(events).where(and(eq(events.stream, membersStream(orgId)), lte(events.seq, 1)));
     const w = watch(connect(owner), { organizationId: orgId, after: '0' });
     await waitFor(() => w.ended.error !== undefined, 'the refusal');
     expect((w.ended.error as Result['errors'])!.map((e) => e.extensions?.code)).toEqual(['EVENT_LOG_TRUNCATED']);
@@ -207,7 +195,7 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
     await waitFor(() => w.events().length === 1, 'the accepted change');
     await settle();
     expect(summary(w.events())).toEqual(['3:membership.role_changed:ADMIN']);
-    expect((await server.services.bus.log.read(membersStream(orgId), 0)).map((e) => e.type)).toEqual(['membership.added', 'membership.added', 'membership.role_changed']);
+    expect((await subgraph.server.services.bus.log.read(membersStream(orgId), 0)).map((e) => e.type)).toEqual(['membership.added', 'membership.added', 'membership.role_changed']);
     w.stop();
   });
 
@@ -260,9 +248,9 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
     await ok(call(REMOVE, { input: { organizationId: orgId, userId: member.userId } }, owner)); // 4
     await ok(call(REMOVE, { input: { organizationId: orgId, userId: leaver.userId } }, leaver)); // 5
     const resolve = async (viewer: Viewer, seq: number) => {
-      const [event] = (await server.services.bus.log.read(membersStream(orgId), seq - 1, 1)).map(toMessage);
+      const [event] = (await subgraph.server.services.bus.log.read(membersStream(orgId), seq - 1, 1)).map(toMessage);
       const base = { viewer, clientIp: null, requestId: randomUUID(), log: testLog };
-      const ctx = { ...base, ...server.services, loaders: createLoaders(server.services.db, base) };
+      const ctx = { ...base, ...subgraph.server.services, loaders: createLoaders(subgraph.server.services.db, base) };
       return liveResolvers.MembershipEvent.organization(event!, {}, ctx);
     };
     expect(await resolve(leaver, 4)).toMatchObject({ id: orgId, name: 'Acme', viewerRole: 'ADMIN' });

@@ -1,15 +1,14 @@
-import { INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import type { Viewer } from '@organoise/core';
+import { codesOf, testLog } from '@organoise/core/testing';
 import { eq, sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { totpAt, verifyTotp } from '../src/crypto/totp.js';
 import { totpFactors } from '../src/db/schema.js';
-import { ManualClock, SecretBox, startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { ManualClock, SecretBox } from '../src/index.js';
+import { useUserSubgraph, viewerOf } from './support/subgraph.js';
 
 // TOTP second factor, recovery codes, step-up and assurance levels, on a clock the tests move.
-let db: TestDatabase;
-let server: UserSubgraph;
 const clock = new ManualClock(new Date('2034-02-01T10:00:00Z'));
 const KEY_A = Buffer.alloc(32, 7).toString('base64');
 const STEP_UP = 300;
@@ -17,43 +16,26 @@ const STEP_UP = 300;
 const stored: string[] = [];
 const THROTTLE = { accountMaxFailures: 4, ipMaxFailures: 100, windowSeconds: 600, lockoutSeconds: 600 };
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-    sessionTtlSeconds: 86_400,
-    throttle: THROTTLE,
-    encryptionKeys: `k1:${KEY_A}`,
-    stepUpMaxAgeSeconds: STEP_UP,
-    clock,
-    log: testLog,
-  });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
-
-async function call(query: string, variables: Record<string, unknown> = {}, viewer: Viewer | null = null) {
-  return postGraphQL(server.url, query, variables, { [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, viewer, '198.51.100.20') });
-}
+const subgraph = useUserSubgraph({
+  throttle: THROTTLE,
+  encryptionKeys: `k1:${KEY_A}`,
+  stepUpMaxAgeSeconds: STEP_UP,
+  clock,
+}, { ip: '198.51.100.20' });
+const { call } = subgraph;
 
 const PASSWORD = 'correct horse battery';
 let counter = 0;
 type Signed = Viewer & { email: string };
-const viewerOf = (accessToken: string, email: string): Signed => {
-  const claims = decodeJwt(accessToken);
-  return { userId: claims.sub!, sessionId: claims.sid as string, memberships: {}, email };
+const signedOf = (accessToken: string, email: string): Signed => {
+  return { ...viewerOf(accessToken), email };
 };
 
 async function signUp(): Promise<Signed> {
   const email = `tfa-${Date.now()}-${counter++}@example.com`;
   const res = await call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password: PASSWORD, name: 'Tia' } });
   expect(res.errors).toBeUndefined();
-  return viewerOf(res.data!.signUp.accessToken, email);
+  return signedOf(res.data!.signUp.accessToken, email);
 }
 
 const SIGN_IN = `mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`;
@@ -151,7 +133,7 @@ describe('two-factor sign-in', () => {
     const ok = await signIn(user.email, { totpCode: await totpAt(secret, clock.now()) });
     expect(ok.errors).toBeUndefined();
     expect(decodeJwt(ok.data!.signIn.accessToken).aal).toBe(2);
-    const session = viewerOf(ok.data!.signIn.accessToken, user.email);
+    const session = signedOf(ok.data!.signIn.accessToken, user.email);
     const sessions = await call(`{ viewer { sessions { nodes { current assuranceLevel } } } }`, {}, session);
     expect(sessions.data!.viewer.sessions.nodes.find((s: { current: boolean }) => s.current).assuranceLevel).toBe(2);
   });
@@ -171,7 +153,7 @@ describe('two-factor sign-in', () => {
     const first = await signIn(user.email, { recoveryCode: recoveryCodes[0]!.toUpperCase() });
     expect(first.errors).toBeUndefined();
     expect(codesOf(await signIn(user.email, { recoveryCode: recoveryCodes[0]! }))).toEqual(['INVALID_CREDENTIALS']);
-    const session = viewerOf(first.data!.signIn.accessToken, user.email);
+    const session = signedOf(first.data!.signIn.accessToken, user.email);
     const regenerated = await call(`mutation { regenerateRecoveryCodes }`, {}, session);
     expect(regenerated.errors).toBeUndefined();
     const fresh = regenerated.data!.regenerateRecoveryCodes as string[];
@@ -195,7 +177,7 @@ describe('two-factor sign-in', () => {
   it('lets the owner in with the password and a second factor while strangers keep the email waiting; anything less is TOO_MANY_ATTEMPTS', async () => {
     const { user, secret, recoveryCodes } = await withTotp();
     const signedIn = await signIn(user.email, { totpCode: await totpAt(secret, clock.now()) });
-    const session = viewerOf(signedIn.data!.signIn.accessToken, user.email);
+    const session = signedOf(signedIn.data!.signIn.accessToken, user.email);
     clock.advance(30);
     for (let i = 0; i < THROTTLE.accountMaxFailures + 2; i++) await signIn(user.email, { password: `stranger guess ${i}` });
     const right = await totpAt(secret, clock.now());
@@ -217,7 +199,7 @@ describe('step-up for sensitive changes', () => {
   it('asks for a recent second factor before a password change, and accepts one verified within the window', async () => {
     const { user, secret } = await withTotp();
     const signedIn = await signIn(user.email, { totpCode: await totpAt(secret, clock.now()) });
-    const session = viewerOf(signedIn.data!.signIn.accessToken, user.email);
+    const session = signedOf(signedIn.data!.signIn.accessToken, user.email);
     clock.advance(STEP_UP + 1);
     const CHANGE = `mutation($i: ChangePasswordInput!) { changePassword(input: $i) }`;
     const refused = await call(CHANGE, { i: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' } }, session);
@@ -236,7 +218,7 @@ describe('step-up for sensitive changes', () => {
   it('asks for a recent second factor before turning two factors off, after which sign-in needs the password only', async () => {
     const { user, secret } = await withTotp();
     const signedIn = await signIn(user.email, { totpCode: await totpAt(secret, clock.now()) });
-    const session = viewerOf(signedIn.data!.signIn.accessToken, user.email);
+    const session = signedOf(signedIn.data!.signIn.accessToken, user.email);
     clock.advance(STEP_UP + 1);
     expect(codesOf(await call(`mutation { disableTotp }`, {}, session))).toEqual(['STEP_UP_REQUIRED']);
     expect(codesOf(await call(`mutation { regenerateRecoveryCodes }`, {}, session))).toEqual(['STEP_UP_REQUIRED']);
@@ -249,16 +231,16 @@ describe('step-up for sensitive changes', () => {
 
   it('stores the TOTP secret only encrypted, under the configured key id', async () => {
     const { user, secret } = await withTotp();
-    const [row] = await server.services.db.select().from(totpFactors).where(eq(totpFactors.userId, user.userId));
+    const [row] = await subgraph.server.services.db.select().from(totpFactors).where(eq(totpFactors.userId, user.userId));
     expect(row!.secretEncrypted.startsWith('v1.k1.')).toBe(true);
     expect(row!.secretEncrypted).not.toContain(secret);
-    expect(server.services.secrets.decrypt(row!.secretEncrypted, `totp:${user.userId}`)).toBe(secret);
+    expect(subgraph.server.services.secrets.decrypt(row!.secretEncrypted, `totp:${user.userId}`)).toBe(secret);
   });
 
   it('keeps no TOTP secret or recovery code in clear in any table', async () => {
     expect(stored.length).toBeGreaterThan(40);
     for (const table of ['totp_factors', 'recovery_codes', 'audit_events', 'sessions', 'users']) {
-      const dump = JSON.stringify(await server.services.db.execute(sql.raw(`select * from users.${table}`))).toLowerCase();
+      const dump = JSON.stringify(await subgraph.server.services.db.execute(sql.raw(`select * from users.${table}`))).toLowerCase();
       for (const value of stored) expect(dump, `${table} holds a secret`).not.toContain(value.toLowerCase());
     }
   });

@@ -1,29 +1,12 @@
 import { INTERNAL_TOKEN_HEADER, PRINCIPAL_PATH, signInternalToken, type Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, subgraphClient, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import { codesOf, postGraphQL, TEST_INTERNAL_SECRET } from '@organoise/core/testing';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUserSubgraph, SUBGRAPH_NAME, type UserSubgraph } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { SUBGRAPH_NAME } from '../src/index.js';
+import { useUserSubgraph } from './support/subgraph.js';
 
-let db: TestDatabase;
-let server: UserSubgraph;
-let call: ReturnType<typeof subgraphClient>;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startUserSubgraph({
-    database: { url: db.url, dataDir: db.dataDir },
-    internalTokenSecret: TEST_INTERNAL_SECRET,
-    tokens: { issuer: 'organoise-test', ttlSeconds: 600 },
-    sessionTtlSeconds: 3600,
-    log: testLog,
-  });
-  call = subgraphClient(server.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET);
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
+const subgraph = useUserSubgraph({ sessionTtlSeconds: 3600 });
+const { call } = subgraph;
 
 const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { accessToken expiresAt user { id name email } } }`;
 let counter = 0;
@@ -46,7 +29,7 @@ async function createOrg(viewer: Viewer, slug = `org-${counter++}-${Date.now()}`
 
 async function principal(viewer: Viewer) {
   const token = await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null);
-  const url = new URL(PRINCIPAL_PATH, server.url);
+  const url = new URL(PRINCIPAL_PATH, subgraph.server.url);
   url.searchParams.set('sessionId', viewer.sessionId);
   url.searchParams.set('userId', viewer.userId);
   return fetch(url, { headers: { [INTERNAL_TOKEN_HEADER]: token } });
@@ -63,20 +46,20 @@ async function addMember(owner: Viewer, orgId: string, invitee: Viewer & { email
 
 describe('internal token', () => {
   it('refuses a request without the internal token with 401 INTERNAL_TOKEN_INVALID', async () => {
-    const res = await postGraphQL(server.url, '{ viewer { id } }');
+    const res = await postGraphQL(subgraph.server.url, '{ viewer { id } }');
     expect(res.status).toBe(401);
     expect(codesOf(res)).toEqual(['INTERNAL_TOKEN_INVALID']);
   });
 
   it('refuses a token addressed to another subgraph', async () => {
     const token = await signInternalToken(TEST_INTERNAL_SECRET, 'workflow', null);
-    const res = await postGraphQL(server.url, '{ viewer { id } }', {}, { [INTERNAL_TOKEN_HEADER]: token });
+    const res = await postGraphQL(subgraph.server.url, '{ viewer { id } }', {}, { [INTERNAL_TOKEN_HEADER]: token });
     expect(res.status).toBe(401);
   });
 
   it('refuses a token signed with another secret', async () => {
     const token = await signInternalToken('another-secret-that-is-long-enough-0000', SUBGRAPH_NAME, null);
-    const res = await postGraphQL(server.url, '{ viewer { id } }', {}, { [INTERNAL_TOKEN_HEADER]: token });
+    const res = await postGraphQL(subgraph.server.url, '{ viewer { id } }', {}, { [INTERNAL_TOKEN_HEADER]: token });
     expect(res.status).toBe(401);
   });
 });
@@ -90,7 +73,7 @@ describe('sign-up and sign-in', () => {
     const header = JSON.parse(Buffer.from(res.data!.signUp.accessToken.split('.')[0], 'base64url').toString());
     expect(header.alg).toBe('ES256');
     expect(header.kid).toBeTruthy();
-    const jwks = (await (await fetch(new URL('/.well-known/jwks.json', server.url))).json()) as { keys: { kid: string }[] };
+    const jwks = (await (await fetch(new URL('/.well-known/jwks.json', subgraph.server.url))).json()) as { keys: { kid: string }[] };
     expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(header.kid);
     expect(JSON.stringify(jwks)).not.toContain('"d"');
   });
@@ -138,7 +121,7 @@ describe('sign-up and sign-in', () => {
 
   it('refuses the principal lookup without an internal token', async () => {
     const user = await signUp();
-    const url = new URL(PRINCIPAL_PATH, server.url);
+    const url = new URL(PRINCIPAL_PATH, subgraph.server.url);
     url.searchParams.set('sessionId', user.sessionId);
     url.searchParams.set('userId', user.userId);
     expect((await fetch(url)).status).toBe(401);
@@ -262,7 +245,7 @@ describe('organizations and memberships', () => {
     const names: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const res = await call<Record<string, any>>(Q, { id: org.id, after, order }, owner);
+      const res = await call(Q, { id: org.id, after, order }, owner);
       expect(res.errors).toBeUndefined();
       const members: { totalCount: number; nodes: { user: { name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = res.data!.organization.members;
       expect(members.totalCount).toBe(5);
