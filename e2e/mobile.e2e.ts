@@ -185,8 +185,16 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
     const before = await badge();
     await shot(page, 'inbox');
 
-    // Linus submits a request: the task arrives in Ada's inbox without a reload, the badge counts it.
-    await submitRun();
+    // Linus submits a request with a quote attached: the task arrives in Ada's inbox without a
+    // reload, the badge counts it.
+    const firstRun = await submitRun();
+    const quote = 'Three chairs, 240 EUR\n';
+    const upload = await platform.gql(
+      `mutation($i: UploadFileInput!) { uploadFile(input: $i) { id } }`,
+      { i: { organizationId, name: 'quote.txt', contentType: 'text/plain', contentBase64: Buffer.from(quote).toString('base64'), workflowRunId: firstRun } },
+      linusToken,
+    );
+    expect(upload.errors).toBeUndefined();
     await tasks.first().waitFor();
     await expect.poll(badge, { timeout: TIMEOUT }).toBe(before + 1);
     expect(await page.getByTestId('notice').textContent()).toBe('New task: Approve the purchase');
@@ -197,6 +205,10 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
     await page.getByRole('heading', { name: 'Approve the purchase' }).waitFor();
     await expect.poll(() => page.getByTestId('run-state').last().textContent()).toBe('review');
     await shot(page, 'task');
+    // The quote opens (on the web: the browser downloads it; on a phone: the share sheet).
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('file-name').filter({ hasText: 'quote.txt' }).click()]);
+    expect(download.suggestedFilename()).toBe('quote.txt');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(quote);
     await page.getByRole('button', { name: 'approve' }).click();
     await expect.poll(() => page.getByTestId('run-state').last().textContent(), { timeout: TIMEOUT }).toBe('approved');
     await page.getByText('approve: review → approved by Ada Lovelace').waitFor();

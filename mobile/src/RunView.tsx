@@ -1,7 +1,8 @@
 import { useApolloClient, useQuery } from '@apollo/client/react';
-import { fireTransition, WorkflowRunDocument, WorkflowRunUpdatedDocument, type DescribedError } from '@organoise/client';
+import { describeError, fireTransition, formatSize, RunFilesDocument, WorkflowRunDocument, WorkflowRunUpdatedDocument, type DescribedError } from '@organoise/client';
 import { useState } from 'react';
-import { RefreshControl, ScrollView, View } from 'react-native';
+import { Pressable, RefreshControl, ScrollView, View } from 'react-native';
+import { openFile } from './files';
 import { useLive } from './live';
 import { Body, Button, Card, ErrorBanner, LiveIndicator, Loading } from './ui';
 
@@ -56,6 +57,7 @@ export function RunView({ id, fromState, header }: { id: string; fromState?: str
         ))}
         {run.status === 'ACTIVE' && steps.length === 0 ? <Body muted>There is no step you may take now.</Body> : null}
       </View>
+      <RunFiles id={id} />
       <Card>
         <Body>Timeline</Body>
         <View testID="timeline" style={{ gap: 6 }}>
@@ -69,5 +71,37 @@ export function RunView({ id, fromState, header }: { id: string; fromState?: str
         </View>
       </Card>
     </ScrollView>
+  );
+}
+
+/** The files attached to the run; tapping one opens or shares it. */
+function RunFiles({ id }: { id: string }) {
+  const client = useApolloClient();
+  // Files come and go without a run event: read afresh whenever the run is opened.
+  const { data, error } = useQuery(RunFilesDocument, { variables: { id }, fetchPolicy: 'cache-and-network' });
+  const [problem, setProblem] = useState<string | null>(null);
+  const files = data?.workflowRun?.files.nodes ?? [];
+  if (error && !data) return <ErrorBanner error={error} />;
+  if (files.length === 0) return null;
+  return (
+    <Card>
+      <Body>Files</Body>
+      {problem ? <ErrorBanner message={problem} /> : null}
+      {files.map((file) => (
+        <Pressable
+          key={file.id}
+          role="button"
+          accessibilityHint="Opens or shares the file"
+          onPress={() => {
+            setProblem(null);
+            openFile(client, file.id).catch((caught: unknown) => setProblem(describeError(caught).message));
+          }}
+        >
+          <Body>
+            <Body testID="file-name">{file.name}</Body> <Body muted>· {formatSize(file.size)}</Body>
+          </Body>
+        </Pressable>
+      ))}
+    </Card>
   );
 }

@@ -226,3 +226,34 @@ export const WorkflowRunsChangedDocument = graphql(`
     }
   }
 `);
+
+/** Files attached to a run (read apart from the run: its live events need not carry them). */
+export const RunFilesDocument = graphql(`
+  query RunFiles($id: ID!) {
+    workflowRun(id: $id) {
+      id
+      files(first: 50) {
+        totalCount
+        nodes {
+          id
+          name
+          contentType
+          size
+          createdAt
+        }
+      }
+    }
+  }
+`);
+
+/** A file's bytes, to open or share it (read when asked for, never cached with the list). */
+export const FileContentDocument = graphql(`
+  query FileContent($id: ID!) {
+    file(id: $id) {
+      id
+      name
+      contentType
+      contentBase64
+    }
+  }
+`);

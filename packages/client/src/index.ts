@@ -1,9 +1,10 @@
 export * from './apollo';
 export * from './documents';
 export * from './errors';
+export * from './files';
 export * from './live';
 export * from './notices';
 export * from './session';
 export * from './tasks';
 export * from './transitions';
-export type { HumanTaskQuery, MyOrganizationsQuery, MyTasksChangedSubscription, MyTasksQuery, RunDetailFieldsFragment, TaskFieldsFragment, WorkflowRunQuery, WorkflowRunUpdatedSubscription, WorkflowRunsChangedSubscription } from './gql/graphql';
+export type { FileContentQuery, HumanTaskQuery, RunFilesQuery, MyOrganizationsQuery, MyTasksChangedSubscription, MyTasksQuery, RunDetailFieldsFragment, TaskFieldsFragment, WorkflowRunQuery, WorkflowRunUpdatedSubscription, WorkflowRunsChangedSubscription } from './gql/graphql';

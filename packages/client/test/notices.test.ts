@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { bytesOf, formatSize, safeFileName } from '../src/files';
 import { runNotice, taskNotice, type RunEvent } from '../src/notices';
 import type { TaskEvent } from '../src/tasks';
 
@@ -25,5 +26,23 @@ describe('in-app notices from subscription events', () => {
     expect(runNotice(runEvent('workflow.run.completed', 'linus'), 'ada')).toBeNull();
     expect(runNotice(runEvent('workflow.run.transitioned', 'ada'), 'ada')).toBeNull();
     expect(runNotice(runEvent('workflow.run.completed', null), 'ada')).toBeNull();
+  });
+});
+
+describe('files to open or share', () => {
+  it('should save under a name without path separators or control characters, keeping the extension of a long one', () => {
+    const escaped = safeFileName('../../etc/passwd');
+    expect(escaped).not.toMatch(/[\\/]/);
+    expect(escaped.startsWith('.')).toBe(false);
+    expect(safeFileName('quote\u0000.txt')).toBe('quote_.txt');
+    expect(safeFileName('   ')).toBe('file');
+    const long = safeFileName(`${'a'.repeat(300)}.pdf`);
+    expect(long).toHaveLength(120);
+    expect(long.endsWith('.pdf')).toBe(true);
+  });
+
+  it('should decode the API’s base64 into the file’s bytes, and print sizes as people read them', () => {
+    expect([...bytesOf(Buffer.from([0, 255, 16]).toString('base64'))]).toEqual([0, 255, 16]);
+    expect([formatSize(512), formatSize(2048), formatSize(5 * 1024 * 1024 + 100)]).toEqual(['512 B', '2 KB', '5.0 MB']);
   });
 });

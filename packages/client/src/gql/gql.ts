@@ -29,6 +29,8 @@ type Documents = {
     "\n  subscription WorkflowRunUpdated($runId: ID!, $after: String) {\n    workflowRunUpdated(runId: $runId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        ...RunDetailFields\n      }\n    }\n  }\n": typeof types.WorkflowRunUpdatedDocument,
     "\n  mutation TransitionWorkflowRun($input: TransitionWorkflowRunInput!) {\n    transitionWorkflowRun(input: $input) {\n      ...RunDetailFields\n    }\n  }\n": typeof types.TransitionWorkflowRunDocument,
     "\n  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {\n    workflowRunsChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        id\n        state\n        status\n        startedBy {\n          id\n        }\n        definition {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.WorkflowRunsChangedDocument,
+    "\n  query RunFiles($id: ID!) {\n    workflowRun(id: $id) {\n      id\n      files(first: 50) {\n        totalCount\n        nodes {\n          id\n          name\n          contentType\n          size\n          createdAt\n        }\n      }\n    }\n  }\n": typeof types.RunFilesDocument,
+    "\n  query FileContent($id: ID!) {\n    file(id: $id) {\n      id\n      name\n      contentType\n      contentBase64\n    }\n  }\n": typeof types.FileContentDocument,
 };
 const documents: Documents = {
     "\n  fragment AuthFields on AuthPayload {\n    accessToken\n    expiresAt\n    refreshToken\n    deviceToken\n    user {\n      id\n      name\n      email\n    }\n  }\n": types.AuthFieldsFragmentDoc,
@@ -46,6 +48,8 @@ const documents: Documents = {
     "\n  subscription WorkflowRunUpdated($runId: ID!, $after: String) {\n    workflowRunUpdated(runId: $runId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        ...RunDetailFields\n      }\n    }\n  }\n": types.WorkflowRunUpdatedDocument,
     "\n  mutation TransitionWorkflowRun($input: TransitionWorkflowRunInput!) {\n    transitionWorkflowRun(input: $input) {\n      ...RunDetailFields\n    }\n  }\n": types.TransitionWorkflowRunDocument,
     "\n  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {\n    workflowRunsChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        id\n        state\n        status\n        startedBy {\n          id\n        }\n        definition {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.WorkflowRunsChangedDocument,
+    "\n  query RunFiles($id: ID!) {\n    workflowRun(id: $id) {\n      id\n      files(first: 50) {\n        totalCount\n        nodes {\n          id\n          name\n          contentType\n          size\n          createdAt\n        }\n      }\n    }\n  }\n": types.RunFilesDocument,
+    "\n  query FileContent($id: ID!) {\n    file(id: $id) {\n      id\n      name\n      contentType\n      contentBase64\n    }\n  }\n": types.FileContentDocument,
 };
 
 /**
@@ -122,6 +126,14 @@ export function graphql(source: "\n  mutation TransitionWorkflowRun($input: Tran
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {\n    workflowRunsChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        id\n        state\n        status\n        startedBy {\n          id\n        }\n        definition {\n          id\n          name\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {\n    workflowRunsChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        id\n        state\n        status\n        startedBy {\n          id\n        }\n        definition {\n          id\n          name\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RunFiles($id: ID!) {\n    workflowRun(id: $id) {\n      id\n      files(first: 50) {\n        totalCount\n        nodes {\n          id\n          name\n          contentType\n          size\n          createdAt\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RunFiles($id: ID!) {\n    workflowRun(id: $id) {\n      id\n      files(first: 50) {\n        totalCount\n        nodes {\n          id\n          name\n          contentType\n          size\n          createdAt\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FileContent($id: ID!) {\n    file(id: $id) {\n      id\n      name\n      contentType\n      contentBase64\n    }\n  }\n"): (typeof documents)["\n  query FileContent($id: ID!) {\n    file(id: $id) {\n      id\n      name\n      contentType\n      contentBase64\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
