@@ -17,10 +17,11 @@ import { startTestPlatform, type TestPlatform } from './harness.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB_DIST = fileURLToPath(new URL('../web/dist/index.html', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../web/screenshots/', import.meta.url));
-const TIMEOUT = 15_000;
+// Long enough for a sign-in (argon2) at load 40 on two cores; a passing wait returns at once.
+const TIMEOUT = 30_000;
 // A story of many steps across two browsers: on a loaded 2-core machine it takes three times as
 // long as on a quiet one (about 12 s), so it gets more than vitest's default 30 s.
-const STORY_TIMEOUT = 90_000;
+const STORY_TIMEOUT = 120_000;
 
 // axe-core, run in each screen as it is photographed: serious and critical violations fail the case.
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -60,7 +61,8 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
   });
 
   async function openApp(path = '/'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    // Reduced motion: the app then draws no transitions, so axe and screenshots see settled colours.
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, reducedMotion: 'reduce' });
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(TIMEOUT);
@@ -300,7 +302,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
 
   it('refreshes the access token before it expires, and a reload signs back in with the refresh token', async () => {
     const grace = DEMO_USERS[1];
-    const context = await browser.newContext();
+    const context = await browser.newContext({ reducedMotion: 'reduce' });
     contexts.push(context);
     // The page's clock, not the machine's: an hour passes in a moment, timers fire as they would.
     await context.clock.install();

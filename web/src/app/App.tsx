@@ -20,7 +20,12 @@ const RunPage = lazy(() => import('../modules/workflows/RunPage'));
 const FilesPage = lazy(() => import('../modules/files/FilesPage'));
 const TasksPage = lazy(() => import('../modules/tasks/TasksPage'));
 
-const theme = createTheme({ palette: { primary: { main: '#3949ab' } } });
+// People who ask their system for less motion get none: no transitions, no ripples.
+const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+const theme = createTheme({
+  palette: { primary: { main: '#3949ab' } },
+  ...(reducedMotion ? { transitions: { create: () => 'none' }, components: { MuiButtonBase: { defaultProps: { disableRipple: true } } } } : {}),
+});
 const session = new SessionStore();
 void session.restore();
 
