@@ -227,6 +227,11 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await switchTo(page, 'Acme Robotics');
     await page.getByText('There is no step your role may take now.').waitFor();
     await shot(page, 'run-viewer');
+    // At a phone's width the same screen still fits (axe runs on it too).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'run-viewer-phone');
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1200, height: 800 });
     await nav(page, 'Workflows').click();
     expect(await page.getByRole('button', { name: 'New workflow' }).isDisabled()).toBe(true);
     await nav(page, 'Files').click();
