@@ -247,14 +247,22 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
     await shot(page, 'transition-rolled-back');
     await page.context().setOffline(false);
 
-    // The organization switcher, then signing out ends the session.
+    // Back in the inbox, its view says live again: it resumed on the socket the task screen reopened.
     await page.goBack();
+    await page.locator('[data-live="live"]').waitFor();
+
+    // The organization switcher, then signing out ends the session.
     await page.getByRole('link', { name: /Switch organization/ }).click();
     await page.getByRole('heading', { name: 'Organizations' }).waitFor();
     await page.getByRole('radio', { checked: true }).waitFor();
     await shot(page, 'organizations');
     await page.getByRole('radio').first().click();
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    // Dark mode follows the phone's setting (and axe checks its contrast too).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(() => page.evaluate(`getComputedStyle(document.querySelector('[role="heading"]')).color`)).toBe('rgb(238, 241, 244)');
+    await shot(page, 'inbox-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('heading', { name: 'Sign in to OrgaNoise' }).waitFor();
     await page.reload();

@@ -31,9 +31,9 @@ export function useLive<TData, TVariables extends OperationVariables & { after?:
       onRestart: () => optionsRef.current.onRestart?.(),
       onStatus: (status, error) => setState({ status, error: error ?? null }),
       isOnline,
+      isConnected: api.wsConnected,
     });
     live.start();
-    if (api.wsConnected()) live.connected();
     const offConnected = api.ws.on('connected', () => live.connected());
     const offNetwork = onNetworkChange((online) => (online ? live.online() : live.offline()));
     return () => {

@@ -29,6 +29,12 @@ export interface LiveOptions<TData> {
   onStatus?(status: LiveStatus, error?: unknown): void;
   /** Whether the device has a network now; without one, resuming waits for `online()`. */
   isOnline?(): boolean;
+  /**
+   * Whether the socket is open now. A subscription that resumes on a socket another one has
+   * already reopened hears no `connected()`: without this it would say reconnecting until an
+   * event came.
+   */
+  isConnected?(): boolean;
 }
 
 /**
@@ -126,6 +132,9 @@ export class ResumableSubscription<TData> {
         this.schedule();
       },
     });
+    if (ended || this.stopped) return;
+    if (this.options.isConnected?.()) this.setStatus('live');
+    else if (this.status === 'offline') this.setStatus('reconnecting');
   }
 
   private end(): void {

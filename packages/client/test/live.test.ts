@@ -82,7 +82,26 @@ describe('ResumableSubscription (stand-in stream)', () => {
     live.stop();
   });
 
-  it('should start again without a cursor, and ask for a refetch, when the cursor is too old to replay', async () => {
+  it('should say live at once when it resumes on a socket already open, and reconnecting until then', () => {
+    const stream = standInStream();
+    let connected = false;
+    const statuses: LiveStatus[] = [];
+    const live = new ResumableSubscription(stream.source, { cursorOf: (e) => e.cursor, onStatus: (s) => statuses.push(s), isOnline: () => true, isConnected: () => connected });
+    live.start();
+    expect(statuses).toEqual(['connecting']);
+    live.offline();
+    live.online();
+    expect(statuses.at(-1)).toBe('reconnecting');
+    live.connected();
+    expect(statuses.at(-1)).toBe('live');
+    live.offline();
+    connected = true; // another screen's subscription reopened the socket first
+    live.online();
+    expect(statuses.at(-1)).toBe('live');
+    live.stop();
+  });
+
+    it('should start again without a cursor, and ask for a refetch, when the cursor is too old to replay', async () => {
     const afters: (string | null)[] = [];
     let observer!: LiveObserver<{ cursor: string }>;
     const onRestart = vi.fn();
