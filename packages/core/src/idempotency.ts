@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import { index, primaryKey, text, timestamp, type PgSchema } from 'drizzle-orm/pg-core';
 import type { Database } from './db.js';
 import { appError } from './errors.js';
@@ -77,9 +77,17 @@ export async function once<T extends { id: string }>(
   }
   const created = await create();
   await tx.update(table).set({ resultId: created.id }).where(where);
-  // Forget keys past retention now and then (every replica does it; the delete is idempotent).
-  if (Math.random() < 0.01) await tx.delete(table).where(lt(table.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_KEY_RETENTION_HOURS})`));
   return { created };
+}
+
+/**
+ * Forgets the keys recorded before `before`; how many. Run by the subgraph's retention timer
+ * (startEventBus), never inside a write: a large delete would hold up the write that happened to
+ * run it. Every replica runs it; the delete is idempotent.
+ */
+export async function forgetIdempotencyKeys(db: Database, table: IdempotencyKeysTable, before: Date): Promise<number> {
+  const gone = await db.delete(table).where(lt(table.createdAt, before)).returning({ key: table.key });
+  return gone.length;
 }
 
 /** JSON with object keys sorted, so that the same input always hashes the same. */

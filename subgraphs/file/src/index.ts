@@ -10,7 +10,7 @@ import {
   type EventBusSettings,
 } from '@organoise/core';
 import { createLoaders, type FileContext, type FileSubgraphServices } from './context.js';
-import { events, eventStreams } from './db/schema.js';
+import { events, eventStreams, idempotencyKeys } from './db/schema.js';
 import { base64LengthFor, DEFAULT_MAX_UPLOAD_BYTES } from './domains/files/files.js';
 import { NO_WORKFLOW_RUNS, workflowRunsOverHttp, type WorkflowRuns } from './domains/runs/workflow-runs.js';
 import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
@@ -64,7 +64,7 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
   const database = await openDatabase({ ...options.database, schema: DATABASE_SCHEMA, migrationsFolder: MIGRATIONS_FOLDER });
   let eventBus: RunningEventBus;
   try {
-    eventBus = startEventBus(database.db, { events, eventStreams }, EVENT_CHANNEL_PREFIX, options, options.log);
+    eventBus = startEventBus(database.db, { events, eventStreams, idempotencyKeys }, EVENT_CHANNEL_PREFIX, options, options.log);
   } catch (error) {
     await database.close();
     throw error;

@@ -20,7 +20,7 @@ import {
 import { BackgroundWork } from './background.js';
 import { systemClock, type Clock } from './clock.js';
 import { createLoaders, type UserContext } from './context.js';
-import { events, eventStreams } from './db/schema.js';
+import { events, eventStreams, idempotencyKeys } from './db/schema.js';
 import { PasswordHasher } from './domains/accounts/passwords.js';
 import { MAX_PRINCIPALS_PER_LOOKUP, principalForSession, principalsForSessions } from './domains/accounts/sessions.js';
 import { resolveApiKey } from './domains/apikeys/apikeys.js';
@@ -95,7 +95,7 @@ export async function startUserSubgraph(options: UserSubgraphOptions): Promise<U
   await tokens.init();
   let eventBus: RunningEventBus;
   try {
-    eventBus = startEventBus(database.db, { events, eventStreams }, EVENT_CHANNEL_PREFIX, options, options.log);
+    eventBus = startEventBus(database.db, { events, eventStreams, idempotencyKeys }, EVENT_CHANNEL_PREFIX, options, options.log);
   } catch (error) {
     await database.close();
     throw error;

@@ -10,7 +10,7 @@ import {
   type EventBusSettings,
 } from '@organoise/core';
 import { createLoaders, type WorkflowContext, type WorkflowServices } from './context.js';
-import { events, eventStreams } from './db/schema.js';
+import { events, eventStreams, idempotencyKeys } from './db/schema.js';
 import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
 
 export { typeDefs, resolvers, permissions, SUBGRAPH_NAME };
@@ -38,7 +38,7 @@ export async function startWorkflowSubgraph(options: WorkflowSubgraphOptions): P
   const database = await openDatabase({ ...options.database, schema: DATABASE_SCHEMA, migrationsFolder: MIGRATIONS_FOLDER });
   let eventBus: RunningEventBus;
   try {
-    eventBus = startEventBus(database.db, { events, eventStreams }, EVENT_CHANNEL_PREFIX, options, options.log);
+    eventBus = startEventBus(database.db, { events, eventStreams, idempotencyKeys }, EVENT_CHANNEL_PREFIX, options, options.log);
   } catch (error) {
     await database.close();
     throw error;

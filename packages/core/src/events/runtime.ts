@@ -1,4 +1,5 @@
 import type { Database } from '../db.js';
+import { forgetIdempotencyKeys, IDEMPOTENCY_KEY_RETENTION_HOURS, type IdempotencyKeysTable } from '../idempotency.js';
 import type { Logger } from '../log.js';
 import type { EventBus } from './bus.js';
 import { EventLog } from './log.js';
@@ -27,9 +28,10 @@ const HOUR_MS = 3_600_000;
 
 /**
  * A subgraph's event machinery (docs/protocols/subscriptions.md): its log over its own tables,
- * the PubSub (its own in-memory one unless given a shared one), and the retention trim.
+ * the PubSub (its own in-memory one unless given a shared one), and the retention trim (of the
+ * log, and of the idempotency keys when the subgraph has them).
  */
-export function startEventBus(db: Database, tables: EventLogTables, prefix: string, settings: EventBusSettings, log: Logger): RunningEventBus {
+export function startEventBus(db: Database, tables: EventLogTables & { idempotencyKeys?: IdempotencyKeysTable }, prefix: string, settings: EventBusSettings, log: Logger): RunningEventBus {
   const retentionMs = (settings.eventRetentionHours ?? 24) * HOUR_MS;
   if (!(retentionMs > 0)) throw new Error('eventRetentionHours must be a positive number');
   const ownPubsub = settings.pubsub ? null : new MemoryPubSub();
@@ -38,7 +40,11 @@ export function startEventBus(db: Database, tables: EventLogTables, prefix: stri
   let trimming: Promise<void> = Promise.resolve();
   const timer = setInterval(
     () => {
-      trimming = eventLog.trim(new Date(Date.now() - retentionMs)).catch((error: unknown) => log.warn('event log trim failed', { error }));
+      const keys = tables.idempotencyKeys;
+      trimming = Promise.all([
+        eventLog.trim(new Date(Date.now() - retentionMs)).catch((error: unknown) => log.warn('event log trim failed', { error })),
+        keys ? forgetIdempotencyKeys(db, keys, new Date(Date.now() - IDEMPOTENCY_KEY_RETENTION_HOURS * HOUR_MS)).catch((error: unknown) => log.warn('idempotency key trim failed', { error })) : null,
+      ]).then(() => undefined);
     },
     Math.min(retentionMs / 4, HOUR_MS),
   );
