@@ -280,7 +280,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
-  it('lists the tasks waiting for an admin and adds one live when a run reaches its review', async () => {
+  it('lists the tasks waiting for an admin, adds one live when a run reaches its review, and attaches a file to that run and downloads it', async () => {
     const [, grace, linus] = DEMO_USERS;
     const page = await openApp('/tasks');
     await signIn(page, grace.email);
@@ -302,6 +302,17 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await page.locator(`a[href="/runs/${runId}"]`).click();
     await expect.poll(text(page, 'run-state'), { timeout: TIMEOUT }).toBe('submitted');
     await page.getByRole('button', { name: 'approve' }).waitFor();
+
+    // A receipt attached on the run is listed there and downloads with the same bytes.
+    const receipt = 'Receipt: 3 chairs, 240 EUR\n';
+    await page.getByTestId('run-file-input').setInputFiles({ name: 'receipt.txt', mimeType: 'text/plain', buffer: Buffer.from(receipt) });
+    await page.getByTestId('run-files').getByText('receipt.txt').waitFor();
+    await shot(page, 'run-files');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download receipt.txt' }).click()]);
+    expect(download.suggestedFilename()).toBe('receipt.txt');
+    const chunks: Buffer[] = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe(receipt);
     expect(problems).toEqual([]);
   }, 60_000);
 

@@ -24,6 +24,9 @@ type Documents = {
     "\n  subscription LiveMetrics($organizationId: ID!, $windowSeconds: Int!, $after: String) {\n    liveMetrics(organizationId: $organizationId, windowSeconds: $windowSeconds, after: $after) {\n      cursor\n      at\n      total\n      counts {\n        type\n        count\n      }\n    }\n  }\n": typeof types.LiveMetricsDocument,
     "\n  query Files($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      files(first: 100) {\n        totalCount\n        nodes {\n          id\n          name\n          contentType\n          size\n          createdAt\n          owner {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.FilesDocument,
     "\n  mutation UploadFile($input: UploadFileInput!) {\n    uploadFile(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.UploadFileDocument,
+    "\n  query RunFiles($runId: ID!) {\n    workflowRun(id: $runId) {\n      id\n      files(first: 50) {\n        nodes {\n          id\n          name\n          size\n          contentType\n          owner {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.RunFilesDocument,
+    "\n  mutation AttachNewFile($input: UploadFileInput!) {\n    uploadFile(input: $input) {\n      id\n    }\n  }\n": typeof types.AttachNewFileDocument,
+    "\n  query FileContent($id: ID!) {\n    file(id: $id) {\n      id\n      name\n      contentType\n      contentBase64\n    }\n  }\n": typeof types.FileContentDocument,
     "\n  query MyOrganizations {\n    viewer {\n      id\n      name\n      email\n    }\n    organizations(first: 100) {\n      nodes {\n        id\n        name\n        slug\n        viewerRole\n      }\n    }\n  }\n": typeof types.MyOrganizationsDocument,
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      id\n      name\n      slug\n      viewerRole\n    }\n  }\n": typeof types.CreateOrganizationDocument,
     "\n  query MyTasks($organizationId: ID!) {\n    myTasks(first: 100, filter: { organizationId: $organizationId, status: OPEN }) {\n      totalCount\n      nodes {\n        id\n        title\n        state\n        status\n        assigneeRole\n        viewerIsAssignee\n        createdAt\n        assignee {\n          id\n          name\n        }\n        run {\n          id\n          definition {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.MyTasksDocument,
@@ -48,6 +51,9 @@ const documents: Documents = {
     "\n  subscription LiveMetrics($organizationId: ID!, $windowSeconds: Int!, $after: String) {\n    liveMetrics(organizationId: $organizationId, windowSeconds: $windowSeconds, after: $after) {\n      cursor\n      at\n      total\n      counts {\n        type\n        count\n      }\n    }\n  }\n": types.LiveMetricsDocument,
     "\n  query Files($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      files(first: 100) {\n        totalCount\n        nodes {\n          id\n          name\n          contentType\n          size\n          createdAt\n          owner {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.FilesDocument,
     "\n  mutation UploadFile($input: UploadFileInput!) {\n    uploadFile(input: $input) {\n      id\n      name\n    }\n  }\n": types.UploadFileDocument,
+    "\n  query RunFiles($runId: ID!) {\n    workflowRun(id: $runId) {\n      id\n      files(first: 50) {\n        nodes {\n          id\n          name\n          size\n          contentType\n          owner {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.RunFilesDocument,
+    "\n  mutation AttachNewFile($input: UploadFileInput!) {\n    uploadFile(input: $input) {\n      id\n    }\n  }\n": types.AttachNewFileDocument,
+    "\n  query FileContent($id: ID!) {\n    file(id: $id) {\n      id\n      name\n      contentType\n      contentBase64\n    }\n  }\n": types.FileContentDocument,
     "\n  query MyOrganizations {\n    viewer {\n      id\n      name\n      email\n    }\n    organizations(first: 100) {\n      nodes {\n        id\n        name\n        slug\n        viewerRole\n      }\n    }\n  }\n": types.MyOrganizationsDocument,
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      id\n      name\n      slug\n      viewerRole\n    }\n  }\n": types.CreateOrganizationDocument,
     "\n  query MyTasks($organizationId: ID!) {\n    myTasks(first: 100, filter: { organizationId: $organizationId, status: OPEN }) {\n      totalCount\n      nodes {\n        id\n        title\n        state\n        status\n        assigneeRole\n        viewerIsAssignee\n        createdAt\n        assignee {\n          id\n          name\n        }\n        run {\n          id\n          definition {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.MyTasksDocument,
@@ -116,6 +122,18 @@ export function graphql(source: "\n  query Files($organizationId: ID!) {\n    or
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UploadFile($input: UploadFileInput!) {\n    uploadFile(input: $input) {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  mutation UploadFile($input: UploadFileInput!) {\n    uploadFile(input: $input) {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RunFiles($runId: ID!) {\n    workflowRun(id: $runId) {\n      id\n      files(first: 50) {\n        nodes {\n          id\n          name\n          size\n          contentType\n          owner {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RunFiles($runId: ID!) {\n    workflowRun(id: $runId) {\n      id\n      files(first: 50) {\n        nodes {\n          id\n          name\n          size\n          contentType\n          owner {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AttachNewFile($input: UploadFileInput!) {\n    uploadFile(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation AttachNewFile($input: UploadFileInput!) {\n    uploadFile(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FileContent($id: ID!) {\n    file(id: $id) {\n      id\n      name\n      contentType\n      contentBase64\n    }\n  }\n"): (typeof documents)["\n  query FileContent($id: ID!) {\n    file(id: $id) {\n      id\n      name\n      contentType\n      contentBase64\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

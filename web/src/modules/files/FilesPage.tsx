@@ -5,6 +5,7 @@ import { graphql } from '../../gql';
 import { describeError } from '../../ui/errors';
 import { Empty, ErrorState, Loading } from '../../ui/states';
 import { canContribute, useOrganization } from '../organizations/context';
+import { formatSize, readBase64 } from './files';
 
 const FilesDocument = graphql(`
   query Files($organizationId: ID!) {
@@ -36,18 +37,6 @@ const UploadFileDocument = graphql(`
     }
   }
 `);
-
-const formatSize = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
-
-/** The API takes the bytes as standard padded base64 in the mutation. */
-function readBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(file);
-  });
-}
 
 export default function FilesPage() {
   const { current } = useOrganization();

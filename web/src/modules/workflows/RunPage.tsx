@@ -4,7 +4,9 @@ import { Link } from '../../app/router';
 import { describeError, errorCode } from '../../ui/errors';
 import { ErrorState, Loading } from '../../ui/states';
 import { track } from '../analytics/track';
+import { RunFiles } from '../files/RunFiles';
 import { LiveIndicator } from '../live/LiveIndicator';
+import { canContribute, useOrganization } from '../organizations/context';
 import { useLiveSubscription } from '../live/useLiveSubscription';
 import { TransitionWorkflowRunDocument, WorkflowRunDocument, WorkflowRunUpdatedDocument } from './documents';
 
@@ -15,6 +17,7 @@ import { TransitionWorkflowRunDocument, WorkflowRunDocument, WorkflowRunUpdatedD
  */
 export default function RunPage({ id }: { id: string }) {
   const client = useApolloClient();
+  const { current } = useOrganization();
   const { data, loading, error, refetch } = useQuery(WorkflowRunDocument, { variables: { id } });
   const live = useLiveSubscription(WorkflowRunUpdatedDocument, { runId: id }, { cursorOf: (d) => d.workflowRunUpdated.cursor, onRestart: () => void refetch(), skip: !data?.workflowRun });
   const [fire, fired] = useMutation(TransitionWorkflowRunDocument);
@@ -91,6 +94,7 @@ export default function RunPage({ id }: { id: string }) {
           ))}
         </Stack>
       </Paper>
+      <RunFiles runId={id} organizationId={run.organization.id} mayUpload={run.organization.id === current.id && canContribute(current.viewerRole)} />
     </Stack>
   );
 }
