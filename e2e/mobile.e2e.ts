@@ -270,4 +270,36 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
 
     expect(problems).toEqual([]);
   }, STORY_TIMEOUT);
+
+  it('refreshes the access token a minute before it expires, and a reload signs back in with the stored refresh token', async () => {
+    const grace = DEMO_USERS[1];
+    problems.length = 0;
+    const context = await browser.newContext(PHONE);
+    contexts.push(context);
+    // The page's clock, not the machine's: an hour passes in a moment, timers fire as they would.
+    await context.clock.install();
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    let refreshes = 0;
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.postData()?.includes('refreshSession')) refreshes++;
+    });
+    await page.goto(app.url);
+    await page.getByLabel('Email').fill(grace.email);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await page.clock.fastForward('58:30');
+    expect(refreshes).toBe(0);
+    await page.clock.fastForward('00:45');
+    await expect.poll(() => refreshes, { timeout: TIMEOUT }).toBe(1);
+    // The new token works, and the spent refresh token was replaced: a reload signs in with the new one.
+    await page.getByRole('link', { name: /Switch organization/ }).click();
+    await page.getByRole('heading', { name: 'Organizations' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Organizations' }).waitFor();
+    expect(refreshes).toBe(2);
+    expect(problems).toEqual([]);
+  }, STORY_TIMEOUT);
 });

@@ -19,8 +19,10 @@ export default function RootLayout() {
 function Navigation() {
   const { state, api } = useSession();
   const theme = useTheme();
-  if (state.status === 'restoring') return <Loading label="Signing you in" />;
-  const signedIn = state.status === 'signed-in' && api !== null;
+  // Until the session is known and its client made, no route is chosen: a guard deciding early
+  // would send an opened link (or a reload) to the sign-in screen and then to the inbox.
+  if (state.status === 'restoring' || (state.status === 'signed-in' && api === null)) return <Loading label="Signing you in" />;
+  const signedIn = state.status === 'signed-in';
   const stack = (
     <>
       <StatusBar style={theme.dark ? 'light' : 'dark'} />
