@@ -16,6 +16,8 @@ export interface TestPlatformOptions {
   playground?: boolean;
   /** Serve the built web app (web/dist) at /. */
   web?: boolean;
+  /** Introspection on the gateway (default on; `npm start` in production turns it off). */
+  introspection?: boolean;
   /** Settings of the user subgraph (e.g. OpenID Connect providers). */
   user?: PlatformOptions['user'];
   /** Gateway protections (rate limits) and trusted proxies (X-Forwarded-For). */
@@ -56,6 +58,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     redisUrl: options.redis ? testEnv.TEST_REDIS_URL : undefined,
     playground: options.playground ?? false,
     web: options.web ?? false,
+    ...(options.introspection !== undefined ? { introspection: options.introspection } : {}),
     subscriptions: { authRecheckMs: 200, ...options.subscriptions },
     ...(options.user ? { user: options.user } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),

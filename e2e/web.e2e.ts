@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { testEnv } from '@organoise/core/testing';
+import { codesOf, testEnv } from '@organoise/core/testing';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { totpAt } from '@organoise/subgraph-user/totp';
+import { getOperationAST, parse } from 'graphql';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from './harness.js';
@@ -60,7 +61,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await platform?.stop();
   });
 
-  async function openApp(path = '/'): Promise<Page> {
+  async function openApp(path = '/', on: TestPlatform = platform): Promise<Page> {
     // Reduced motion: the app then draws no transitions, so axe and screenshots see settled colours.
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, reducedMotion: 'reduce' });
     contexts.push(context);
@@ -71,7 +72,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
-    await page.goto(new URL(path, platform.gateway.url).href);
+    await page.goto(new URL(path, on.gateway.url).href);
     return page;
   }
 
@@ -101,6 +102,14 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     // Evaluated through the DevTools protocol, which the page's CSP does not govern.
     if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
     for (const violation of (await page.evaluate(AXE_RUN)) as string[]) problems.push(`axe on ${name}: ${violation}`);
+  }
+
+  /** The hash the web app sends for its operation of this name (it sends no text: web/src/app/persisted.ts). */
+  function webOperationHash(name: string): string {
+    const documents = JSON.parse(readFileSync(new URL('../web/src/gql/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
+    const hash = Object.keys(documents).find((id) => getOperationAST(parse(documents[id]!))?.name?.value === name);
+    if (!hash) throw new Error(`no web operation ${name}`);
+    return hash;
   }
 
   it('is served by the gateway: index.html for app routes, never cached; hashed assets cached a year and gzipped; the API unaffected', async () => {
@@ -316,6 +325,63 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  describe('on a gateway as `npm start` runs in production (safelist enforced)', () => {
+    // A second replica of every service on the seeded database, configured as scripts/start.ts
+    // does with NODE_ENV=production: only listed operations run (OPERATION_NOT_ALLOWED otherwise),
+    // no introspection, no playground, no other origin.
+    let enforcing: TestPlatform;
+    beforeAll(async () => {
+      enforcing = await startTestPlatform({ web: true, database: platform.database, introspection: false, gateway: { corsOrigins: [], protection: { safelist: { mode: 'enforce' } } } });
+    });
+    afterAll(async () => {
+      await enforcing?.stop();
+    });
+
+    /** The web app's own operation by name, sent as its hash alone, as the app sends it. */
+    async function persisted<D = Record<string, any>>(name: string, variables: Record<string, unknown>, token?: string): Promise<D> {
+      const hash = webOperationHash(name);
+      const res = await fetch(enforcing.gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+      });
+      const body = (await res.json()) as { data?: D; errors?: unknown[] };
+      if (!body.data || body.errors) throw new Error(`${name}: ${JSON.stringify(body.errors)}`);
+      return body.data;
+    }
+
+    it('signs in, reads by hash and follows a new task live over graphql-ws; text the list lacks is refused', async () => {
+      const [, grace, linus] = DEMO_USERS;
+      // What the app never sends is refused: any text not listed verbatim, and introspection.
+      expect(codesOf(await enforcing.gql(`{ viewer { id } }`))).toEqual(['OPERATION_NOT_ALLOWED']);
+
+      const page = await openApp('/tasks', enforcing);
+      await signIn(page, grace.email);
+      await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+      await page.getByText('Review the expense').first().waitFor();
+      await page.locator('[data-live="live"]').waitFor();
+      const tasks = () => page.getByTestId('tasks').getByRole('link').count();
+      const before = await tasks();
+
+      // Linus submits a new expense through the same gateway, with the app's own operations by hash.
+      const token = (await persisted('SignIn', { input: { email: linus.email, password: DEMO_PASSWORD } })).signIn.accessToken as string;
+      const organizationId = (await persisted('MyOrganizations', {}, token)).organizations.nodes[0].id as string;
+      const definitions = (await persisted('WorkflowDefinitions', { organizationId }, token)).organization.workflows.nodes as { id: string; key: string }[];
+      const definitionId = definitions.find((w) => w.key === 'expense-approval')!.id;
+      const runId = (await persisted('StartWorkflowRun', { input: { definitionId, data: { description: 'Taxi to the airport', amount: 42, currency: 'EUR' } } }, token)).startWorkflowRun.id as string;
+      await persisted('TransitionWorkflowRun', { input: { runId, transition: 'submit' } }, token);
+
+      // Grace's inbox gains it without a reload: the subscription ran by hash over graphql-ws.
+      await expect.poll(tasks, { timeout: TIMEOUT }).toBe(before + 1);
+      await page.locator(`a[href="/runs/${runId}"]`).click();
+      await expect.poll(text(page, 'run-state'), { timeout: TIMEOUT }).toBe('submitted');
+      await page.getByRole('button', { name: 'approve' }).click();
+      await expect.poll(text(page, 'run-state'), { timeout: TIMEOUT }).toBe('approved');
+      await page.locator('[data-live="live"]').waitFor();
+      expect(problems).toEqual([]);
+    }, 60_000);
+  });
+
   it('refreshes the access token before it expires, and a reload signs back in with the refresh token', async () => {
     const grace = DEMO_USERS[1];
     const context = await browser.newContext({ reducedMotion: 'reduce' });
@@ -326,8 +392,9 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     page.setDefaultTimeout(TIMEOUT);
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     let refreshes = 0;
+    const refreshSession = webOperationHash('RefreshSession');
     page.on('request', (request) => {
-      if (request.method() === 'POST' && request.postData()?.includes('refreshSession')) refreshes++;
+      if (request.method() === 'POST' && request.postData()?.includes(refreshSession)) refreshes++;
     });
     await page.goto(new URL('/workflows', platform.gateway.url).href);
     await signIn(page, grace.email);

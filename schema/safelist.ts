@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { getOperationAST, Kind, parse, print, visit, type DefinitionNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 
 /**
  * Writes schema/safelist.json, the gateway's persisted-operation safelist, from the operations
- * the clients send (schema/operations/*.graphql). It is an Apollo persisted query manifest: one
- * entry per operation, whose body is the operation and the fragments it uses, printed canonically,
- * and whose id is the sha256 of that body (what a client sends as `persistedQuery.sha256Hash`).
- * `--check` writes nothing and fails when the committed file is stale.
+ * the clients send: schema/operations/*.graphql, and the persisted-documents manifests that
+ * graphql-codegen writes for the apps (PERSISTED below). It is an Apollo persisted query manifest:
+ * one entry per operation, whose id is the sha256 of its body (what a client sends as
+ * `persistedQuery.sha256Hash`). Bodies from schema/operations/ are the operation and the fragments
+ * it uses, printed canonically; an app's are the exact text its hash was taken of, since the app
+ * sends only the hash. `--check` writes nothing and fails when the committed file is stale (run it
+ * after codegen: scripts/check-generated.ts does).
  */
 const check = process.argv.includes('--check');
 const here = (name: string) => new URL(`./${name}`, import.meta.url);
@@ -48,6 +51,27 @@ const operations = definitions
 const names = operations.map((o) => o.name);
 const duplicate = names.find((name, i) => names.indexOf(name) !== i);
 if (duplicate) throw new Error(`operation name ${duplicate} is used twice`);
+
+/**
+ * graphql-codegen's client preset (`persistedDocuments`) writes { hash: text } for each app.
+ * Names may repeat across sources (an app's MyTasks is not schema/operations' MyTasks: they differ
+ * in text, so in id); an identical text from two apps is one entry.
+ */
+const PERSISTED = ['../web/src/gql/persisted-documents.json', '../packages/client/src/gql/persisted-documents.json'];
+const listed = new Set(operations.map((o) => o.id));
+for (const path of PERSISTED) {
+  if (!existsSync(here(path))) continue;
+  const documents = JSON.parse(readFileSync(here(path), 'utf8')) as Record<string, string>;
+  for (const [id, body] of Object.entries(documents)) {
+    if (createHash('sha256').update(body).digest('hex') !== id) throw new Error(`${path}: ${id} is not the sha256 of its text (hashAlgorithm must be plain sha256 hex)`);
+    if (listed.has(id)) continue;
+    const operation = getOperationAST(parse(body));
+    if (!operation?.name) throw new Error(`${path}: ${id} is not one named operation`);
+    listed.add(id);
+    operations.push({ id, name: operation.name.value, type: operation.operation, body });
+  }
+}
+operations.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 
 const manifest = `${JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations }, null, 2)}\n`;
 let current = '';

@@ -3,9 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { ERROR_CODES } from '@organoise/core';
 
 /**
- * Writes docs/errors.md from the error catalogue in packages/core/src/errors.ts, and the operation
- * types of the web app (web/src/gql) and of the client package the mobile app uses
- * (packages/client/src/gql) from their documents and schema/api.graphql.
+ * Writes docs/errors.md from the error catalogue in packages/core/src/errors.ts, the operation
+ * types and persisted documents of the web app (web/src/gql) and of the client package the mobile
+ * app uses (packages/client/src/gql) from their documents and schema/api.graphql, and then
+ * schema/safelist.json, which lists those persisted documents for the gateway.
  */
 const rows = Object.entries(ERROR_CODES).map(([code, description]) => `| \`${code}\` | ${description.replace(/\|/g, '\\|')} |`);
 const doc = `# Error codes
@@ -30,3 +31,4 @@ execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts', '--silent'], {
 console.log('wrote web/src/gql');
 execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts', '--silent'], { cwd: new URL('../packages/client/', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
 console.log('wrote packages/client/src/gql');
+execFileSync('npx', ['tsx', 'schema/safelist.ts'], { cwd: new URL('../', import.meta.url), stdio: ['ignore', 'inherit', 'inherit'] });

@@ -20,7 +20,7 @@ export interface ProtectionOptions {
   limits?: Partial<OperationLimits>;
   /** "Did you mean ...?" in errors; defaults to whether introspection is on (both reveal the schema). */
   fieldSuggestions?: boolean;
-  /** `enforce` runs only listed operations. A list (`path`, else schema/safelist.json when enforcing) also lets clients send ids. */
+  /** `enforce` runs only listed operations. The list (`path`, else schema/safelist.json) also lets clients send ids, enforced or not. */
   safelist?: { mode: SafelistMode; path?: string };
   /** Budgets per kind (any not given keep DEFAULT_RATE_LIMITS), or false for none. */
   rateLimits?: (Partial<Record<RateLimitKind, RateLimitRule>> & { redisUrl?: string; keyPrefix?: string }) | false;
@@ -57,7 +57,9 @@ export interface Protection {
 export async function startProtection(options: ProtectionOptions & { introspection: boolean }, log: Logger): Promise<Protection> {
   const limits = { ...DEFAULT_OPERATION_LIMITS, ...options.limits };
   const safelistMode = options.safelist?.mode ?? 'off';
-  const safelistPath = options.safelist?.path ?? (safelistMode === 'enforce' ? DEFAULT_SAFELIST_PATH : undefined);
+  // The list is loaded when not enforced too, so that ids resolve: the built web app sends only
+  // its operations' hashes (docs/decisions/0010), and must work on a development gateway as well.
+  const safelistPath = options.safelist?.path ?? DEFAULT_SAFELIST_PATH;
   const safelist = safelistPath ? Safelist.load(safelistPath) : null;
   if (safelist) log.info('persisted operations loaded', { operations: safelist.size, mode: safelistMode });
   const rateLimits = options.rateLimits === false ? null : await RateLimits.start({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, log);

@@ -1,11 +1,13 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, ServerError } from '@apollo/client';
 import { SetContextLink } from '@apollo/client/link/context';
 import { ErrorLink } from '@apollo/client/link/error';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import { Kind, OperationTypeNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import type { SessionStore } from '../modules/auth/session';
+import { persistedHash, SEND_TEXT } from './persisted';
 
 export interface Api {
   client: ApolloClient;
@@ -63,15 +65,34 @@ export function createApi(session: SessionStore): Api {
     // A token the gateway refuses outright (revoked session) is answered 401 before anything runs.
     if (ServerError.is(error) && error.statusCode === 401) session.expire('UNAUTHENTICATED');
   });
+  // Every operation names its persisted hash (app/persisted.ts) over HTTP and graphql-ws alike.
+  // The built app never falls back to text: a hash the gateway does not list is an error to see,
+  // not a reason to send what an enforcing gateway refuses. The development server does fall back
+  // (and then sends text alone: Apollo Server refuses a text whose sha256 is not the hash sent).
+  const persisted = new PersistedQueryLink({
+    generateHash: persistedHash,
+    disable: ({ meta }) => SEND_TEXT && (meta.persistedQueryNotFound || meta.persistedQueryNotSupported),
+    retry: ({ meta }) => SEND_TEXT && (meta.persistedQueryNotFound || meta.persistedQueryNotSupported),
+  });
   const http = ApolloLink.from([auth, expired, new HttpLink({ uri: url.pathname })]);
-  const link = ApolloLink.split(
-    ({ query }) => {
-      const definition = getMainDefinition(query);
-      return definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION;
-    },
-    new GraphQLWsLink(ws),
-    http,
-  );
+  // graphql-ws requires a query string: with a hash, the gateway takes an empty one to mean "run
+  // the listed text" (gateway/src/subscriptions/transports.ts, prepare). GraphQLWsLink always
+  // prints the document, so the payload is emptied here.
+  const hashedWs: Client = {
+    ...ws,
+    subscribe: (payload, sink) => ws.subscribe(!SEND_TEXT && payload.extensions?.persistedQuery ? { ...payload, query: '' } : payload, sink),
+  };
+  const link = ApolloLink.from([
+    persisted,
+    ApolloLink.split(
+      ({ query }) => {
+        const definition = getMainDefinition(query);
+        return definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION;
+      },
+      new GraphQLWsLink(hashedWs),
+      http,
+    ),
+  ]);
   const client = new ApolloClient({
     link,
     cache: new InMemoryCache({

@@ -1,5 +1,6 @@
 import type { TypedDocumentNode } from '@apollo/client';
 import { print } from 'graphql';
+import { persistedQuery, SEND_TEXT } from '../../app/persisted';
 import type { AuthFieldsFragment } from '../../gql/graphql';
 import { RefreshSessionDocument, SignInDocument, SignOutDocument, SignUpDocument } from './documents';
 
@@ -38,7 +39,8 @@ async function post<TData, TVariables>(document: TypedDocumentNode<TData, TVaria
   const response = await fetch('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query: print(document), variables }),
+    // As the Apollo link does (app/persisted.ts): the hash alone, text only from the dev server.
+    body: JSON.stringify(SEND_TEXT ? { query: print(document), variables } : { variables, extensions: persistedQuery(document) }),
   });
   const body = (await response.json().catch(() => null)) as { data?: TData; errors?: { message: string; extensions?: Record<string, unknown> }[] } | null;
   const error = body?.errors?.[0];
