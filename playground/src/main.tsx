@@ -4,6 +4,7 @@ import 'graphiql/style.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createClient } from 'graphql-ws';
+import { signInPlugin } from './sign-in';
 
 // The gateway serves this page at its GraphQL endpoint, so the page posts back to the URL it was
 // loaded from: that stays right behind a reverse proxy that mounts the gateway under a prefix.
@@ -43,8 +44,9 @@ const fetcher: Fetcher = (params, options) => {
 const DEFAULT_QUERY = `# OrgaNoise playground
 #
 # Without a token you are anonymous (viewer is null).
-# Run signUp or signIn, then paste the accessToken
-# in the Headers tab below:
+# Sign in with the panel on the left (the key button):
+# it puts your access token in the Headers tab below,
+# which queries and subscriptions both send:
 #
 #   { "Authorization": "Bearer <token>" }
 
@@ -63,6 +65,7 @@ createRoot(root).render(
   <StrictMode>
     <GraphiQL
       fetcher={fetcher}
+      plugins={[signInPlugin]}
       defaultQuery={DEFAULT_QUERY}
       defaultEditorToolsVisibility="headers"
       isHeadersEditorEnabled
