@@ -1,6 +1,6 @@
 import './env.js';
 // Before @apollo/gateway loads (see the file).
-import './flat-federation-exports.js';
+import './apollo/flat-federation-exports.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';

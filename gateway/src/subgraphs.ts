@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+// Replaces RemoteGraphQLDataSource's private sendRequest: listed in ./apollo/internals.ts.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { appError, INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organoise/core';
 import type { GatewayContext } from './context.js';

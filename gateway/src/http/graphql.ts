@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type http from 'node:http';
+// Calls ApolloGateway's executor and copies Apollo Server internals: listed in ../apollo/internals.ts.
 import type { ApolloGateway } from '@apollo/gateway';
 import { apolloLogger, type Logger } from '@organoise/core';
 import type express from 'express';

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+// Undocumented Apollo API (planner, executeQueryPlan): listed in ../apollo/internals.ts, reviewed on every upgrade.
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
  * plain properties. Same values (functions, classes, constants): the package assigns its exports
  * only while loading, never later (checked for 2.14.4, the pinned version), so nothing a getter
  * would have read live can change. Imported for its effect, first, by gateway/src/index.ts.
+ * Listed in ./internals.ts (reviewed on every Apollo upgrade).
  */
 const require = createRequire(import.meta.url);
 const path = require.resolve('@apollo/federation-internals');
