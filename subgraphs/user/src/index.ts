@@ -24,7 +24,7 @@ import { events, eventStreams, idempotencyKeys } from './db/schema.js';
 import { PasswordHasher } from './domains/accounts/passwords.js';
 import { MAX_PRINCIPALS_PER_LOOKUP, principalForSession, principalsForSessions } from './domains/accounts/sessions.js';
 import { resolveApiKey } from './domains/apikeys/apikeys.js';
-import { allowListsOf } from './domains/organizations/organizations.js';
+import { allowListsOf } from './domains/organizations/allow-lists.js';
 import { TokenIssuer, type TokenSettings } from './domains/accounts/tokens.js';
 import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
 import { SecretBox } from './crypto/secrets.js';

@@ -1,6 +1,6 @@
 import { id, notFound, parseInput, type PageArgs } from '@organoise/core';
 import type { UserContext } from '../../context.js';
-import { listViewerMemberships } from '../organizations/organizations.js';
+import { listViewerMemberships } from '../organizations/memberships.js';
 import { changePassword, signIn, visibleUsers, type VisibleUser } from './accounts.js';
 import { completeSignUp, signUp } from './sign-up.js';
 import { forUser, listAuditEvents, nothing } from '../audit/audit.js';

@@ -24,7 +24,8 @@ import { and, count, eq, isNull } from 'drizzle-orm';
 import { apiKeys, idempotencyKeys } from '../../db/schema.js';
 import type { Deps, UserServices } from '../../services.js';
 import { audit } from '../audit/audit.js';
-import { allowListsOf, requireRoleIn, roleOf } from '../organizations/organizations.js';
+import { allowListsOf } from '../organizations/allow-lists.js';
+import { requireRoleIn, roleOf } from '../organizations/memberships.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 

@@ -1,6 +1,6 @@
 import { allow, defineRule, isApiKeyViewer, isUuid, unauthenticated, appError, type IRules } from '@organoise/core';
 import type { UserContext } from '../../context.js';
-import { requireRoleIn } from '../organizations/organizations.js';
+import { requireRoleIn } from '../organizations/memberships.js';
 
 // The resolvers check again (requirePerson, requireRoleIn): these rules are the first line, not
 // the only one. Refusals are returned as errors so that the client sees the catalogued code.

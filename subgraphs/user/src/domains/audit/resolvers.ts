@@ -1,6 +1,6 @@
 import { roleAtLeast } from '@organoise/core';
 import type { UserContext } from '../../context.js';
-import { roleOf } from '../organizations/organizations.js';
+import { roleOf } from '../organizations/memberships.js';
 import type { AuditEventRow } from './audit.js';
 
 /**

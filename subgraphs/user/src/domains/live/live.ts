@@ -3,7 +3,8 @@ import { and, eq } from 'drizzle-orm';
 import { memberships, organizations } from '../../db/schema.js';
 import type { UserServices } from '../../services.js';
 import { membersStream, type MembershipEventPayload } from '../organizations/events.js';
-import { requireRoleIn, roleOf, type MembershipRow, type OrganizationRow } from '../organizations/organizations.js';
+import { requireRoleIn, roleOf, type MembershipRow } from '../organizations/memberships.js';
+import { type OrganizationRow } from '../organizations/organizations.js';
 
 /**
  * Subscriptions: who may follow the membership stream of an organization, and until when. Unlike

@@ -1,6 +1,7 @@
 import { allowTypes, argId, defineRule, everyField, hasRoleInOrg, isAuthenticated, isMemberOf, isSelf, notFound, or, parentId, roleAtLeast, unauthenticated, forbidden, type IRules, type Role } from '@organoise/core';
 import type { UserContext } from '../../context.js';
-import { viewerRoleIn, type OrganizationRow } from './organizations.js';
+import { viewerRoleIn } from './memberships.js';
+import { type OrganizationRow } from './organizations.js';
 
 /**
  * This subgraph owns memberships, so its rules read roles from the database (memoised per

@@ -2,25 +2,28 @@ import { id, notFound, parseInput, refuseDeniedOrg, type PageArgs } from '@organ
 import type { UserContext } from '../../context.js';
 import {
   acceptInvitation,
-  changeMemberRole,
-  createOrganization,
   inviteMember,
   invitationStatus,
   listInvitations,
+  revokeInvitation,
+  type InvitationRow,
+} from './invitations.js';
+import {
+  changeMemberRole,
   listMembers,
-  listViewerOrganizations,
-  organizationBySlug,
   removeMember,
   requireRoleIn,
-  revokeInvitation,
-  organizationIpAllowList,
-  setOrganizationIpAllowList,
-  updateOrganization,
-  type InvitationRow,
   type MemberOrder,
   type MembershipRow,
+} from './memberships.js';
+import {
+  createOrganization,
+  listViewerOrganizations,
+  organizationBySlug,
+  updateOrganization,
   type OrganizationRow,
 } from './organizations.js';
+import { organizationIpAllowList, setOrganizationIpAllowList } from './allow-lists.js';
 import { forOrganization, listAuditEvents } from '../audit/audit.js';
 
 async function loadOrganization(ctx: UserContext, organizationId: string) {
