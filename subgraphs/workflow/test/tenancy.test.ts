@@ -27,6 +27,18 @@ afterAll(async () => {
   await h?.close();
 });
 
+describe('a member whose address the organization refuses (IP allow-list)', () => {
+  // The gateway withholds the organization from the viewer's roles and names it in deniedOrgs.
+  // Every subgraph then answers IP_NOT_ALLOWED: here the authorization rule and the data layer
+  // both use core's requireRole (the data layer once had a helper of its own that skipped it).
+  const refused = { userId: randomUUID(), sessionId: randomUUID(), memberships: {}, deniedOrgs: [orgA] };
+  it('gets IP_NOT_ALLOWED for the organization\'s definition by key, and nothing of it', async () => {
+    const response = await h.call(`query ($org: ID!) { workflowDefinitionByKey(organizationId: $org, key: "secret-flow") { id name } }`, { org: orgA }, refused);
+    expect(codesOf(response)).toEqual(['IP_NOT_ALLOWED']);
+    expect(JSON.stringify(response.data)).not.toContain('Secret');
+  });
+});
+
 describe('another tenant', () => {
   it.each([
     ['workflowDefinition', `query ($id: ID!) { workflowDefinition(id: $id) { id name } }`, () => ({ id: definitionId })],

@@ -17,9 +17,10 @@ import {
   type SortDirection,
   type SortKey,
   type Viewer,
+  requireRole,
+  viewerOrganizationIds,
 } from '@organoise/core';
 import { and, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
-import { memberOrganizationIds, requireMember } from '../../access.js';
 import { definitions, definitionVersions, idempotencyKeys } from '../../db/schema.js';
 import type { PageLoader } from '../../pages.js';
 import { addGraphIssues, graphFields, sameGraph, type WorkflowSpec } from './spec.js';
@@ -75,7 +76,7 @@ export const versionKey = (definitionId: string, version: number) => `${definiti
 
 /** Definitions by id in organizations the viewer belongs to (batched by the loader). */
 export async function definitionsForViewer(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<DefinitionRow[]> {
-  const orgs = memberOrganizationIds(viewer);
+  const orgs = viewerOrganizationIds(viewer);
   if (orgs.length === 0 || ids.length === 0) return [];
   return db
     .select()
@@ -99,7 +100,7 @@ export async function versionsByKeys(db: Database, keys: readonly string[]): Pro
 export async function definitionByKey(db: Database, viewer: Viewer | null, organizationId: string, value: string): Promise<DefinitionRow> {
   const orgId = parseInput(id(), organizationId);
   const slug = parseInput(key, value);
-  requireMember(viewer, orgId);
+  requireRole(viewer, orgId);
   const [row] = await db
     .select()
     .from(definitions)
@@ -114,7 +115,7 @@ export type DefinitionListArgs = PageArgs & { filter?: { search?: string | null 
 const search = z.string().trim().max(100, { message: 'must be at most 100 characters' });
 
 export function listDefinitions(db: Database, viewer: Viewer | null, organizationId: string, args: DefinitionListArgs) {
-  requireMember(viewer, organizationId);
+  requireRole(viewer, organizationId);
   const order = args.orderBy ?? { field: 'NAME', direction: 'ASC' };
   const first: SortKey<DefinitionRow> =
     order.field === 'NAME'
@@ -145,7 +146,7 @@ export function listDefinitions(db: Database, viewer: Viewer | null, organizatio
 
 /** Newest first. */
 export function listVersions(page: PageLoader, viewer: Viewer | null, definition: DefinitionRow, args: PageArgs) {
-  requireMember(viewer, definition.organizationId);
+  requireRole(viewer, definition.organizationId);
   return page<VersionRow>(
     {
       signature: 'definition.versions',
@@ -161,7 +162,7 @@ export function listVersions(page: PageLoader, viewer: Viewer | null, definition
 export async function createDefinition(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<DefinitionRow> {
   const { idempotencyKey: key, ...input } = parseInput(CreateWorkflowDefinitionInput, rawInput);
   const v = requireViewer(viewer);
-  requireMember(v, input.organizationId, 'ADMIN');
+  requireRole(v, input.organizationId, 'ADMIN');
   const now = new Date();
   const definitionId = randomUUID();
   const spec: WorkflowSpec = { states: input.states, initialState: input.initialState, transitions: input.transitions };
@@ -189,7 +190,7 @@ export async function createDefinition(db: Database, viewer: Viewer | null, rawI
       });
       if ('created' in result) return result.created;
       // A retry of a definition already created: as it is now, if the caller may still see it.
-      const [row] = await tx.select().from(definitions).where(and(eq(definitions.id, result.replayedId), inArray(definitions.organizationId, memberOrganizationIds(v))));
+      const [row] = await tx.select().from(definitions).where(and(eq(definitions.id, result.replayedId), inArray(definitions.organizationId, viewerOrganizationIds(v))));
       if (!row) throw notFound('Workflow definition');
       return row;
     });
@@ -212,8 +213,8 @@ export async function updateDefinition(db: Database, viewer: Viewer | null, rawI
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(definitions).where(eq(definitions.id, input.id)).for('update');
     // Another tenant's definition is as unknown as a missing one.
-    if (!current || !memberOrganizationIds(v).includes(current.organizationId)) throw notFound('Workflow definition');
-    requireMember(v, current.organizationId, 'ADMIN');
+    if (!current || !viewerOrganizationIds(v).includes(current.organizationId)) throw notFound('Workflow definition');
+    requireRole(v, current.organizationId, 'ADMIN');
     const now = new Date();
     let latestVersion = current.latestVersion;
     if (input.states && input.initialState && input.transitions) {

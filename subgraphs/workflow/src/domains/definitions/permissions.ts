@@ -6,7 +6,7 @@ export const definitionOrg = (path: string) => orgOfRow<WorkflowContext>(path, (
 const asDefinition = { what: 'Workflow definition' };
 
 // Roles come from the gateway's token (this subgraph does not own memberships); the data layer
-// (access.ts, requireMember) checks again.
+// (core's requireRole and roleIn) checks again.
 export const permissions: IRules = {
   Query: {
     workflowDefinition: isMemberOf(definitionOrg('id'), asDefinition),

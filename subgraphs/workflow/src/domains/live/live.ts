@@ -1,5 +1,4 @@
-import { id, notFound, parseInput, requireViewer, streamIterator, z, type EventMessage, type Viewer, eventCursor } from '@organoise/core';
-import { requireMember, roleIn } from '../../access.js';
+import { id, notFound, parseInput, requireViewer, streamIterator, z, type EventMessage, type Viewer, eventCursor, requireRole, roleIn } from '@organoise/core';
 import type { WorkflowServices } from '../../context.js';
 import { organizationRunsStream, organizationTasksStream, runStream, type TaskEventPayload } from '../runs/events.js';
 import { runsForViewer } from '../runs/runs.js';
@@ -38,7 +37,7 @@ export async function followRun(services: LiveServices, viewer: Viewer | null, r
 export function followOrganizationRuns(services: LiveServices, viewer: Viewer | null, rawArgs: unknown): EventSource {
   const args = parseInput(OrganizationArgs, rawArgs);
   const v = requireViewer(viewer);
-  requireMember(v, args.organizationId);
+  requireRole(v, args.organizationId);
   return follow(services, organizationRunsStream(args.organizationId), args.after, inViewersOrganization(v));
 }
 
@@ -46,7 +45,7 @@ export function followOrganizationRuns(services: LiveServices, viewer: Viewer | 
 export function followMyTasks(services: LiveServices, viewer: Viewer | null, rawArgs: unknown): EventSource {
   const args = parseInput(OrganizationArgs, rawArgs);
   const v = requireViewer(viewer);
-  requireMember(v, args.organizationId);
+  requireRole(v, args.organizationId);
   return follow(services, organizationTasksStream(args.organizationId), args.after, (event) => {
     if (event.organizationId === null) return false;
     const task = event.payload as unknown as TaskEventPayload;

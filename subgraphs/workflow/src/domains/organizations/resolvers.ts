@@ -1,5 +1,5 @@
+import { roleIn } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
-import { roleIn } from '../../access.js';
 import { listDefinitions, type DefinitionListArgs } from '../definitions/definitions.js';
 import { listOrganizationRuns, type RunListArgs } from '../runs/runs.js';
 

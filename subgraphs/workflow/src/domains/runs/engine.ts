@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { appError, notFound, type Database, type Emit, type Viewer } from '@organoise/core';
+import { appError, notFound, type Database, type Emit, type Viewer, roleIn } from '@organoise/core';
 import { and, eq } from 'drizzle-orm';
-import { roleIn } from '../../access.js';
 import { definitionVersions, runs, runTransitions, tasks, type HumanTaskStatus } from '../../db/schema.js';
 import type { WorkflowSpec, WorkflowStateSpec, WorkflowTransitionSpec } from '../definitions/spec.js';
 import { emitRunChange } from './events.js';

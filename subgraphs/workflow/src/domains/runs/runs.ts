@@ -20,9 +20,10 @@ import {
   type SortDirection,
   type SortKey,
   type Viewer,
+  requireRole,
+  viewerOrganizationIds,
 } from '@organoise/core';
 import { and, count, eq, inArray, type SQL } from 'drizzle-orm';
-import { memberOrganizationIds, requireMember } from '../../access.js';
 import { definitions, idempotencyKeys, runs, runTransitions, type WorkflowRunStatus } from '../../db/schema.js';
 import type { PageLoader } from '../../pages.js';
 import type { DefinitionRow } from '../definitions/definitions.js';
@@ -78,7 +79,7 @@ export type RunListArgs = PageArgs & {
 
 /** Runs by id in organizations the viewer belongs to (batched by the loader). */
 export async function runsForViewer(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<RunRow[]> {
-  const orgs = memberOrganizationIds(viewer);
+  const orgs = viewerOrganizationIds(viewer);
   if (orgs.length === 0 || ids.length === 0) return [];
   return db
     .select()
@@ -111,7 +112,7 @@ function runFilter(args: RunListArgs): { where: SQL | undefined; signature: stri
 
 /** The runs of one definition; first pages for many definitions are fetched together. */
 export function listDefinitionRuns(page: PageLoader, viewer: Viewer | null, definition: DefinitionRow, args: RunListArgs) {
-  requireMember(viewer, definition.organizationId);
+  requireRole(viewer, definition.organizationId);
   const { where, signature } = runFilter({ ...args, filter: { ...args.filter, definitionId: null } });
   const keys = runKeys(args.orderBy);
   return page<RunRow>(
@@ -128,7 +129,7 @@ export function listDefinitionRuns(page: PageLoader, viewer: Viewer | null, defi
 }
 
 export function listOrganizationRuns(db: Database, viewer: Viewer | null, organizationId: string, args: RunListArgs) {
-  requireMember(viewer, organizationId);
+  requireRole(viewer, organizationId);
   const { where: filter } = runFilter(args);
   const where = and(eq(runs.organizationId, organizationId), filter);
   const keys = runKeys(args.orderBy);
@@ -147,7 +148,7 @@ export function listOrganizationRuns(db: Database, viewer: Viewer | null, organi
 }
 
 export function listHistory(page: PageLoader, viewer: Viewer | null, run: RunRow, args: PageArgs & { direction?: SortDirection | null }) {
-  requireMember(viewer, run.organizationId);
+  requireRole(viewer, run.organizationId);
   const direction = args.direction ?? 'ASC';
   return page<HistoryRow>(
     {
@@ -177,8 +178,8 @@ export async function startRun(db: Database, bus: EventBus, viewer: Viewer | nul
 
 async function createRun(tx: Database, emit: Emit, v: Viewer, input: { definitionId: string; data: Record<string, unknown> | null }): Promise<RunRow> {
   const [definition] = await tx.select().from(definitions).where(eq(definitions.id, input.definitionId));
-  if (!definition || !memberOrganizationIds(v).includes(definition.organizationId)) throw notFound('Workflow definition');
-  requireMember(v, definition.organizationId, 'MEMBER');
+  if (!definition || !viewerOrganizationIds(v).includes(definition.organizationId)) throw notFound('Workflow definition');
+  requireRole(v, definition.organizationId, 'MEMBER');
   const spec = await specOfRun(tx, { definitionId: definition.id, definitionVersion: definition.latestVersion });
   const initial = spec.states.find((s) => s.name === spec.initialState);
   if (!initial) throw new Error(`definition ${definition.id}@${definition.latestVersion} has no initial state`);
@@ -218,7 +219,7 @@ export async function cancelRun(db: Database, bus: EventBus, viewer: Viewer | nu
   const v = requireViewer(viewer);
   return transactionWithEvents(db, bus, async (tx, emit) => {
     const run = await lockRun(tx, v, input.runId);
-    const role = requireMember(v, run.organizationId);
+    const role = requireRole(v, run.organizationId);
     const starter = run.startedBy === v.userId && roleAtLeast(role, 'MEMBER');
     if (!starter && !roleAtLeast(role, 'ADMIN')) throw forbidden('Only an admin or the member who started the run may cancel it');
     if (run.status !== 'ACTIVE') {

@@ -14,9 +14,11 @@ import {
   type PageArgs,
   type SortKey,
   type Viewer,
+  requireRole,
+  roleIn,
+  viewerOrganizationIds,
 } from '@organoise/core';
 import { and, count, eq, inArray, or, sql } from 'drizzle-orm';
-import { memberOrganizationIds, requireMember, roleIn } from '../../access.js';
 import { tasks, type HumanTaskStatus } from '../../db/schema.js';
 import type { PageLoader } from '../../pages.js';
 import { graphName } from '../definitions/spec.js';
@@ -39,7 +41,7 @@ export const CompleteTaskInput = z.object({
 
 /** Tasks by id in organizations the viewer belongs to (batched by the loader). */
 export async function tasksForViewer(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<TaskRow[]> {
-  const orgs = memberOrganizationIds(viewer);
+  const orgs = viewerOrganizationIds(viewer);
   if (orgs.length === 0 || ids.length === 0) return [];
   return db
     .select()
@@ -65,7 +67,7 @@ export function isAssignedTo(task: Pick<TaskRow, 'organizationId' | 'assigneeId'
 }
 
 export function listRunTasks(page: PageLoader, viewer: Viewer | null, run: RunRow, args: PageArgs & { status?: HumanTaskStatus | null }) {
-  requireMember(viewer, run.organizationId);
+  requireRole(viewer, run.organizationId);
   const { status } = parseInput(z.object({ status: TaskStatus.nullish() }), { status: args.status ?? null });
   return page<TaskRow>(
     {
@@ -96,7 +98,7 @@ export function listMyTasks(db: Database, viewer: Viewer | null, args: MyTasksAr
     { filter: args.filter ?? null },
   );
   const status = filter?.status ?? 'OPEN';
-  const orgs = memberOrganizationIds(v).filter((orgId) => !filter?.organizationId || orgId === filter.organizationId);
+  const orgs = viewerOrganizationIds(v).filter((orgId) => !filter?.organizationId || orgId === filter.organizationId);
   const where =
     orgs.length === 0
       ? sql`false`
