@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '@organoise/core';
+import { createLogger, SUBGRAPHS } from '@organoise/core';
 import { DEMO_PASSWORD, DEMO_USERS, DEVELOPMENT_ORIGINS, seedDemo, startPlatform } from '@organoise/platform';
 import { env } from './env.js';
 
@@ -45,7 +45,7 @@ const platform = await startPlatform({
     ...(env.SMTP_URL ? { mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM } } : {}),
     oidcProviders: env.OIDC_PROVIDERS,
   },
-  ports: { gateway: env.PORT, user: env.PORT + 1, workflow: env.PORT + 2, file: env.PORT + 3, analytics: env.PORT + 4 },
+  ports: { gateway: env.PORT, ...Object.fromEntries(SUBGRAPHS.map((s) => [s.name, env.PORT + s.portOffset])) },
   playground: !production,
   web: true,
   introspection: !production,

@@ -1,8 +1,10 @@
 // What the benchmark's parent and its service processes share. Kept apart from service.ts, whose
 // import alone turns a process into a service child (it listens for the parent's messages).
 
-export const SUBGRAPHS = ['user', 'workflow', 'file', 'analytics'] as const;
-export type SubgraphName = (typeof SUBGRAPHS)[number];
+import { SUBGRAPH_NAMES, type SubgraphName } from '@organoise/core';
+
+export const SUBGRAPHS = SUBGRAPH_NAMES;
+export type { SubgraphName };
 export type ServiceName = SubgraphName | 'gateway';
 
 export interface ServiceConfig {

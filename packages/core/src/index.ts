@@ -14,3 +14,4 @@ export * from './events/index.js';
 export * from './authz/index.js';
 export * from './allow-list.js';
 export * from './idempotency.js';
+export * from './subgraphs.js';

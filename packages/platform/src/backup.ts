@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { databaseSchemaOf, SUBGRAPH_NAMES, type SubgraphName } from '@organoise/core';
 import postgres from 'postgres';
 
 /**
@@ -25,10 +26,8 @@ import postgres from 'postgres';
 
 const run = promisify(execFile);
 
-export const SUBGRAPHS = ['user', 'workflow', 'file', 'analytics'] as const;
-export type BackedUpSubgraph = (typeof SUBGRAPHS)[number];
-/** The Postgres schema each subgraph owns (its openDatabase call); its migrations are drizzle.<schema>_migrations. */
-const SCHEMA_OF: Record<BackedUpSubgraph, string> = { user: 'users', workflow: 'workflow', file: 'files', analytics: 'analytics' };
+export const SUBGRAPHS = SUBGRAPH_NAMES;
+export type BackedUpSubgraph = SubgraphName;
 
 export interface BackupSource {
   /** The Postgres URL each subgraph uses (several may share one database). */
@@ -87,7 +86,7 @@ async function listFiles(root: string): Promise<string[]> {
 
 /** Exact row counts of every table in the subgraphs' schemas and their migration records. */
 export async function rowCounts(url: string, subgraphs: readonly BackedUpSubgraph[]): Promise<Record<string, number>> {
-  const schemas = subgraphs.map((s) => SCHEMA_OF[s]);
+  const schemas = subgraphs.map((s) => databaseSchemaOf(s));
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const tables = await sql<{ schema: string; name: string }[]>`
@@ -118,7 +117,7 @@ export async function backup(source: BackupSource, target: string): Promise<Back
     // checks "at least"). Quiesced (the drill), they are equal.
     const rows = await rowCounts(url, subgraphs);
     for (const name of subgraphs) {
-      if (!Object.keys(rows).some((table) => table.startsWith(`${SCHEMA_OF[name]}.`))) throw new BackupError(`the ${name} subgraph has no tables in ${SCHEMA_OF[name]} at that database: is it the right URL?`);
+      if (!Object.keys(rows).some((table) => table.startsWith(`${databaseSchemaOf(name)}.`))) throw new BackupError(`the ${name} subgraph has no tables in ${databaseSchemaOf(name)} at that database: is it the right URL?`);
     }
     await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${join(target, file)}`, url], { maxBuffer: 16 * 1024 * 1024 });
     manifest.databases.push({ file, subgraphs, bytes: (await stat(join(target, file))).size, sha256: await sha256Of(join(target, file)), rows });

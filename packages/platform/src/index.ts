@@ -1,14 +1,14 @@
 export { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo, type SeedResult } from './seed.js';
 export { DEVELOPMENT_ORIGINS } from '@organoise/gateway';
-import { createPubSub, type Logger, type PubSub, type RunningServer } from '@organoise/core';
+import { createPubSub, type Logger, type PubSub, type RunningServer, type SubgraphName } from '@organoise/core';
 import { loadSupergraph, startGateway, type GatewayOptions, type RunningGateway, type SubscriptionLimits } from '@organoise/gateway';
 import { startAnalyticsSubgraph } from '@organoise/subgraph-analytics';
 import { startFileSubgraph } from '@organoise/subgraph-file';
 import { MemoryMailer, startUserSubgraph, type UserSubgraphOptions } from '@organoise/subgraph-user';
 import { startWorkflowSubgraph } from '@organoise/subgraph-workflow';
 
-export const SUBGRAPH_NAMES = ['user', 'workflow', 'file', 'analytics'] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+// The one list of subgraphs lives in core (packages/core/src/subgraphs.ts).
+export { SUBGRAPH_NAMES, type SubgraphName } from '@organoise/core';
 
 export interface PlatformOptions {
   /** One Postgres for all subgraphs (each in its own schema), or per subgraph; absent = PGlite. */

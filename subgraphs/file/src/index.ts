@@ -8,6 +8,7 @@ import {
   startEventBus,
   type RunningEventBus,
   type EventBusSettings,
+  databaseSchemaOf,
 } from '@organoise/core';
 import { createLoaders, type FileContext, type FileSubgraphServices } from './context.js';
 import { events, eventStreams, idempotencyKeys } from './db/schema.js';
@@ -21,7 +22,7 @@ export { LocalDiskStorage, MemoryStorage, type BlobStorage } from './storage/ind
 export type { WorkflowRuns } from './domains/runs/workflow-runs.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
-export const DATABASE_SCHEMA = 'files';
+export const DATABASE_SCHEMA = databaseSchemaOf('file');
 /** Channels are `organoise:file:<stream>` (docs/protocols/subscriptions.md). */
 export const EVENT_CHANNEL_PREFIX = 'organoise:file';
 

@@ -16,6 +16,7 @@ import {
   startEventBus,
   type RunningEventBus,
   type EventBusSettings,
+  databaseSchemaOf,
 } from '@organoise/core';
 import { BackgroundWork } from './background.js';
 import { systemClock, type Clock } from './clock.js';
@@ -89,7 +90,7 @@ export interface UserSubgraph extends RunningServer {
 
 /** Opens the database (migrating it), loads signing keys, and serves the user subgraph. */
 export async function startUserSubgraph(options: UserSubgraphOptions): Promise<UserSubgraph> {
-  const database = await openDatabase({ ...options.database, schema: 'users', migrationsFolder: MIGRATIONS_FOLDER });
+  const database = await openDatabase({ ...options.database, schema: databaseSchemaOf('user'), migrationsFolder: MIGRATIONS_FOLDER });
   const clock = options.clock ?? systemClock;
   const tokens = new TokenIssuer(database.db, { ...options.tokens, rotationDays: options.tokens.rotationDays ?? 30 }, clock);
   await tokens.init();

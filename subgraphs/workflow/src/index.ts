@@ -8,6 +8,7 @@ import {
   startEventBus,
   type RunningEventBus,
   type EventBusSettings,
+  databaseSchemaOf,
 } from '@organoise/core';
 import { createLoaders, type WorkflowContext, type WorkflowServices } from './context.js';
 import { events, eventStreams, idempotencyKeys } from './db/schema.js';
@@ -16,7 +17,7 @@ import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
 export { typeDefs, resolvers, permissions, SUBGRAPH_NAME };
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
-export const DATABASE_SCHEMA = 'workflow';
+export const DATABASE_SCHEMA = databaseSchemaOf('workflow');
 /** Channels are `organoise:workflow:<stream>` (docs/protocols/subscriptions.md). */
 export const EVENT_CHANNEL_PREFIX = 'organoise:workflow';
 
