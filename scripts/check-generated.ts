@@ -21,7 +21,7 @@ for (const subgraph of ['user', 'workflow', 'file', 'analytics']) {
 run('node', [new URL('../node_modules/.bin/drizzle-kit', import.meta.url).pathname, 'generate', '--config', 'drizzle.config.ts'], 'packages/core/test/fixtures');
 run('npx', ['tsx', 'scripts/generate.ts']);
 // generate.ts also rewrites schema/safelist.json after codegen, since it lists the apps' persisted documents.
-const generated = ['schema/supergraph.graphql', 'schema/api.graphql', 'schema/safelist.json', 'docs/errors.md', 'web/src/gql', 'packages/client/src/gql', 'packages/core/test/fixtures/event-migrations', ...['user', 'workflow', 'file', 'analytics'].map((s) => `subgraphs/${s}/drizzle`)];
+const generated = ['schema/supergraph.graphql', 'schema/api.graphql', 'schema/safelist.json', 'docs/errors.md', 'docs/api.md', 'web/src/gql', 'packages/client/src/gql', 'packages/core/test/fixtures/event-migrations', ...['user', 'workflow', 'file', 'analytics'].map((s) => `subgraphs/${s}/drizzle`)];
 const drift = run('git', ['status', '--porcelain', '--', ...generated]).trim();
 if (drift) {
   console.error(`Generated files are stale (regenerate with \`npm run generate\`, \`npm run compose\` and drizzle-kit, then commit):\n${drift}`);

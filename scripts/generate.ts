@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { ERROR_CODES } from '@organoise/core';
+import { apiReference } from './api-reference.js';
 
 /**
- * Writes docs/errors.md from the error catalogue in packages/core/src/errors.ts, the operation
+ * Writes docs/errors.md from the error catalogue in packages/core/src/errors.ts, docs/api.md (the
+ * API reference) from schema/api.graphql, the operation
  * types and persisted documents of the web app (web/src/gql) and of the client package the mobile
  * app uses (packages/client/src/gql) from their documents and schema/api.graphql, and then
  * schema/safelist.json, which lists those persisted documents for the gateway.
@@ -26,6 +28,8 @@ ${rows.join('\n')}
 `;
 writeFileSync(new URL('../docs/errors.md', import.meta.url), doc);
 console.log('wrote docs/errors.md');
+writeFileSync(new URL('../docs/api.md', import.meta.url), apiReference());
+console.log('wrote docs/api.md');
 
 execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts', '--silent'], { cwd: new URL('../web/', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
 console.log('wrote web/src/gql');

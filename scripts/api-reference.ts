@@ -1,0 +1,112 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  buildSchema,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  isScalarType,
+  isUnionType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLNamedType,
+} from 'graphql';
+
+/**
+ * docs/api.md: the public API (schema/api.graphql) as a reference a person reads, from the
+ * schema's own descriptions: every query, mutation and subscription with its arguments, then
+ * every type. Written by `npm run generate` and checked for drift like the other generated files,
+ * so it cannot fall behind the schema. The playground's Docs tab shows the same from the running
+ * gateway; this is the copy that can be read, linked and reviewed without one.
+ */
+const schema = buildSchema(readFileSync(new URL('../schema/api.graphql', import.meta.url), 'utf8'));
+
+/** A description as Markdown text on one paragraph per blank line; table cells need no pipes or breaks. */
+const prose = (text: string | null | undefined) => (text ?? '').trim();
+const cell = (text: string | null | undefined) => prose(text).replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+const anchor = (name: string) => name.toLowerCase();
+/** A type reference with its named type linked to its section (built-in scalars are not). */
+const typeRef = (type: { toString(): string }) => {
+  const text = type.toString();
+  const named = text.replace(/[[\]!]/g, '');
+  return schema.getType(named) && !['String', 'Int', 'Float', 'Boolean', 'ID'].includes(named) ? `[\`${text}\`](#${anchor(named)})` : `\`${text}\``;
+};
+const deprecation = (item: { deprecationReason?: string | null | undefined }) => (item.deprecationReason ? ` **Deprecated:** ${cell(item.deprecationReason)}` : '');
+
+function argumentsTable(args: readonly (GraphQLArgument | GraphQLInputField)[]): string[] {
+  if (args.length === 0) return [];
+  const described = (a: GraphQLArgument | GraphQLInputField) =>
+    [cell(a.description), a.defaultValue !== undefined ? `Default: \`${JSON.stringify(a.defaultValue)}\`.` : '', deprecation(a).trim()].filter(Boolean).join(' ');
+  return ['', '| argument | type | description |', '| --- | --- | --- |', ...args.map((a) => `| \`${a.name}\` | ${typeRef(a.type)} | ${described(a)} |`)];
+}
+
+function rootSection(title: string, fields: Record<string, GraphQLField<unknown, unknown>> | undefined): string[] {
+  if (!fields) return [];
+  const out = [`## ${title}`, ''];
+  for (const field of Object.values(fields).sort((a, b) => a.name.localeCompare(b.name))) {
+    out.push(`### \`${field.name}\`: ${typeRef(field.type)}`, '');
+    if (field.description) out.push(prose(field.description), '');
+    if (field.deprecationReason) out.push(`**Deprecated:** ${prose(field.deprecationReason)}`, '');
+    out.push(...argumentsTable(field.args).slice(1));
+    if (field.args.length > 0) out.push('');
+  }
+  return out;
+}
+
+function typeSection(type: GraphQLNamedType): string[] {
+  const kind = isObjectType(type) ? 'type' : isInterfaceType(type) ? 'interface' : isInputObjectType(type) ? 'input' : isEnumType(type) ? 'enum' : isUnionType(type) ? 'union' : 'scalar';
+  const out = [`### ${type.name}`, '', `*${kind}*`, ''];
+  if (type.description) out.push(prose(type.description), '');
+  if (isObjectType(type) || isInterfaceType(type)) {
+    const interfaces = type.getInterfaces();
+    if (interfaces.length > 0) out.push(`Implements ${interfaces.map((i) => typeRef(i)).join(', ')}.`, '');
+    out.push('| field | type | description |', '| --- | --- | --- |');
+    for (const field of Object.values(type.getFields())) {
+      const args = field.args.length > 0 ? ` Arguments: ${field.args.map((a) => `\`${a.name}: ${a.type.toString()}\``).join(', ')}.` : '';
+      out.push(`| \`${field.name}\` | ${typeRef(field.type)} | ${[cell(field.description), args.trim(), deprecation(field).trim()].filter(Boolean).join(' ')} |`);
+    }
+    out.push('');
+  } else if (isInputObjectType(type)) {
+    out.push(...argumentsTable(Object.values(type.getFields())).slice(1), '');
+  } else if (isEnumType(type)) {
+    out.push('| value | description |', '| --- | --- |', ...type.getValues().map((v) => `| \`${v.name}\` | ${cell(v.description)}${deprecation(v)} |`), '');
+  } else if (isUnionType(type)) {
+    out.push(`One of ${type.getTypes().map((t) => typeRef(t)).join(', ')}.`, '');
+  } else if (isScalarType(type) && type.specifiedByURL) {
+    out.push(`Specified by ${type.specifiedByURL}.`, '');
+  }
+  return out;
+}
+
+export function apiReference(): string {
+  const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
+  const types = Object.values(schema.getTypeMap())
+    .filter((t) => !t.name.startsWith('__') && !roots.has(t.name) && !['String', 'Int', 'Float', 'Boolean', 'ID'].includes(t.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return [
+    '# API reference',
+    '',
+    '<!-- Generated by `npm run generate` from schema/api.graphql (scripts/api-reference.ts). Do not edit by hand. -->',
+    '',
+    'The public GraphQL API the gateway serves at `/graphql`, from the schema\'s own descriptions.',
+    'Errors carry a code from [errors.md](errors.md); subscriptions, resume and transports are in',
+    '[protocols/subscriptions.md](protocols/subscriptions.md).',
+    '',
+    ...rootSection('Queries', schema.getQueryType()?.getFields()),
+    ...rootSection('Mutations', schema.getMutationType()?.getFields()),
+    ...rootSection('Subscriptions', schema.getSubscriptionType()?.getFields()),
+    '## Types',
+    '',
+    ...types.flatMap(typeSection),
+  ]
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()
+    .concat('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  writeFileSync(new URL('../docs/api.md', import.meta.url), apiReference());
+  console.log('wrote docs/api.md');
+}
