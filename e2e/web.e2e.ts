@@ -6,8 +6,10 @@ import { codesOf, testEnv } from '@organoise/core/testing';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { totpAt } from '@organoise/subgraph-user/totp';
 import { getOperationAST, parse } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
 // The web app as people use it, in real Chromium against the whole platform served by the
@@ -104,9 +106,13 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     for (const violation of (await page.evaluate(AXE_RUN)) as string[]) problems.push(`axe on ${name}: ${violation}`);
   }
 
-  /** The hash the web app sends for its operation of this name (it sends no text: web/src/app/persisted.ts). */
-  function webOperationHash(name: string): string {
-    const documents = JSON.parse(readFileSync(new URL('../web/src/gql/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
+  /**
+   * The hash an app sends for its operation of this name (it sends no text): the web app's
+   * (web/src/app/persisted.ts) or the mobile app's, from packages/client (src/persisted.ts).
+   */
+  function webOperationHash(name: string, app: 'web' | 'client' = 'web'): string {
+    const path = app === 'web' ? '../web/src/gql/persisted-documents.json' : '../packages/client/src/gql/persisted-documents.json';
+    const documents = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as Record<string, string>;
     const hash = Object.keys(documents).find((id) => getOperationAST(parse(documents[id]!))?.name?.value === name);
     if (!hash) throw new Error(`no web operation ${name}`);
     return hash;
@@ -338,8 +344,8 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     });
 
     /** The web app's own operation by name, sent as its hash alone, as the app sends it. */
-    async function persisted<D = Record<string, any>>(name: string, variables: Record<string, unknown>, token?: string): Promise<D> {
-      const hash = webOperationHash(name);
+    async function persisted<D = Record<string, any>>(name: string, variables: Record<string, unknown>, token?: string, app: 'web' | 'client' = 'web'): Promise<D> {
+      const hash = webOperationHash(name, app);
       const res = await fetch(enforcing.gateway.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -379,6 +385,41 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
       await expect.poll(text(page, 'run-state'), { timeout: TIMEOUT }).toBe('approved');
       await page.locator('[data-live="live"]').waitFor();
       expect(problems).toEqual([]);
+    }, 60_000);
+
+    it('runs the mobile app’s operations (packages/client) by hash too: sign-in, inbox, and its live inbox over graphql-ws', async () => {
+      const [, grace, linus] = DEMO_USERS;
+      const token = (await persisted('SignIn', { input: { email: grace.email, password: DEMO_PASSWORD } }, undefined, 'client')).signIn.accessToken as string;
+      const organizationId = (await persisted('MyOrganizations', {}, token, 'client')).organizations.nodes[0].id as string;
+      const open = (await persisted('MyTasks', { organizationId }, token, 'client')).myTasks.totalCount as number;
+      await expect.poll(() => enforcing.gateway.subscriptions.stats().listeners, { timeout: TIMEOUT }).toBe(0);
+      // The live inbox as packages/client subscribes: an empty query naming the hash (graphql-ws needs a string).
+      const ws = createClient({ url: enforcing.gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+      const events = ws.iterate<{ myTasksChanged: { type: string; task: { run: { id: string } } } }>({ query: '', variables: { organizationId }, extensions: { persistedQuery: { version: 1, sha256Hash: webOperationHash('MyTasksChanged', 'client') } } });
+      try {
+        let pending = events.next();
+        await expect.poll(() => enforcing.gateway.subscriptions.stats().listeners, { timeout: TIMEOUT }).toBe(1);
+        const linusToken = (await persisted('SignIn', { input: { email: linus.email, password: DEMO_PASSWORD } })).signIn.accessToken as string;
+        const definitions = (await persisted('WorkflowDefinitions', { organizationId }, linusToken)).organization.workflows.nodes as { id: string; key: string }[];
+        const definitionId = definitions.find((w) => w.key === 'expense-approval')!.id;
+        const runId = (await persisted('StartWorkflowRun', { input: { definitionId, data: { description: 'Train to the client', amount: 64, currency: 'EUR' } } }, linusToken)).startWorkflowRun.id as string;
+        await persisted('TransitionWorkflowRun', { input: { runId, transition: 'submit' } }, linusToken);
+        // The first event about this run (one about an earlier case's run may come first).
+        for (;;) {
+          const event = await pending;
+          if (event.done) throw new Error('the subscription ended');
+          expect(event.value.errors).toBeUndefined();
+          if (event.value.data?.myTasksChanged.task.run.id === runId) {
+            expect(event.value.data.myTasksChanged.type).toBe('workflow.task.opened');
+            break;
+          }
+          pending = events.next();
+        }
+        expect((await persisted('MyTasks', { organizationId }, token, 'client')).myTasks.totalCount).toBe(open + 1);
+      } finally {
+        await events.return?.();
+        await ws.dispose();
+      }
     }, 60_000);
   });
 

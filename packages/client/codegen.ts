@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 
 // As web/codegen.ts: operations typed from the public API schema, output committed and
 // drift-checked (scripts/check-generated.ts).
@@ -9,7 +11,14 @@ const config: CodegenConfig = {
   generates: {
     'src/gql/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      presetConfig: {
+        fragmentMasking: false,
+        // As web/codegen.ts: src/gql/persisted-documents.json (text by plain-hex sha256), which
+        // schema/safelist.ts lists; the app sends only the hash (src/persisted.ts, docs/decisions/0010).
+        persistedDocuments: { hashAlgorithm: (text: string) => createHash('sha256').update(text).digest('hex') },
+      },
+      // __typename in every selection, as Apollo's cache asks for it: the gateway runs this text.
+      documentTransforms: [addTypenameSelectionDocumentTransform],
       config: {
         useTypeImports: true,
         enumsAsTypes: true,

@@ -1,10 +1,12 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, ServerError } from '@apollo/client';
 import { SetContextLink } from '@apollo/client/link/context';
 import { ErrorLink } from '@apollo/client/link/error';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import { Kind, OperationTypeNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
+import { persistedHash } from './persisted';
 import type { Session } from './session';
 
 export interface Api {
@@ -79,15 +81,25 @@ export function createApi({ url, session, webSocketImpl }: ApiOptions): Api {
     // A token the gateway refuses outright (revoked session) is answered 401 before anything runs.
     if (ServerError.is(error) && error.statusCode === 401) session.expire('UNAUTHENTICATED');
   });
+  // Every operation goes by its persisted hash alone (src/persisted.ts), over HTTP and graphql-ws:
+  // never text, which a production gateway refuses (OPERATION_NOT_ALLOWED).
+  const persisted = new PersistedQueryLink({ generateHash: persistedHash, disable: () => false, retry: () => false });
   const http = ApolloLink.from([auth, expired, new HttpLink({ uri: url })]);
-  const link = ApolloLink.split(
-    ({ query }) => {
-      const definition = getMainDefinition(query);
-      return definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION;
-    },
-    new GraphQLWsLink(ws),
-    http,
-  );
+  // graphql-ws requires a query string: with a hash, the gateway takes an empty one to mean "run
+  // the listed text" (gateway/src/subscriptions/transports.ts, prepare). GraphQLWsLink always
+  // prints the document, so the payload is emptied here.
+  const hashedWs: Client = { ...ws, subscribe: (payload, sink) => ws.subscribe(payload.extensions?.persistedQuery ? { ...payload, query: '' } : payload, sink) };
+  const link = ApolloLink.from([
+    persisted,
+    ApolloLink.split(
+      ({ query }) => {
+        const definition = getMainDefinition(query);
+        return definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION;
+      },
+      new GraphQLWsLink(hashedWs),
+      http,
+    ),
+  ]);
   const client = new ApolloClient({ link, cache: createCache() });
   return {
     client,

@@ -1,8 +1,9 @@
 import type { TypedDocumentNode } from '@apollo/client';
-import { print } from 'graphql';
+import { getOperationAST } from 'graphql';
 import { RefreshSessionDocument, SignInDocument, SignOutDocument, SignOutEverywhereDocument } from './documents';
 import { ApiError } from './errors';
 import type { AuthFieldsFragment } from './gql/graphql';
+import { persistedQuery } from './persisted';
 
 /**
  * Where the refresh and device tokens are kept between launches: expo-secure-store (Keychain,
@@ -190,7 +191,8 @@ export class Session {
       response = await this.fetch(this.options.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query: print(document), variables }),
+        // The hash alone, as the Apollo link sends it (src/persisted.ts); the name for logs and tests.
+        body: JSON.stringify({ operationName: getOperationAST(document)?.name?.value, variables, extensions: persistedQuery(document) }),
       });
     } catch {
       throw new ApiError('network error', 'NETWORK_ERROR');

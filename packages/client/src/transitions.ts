@@ -17,8 +17,9 @@ export async function fireTransition(client: ApolloClient, run: RunDetailFieldsF
     const result = await client.mutate({
       mutation: TransitionWorkflowRunDocument,
       variables: { input: { runId: run.id, transition: transition.name, expectedState: run.state } },
-      // The run as read from the cache carries its __typename, so this is normalized onto it.
-      optimisticResponse: { transitionWorkflowRun: { ...run, state: transition.to, availableTransitions: [] } },
+      // The run as read from the cache carries its __typename, so this is normalized onto it; the
+      // documents select __typename at the root too (codegen.ts), so the answer names Mutation.
+      optimisticResponse: { __typename: 'Mutation', transitionWorkflowRun: { ...run, state: transition.to, availableTransitions: [] } },
     });
     if (!result.data) return { ok: false, error: describeError(result.error), stale: false };
     return { ok: true, run: result.data.transitionWorkflowRun };

@@ -64,7 +64,7 @@ describe('optimistic transitions (stand-in link)', () => {
   async function withRun() {
     const network = standInLink();
     const client = new ApolloClient({ link: network.link, cache: createCache() });
-    client.writeQuery({ query: WorkflowRunDocument, variables: { id: 'run-1' }, data: { workflowRun: run('review', [{ name: 'approve', from: 'review', to: 'approved' }]) } });
+    client.writeQuery({ query: WorkflowRunDocument, variables: { id: 'run-1' }, data: { __typename: 'Query', workflowRun: run('review', [{ name: 'approve', from: 'review', to: 'approved' }]) } });
     // optimistic: what the screens render, optimistic layers included.
     const read = () => client.readQuery({ query: WorkflowRunDocument, variables: { id: 'run-1' }, optimistic: true })!.workflowRun!;
     return { network, client, read };
@@ -77,7 +77,7 @@ describe('optimistic transitions (stand-in link)', () => {
     expect(read().state).toBe('approved');
     expect(read().availableTransitions).toEqual([]);
     expect(network.pending[0]!.variables).toEqual({ input: { runId: 'run-1', transition: 'approve', expectedState: 'review' } });
-    network.answer('TransitionWorkflowRun', { data: { transitionWorkflowRun: run('approved', [{ name: 'pay', from: 'approved', to: 'paid' }]) } });
+    network.answer('TransitionWorkflowRun', { data: { __typename: 'Mutation', transitionWorkflowRun: run('approved', [{ name: 'pay', from: 'approved', to: 'paid' }]) } });
     expect(await outcome).toMatchObject({ ok: true });
     expect(read().state).toBe('approved');
     expect(read().availableTransitions.map((t) => t.name)).toEqual(['pay']);
@@ -108,7 +108,7 @@ describe('the inbox from subscription events (stand-in link)', () => {
   it('should add an opened task on top once, remove a closed one, and count the badge', async () => {
     const network = standInLink();
     const client = new ApolloClient({ link: network.link, cache: createCache() });
-    client.writeQuery({ query: MyTasksDocument, variables: { organizationId: 'org-1' }, data: { myTasks: { __typename: 'HumanTaskConnection', totalCount: 1, nodes: [task('t1', 'OPEN')] } as never } });
+    client.writeQuery({ query: MyTasksDocument, variables: { organizationId: 'org-1' }, data: { __typename: 'Query', myTasks: { __typename: 'HumanTaskConnection', totalCount: 1, nodes: [task('t1', 'OPEN')] } as never } });
     const inbox = () => client.readQuery({ query: MyTasksDocument, variables: { organizationId: 'org-1' } })!.myTasks;
 
     // The event arrives through a real subscription, so Apollo normalizes it like the app's would.
@@ -123,7 +123,7 @@ describe('the inbox from subscription events (stand-in link)', () => {
     expect(badgeText(inbox().nodes)).toBe('2');
 
     // The same event replayed after a reconnect changes nothing.
-    expect(applyTaskEvent(client.cache, 'org-1', { cursor: '7', type: 'workflow.task.opened', at: '', task: task('t2', 'OPEN') })).toBe(false);
+    expect(applyTaskEvent(client.cache, 'org-1', { __typename: 'HumanTaskEvent', cursor: '7', type: 'workflow.task.opened', at: '', task: task('t2', 'OPEN') })).toBe(false);
     expect(inbox().nodes.map((t) => t.id)).toEqual(['t2', 't1']);
 
     stream.reply.next({ data: { myTasksChanged: { __typename: 'HumanTaskEvent', cursor: '8', type: 'workflow.task.closed', at: '2026-12-05T12:02:00Z', task: task('t1', 'DONE') } } });
@@ -134,7 +134,7 @@ describe('the inbox from subscription events (stand-in link)', () => {
 
   it('should leave an inbox that was never read alone, and show no badge for none', () => {
     const client = new ApolloClient({ link: ApolloLink.empty(), cache: createCache() });
-    expect(applyTaskEvent(client.cache, 'org-1', { cursor: '1', type: 'workflow.task.opened', at: '', task: task('t1', 'OPEN') })).toBe(false);
+    expect(applyTaskEvent(client.cache, 'org-1', { __typename: 'HumanTaskEvent', cursor: '1', type: 'workflow.task.opened', at: '', task: task('t1', 'OPEN') })).toBe(false);
     expect(badgeText([])).toBeNull();
     expect(badgeText(Array.from({ length: 120 }, () => ({ status: 'OPEN' as const, viewerIsAssignee: true })))).toBe('99+');
   });

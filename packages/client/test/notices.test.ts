@@ -4,10 +4,11 @@ import { runNotice, taskNotice, type RunEvent } from '../src/notices';
 import type { TaskEvent } from '../src/tasks';
 
 const runEvent = (type: string, startedBy: string | null, state = 'approved'): RunEvent => ({
+  __typename: 'WorkflowRunEvent',
   cursor: '1',
   type,
   at: '2026-12-05T12:00:00Z',
-  run: { id: 'r1', state, status: 'COMPLETED', startedBy: startedBy ? { id: startedBy } : null, definition: { id: 'd1', name: 'Expense' } },
+  run: { __typename: 'WorkflowRun', id: 'r1', state, status: 'COMPLETED', startedBy: startedBy ? { __typename: 'User', id: startedBy } : null, definition: { __typename: 'WorkflowDefinition', id: 'd1', name: 'Expense' } },
 });
 
 const taskEvent = (type: string, status: 'OPEN' | 'DONE', viewerIsAssignee = true) =>

@@ -18,8 +18,11 @@ function standInGateway(lifetimeSeconds = 3600) {
     return { accessToken: jwt(lifetimeSeconds, issued), expiresAt: new Date(Date.now() + lifetimeSeconds * 1000).toISOString(), refreshToken: `refresh-${issued}`, deviceToken: 'device-1', user: { id: 'u1', name: 'Ada', email: 'ada@example.com' } };
   };
   const fetch = vi.fn(async (_url: string | URL | Request, init?: RequestInit) => {
-    const body = JSON.parse(String(init?.body)) as { query: string; variables: Record<string, unknown> };
-    const operation = /(?:mutation|query)\s+(\w+)/.exec(body.query)![1]!;
+    // The session sends the operation's persisted hash and name, never its text.
+    const body = JSON.parse(String(init?.body)) as { query?: string; operationName: string; variables: Record<string, unknown>; extensions: { persistedQuery: { sha256Hash: string } } };
+    expect(body.query).toBeUndefined();
+    expect(body.extensions.persistedQuery.sha256Hash).toMatch(/^[0-9a-f]{64}$/);
+    const operation = body.operationName;
     calls.push({ operation, variables: body.variables, authorization: (init?.headers as Record<string, string>).authorization });
     if (fail?.network) throw new TypeError('fetch failed');
     const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { 'content-type': 'application/json' } });
