@@ -283,7 +283,8 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     let refreshes = 0;
     page.on('request', (request) => {
-      if (request.method() === 'POST' && request.postData()?.includes('refreshSession')) refreshes++;
+      // The app sends the operation's hash and name, not its text (packages/client/src/persisted.ts).
+      if (request.method() === 'POST' && request.postData()?.includes('"operationName":"RefreshSession"')) refreshes++;
     });
     await page.goto(app.url);
     await page.getByLabel('Email').fill(grace.email);
