@@ -5,7 +5,7 @@ import type { AuthFieldsFragment } from '../../gql/graphql';
 import { RefreshSessionDocument, SignInDocument, SignOutDocument, SignUpDocument } from './documents';
 
 /**
- * Where the credentials live (docs/decisions/0008-web-tokens.md): the access token only in this
+ * Where the credentials live (docs/decisions/0009-web-tokens.md): the access token only in this
  * object's memory; the single-use refresh token in sessionStorage, so a reload of this tab stays
  * signed in and closing it forgets the session; the device token (not a credential: a sign-in
  * budget of its own) in localStorage.
