@@ -1,10 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { testEnv, waitFor } from '@organoise/core/testing';
+import { waitFor } from '@organoise/core/testing';
 import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
 // Browsers on another origin (a Vite dev server, a customer's web app), in real Chromium: a page
@@ -36,10 +37,7 @@ beforeAll(async () => {
   const res = await platform.gql(`{ organizations { nodes { slug workflows { nodes { id key } } } } }`, {}, token);
   const org = res.data!.organizations.nodes.find((o: { slug: string }) => o.slug === DEMO_ORGANIZATION.slug);
   expenseId = org.workflows.nodes.find((w: { key: string }) => w.key === 'expense-approval').id;
-  browser = await chromium.launch({
-    executablePath: testEnv.CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

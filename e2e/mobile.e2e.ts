@@ -1,32 +1,25 @@
-import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { connect, type AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testEnv } from '@organoise/core/testing';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { totpAt } from '@organoise/subgraph-user/totp';
-import { chromium, devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityProblems, buildApp, launchChromium } from './browser.js';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
 // The mobile app (Expo, built for the web with react-native-web) in real Chromium at a phone's
 // size, against the whole platform: Ada signs in with a second factor, a task another member
 // assigns to her role arrives in her inbox live, she takes the step; she loses the network, misses
 // a task, and sees it once the network is back. The app does not touch the database: Postgres only.
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = fileURLToPath(new URL('../mobile/dist/', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../mobile/screenshots/', import.meta.url));
 const TIMEOUT = 15_000;
 // About 14 s on a quiet machine; a loaded one takes several times as long.
 const STORY_TIMEOUT = 90_000;
-// axe-core in each screen as it is photographed (as e2e/web.e2e.ts): serious and critical violations fail.
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const AXE_RUN = `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
-  .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-  .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`;
 // A phone's viewport, pixel ratio, touch and user agent (not its browser engine: Chromium here).
 const { defaultBrowserType: _engine, ...PHONE } = devices['iPhone 13']!;
 
@@ -81,16 +74,13 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
   beforeAll(async () => {
     // Through turbo: rebuilt when a source of the app or of packages/client changed, restored
     // from turbo's cache otherwise (the export itself takes minutes on a loaded machine).
-    execFileSync('npx', ['turbo', 'run', 'build', '--filter=@organoise/mobile', '--output-logs=errors-only'], { cwd: ROOT, stdio: 'ignore' });
+    buildApp('@organoise/mobile');
     if (!existsSync(join(DIST, 'index.html'))) throw new Error('mobile/dist was not built');
     mkdirSync(SCREENSHOTS, { recursive: true });
     platform = await startTestPlatform();
     await seedDemo(platform.gateway.url);
     app = await serveApp(new URL(platform.gateway.url));
-    browser = await chromium.launch({
-      executablePath: testEnv.CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     // A first export on a clean clone (no turbo or Metro cache) took 2.5 min on a loaded 2-core
     // machine, past the 2 min hook default; later runs take a second.
   }, 600_000);
@@ -120,8 +110,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the mobile app on the web
   const listeners = () => platform.gateway.subscriptions.stats().listeners;
   async function shot(page: Page, name: string) {
     await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
-    if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
-    for (const violation of (await page.evaluate(AXE_RUN)) as string[]) problems.push(`axe on ${name}: ${violation}`);
+    for (const violation of await accessibilityProblems(page)) problems.push(`axe on ${name}: ${violation}`);
   }
   const token = async (email: string) =>
     (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { testEnv } from '@organoise/core/testing';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, launchChromium } from './browser.js';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
 // The playground as a person uses it, in real Chromium against the whole platform: a live
@@ -15,15 +14,10 @@ const postgresOnly = testEnv.TEST_DATABASE !== 'postgres';
 
 beforeAll(async () => {
   if (postgresOnly) return;
-  // Through turbo, as `npm start` builds it: rebuilt when a source changed (a stale dist would
-  // test old code), restored from turbo's cache otherwise.
-  execFileSync('npx', ['turbo', 'run', 'build', '--filter=@organoise/playground', '--output-logs=errors-only'], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: 'ignore' });
+  buildApp('@organoise/playground');
   platform = await startTestPlatform({ playground: true });
   await seedDemo(platform.gateway.url);
-  browser = await chromium.launch({
-    executablePath: testEnv.CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -1,15 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { codesOf, testEnv } from '@organoise/core/testing';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { totpAt } from '@organoise/subgraph-user/totp';
 import { getOperationAST, parse } from 'graphql';
 import { createClient } from 'graphql-ws';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { accessibilityProblems, buildApp, launchChromium } from './browser.js';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
 // The web app as people use it, in real Chromium against the whole platform served by the
@@ -17,7 +16,6 @@ import { startTestPlatform, type TestPlatform } from './harness.js';
 // workflow and starts a run; another member, in a browser of their own, takes a step and the
 // first sees the run change live. One run is enough: the app does not touch the database, so it
 // runs on Postgres only.
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB_DIST = fileURLToPath(new URL('../web/dist/index.html', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../web/screenshots/', import.meta.url));
 // Long enough for a sign-in (argon2) at load 40 on two cores; a passing wait returns at once.
@@ -27,11 +25,6 @@ const TIMEOUT = 30_000;
 const STORY_TIMEOUT = 120_000;
 
 // axe-core, run in each screen as it is photographed: serious and critical violations fail the case.
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const AXE_RUN = `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
-  .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-  .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`;
-
 let platform: TestPlatform;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -39,17 +32,12 @@ const problems: string[] = [];
 
 describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
   beforeAll(async () => {
-    // Through turbo, as `npm start` builds it: rebuilt when a source changed (a stale dist would
-    // test old code), restored from turbo's cache otherwise (well under a second).
-    execFileSync('npx', ['turbo', 'run', 'build', '--filter=@organoise/web', '--output-logs=errors-only'], { cwd: ROOT, stdio: 'ignore' });
+    buildApp('@organoise/web');
     if (!existsSync(WEB_DIST)) throw new Error('web/dist was not built');
     mkdirSync(SCREENSHOTS, { recursive: true });
     platform = await startTestPlatform({ web: true });
     await seedDemo(platform.gateway.url);
-    browser = await chromium.launch({
-      executablePath: testEnv.CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   // Each case starts with no page open, so the gateway's count of live views is its own.
@@ -102,8 +90,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
   async function shot(page: Page, name: string) {
     await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
     // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-    if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
-    for (const violation of (await page.evaluate(AXE_RUN)) as string[]) problems.push(`axe on ${name}: ${violation}`);
+    for (const violation of await accessibilityProblems(page)) problems.push(`axe on ${name}: ${violation}`);
   }
 
   /**
