@@ -113,6 +113,32 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the gateway while the use
     expect(await answers(`ApiKey ${apiKey}`)).toEqual(retryLater);
   });
 
+  it('answers SUBGRAPH_UNAVAILABLE, not a 5xx, when the user subgraph refuses the look-ups themselves (internal secrets out of step)', async () => {
+    // A gateway signing its internal tokens with another secret than the platform's (a rotation
+    // half done): the user subgraph answers the API key and session look-ups with a 4xx that says
+    // nothing about the credentials, so the answer is still "retry later".
+    const outOfStep = await startGateway({
+      supergraphSdl: loadSupergraph(),
+      subgraphUrls: Object.fromEntries(Object.entries(platform.subgraphs).map(([name, s]) => [name, s.url])),
+      internalTokenSecret: `${TEST_INTERNAL_SECRET}-rotated`,
+      identity: { issuer: 'organoise-e2e', principalCacheMs: 200 },
+      subgraphTimeoutMs: 2000,
+      log: testLog,
+    });
+    try {
+      for (const authorization of [`ApiKey ${apiKey}`, `Bearer ${token}`]) {
+        const http = await postGraphQL(outOfStep.url, VIEWER, {}, { authorization });
+        expect({ authorization: authorization.split(' ')[0], status: http.status, codes: codesOf(http) }).toEqual({
+          authorization: authorization.split(' ')[0],
+          status: 503,
+          codes: ['SUBGRAPH_UNAVAILABLE'],
+        });
+      }
+    } finally {
+      await outOfStep.close();
+    }
+  });
+
   it('accepts the same token once the user subgraph is back, and answers SUBGRAPH_UNAVAILABLE again when its session cannot be looked up', async () => {
     await proxy.restore();
     await waitFor(async () => (await postGraphQL(gateway.url, VIEWER, {}, { authorization: `Bearer ${token}` })).status === 200, 'the gateway to verify the token again', 20_000);

@@ -64,6 +64,19 @@ async function lookUp(url: URL, init: RequestInit): Promise<Response> {
 }
 
 /**
+ * The body of a look-up the user subgraph answered. A 4xx other than the ones a caller reads as an
+ * answer, or a body that is not JSON, says the two services are out of step (internal secrets
+ * mid-rotation, a proxy in between), not that the credentials are bad: retry later, as for an outage.
+ */
+async function readLookUp(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch (error) {
+    throw identityUnavailable(error);
+  }
+}
+
+/**
  * `Authorization: ApiKey <secret>`: how programs authenticate (README "API keys"). Schemes are
  * case-insensitive (RFC 9110 section 11.1): `apikey`, `bearer` work as well.
  */
@@ -272,8 +285,8 @@ export class IdentityVerifier {
       const code = body.error && body.error in API_KEY_REFUSALS ? (body.error as ErrorCode) : 'API_KEY_INVALID';
       return { ok: false, code };
     }
-    if (!response.ok) throw new Error(`API key lookup failed with HTTP ${response.status}`);
-    return { ok: true, principal: (await response.json()) as ApiKeyPrincipal };
+    if (!response.ok) throw identityUnavailable(new Error(`API key look-up refused with HTTP ${response.status}`));
+    return { ok: true, principal: (await readLookUp(response)) as ApiKeyPrincipal };
   }
 
   /**
@@ -327,8 +340,8 @@ export class IdentityVerifier {
       body: JSON.stringify({ sessions }),
       signal: AbortSignal.timeout(this.options.timeoutMs),
     });
-    if (!response.ok) throw new Error(`principal lookup failed with HTTP ${response.status}`);
-    const body = (await response.json()) as { principals?: Record<string, Principal> };
+    if (!response.ok) throw identityUnavailable(new Error(`principal look-up refused with HTTP ${response.status}`));
+    const body = (await readLookUp(response)) as { principals?: Record<string, Principal> };
     return body.principals ?? {};
   }
 }
