@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase } from '@organoise/core/testing';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo, startPlatform, type Platform } from '@organoise/platform';
-import { backup, BackupError, restore, rowCounts, SUBGRAPHS, verifyBackup } from '@organoise/platform/backup';
+import { SUBGRAPH_NAMES, type SubgraphName } from '@organoise/core';
+import { backup, BackupError, restore, rowCounts, verifyBackup } from '@organoise/platform/backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The restore drill (issue 17, docs/operations.md): the demo platform on a real Postgres database,
@@ -27,7 +28,7 @@ const start = (db: TestDatabase, fileStorageDir: string) =>
     log: testLog,
   });
 
-const urls = (db: TestDatabase) => Object.fromEntries(SUBGRAPHS.map((s) => [s, db.url!])) as Record<(typeof SUBGRAPHS)[number], string>;
+const urls = (db: TestDatabase) => Object.fromEntries(SUBGRAPH_NAMES.map((s) => [s, db.url!])) as Record<SubgraphName, string>;
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('backup and restore', () => {
@@ -79,7 +80,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('backup and restore', () =
     await restore(target, { databaseUrls: urls(fresh), fileStorageDir: restoredFiles });
     const restoredAt = Date.now();
     // Counted before the platform starts again: signing in writes sessions and audit events.
-    const restoredRows = await rowCounts(fresh.url!, SUBGRAPHS);
+    const restoredRows = await rowCounts(fresh.url!, SUBGRAPH_NAMES);
     platform = await start(fresh, restoredFiles);
     const after = await postGraphQL(platform.gateway.url, RUNS, {}, { authorization: `Bearer ${await signIn()}` });
     const rto = Date.now() - restoreStarted;
@@ -118,6 +119,6 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('backup and restore', () =
     writeFileSync(join(target, 'files', 'blob'), 'tampered');
     await expect(verifyBackup(target)).rejects.toBeInstanceOf(BackupError);
     await expect(restore(target, { databaseUrls: urls(empty), fileStorageDir: tempDir('organoise-x-') })).rejects.toThrow(/checksum/);
-    expect(await rowCounts(empty.url!, SUBGRAPHS)).toEqual({});
+    expect(await rowCounts(empty.url!, SUBGRAPH_NAMES)).toEqual({});
   }, 120_000);
 });

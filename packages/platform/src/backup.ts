@@ -26,12 +26,9 @@ import postgres from 'postgres';
 
 const run = promisify(execFile);
 
-export const SUBGRAPHS = SUBGRAPH_NAMES;
-export type BackedUpSubgraph = SubgraphName;
-
 export interface BackupSource {
   /** The Postgres URL each subgraph uses (several may share one database). */
-  databaseUrls: Record<BackedUpSubgraph, string>;
+  databaseUrls: Record<SubgraphName, string>;
   /** Where the file subgraph stores files on local disk (FILE_STORAGE_DIR). */
   fileStorageDir: string;
 }
@@ -41,16 +38,16 @@ export interface BackupManifest {
   createdAt: string;
   pgDump: string;
   /** One dump per distinct database, with the subgraphs that use it. */
-  databases: { file: string; subgraphs: BackedUpSubgraph[]; bytes: number; sha256: string; rows: Record<string, number> }[];
+  databases: { file: string; subgraphs: SubgraphName[]; bytes: number; sha256: string; rows: Record<string, number> }[];
   files: { path: string; bytes: number; sha256: string }[];
 }
 
 export class BackupError extends Error {}
 
 /** One entry per distinct database URL, in subgraph order: a shared database is dumped once. */
-function databasesOf(urls: Record<BackedUpSubgraph, string>): { url: string; subgraphs: BackedUpSubgraph[] }[] {
-  const byUrl = new Map<string, BackedUpSubgraph[]>();
-  for (const name of SUBGRAPHS) {
+function databasesOf(urls: Record<SubgraphName, string>): { url: string; subgraphs: SubgraphName[] }[] {
+  const byUrl = new Map<string, SubgraphName[]>();
+  for (const name of SUBGRAPH_NAMES) {
     const url = urls[name];
     if (!url) throw new BackupError(`no database URL for the ${name} subgraph: backups cover Postgres deployments (stop an embedded one and copy DATA_DIR instead)`);
     byUrl.set(url, [...(byUrl.get(url) ?? []), name]);
@@ -85,7 +82,7 @@ async function listFiles(root: string): Promise<string[]> {
 }
 
 /** Exact row counts of every table in the subgraphs' schemas and their migration records. */
-export async function rowCounts(url: string, subgraphs: readonly BackedUpSubgraph[]): Promise<Record<string, number>> {
+export async function rowCounts(url: string, subgraphs: readonly SubgraphName[]): Promise<Record<string, number>> {
   const schemas = subgraphs.map((s) => databaseSchemaOf(s));
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -163,7 +160,7 @@ export async function verifyBackup(dir: string): Promise<BackupManifest> {
 export async function restore(dir: string, target: BackupSource): Promise<BackupManifest> {
   const manifest = await verifyBackup(dir);
   const targets = databasesOf(target.databaseUrls);
-  const layout = (list: { subgraphs: BackedUpSubgraph[] }[]) => JSON.stringify(list.map((d) => d.subgraphs));
+  const layout = (list: { subgraphs: SubgraphName[] }[]) => JSON.stringify(list.map((d) => d.subgraphs));
   if (layout(targets) !== layout(manifest.databases)) {
     throw new BackupError(`the backup's databases hold ${layout(manifest.databases)}, the target's ${layout(targets)}: restore into the same layout`);
   }
