@@ -94,12 +94,11 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
   }
 
   /**
-   * The hash an app sends for its operation of this name (it sends no text): the web app's
-   * (web/src/app/persisted.ts) or the mobile app's, from packages/client (src/persisted.ts).
+   * The hash the apps send for their operation of this name (they send no text): web and mobile
+   * share packages/client's documents (src/persisted.ts).
    */
-  function webOperationHash(name: string, app: 'web' | 'client' = 'web'): string {
-    const path = app === 'web' ? '../web/src/gql/persisted-documents.json' : '../packages/client/src/gql/persisted-documents.json';
-    const documents = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as Record<string, string>;
+  function webOperationHash(name: string): string {
+    const documents = JSON.parse(readFileSync(new URL('../packages/client/src/gql/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
     const hash = Object.keys(documents).find((id) => getOperationAST(parse(documents[id]!))?.name?.value === name);
     if (!hash) throw new Error(`no web operation ${name}`);
     return hash;
@@ -331,8 +330,8 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     });
 
     /** The web app's own operation by name, sent as its hash alone, as the app sends it. */
-    async function persisted<D = Record<string, any>>(name: string, variables: Record<string, unknown>, token?: string, app: 'web' | 'client' = 'web'): Promise<D> {
-      const hash = webOperationHash(name, app);
+    async function persisted<D = Record<string, any>>(name: string, variables: Record<string, unknown>, token?: string): Promise<D> {
+      const hash = webOperationHash(name);
       const res = await fetch(enforcing.gateway.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -374,15 +373,15 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
       expect(problems).toEqual([]);
     }, 60_000);
 
-    it('runs the mobile app’s operations (packages/client) by hash too: sign-in, inbox, and its live inbox over graphql-ws', async () => {
+    it('runs the apps’ shared inbox operations (packages/client) by hash too: sign-in, inbox, and the live inbox over graphql-ws', async () => {
       const [, grace, linus] = DEMO_USERS;
-      const token = (await persisted('SignIn', { input: { email: grace.email, password: DEMO_PASSWORD } }, undefined, 'client')).signIn.accessToken as string;
-      const organizationId = (await persisted('MyOrganizations', {}, token, 'client')).organizations.nodes[0].id as string;
-      const open = (await persisted('MyTasks', { organizationId }, token, 'client')).myTasks.totalCount as number;
+      const token = (await persisted('SignIn', { input: { email: grace.email, password: DEMO_PASSWORD } })).signIn.accessToken as string;
+      const organizationId = (await persisted('MyOrganizations', {}, token)).organizations.nodes[0].id as string;
+      const open = (await persisted('MyTasks', { organizationId }, token)).myTasks.totalCount as number;
       await expect.poll(() => enforcing.gateway.subscriptions.stats().listeners, { timeout: TIMEOUT }).toBe(0);
       // The live inbox as packages/client subscribes: an empty query naming the hash (graphql-ws needs a string).
       const ws = createClient({ url: enforcing.gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
-      const events = ws.iterate<{ myTasksChanged: { type: string; task: { run: { id: string } } } }>({ query: '', variables: { organizationId }, extensions: { persistedQuery: { version: 1, sha256Hash: webOperationHash('MyTasksChanged', 'client') } } });
+      const events = ws.iterate<{ myTasksChanged: { type: string; task: { run: { id: string } } } }>({ query: '', variables: { organizationId }, extensions: { persistedQuery: { version: 1, sha256Hash: webOperationHash('MyTasksChanged') } } });
       try {
         let pending = events.next();
         await expect.poll(() => enforcing.gateway.subscriptions.stats().listeners, { timeout: TIMEOUT }).toBe(1);
@@ -402,7 +401,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
           }
           pending = events.next();
         }
-        expect((await persisted('MyTasks', { organizationId }, token, 'client')).myTasks.totalCount).toBe(open + 1);
+        expect((await persisted('MyTasks', { organizationId }, token)).myTasks.totalCount).toBe(open + 1);
       } finally {
         await events.return?.();
         await ws.dispose();

@@ -53,11 +53,11 @@ const duplicate = names.find((name, i) => names.indexOf(name) !== i);
 if (duplicate) throw new Error(`operation name ${duplicate} is used twice`);
 
 /**
- * graphql-codegen's client preset (`persistedDocuments`) writes { hash: text } for each app.
- * Names may repeat across sources (an app's MyTasks is not schema/operations' MyTasks: they differ
- * in text, so in id); an identical text from two apps is one entry.
+ * graphql-codegen's client preset (`persistedDocuments`) writes { hash: text } for the apps' one set
+ * of documents (packages/client, which web and mobile import). Names may repeat across sources (the
+ * apps' MyTasks is not schema/operations' MyTasks: they differ in text, so in id).
  */
-const PERSISTED = ['../web/src/gql/persisted-documents.json', '../packages/client/src/gql/persisted-documents.json'];
+const PERSISTED = ['../packages/client/src/gql/persisted-documents.json'];
 const listed = new Set(operations.map((o) => o.id));
 for (const path of PERSISTED) {
   if (!existsSync(here(path))) continue;

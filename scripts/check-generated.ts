@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 /**
  * Generated files are committed; this fails when one is stale (CI runs it through `npm test`):
  * the composed supergraph and API schema, each subgraph's drizzle migrations, docs/errors.md and
- * the operation types and persisted documents of the web app (web/src/gql) and of packages/client
- * (packages/client/src/gql), and schema/safelist.json, which lists those documents.
+ * the operation types and persisted documents of the apps (packages/client/src/gql, which web
+ * and mobile import), and schema/safelist.json, which lists those documents.
  * It regenerates in place and asks git whether any generated path changed (uncommitted edits to
  * those paths count as drift too).
  */
@@ -21,7 +21,7 @@ for (const subgraph of ['user', 'workflow', 'file', 'analytics']) {
 run('node', [new URL('../node_modules/.bin/drizzle-kit', import.meta.url).pathname, 'generate', '--config', 'drizzle.config.ts'], 'packages/core/test/fixtures');
 run('npx', ['tsx', 'scripts/generate.ts']);
 // generate.ts also rewrites schema/safelist.json after codegen, since it lists the apps' persisted documents.
-const generated = ['schema/supergraph.graphql', 'schema/api.graphql', 'schema/safelist.json', 'docs/errors.md', 'docs/api.md', 'web/src/gql', 'packages/client/src/gql', 'packages/core/test/fixtures/event-migrations', ...['user', 'workflow', 'file', 'analytics'].map((s) => `subgraphs/${s}/drizzle`)];
+const generated = ['schema/supergraph.graphql', 'schema/api.graphql', 'schema/safelist.json', 'docs/errors.md', 'docs/api.md', 'packages/client/src/gql', 'packages/core/test/fixtures/event-migrations', ...['user', 'workflow', 'file', 'analytics'].map((s) => `subgraphs/${s}/drizzle`)];
 const drift = run('git', ['status', '--porcelain', '--', ...generated]).trim();
 if (drift) {
   console.error(`Generated files are stale (regenerate with \`npm run generate\`, \`npm run compose\` and drizzle-kit, then commit):\n${drift}`);

@@ -6,8 +6,8 @@ import { apiReference } from './api-reference.js';
 /**
  * Writes docs/errors.md from the error catalogue in packages/core/src/errors.ts, docs/api.md (the
  * API reference) from schema/api.graphql, the operation
- * types and persisted documents of the web app (web/src/gql) and of the client package the mobile
- * app uses (packages/client/src/gql) from their documents and schema/api.graphql, and then
+ * types and persisted documents of the client package the web and mobile apps use
+ * (packages/client/src/gql) from its documents and schema/api.graphql, and then
  * schema/safelist.json, which lists those persisted documents for the gateway.
  */
 const rows = Object.entries(ERROR_CODES).map(([code, description]) => `| \`${code}\` | ${description.replace(/\|/g, '\\|')} |`);
@@ -31,8 +31,6 @@ console.log('wrote docs/errors.md');
 writeFileSync(new URL('../docs/api.md', import.meta.url), apiReference());
 console.log('wrote docs/api.md');
 
-execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts', '--silent'], { cwd: new URL('../web/', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
-console.log('wrote web/src/gql');
 execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts', '--silent'], { cwd: new URL('../packages/client/', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
 console.log('wrote packages/client/src/gql');
 execFileSync('npx', ['tsx', 'schema/safelist.ts'], { cwd: new URL('../', import.meta.url), stdio: ['ignore', 'inherit', 'inherit'] });

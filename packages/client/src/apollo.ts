@@ -25,6 +25,12 @@ export interface ApiOptions {
   session: Session;
   /** Injected where there is no global WebSocket (tests on Node). */
   webSocketImpl?: unknown;
+  /**
+   * Fall back to an operation's text when the gateway does not list its hash. Only for a
+   * development server (the web app's `npm run dev`), where an operation edited since the gateway
+   * loaded its list is not listed yet; a built app never sends text.
+   */
+  sendText?: boolean;
 }
 
 /** The cache both the app and the tests use: lists are replaced whole, never merged by position. */
@@ -38,10 +44,10 @@ export function createCache(): InMemoryCache {
 
 /**
  * One client per signed-in person: a new person gets an empty cache and a new socket, so nothing
- * one read is ever shown to the next on the same phone. Queries and mutations over HTTP,
- * subscriptions over graphql-ws (as web/src/app/apollo.ts).
+ * one read is ever shown to the next on the same phone or browser. Queries and mutations over HTTP,
+ * subscriptions over graphql-ws. The same for the web app and the phone.
  */
-export function createApi({ url, session, webSocketImpl }: ApiOptions): Api {
+export function createApi({ url, session, webSocketImpl, sendText = false }: ApiOptions): Api {
   const ws = createClient({
     url: url.replace(/^http/, 'ws'),
     lazy: true,
@@ -82,13 +88,16 @@ export function createApi({ url, session, webSocketImpl }: ApiOptions): Api {
     if (ServerError.is(error) && error.statusCode === 401) session.expire('UNAUTHENTICATED');
   });
   // Every operation goes by its persisted hash alone (src/persisted.ts), over HTTP and graphql-ws:
-  // never text, which a production gateway refuses (OPERATION_NOT_ALLOWED).
-  const persisted = new PersistedQueryLink({ generateHash: persistedHash, disable: () => false, retry: () => false });
+  // never text, which a production gateway refuses (OPERATION_NOT_ALLOWED). A hash the gateway
+  // does not list is an error to see, except on a development server (sendText), which then sends
+  // the text alone (Apollo Server refuses a text whose sha256 is not the hash sent with it).
+  const unlisted = ({ meta }: { meta: { persistedQueryNotFound: boolean; persistedQueryNotSupported: boolean } }) => sendText && (meta.persistedQueryNotFound || meta.persistedQueryNotSupported);
+  const persisted = new PersistedQueryLink({ generateHash: persistedHash, disable: unlisted, retry: unlisted });
   const http = ApolloLink.from([auth, expired, new HttpLink({ uri: url })]);
   // graphql-ws requires a query string: with a hash, the gateway takes an empty one to mean "run
   // the listed text" (gateway/src/subscriptions/transports.ts, prepare). GraphQLWsLink always
   // prints the document, so the payload is emptied here.
-  const hashedWs: Client = { ...ws, subscribe: (payload, sink) => ws.subscribe(payload.extensions?.persistedQuery ? { ...payload, query: '' } : payload, sink) };
+  const hashedWs: Client = { ...ws, subscribe: (payload, sink) => ws.subscribe(!sendText && payload.extensions?.persistedQuery ? { ...payload, query: '' } : payload, sink) };
   const link = ApolloLink.from([
     persisted,
     ApolloLink.split(

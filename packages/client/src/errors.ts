@@ -12,10 +12,10 @@ export class ApiError extends Error {
 }
 
 /**
- * What a person is told for each error code (adapted from web/src/ui/errors.ts, which the web app
- * could import from here instead) (docs/errors.md). The server's message is written
- * for developers; the code is the contract, so the app chooses the words. Codes not listed fall
- * back to a generic sentence, never to the server's text.
+ * What a person is told for each error code (docs/errors.md), in the phone's words; the web app
+ * replaces the few that speak of pages and tabs (WEB_WORDING, setErrorWording). The server's
+ * message is written for developers; the code is the contract, so the app chooses the words.
+ * Codes not listed fall back to a generic sentence, never to the server's text.
  */
 const MESSAGES: Record<string, string> = {
   BAD_USER_INPUT: 'Some of what you entered is not valid. Check the highlighted fields.',
@@ -56,6 +56,25 @@ const MESSAGES: Record<string, string> = {
   NETWORK_ERROR: 'The service cannot be reached. Check your connection.',
 };
 
+/** Where a browser's words differ from a phone's: pages and tabs, not screens and devices. */
+export const WEB_WORDING: Readonly<Record<string, string>> = {
+  STALE_STATE: 'Someone moved this run on while you were looking. The page now shows its current state.',
+  EVENT_LOG_TRUNCATED: 'You were away too long to catch up; the page was reloaded with current data.',
+  RESUME_TOO_FAR_BEHIND: 'You were away too long to catch up; the page was reloaded with current data.',
+  OPERATION_NOT_ALLOWED: 'This version of the app is out of date. Reload the page.',
+  TOO_MANY_SUBSCRIPTIONS: 'Too many live views are open. Close some tabs.',
+};
+
+let wording: Record<string, string> = MESSAGES;
+
+/**
+ * Replaces some of the words for the whole app, once at start (the web app passes WEB_WORDING):
+ * every describeError, this package's own calls included, then speaks the platform's words.
+ */
+export function setErrorWording(overrides: Readonly<Record<string, string>>): void {
+  wording = { ...MESSAGES, ...overrides };
+}
+
 export interface DescribedError {
   code: string;
   message: string;
@@ -80,7 +99,7 @@ export function errorCode(error: unknown): string {
 
 export function describeError(error: unknown): DescribedError {
   const code = errorCode(error);
-  const described: DescribedError = { code, message: MESSAGES[code] ?? MESSAGES.INTERNAL_SERVER_ERROR! };
+  const described: DescribedError = { code, message: wording[code] ?? wording.INTERNAL_SERVER_ERROR! };
   const extensions = error instanceof ApiError ? error.extensions : CombinedGraphQLErrors.is(error) ? error.errors[0]?.extensions : undefined;
   const retryAfter = extensions?.retryAfterSeconds;
   if (typeof retryAfter === 'number') described.message = `${described.message} (about ${Math.ceil(retryAfter)} s)`;

@@ -38,8 +38,8 @@ export interface LiveOptions<TData> {
 }
 
 /**
- * A subscription that survives the network (as web/src/modules/live/useLiveSubscription.ts, but
- * free of React so it is tested on its own): after a dropped socket or a resumable refusal it
+ * A subscription that survives the network (free of React, so it is tested on its own; the web
+ * app's useLiveSubscription and the phone's useLive hold one per screen): after a dropped socket or a resumable refusal it
  * subscribes again with `after` = the last cursor it saw, so the gateway replays every missed
  * event once, in order. An event at or before the last cursor is dropped, so an overlapping replay
  * shows nothing twice.

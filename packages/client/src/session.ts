@@ -1,13 +1,13 @@
 import type { TypedDocumentNode } from '@apollo/client';
-import { getOperationAST } from 'graphql';
-import { RefreshSessionDocument, SignInDocument, SignOutDocument, SignOutEverywhereDocument } from './documents';
+import { getOperationAST, print } from 'graphql';
+import { RefreshSessionDocument, SignInDocument, SignOutDocument, SignOutEverywhereDocument, SignUpDocument } from './documents';
 import { ApiError } from './errors';
 import type { AuthFieldsFragment } from './gql/graphql';
 import { persistedQuery } from './persisted';
 
 /**
  * Where the refresh and device tokens are kept between launches: expo-secure-store (Keychain,
- * Keystore) on a phone; on the web, where no such store exists, sessionStorage. Asynchronous,
+ * Keystore) on a phone; in a browser, where no such store exists, sessionStorage. Asynchronous,
  * because the phone's stores are.
  */
 export interface TokenStore {
@@ -48,6 +48,8 @@ export interface SessionOptions {
   store: TokenStore;
   /** Injected by tests; the platform's fetch otherwise. */
   fetch?: typeof fetch;
+  /** Send each operation's text instead of its hash: only a development server (ApiOptions.sendText). */
+  sendText?: boolean;
 }
 
 /** exp - iat of a JWT, read (not verified: the gateway does that) from its payload. */
@@ -64,8 +66,8 @@ export function tokenLifetimeMs(token: string): number | null {
 export const refreshDelayMs = (lifetimeMs: number) => Math.max(1000, lifetimeMs >= 2 * REFRESH_MARGIN_MS ? lifetimeMs - REFRESH_MARGIN_MS : lifetimeMs / 2);
 
 /**
- * The signed-in person's tokens (the same rules as web/src/modules/auth/session.ts, with an
- * asynchronous store): the access token only in memory, refreshed before it expires; the
+ * The signed-in person's tokens (web and phone alike, each with its own
+ * asynchronous store: docs/decisions/0009): the access token only in memory, refreshed before it expires; the
  * single-use refresh token in the store, so the app stays signed in across launches. Concurrent
  * callers share one refresh, since a refresh token used twice ends the session.
  */
@@ -100,6 +102,14 @@ export class Session {
     const deviceToken = (await this.options.store.get(DEVICE_KEY)) ?? undefined;
     const data = await this.post(SignInDocument, { input: { ...input, ...(deviceToken ? { deviceToken } : {}) } });
     await this.accept(data.signIn);
+  }
+
+  /** With SIGN_UP_VERIFICATION on the answer is null: the account exists only once the mailed link comes back. */
+  async signUp(input: { email: string; password: string; name: string }): Promise<'signed-in' | 'check-mail'> {
+    const data = await this.post(SignUpDocument, { input });
+    if (!data.signUp) return 'check-mail';
+    await this.accept(data.signUp);
+    return 'signed-in';
   }
 
   /** Ends this session, or every session of the person (a lost phone), on the server too. */
@@ -192,7 +202,7 @@ export class Session {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         // The hash alone, as the Apollo link sends it (src/persisted.ts); the name for logs and tests.
-        body: JSON.stringify({ operationName: getOperationAST(document)?.name?.value, variables, extensions: persistedQuery(document) }),
+        body: JSON.stringify({ operationName: getOperationAST(document)?.name?.value, variables, ...(this.options.sendText ? { query: print(document) } : { extensions: persistedQuery(document) }) }),
       });
     } catch {
       throw new ApiError('network error', 'NETWORK_ERROR');

@@ -33,6 +33,8 @@ function standInGateway(lifetimeSeconds = 3600) {
       return json({ data: { signIn: auth() } });
     }
     if (operation === 'RefreshSession') return json({ data: { refreshSession: auth() } });
+    // With SIGN_UP_VERIFICATION on, the gateway answers null until the mailed link comes back.
+    if (operation === 'SignUp') return json({ data: { signUp: (body.variables.input as { email: string }).email.startsWith('verify') ? null : auth() } });
     return json({ data: { signOut: true, signOutEverywhere: 2 } });
   });
   return { fetch, calls, fail: (f: typeof fail) => (fail = f) };
@@ -52,6 +54,19 @@ describe('Session (stand-in gateway)', () => {
     expect(session.getState()).toEqual({ status: 'signed-in', user: { id: 'u1', name: 'Ada', email: 'ada@example.com' } });
     expect(store.values.get(REFRESH_KEY)).toBe('refresh-1');
     expect(store.values.get(DEVICE_KEY)).toBe('device-1');
+    session.dispose();
+  });
+
+  it('should sign up into a session, or say to check the mail when the account waits for its link', async () => {
+    const gateway = standInGateway();
+    const store = memoryTokenStore();
+    const session = new Session({ url: 'http://gateway/graphql', store, fetch: gateway.fetch });
+    await expect(session.signUp({ email: 'verify@example.com', password: 'a long password', name: 'Ada' })).resolves.toBe('check-mail');
+    expect(session.getState().status).not.toBe('signed-in');
+    expect(store.values.get(REFRESH_KEY)).toBeUndefined();
+    await expect(session.signUp({ email: 'ada@example.com', password: 'a long password', name: 'Ada' })).resolves.toBe('signed-in');
+    expect(session.getState()).toMatchObject({ status: 'signed-in', user: { id: 'u1' } });
+    expect(store.values.get(REFRESH_KEY)).toBe('refresh-1');
     session.dispose();
   });
 

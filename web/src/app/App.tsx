@@ -1,12 +1,12 @@
 import { ApolloProvider } from '@apollo/client/react';
 import { CssBaseline, ThemeProvider, createTheme } from '@mui/material';
 import { Suspense, lazy, useEffect, useState, type ReactNode } from 'react';
+import { createApi, Session, setErrorWording, WEB_WORDING, type Api } from '@organoise/client';
 import { SessionContext, useSession } from '../modules/auth/context';
-import { SessionStore } from '../modules/auth/session';
+import { browserTokenStore } from '../modules/auth/storage';
 import { OrganizationProvider } from '../modules/organizations/context';
 import { ErrorState, Loading } from '../ui/states';
 import { ApiContext } from './api-context';
-import { createApi, type Api } from './apollo';
 import { match, navigate, usePath } from './router';
 import { Shell } from './Shell';
 
@@ -26,7 +26,13 @@ const theme = createTheme({
   palette: { primary: { main: '#3949ab' } },
   ...(reducedMotion ? { transitions: { create: () => 'none' }, components: { MuiButtonBase: { defaultProps: { disableRipple: true } } } } : {}),
 });
-const session = new SessionStore();
+setErrorWording(WEB_WORDING);
+// The app is served by the gateway itself: the API is on this origin.
+const API_URL = new URL('/graphql', window.location.href).href;
+// Persisted operations (docs/decisions/0010): the built app sends only hashes; only the
+// development server (`npm run dev`) falls back to text for an operation the gateway does not list yet.
+const SEND_TEXT = import.meta.env.DEV;
+const session = new Session({ url: API_URL, store: browserTokenStore(), sendText: SEND_TEXT });
 void session.restore();
 
 export function App() {
@@ -58,9 +64,15 @@ function SignedIn({ userId }: { userId: string }) {
   // A new user, a new client: an empty cache and a socket authenticated as them.
   const [api, setApi] = useState<Api | null>(null);
   useEffect(() => {
-    const created = createApi(session);
+    const created = createApi({ url: API_URL, session, sendText: SEND_TEXT });
+    // The browser says it is offline while the socket may still look open: end it at once, and
+    // the live views resume from their cursors when the network is back.
+    window.addEventListener('offline', created.dropSocket);
     setApi(created);
-    return () => created.dispose();
+    return () => {
+      window.removeEventListener('offline', created.dropSocket);
+      created.dispose();
+    };
   }, [userId]);
   useEffect(() => {
     if (path === '/sign-in' || path === '/sign-up') navigate('/', { replace: true });

@@ -1,5 +1,5 @@
+import type { Api } from '@organoise/client';
 import { createContext, useContext } from 'react';
-import type { Api } from './apollo';
 
 export const ApiContext = createContext<Api | null>(null);
 

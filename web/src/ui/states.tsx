@@ -1,6 +1,6 @@
 import { Alert, AlertTitle, Box, CircularProgress, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
-import { describeError, isForbidden } from './errors';
+import { describeError, isForbidden } from '@organoise/client';
 
 export function Loading({ label = 'Loading' }: { label?: string }) {
   return (

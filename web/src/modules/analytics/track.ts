@@ -1,13 +1,5 @@
 import type { ApolloClient } from '@apollo/client';
-import { graphql } from '../../gql';
-
-const IngestEventsDocument = graphql(`
-  mutation IngestEvents($input: IngestEventsInput!) {
-    ingestEvents(input: $input) {
-      accepted
-    }
-  }
-`);
+import { IngestEventsDocument } from '@organoise/client';
 
 /**
  * Reports a product event to the analytics subgraph, as every client does (the domain services do

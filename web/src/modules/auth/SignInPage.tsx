@@ -1,7 +1,7 @@
 import { Alert, Box, Button, Paper, Stack, TextField, Typography } from '@mui/material';
 import { useState, type FormEvent } from 'react';
 import { Link, navigate } from '../../app/router';
-import { describeError, errorCode } from '../../ui/errors';
+import { describeError, errorCode } from '@organoise/client';
 import { useSessionStore } from './context';
 
 const REASONS: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { Alert, Button, Stack, TextField, Typography } from '@mui/material';
 import { useState, type FormEvent } from 'react';
 import { Link, navigate } from '../../app/router';
-import { describeError } from '../../ui/errors';
+import { describeError } from '@organoise/client';
 import { useSessionStore } from './context';
 import { AuthCard } from './SignInPage';
 

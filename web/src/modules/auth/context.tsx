@@ -1,9 +1,9 @@
+import type { Session, SessionState } from '@organoise/client';
 import { createContext, useContext, useSyncExternalStore } from 'react';
-import type { SessionState, SessionStore } from './session';
 
-export const SessionContext = createContext<SessionStore | null>(null);
+export const SessionContext = createContext<Session | null>(null);
 
-export function useSessionStore(): SessionStore {
+export function useSessionStore(): Session {
   const store = useContext(SessionContext);
   if (!store) throw new Error('useSessionStore outside SessionContext');
   return store;

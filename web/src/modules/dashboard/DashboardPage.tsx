@@ -1,7 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { Box, Card, CardContent, Stack, Typography } from '@mui/material';
+import { DashboardDocument, LiveMetricsDocument } from '@organoise/client';
 import { useState } from 'react';
-import { graphql } from '../../gql';
 import { Empty, ErrorState, Loading } from '../../ui/states';
 import { LiveIndicator } from '../live/LiveIndicator';
 import { useLiveSubscription } from '../live/useLiveSubscription';
@@ -9,36 +9,6 @@ import { useOrganization } from '../organizations/context';
 
 /** The counters cover the last hour, the same window for the first read and the live updates. */
 const WINDOW_SECONDS = 3600;
-
-const DashboardDocument = graphql(`
-  query Dashboard($organizationId: ID!, $from: DateTime!) {
-    organization(id: $organizationId) {
-      id
-      activity(from: $from, bucket: HOUR) {
-        activeUsers
-        eventCount
-        totals {
-          type
-          count
-        }
-      }
-    }
-  }
-`);
-
-const LiveMetricsDocument = graphql(`
-  subscription LiveMetrics($organizationId: ID!, $windowSeconds: Int!, $after: String) {
-    liveMetrics(organizationId: $organizationId, windowSeconds: $windowSeconds, after: $after) {
-      cursor
-      at
-      total
-      counts {
-        type
-        count
-      }
-    }
-  }
-`);
 
 type Counts = { total: number; counts: { type: string; count: number }[] };
 

@@ -1,42 +1,10 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { Alert, Button, LinearProgress, Paper, Stack, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
+import { describeError, FilesDocument, formatSize, UploadFileDocument } from '@organoise/client';
 import { useRef, useState, type ChangeEvent } from 'react';
-import { graphql } from '../../gql';
-import { describeError } from '../../ui/errors';
 import { Empty, ErrorState, Loading } from '../../ui/states';
 import { canContribute, useOrganization } from '../organizations/context';
-import { formatSize, readBase64 } from './files';
-
-const FilesDocument = graphql(`
-  query Files($organizationId: ID!) {
-    organization(id: $organizationId) {
-      id
-      files(first: 100) {
-        totalCount
-        nodes {
-          id
-          name
-          contentType
-          size
-          createdAt
-          owner {
-            id
-            name
-          }
-        }
-      }
-    }
-  }
-`);
-
-const UploadFileDocument = graphql(`
-  mutation UploadFile($input: UploadFileInput!) {
-    uploadFile(input: $input) {
-      id
-      name
-    }
-  }
-`);
+import { readBase64 } from './files';
 
 export default function FilesPage() {
   const { current } = useOrganization();

@@ -1,55 +1,15 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { Alert, Button, LinearProgress, List, ListItem, ListItemText, Paper, Stack, Typography } from '@mui/material';
+import { bytesOf, describeError, FileContentDocument, formatSize, RunFilesDocument, safeFileName, UploadFileDocument } from '@organoise/client';
 import { useState, type ChangeEvent } from 'react';
-import { graphql } from '../../gql';
-import { describeError } from '../../ui/errors';
 import { ErrorState } from '../../ui/states';
-import { formatSize, readBase64 } from './files';
-
-const RunFilesDocument = graphql(`
-  query RunFiles($runId: ID!) {
-    workflowRun(id: $runId) {
-      id
-      files(first: 50) {
-        nodes {
-          id
-          name
-          size
-          contentType
-          owner {
-            id
-            name
-          }
-        }
-      }
-    }
-  }
-`);
-
-const AttachFileDocument = graphql(`
-  mutation AttachNewFile($input: UploadFileInput!) {
-    uploadFile(input: $input) {
-      id
-    }
-  }
-`);
-
-const FileContentDocument = graphql(`
-  query FileContent($id: ID!) {
-    file(id: $id) {
-      id
-      name
-      contentType
-      contentBase64
-    }
-  }
-`);
+import { readBase64 } from './files';
 
 /** Files attached to a run: upload one onto it, download any. */
 export function RunFiles({ runId, organizationId, mayUpload }: { runId: string; organizationId: string; mayUpload: boolean }) {
   const client = useApolloClient();
-  const { data, error } = useQuery(RunFilesDocument, { variables: { runId } });
-  const [upload, uploading] = useMutation(AttachFileDocument, { refetchQueries: [RunFilesDocument], awaitRefetchQueries: true });
+  const { data, error } = useQuery(RunFilesDocument, { variables: { id: runId } });
+  const [upload, uploading] = useMutation(UploadFileDocument, { refetchQueries: [RunFilesDocument], awaitRefetchQueries: true });
   const [failure, setFailure] = useState<unknown>(null);
   const files = data?.workflowRun?.files.nodes ?? [];
 
@@ -73,11 +33,10 @@ export function RunFiles({ runId, organizationId, mayUpload }: { runId: string; 
       const result = await client.query({ query: FileContentDocument, variables: { id }, fetchPolicy: 'network-only' });
       const file = result.data?.file;
       if (!file) return;
-      const bytes = Uint8Array.from(atob(file.contentBase64), (c) => c.charCodeAt(0));
-      const url = URL.createObjectURL(new Blob([bytes], { type: file.contentType }));
+      const url = URL.createObjectURL(new Blob([bytesOf(file.contentBase64) as Uint8Array<ArrayBuffer>], { type: file.contentType }));
       const link = document.createElement('a');
       link.href = url;
-      link.download = file.name;
+      link.download = safeFileName(file.name);
       link.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (caught) {

@@ -1,5 +1,5 @@
 import { Chip } from '@mui/material';
-import type { LiveStatus } from './useLiveSubscription';
+import type { LiveStatus } from '@organoise/client';
 
 const LABELS: Record<LiveStatus, { label: string; color: 'success' | 'default' | 'warning' | 'error' }> = {
   connecting: { label: 'Connecting…', color: 'default' },

@@ -1,11 +1,9 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { Alert, Button, MenuItem, Stack, TextField, Typography } from '@mui/material';
 import { createContext, useContext, useState, type FormEvent, type ReactNode } from 'react';
-import type { Role } from '../../gql/graphql';
-import { describeError } from '../../ui/errors';
+import { CreateOrganizationDocument, describeError, MyOrganizationsDocument, type Role } from '@organoise/client';
 import { ErrorState, Loading } from '../../ui/states';
 import { AuthCard } from '../auth/SignInPage';
-import { CreateOrganizationDocument, MyOrganizationsDocument } from './documents';
 
 export interface CurrentOrganization {
   id: string;

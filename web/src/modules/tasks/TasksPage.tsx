@@ -1,52 +1,11 @@
 import { useQuery } from '@apollo/client/react';
 import { Chip, List, ListItem, ListItemButton, ListItemText, Paper, Stack, Typography } from '@mui/material';
+import { MyTasksChangedDocument, MyTasksDocument } from '@organoise/client';
 import { navigate } from '../../app/router';
-import { graphql } from '../../gql';
 import { Empty, ErrorState, Loading } from '../../ui/states';
 import { LiveIndicator } from '../live/LiveIndicator';
 import { useLiveSubscription } from '../live/useLiveSubscription';
 import { useOrganization } from '../organizations/context';
-
-const MyTasksDocument = graphql(`
-  query MyTasks($organizationId: ID!) {
-    myTasks(first: 100, filter: { organizationId: $organizationId, status: OPEN }) {
-      totalCount
-      nodes {
-        id
-        title
-        state
-        status
-        assigneeRole
-        viewerIsAssignee
-        createdAt
-        assignee {
-          id
-          name
-        }
-        run {
-          id
-          definition {
-            id
-            name
-          }
-        }
-      }
-    }
-  }
-`);
-
-const MyTasksChangedDocument = graphql(`
-  subscription MyTasksChanged($organizationId: ID!, $after: String) {
-    myTasksChanged(organizationId: $organizationId, after: $after) {
-      cursor
-      type
-      task {
-        id
-        status
-      }
-    }
-  }
-`);
 
 /**
  * The tasks waiting for the viewer (assigned to them or to their role). A task opened or closed

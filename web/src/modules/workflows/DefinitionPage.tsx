@@ -2,11 +2,10 @@ import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { Alert, Button, Chip, List, ListItem, ListItemButton, ListItemText, Paper, Stack, Tooltip, Typography } from '@mui/material';
 import { useState } from 'react';
 import { Link, navigate } from '../../app/router';
-import { describeError } from '../../ui/errors';
+import { describeError, StartWorkflowRunDocument, WorkflowDefinitionDocument } from '@organoise/client';
 import { Empty, ErrorState, Loading } from '../../ui/states';
 import { track } from '../analytics/track';
 import { canContribute, useOrganization } from '../organizations/context';
-import { StartWorkflowRunDocument, WorkflowDefinitionDocument } from './documents';
 
 export default function DefinitionPage({ id }: { id: string }) {
   const { current } = useOrganization();

@@ -1,14 +1,13 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { Alert, Button, Chip, Paper, Stack, Typography } from '@mui/material';
 import { Link } from '../../app/router';
-import { describeError, errorCode } from '../../ui/errors';
+import { describeError, errorCode, TransitionWorkflowRunDocument, WorkflowRunDocument, WorkflowRunUpdatedDocument } from '@organoise/client';
 import { ErrorState, Loading } from '../../ui/states';
 import { track } from '../analytics/track';
 import { RunFiles } from '../files/RunFiles';
 import { LiveIndicator } from '../live/LiveIndicator';
 import { canContribute, useOrganization } from '../organizations/context';
 import { useLiveSubscription } from '../live/useLiveSubscription';
-import { TransitionWorkflowRunDocument, WorkflowRunDocument, WorkflowRunUpdatedDocument } from './documents';
 
 /**
  * A run with its live timeline. Each event of workflowRunUpdated carries the run as it is now

@@ -2,11 +2,9 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { Alert, Box, Button, Card, CardActionArea, CardContent, Checkbox, Dialog, DialogActions, DialogContent, DialogTitle, FormControlLabel, FormGroup, FormLabel, Stack, TextField, Tooltip, Typography } from '@mui/material';
 import { useState, type FormEvent } from 'react';
 import { navigate } from '../../app/router';
-import type { Role } from '../../gql/graphql';
-import { describeError } from '../../ui/errors';
+import { CreateWorkflowDefinitionDocument, describeError, WorkflowDefinitionsDocument, type Role } from '@organoise/client';
 import { Empty, ErrorState, Loading } from '../../ui/states';
 import { canManage, useOrganization } from '../organizations/context';
-import { CreateWorkflowDefinitionDocument, WorkflowDefinitionsDocument } from './documents';
 
 export default function WorkflowsPage() {
   const { current } = useOrganization();

@@ -1,4 +1,4 @@
-import { graphql } from '../../gql';
+import { graphql } from '../gql';
 
 export const WorkflowDefinitionsDocument = graphql(`
   query WorkflowDefinitions($organizationId: ID!) {
@@ -150,3 +150,27 @@ export const TransitionWorkflowRunDocument = graphql(`
     }
   }
 `);
+
+/** Runs started, moved, completed or cancelled in the organization: the inbox tells a starter when theirs finished. */
+export const WorkflowRunsChangedDocument = graphql(`
+  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {
+    workflowRunsChanged(organizationId: $organizationId, after: $after) {
+      cursor
+      type
+      at
+      run {
+        id
+        state
+        status
+        startedBy {
+          id
+        }
+        definition {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+

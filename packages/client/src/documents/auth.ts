@@ -1,4 +1,6 @@
-import { graphql } from '../../gql';
+import { graphql } from '../gql';
+
+/** Signing up, in and out, and the refresh that keeps a session (src/session.ts sends these outside Apollo). */
 
 export const AuthFields = graphql(`
   fragment AuthFields on AuthPayload {
@@ -22,14 +24,6 @@ export const SignInDocument = graphql(`
   }
 `);
 
-export const SignUpDocument = graphql(`
-  mutation SignUp($input: SignUpInput!) {
-    signUp(input: $input) {
-      ...AuthFields
-    }
-  }
-`);
-
 export const RefreshSessionDocument = graphql(`
   mutation RefreshSession($refreshToken: String!) {
     refreshSession(refreshToken: $refreshToken) {
@@ -41,5 +35,20 @@ export const RefreshSessionDocument = graphql(`
 export const SignOutDocument = graphql(`
   mutation SignOut {
     signOut
+  }
+`);
+
+export const SignOutEverywhereDocument = graphql(`
+  mutation SignOutEverywhere {
+    signOutEverywhere
+  }
+`);
+
+/** With SIGN_UP_VERIFICATION on the answer is null: the account exists once the mailed link comes back. */
+export const SignUpDocument = graphql(`
+  mutation SignUp($input: SignUpInput!) {
+    signUp(input: $input) {
+      ...AuthFields
+    }
   }
 `);
