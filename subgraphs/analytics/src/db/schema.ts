@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { eventLogTables } from '@organoise/core';
 
 /** The analytics subgraph owns the `analytics` Postgres schema; no other service reads it. */
@@ -34,6 +34,43 @@ export const events = analyticsSchema.table(
     check('events_client_id_check', sql`char_length(client_id) between 1 and 128`),
     check('events_type_check', sql`char_length(type) between 1 and 100`),
   ],
+);
+
+/*
+ * Rollups of `events`, kept by a trigger in the transaction of each insert (migration
+ * 0003_event_rollups_maintained): only rows the insert actually stored count, so a retried batch
+ * (ON CONFLICT DO NOTHING) counts once, and every writer (the API, the benchmark's seed, a restore)
+ * keeps them exact. Aggregates read whole UTC hours and days from here and only the partial hours
+ * at the edges of a range from `events` (aggregates.ts). Buckets start at UTC hour or day boundaries.
+ */
+const rollupKey = {
+  organizationId: uuid('organization_id').notNull(),
+  bucketStart: timestamp('bucket_start', { withTimezone: true }).notNull(),
+  type: text('type').notNull(),
+};
+
+/** Events per organization, UTC hour and type. */
+export const eventCountsHourly = analyticsSchema.table(
+  'event_counts_hourly',
+  { ...rollupKey, count: integer('count').notNull() },
+  (t) => [primaryKey({ name: 'event_counts_hourly_pkey', columns: [t.organizationId, t.bucketStart, t.type] })],
+);
+
+/** Events per organization, UTC day and type. */
+export const eventCountsDaily = analyticsSchema.table(
+  'event_counts_daily',
+  { ...rollupKey, count: integer('count').notNull() },
+  (t) => [primaryKey({ name: 'event_counts_daily_pkey', columns: [t.organizationId, t.bucketStart, t.type] })],
+);
+
+/**
+ * The distinct actors per organization, UTC day and type: a set, not a counter, because distinct
+ * counts do not add up across days (active users over a range is the size of the union).
+ */
+export const eventActorsDaily = analyticsSchema.table(
+  'event_actors_daily',
+  { ...rollupKey, actorId: uuid('actor_id').notNull() },
+  (t) => [primaryKey({ name: 'event_actors_daily_pkey', columns: [t.organizationId, t.bucketStart, t.type, t.actorId] })],
 );
 
 /**

@@ -1,6 +1,7 @@
 import { parseInput, requireRole, viewerOrganizationIds, z, type Database, type Viewer } from '@organoise/core';
-import { and, count, countDistinct, eq, gte, inArray, lt, max, sql, type SQL } from 'drizzle-orm';
-import { events } from '../../db/schema.js';
+import { and, eq, gte, inArray, lt, max, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { eventActorsDaily, eventCountsDaily, eventCountsHourly, events } from '../../db/schema.js';
 import { eventType } from '../events/events.js';
 
 export type ActivityBucket = 'HOUR' | 'DAY';
@@ -55,10 +56,56 @@ export interface OrganizationActivity {
   activeUsers: () => Promise<number>;
 }
 
+const HOUR_MS = BUCKET_MS.HOUR;
+const DAY_MS = BUCKET_MS.DAY;
+const floorTo = (t: number, size: number) => Math.floor(t / size) * size;
+const ceilTo = (t: number, size: number) => Math.ceil(t / size) * size;
+
+/** A half-open interval [from, to) in epoch milliseconds. */
+type Span = readonly [from: number, to: number];
+
+/** The non-empty ones of these spans. */
+const nonEmpty = (...spans: Span[]): Span[] => spans.filter(([a, b]) => a < b);
+
+/** How [from, to) is read: whole UTC days and hours from the rollups, the rest from raw events. */
+export interface RangePlan {
+  days: Span | null;
+  hours: Span[];
+  raw: Span[];
+}
+
+/**
+ * Splits [from, to) into whole UTC days (the daily rollups), whole UTC hours outside them (the
+ * hourly rollups) and the partial hours at either edge (raw events). `days` is null when the caller
+ * cannot use day counters (HOUR series need hours) or no whole day fits.
+ */
+export function planRange(from: Date, to: Date, useDays: boolean): RangePlan {
+  const f = from.getTime();
+  const t = to.getTime();
+  const h0 = ceilTo(f, HOUR_MS);
+  const h1 = floorTo(t, HOUR_MS);
+  if (h0 >= h1) return { days: null, hours: [], raw: [[f, t]] };
+  const raw = nonEmpty([f, h0], [h1, t]);
+  const d0 = ceilTo(h0, DAY_MS);
+  const d1 = floorTo(h1, DAY_MS);
+  if (!useDays || d0 >= d1) return { days: null, hours: [[h0, h1]], raw };
+  const hours = nonEmpty([h0, d0], [d1, h1]);
+  return { days: [d0, d1], hours, raw };
+}
+
+const at = (ms: number) => sql`${new Date(ms).toISOString()}::timestamptz`;
+const within = (column: SQL | AnyPgColumn, spans: readonly Span[]): SQL =>
+  sql`(${sql.join(
+    spans.map(([a, b]) => sql`(${column} >= ${at(a)} and ${column} < ${at(b)})`),
+    sql` or `,
+  )})`;
+
 /**
  * Event counts of one organization per UTC hour or day and per type, over [from, to). Buckets with
  * no events are left out of the series. Each part is queried only if the client selects it, and
- * series, totals and eventCount share one grouped query.
+ * series, totals and eventCount share one grouped query. Both queries read the rollups for whole
+ * hours and days and raw events only for the partial hours at the edges (planRange); the answers
+ * are those of the same queries over raw events (test/rollups.test.ts).
  */
 export function organizationActivity(
   db: Database,
@@ -68,23 +115,32 @@ export function organizationActivity(
 ): OrganizationActivity {
   requireRole(viewer, organizationId, 'VIEWER');
   const args = parseInput(ActivityArgs, { ...rawArgs, bucket: rawArgs.bucket ?? undefined });
-  const where = and(
-    eq(events.organizationId, organizationId),
-    gte(events.occurredAt, args.from),
-    lt(events.occurredAt, args.to),
-    args.types ? inArray(events.type, args.types) : undefined,
-  );
+  const unit = sql.raw(`'${BUCKET_UNIT[args.bucket]}'`);
+  const ofTypes = (column: AnyPgColumn) => (args.types ? sql`and ${inArray(column, args.types)}` : sql``);
+  const ofOrganization = (column: AnyPgColumn) => eq(column, organizationId);
 
   let grouped: Promise<ActivityPoint[]> | undefined;
   const series = () =>
     (grouped ??= (async () => {
-      const bucketStart = sql`date_trunc(${sql.raw(`'${BUCKET_UNIT[args.bucket]}'`)}, ${events.occurredAt}, 'UTC')`.mapWith(events.occurredAt);
+      const plan = planRange(args.from, args.to, args.bucket === 'DAY');
+      const parts: SQL[] = [];
+      const rollup = (table: typeof eventCountsDaily | typeof eventCountsHourly, spans: readonly Span[]) =>
+        sql`select date_trunc(${unit}, ${table.bucketStart}, 'UTC') as bucket_start, ${table.type} as type, ${table.count} as n
+            from ${table} where ${ofOrganization(table.organizationId)} and ${within(table.bucketStart, spans)} ${ofTypes(table.type)}`;
+      if (plan.days) parts.push(rollup(eventCountsDaily, [plan.days]));
+      if (plan.hours.length > 0) parts.push(rollup(eventCountsHourly, plan.hours));
+      if (plan.raw.length > 0)
+        parts.push(sql`select date_trunc(${unit}, ${events.occurredAt}, 'UTC') as bucket_start, ${events.type} as type, 1 as n
+            from ${events} where ${ofOrganization(events.organizationId)} and ${within(events.occurredAt, plan.raw)} ${ofTypes(events.type)}`);
       const rows = await db
-        .select({ bucketStart, type: events.type, count: count() })
-        .from(events)
-        .where(where)
-        .groupBy(sql`1`, events.type)
-        .orderBy(sql`1`, events.type);
+        .select({
+          bucketStart: sql`pieces.bucket_start`.mapWith(events.occurredAt),
+          type: sql<string>`pieces.type`.mapWith(String),
+          count: sql<number>`sum(pieces.n)::int`.mapWith(Number),
+        })
+        .from(sql`(${sql.join(parts, sql` union all `)}) as pieces`)
+        .groupBy(sql`1, 2`)
+        .orderBy(sql`1, 2`);
       return rows as ActivityPoint[];
     })());
 
@@ -94,6 +150,26 @@ export function organizationActivity(
     return [...byType].map(([type, n]) => ({ type, count: n })).sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : 1));
   };
 
+  // Distinct actors do not add up across buckets: the union of the daily actor sets of whole days
+  // and of the raw events' actors around them is counted once.
+  const activeUsers = async () => {
+    const plan = planRange(args.from, args.to, true);
+    const f = args.from.getTime();
+    const t = args.to.getTime();
+    const rawSpans = plan.days ? nonEmpty([f, plan.days[0]], [plan.days[1], t]) : nonEmpty([f, t]);
+    const parts: SQL[] = [];
+    if (plan.days)
+      parts.push(sql`select ${eventActorsDaily.actorId} as actor_id from ${eventActorsDaily}
+          where ${ofOrganization(eventActorsDaily.organizationId)} and ${within(eventActorsDaily.bucketStart, [plan.days])} ${ofTypes(eventActorsDaily.type)}`);
+    if (rawSpans.length > 0)
+      parts.push(sql`select ${events.actorId} as actor_id from ${events}
+          where ${ofOrganization(events.organizationId)} and ${within(events.occurredAt, rawSpans)} ${ofTypes(events.type)}`);
+    const [row] = await db
+      .select({ n: sql<number>`count(distinct actors.actor_id)::int`.mapWith(Number) })
+      .from(sql`(${sql.join(parts, sql` union all `)}) as actors`);
+    return row?.n ?? 0;
+  };
+
   return {
     from: args.from,
     to: args.to,
@@ -101,7 +177,7 @@ export function organizationActivity(
     series,
     totals,
     eventCount: async () => (await series()).reduce((sum, p) => sum + p.count, 0),
-    activeUsers: async () => (await db.select({ n: countDistinct(events.actorId) }).from(events).where(where))[0]?.n ?? 0,
+    activeUsers,
   };
 }
 
