@@ -18,7 +18,7 @@ import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
 import { LocalDiskStorage, type BlobStorage } from './storage/index.js';
 
 export { typeDefs, resolvers, permissions, SUBGRAPH_NAME, DEFAULT_MAX_UPLOAD_BYTES };
-export { LocalDiskStorage, MemoryStorage, type BlobStorage } from './storage/index.js';
+export * from './storage/index.js';
 export type { WorkflowRuns } from './domains/runs/workflow-runs.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));

@@ -5,7 +5,8 @@ import { codesOf, createTestDatabase, subgraphClient, subgraphSocket, TEST_INTER
 import { graphql } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage, permissions, resolvers, startFileSubgraph, SUBGRAPH_NAME, typeDefs, type FileSubgraph } from '../src/index.js';
+import { permissions, resolvers, startFileSubgraph, SUBGRAPH_NAME, typeDefs, type FileSubgraph } from '../src/index.js';
+import { scratchStorage } from './support/storage.js';
 import { StandInWorkflowRuns } from './support/runs.js';
 
 // The cross-tenant matrix (docs/decisions/0005-graphql-shield.md): for every entity type of this
@@ -40,7 +41,7 @@ const ENTITIES = `query ($reps: [_Any!]!) { _entities(representations: $reps) {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  server = await startFileSubgraph({ database: { url: db.url, dataDir: db.dataDir }, internalTokenSecret: TEST_INTERNAL_SECRET, log: testLog, storage: new MemoryStorage(), workflowRuns: runs });
+  server = await startFileSubgraph({ database: { url: db.url, dataDir: db.dataDir }, internalTokenSecret: TEST_INTERNAL_SECRET, log: testLog, storage: scratchStorage(), workflowRuns: runs });
   call = subgraphClient(server.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET);
   const upload = async (viewer: Viewer, organizationId: string, name: string, workflowRunId: string) => {
     const response = await call(UPLOAD, { input: { organizationId, name, contentType: 'text/plain', contentBase64: b64(`${name} contents`), workflowRunId } }, viewer);

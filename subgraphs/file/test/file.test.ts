@@ -7,25 +7,21 @@ import { codesOf, createTestDatabase, postGraphQL, subgraphClient, TEST_INTERNAL
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileVersions, files } from '../src/db/schema.js';
-import { LocalDiskStorage, startFileSubgraph, SUBGRAPH_NAME, type BlobStorage, type FileSubgraph } from '../src/index.js';
+import { LocalDiskStorage, startFileSubgraph, SUBGRAPH_NAME, type FileSubgraph } from '../src/index.js';
 import { UploadFileInput } from '../src/domains/files/files.js';
 import { StandInWorkflowRuns } from './support/runs.js';
 
 const MAX_BYTES = 4096;
 
 /** LocalDiskStorage with a hook after each put, to make the metadata write fail on purpose. */
-class HookedStorage implements BlobStorage {
+class HookedStorage extends LocalDiskStorage {
   afterPut: ((key: string) => Promise<void>) | null = null;
-  constructor(private readonly inner: BlobStorage) {}
-  async put(key: string, bytes: Uint8Array) {
-    await this.inner.put(key, bytes);
+  override async put(key: string, body: Parameters<LocalDiskStorage['put']>[1]) {
+    await super.put(key, body);
     const hook = this.afterPut;
     this.afterPut = null;
     await hook?.(key);
   }
-  get = (key: string) => this.inner.get(key);
-  delete = (key: string) => this.inner.delete(key);
-  exists = (key: string) => this.inner.exists(key);
 }
 
 let db: TestDatabase;
@@ -39,7 +35,7 @@ const runs = new StandInWorkflowRuns();
 beforeAll(async () => {
   db = await createTestDatabase();
   storageDir = await mkdtemp(path.join(tmpdir(), 'organoise-file-test-'));
-  storage = new HookedStorage(new LocalDiskStorage(storageDir));
+  storage = new HookedStorage(storageDir);
   server = await startFileSubgraph({
     database: { url: db.url, dataDir: db.dataDir },
     internalTokenSecret: TEST_INTERNAL_SECRET,

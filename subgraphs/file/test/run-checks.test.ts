@@ -6,7 +6,8 @@ import { codesOf, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, test
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileVersions, files } from '../src/db/schema.js';
-import { MemoryStorage, startFileSubgraph, SUBGRAPH_NAME, type FileSubgraph } from '../src/index.js';
+import { startFileSubgraph, SUBGRAPH_NAME, type FileSubgraph } from '../src/index.js';
+import { scratchStorage } from './support/storage.js';
 
 // How the file subgraph asks the workflow subgraph about a run (domains/runs/workflow-runs.ts,
 // docs/decisions/0008): what it sends, and that it writes nothing when it gets no clear answer.
@@ -64,7 +65,7 @@ beforeAll(async () => {
     database: { url: db.url, dataDir: db.dataDir },
     internalTokenSecret: TEST_INTERNAL_SECRET,
     log: testLog,
-    storage: new MemoryStorage(),
+    storage: scratchStorage(),
     workflowUrl: standIn.url,
     workflowTimeoutMs: 300,
   });
@@ -131,7 +132,7 @@ describe('asking the workflow subgraph about a run', () => {
 describe('a file subgraph started without the workflow subgraph address', () => {
   it('refuses every run id with SUBGRAPH_UNAVAILABLE (fails closed) and still takes files without one', async () => {
     const own = await createTestDatabase();
-    const alone = await startFileSubgraph({ database: { url: own.url, dataDir: own.dataDir }, internalTokenSecret: TEST_INTERNAL_SECRET, log: testLog, storage: new MemoryStorage() });
+    const alone = await startFileSubgraph({ database: { url: own.url, dataDir: own.dataDir }, internalTokenSecret: TEST_INTERNAL_SECRET, log: testLog, storage: scratchStorage() });
     try {
       const callAlone = subgraphClient(alone.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET);
       expect(codesOf(await callAlone(UPLOAD, upload(randomUUID()), member))).toEqual(['SUBGRAPH_UNAVAILABLE']);

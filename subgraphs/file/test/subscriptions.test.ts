@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { events } from '../src/db/schema.js';
 import { fileStream, organizationFilesStream } from '../src/domains/files/events.js';
-import { EVENT_CHANNEL_PREFIX, MemoryStorage, startFileSubgraph, SUBGRAPH_NAME, type FileSubgraph } from '../src/index.js';
+import { EVENT_CHANNEL_PREFIX, startFileSubgraph, SUBGRAPH_NAME, type FileSubgraph } from '../src/index.js';
+import { scratchStorage } from './support/storage.js';
 import { StandInWorkflowRuns } from './support/runs.js';
 
 // Live subscriptions over a real graphql-ws connection, as the gateway opens them, on each PubSub
@@ -83,7 +84,7 @@ describe.each(implementations)('file subscriptions over %s', (pubsubName, create
       database: { url: db.url, dataDir: db.dataDir },
       internalTokenSecret: TEST_INTERNAL_SECRET,
       log: testLog,
-      storage: new MemoryStorage(),
+      storage: scratchStorage(),
       maxUploadBytes: MAX_BYTES,
       pubsub,
       // A stand-in for the workflow subgraph's answer about runs: these tests start the file subgraph alone.
@@ -330,7 +331,7 @@ describe.each(implementations)('file subscriptions over %s', (pubsubName, create
         database: { url: db.url },
         internalTokenSecret: TEST_INTERNAL_SECRET,
         log: testLog,
-        storage: new MemoryStorage(),
+        storage: scratchStorage(),
         pubsub: replicaPubsub,
         eventPollIntervalMs: 0,
       });
@@ -370,7 +371,7 @@ describe('the file event log', () => {
       database: { url: db.url, dataDir: db.dataDir },
       internalTokenSecret: TEST_INTERNAL_SECRET,
       log: testLog,
-      storage: new MemoryStorage(),
+      storage: scratchStorage(),
       eventRetentionHours: 0.5 / 3600,
     });
   });

@@ -1,3 +1,3 @@
 export * from './storage.js';
 export { LocalDiskStorage } from './local-disk.js';
-export { MemoryStorage } from './memory.js';
+export { S3Storage, type S3StorageOptions } from './s3.js';
