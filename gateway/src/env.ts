@@ -17,6 +17,14 @@ const seconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400)
 const schema = z.object({
   PORT: port(4000),
   HOST: z.string().default('0.0.0.0'),
+  /**
+   * Serve Prometheus metrics at GET /metrics on this port, a listener of its own so the public port
+   * never shows them (Prometheus scrapes it from inside the cluster). Unset or empty: no metrics.
+   */
+  METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
+  METRICS_HOST: z.string().default('0.0.0.0'),
+  /** OTLP/HTTP collector (`http://otel-collector:4318`): traces are sent to <endpoint>/v1/traces. Unset: tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(),
   NODE_ENV: z.string().default('development'),
   /** Path of the supergraph SDL to serve; any composed supergraph works. */
   SUPERGRAPH_PATH: z.string().optional(),

@@ -20,6 +20,7 @@ import { leanGraphQL, type LeanGraphQL } from './http/graphql.js';
 import { DEFAULT_PLAYGROUND_DIR, mountPlayground } from './playground.js';
 import { DEFAULT_WEB_DIR, mountWeb } from './web.js';
 import { startProtection, type ProtectionOptions } from './protection/index.js';
+import { instrumentExecutor } from './observability.js';
 import { routingUrls, SubgraphDataSource } from './subgraphs.js';
 import { SubscriptionEngine } from './subscriptions/engine.js';
 import { mountSubscriptionTransports, refuseSseSingleConnection } from './subscriptions/transports.js';
@@ -144,6 +145,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, urls[name] ?? url ?? '', options.internalTokenSecret, timeoutMs)),
     logger: apolloLogger(log),
   });
+  // Operation metrics on both paths that execute (Apollo Server's and the lean one): before apollo.start() takes the executor.
+  instrumentExecutor(gateway);
   // Custom scalars of the supergraph validate as the subgraphs do (a bad DateTime is BAD_USER_INPUT here).
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => void installScalars(apiSchema));
 

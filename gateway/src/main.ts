@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createLogger } from '@organoise/core';
+import { createLogger, reportMetricsToClusterPrimary, startMetricsListener, startTracing } from '@organoise/core';
 import { loadEnv } from './env.js';
 import { DEFAULT_SUPERGRAPH_PATH, DEVELOPMENT_ORIGINS, loadSupergraph, startGateway } from './index.js';
 import { watchSupergraphFile } from './reload.js';
@@ -15,9 +15,13 @@ if (env.IDENTITY === 'organoise' && !env.INTERNAL_TOKEN_SECRET) {
 }
 if (env.GATEWAY_WORKERS > 1 && cluster.isPrimary) {
   // This process only forks the workers (each runs this file as a worker) and watches them.
+  if (env.METRICS_PORT !== undefined) await startMetricsListener(env.METRICS_PORT, env.METRICS_HOST, { cluster: true });
   await superviseWorkers(env.GATEWAY_WORKERS, log);
   process.exit();
 }
+if (env.OTEL_EXPORTER_OTLP_ENDPOINT) startTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'organoise-gateway' });
+if (cluster.isWorker) reportMetricsToClusterPrimary();
+else if (env.METRICS_PORT !== undefined) await startMetricsListener(env.METRICS_PORT, env.METRICS_HOST);
 const gateway = await startGateway({
   supergraphSdl: loadSupergraph(env.SUPERGRAPH_PATH),
   subgraphUrls: {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 // Replaces RemoteGraphQLDataSource's private sendRequest: listed in ./apollo/internals.ts.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { appError, INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organoise/core';
+import { appError, injectTraceHeaders, INTERNAL_TOKEN_HEADER, observeSubgraphFetch, signInternalToken, type Viewer } from '@organoise/core';
 import type { GatewayContext } from './context.js';
 
 /** The routing URLs a supergraph declares, by subgraph name (`@join__graph(name:, url:)`). */
@@ -223,6 +223,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const ctx = context as Partial<GatewayContext>;
     if (this.tokens) headers.set(INTERNAL_TOKEN_HEADER, await this.tokens.get(ctx.viewer ?? null, ctx.clientIp));
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
+    // W3C trace context of the gateway.fetch span this runs in (nothing when tracing is off).
+    injectTraceHeaders((name, value) => headers.set(name, value));
   }
 
 }
@@ -238,6 +240,7 @@ async function sendRequest(this: SubgraphDataSource, request: OutgoingRequest, c
   const { http: target, ...requestWithoutHttp } = request;
   const init = { method: target.method, headers: Object.fromEntries(target.headers), body: JSON.stringify(requestWithoutHttp) };
   let response: FetcherResponse | undefined;
+  const started = performance.now();
   try {
     response = await this.fetcher(target.url, init);
     // The subgraph read no further than the size: its refusal keeps its meaning (nothing was done).
@@ -245,13 +248,22 @@ async function sendRequest(this: SubgraphDataSource, request: OutgoingRequest, c
     if (!response.ok) throw await this.errorFromResponse(response);
     const body: unknown = await this.parseBody(response, undefined as never, context);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${String(body)}`);
+    observeSubgraphFetch(this.subgraphName, (performance.now() - started) / 1000, null);
     return { ...body, http: response };
   } catch (error) {
     // The stock didEncounterError rethrows what it is given: give it the catalogued error.
     const failure = transportFailure(this.subgraphName, error);
+    observeSubgraphFetch(this.subgraphName, (performance.now() - started) / 1000, fetchErrorCode(failure, response));
     this.didEncounterError(failure as Error, undefined as never, response, context, request as never);
     throw failure;
   }
+}
+
+/** A failed fetch's metric label: its catalogued code, or the subgraph's HTTP status. */
+function fetchErrorCode(failure: unknown, response: FetcherResponse | undefined): string {
+  const code = (failure as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return code;
+  return response && !response.ok ? `HTTP_${response.status}` : 'INTERNAL_SERVER_ERROR';
 }
 
 /** Connection errors that happen before anything is sent: the subgraph cannot have acted. */

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
-import { apolloLogger, appError, installScalars, createEventIterator, INTERNAL_TOKEN_HEADER, isLiveAck, LIVE_ACK_REQUEST, pinnedOf, positionOf, replayedToOf, signInternalToken, type EventSink, type Logger } from '@organoise/core';
+import { apolloLogger, appError, countDeliveries, countSlowConsumer, installScalars, createEventIterator, watchSubscriptions, INTERNAL_TOKEN_HEADER, isLiveAck, LIVE_ACK_REQUEST, pinnedOf, positionOf, replayedToOf, signInternalToken, type EventSink, type Logger } from '@organoise/core';
 import { GraphQLError, Kind, print, visit, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type ValueNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -137,6 +137,16 @@ export class SubscriptionEngine {
   private peakQueued = 0;
   private peakQueuedBytes = 0;
   private slowConsumers = 0;
+  /** Each open subscriber's count of events waiting for it, read when Prometheus scrapes. */
+  private readonly waiting = new Set<() => number>();
+  private readonly unwatch = watchSubscriptions({
+    open: () => this.stats().listeners,
+    queued: () => {
+      let n = 0;
+      for (const depth of this.waiting) n += depth();
+      return n;
+    },
+  });
 
   constructor(private readonly options: SubscriptionEngineOptions) {
     const supergraph = Supergraph.build(options.supergraphSdl);
@@ -174,6 +184,8 @@ export class SubscriptionEngine {
     /** A catch-up waiting for the subscriber to drain before it pushes more. */
     let room: (() => void) | undefined;
     let accepted: Promise<void> = Promise.resolve();
+    const depth = () => queued;
+    this.waiting.add(depth);
     const inner = createEventIterator<ExecutionResult>({
       maxQueue,
       start: async (sink) => {
@@ -189,6 +201,7 @@ export class SubscriptionEngine {
               if (queuedBytes > maxBytes && !cut) {
                 cut = true;
                 this.slowConsumers++;
+                countSlowConsumer();
                 request.onSlowConsumer?.();
                 sink.fail(appError('SLOW_CONSUMER', `More than ${maxBytes} bytes of events waited for this subscriber; it was cut off`));
                 return;
@@ -196,6 +209,7 @@ export class SubscriptionEngine {
             } else if (!cut) {
               cut = true;
               this.slowConsumers++;
+              countSlowConsumer();
               request.onSlowConsumer?.();
             }
             sink.push(value);
@@ -212,6 +226,7 @@ export class SubscriptionEngine {
           joined.listeners.set(counted, request.context);
           accepted = joined.accepted;
           return async () => {
+            this.waiting.delete(depth);
             joined.listeners.delete(counted);
             if (joined.listeners.size === 0) this.closeTopic(joined);
           };
@@ -240,6 +255,7 @@ export class SubscriptionEngine {
           .then((until) => (until === undefined && this.topics.get(key) === joined && !catchUp.closed ? alone() : this.replayBacklog(catchUp, prepared, request, cursor, until)))
           .catch((error: unknown) => catchUp.failWith(this.errorResult(error)));
         return async () => {
+          this.waiting.delete(depth);
           catchUp.close();
           leave(joined, catchUp.gate);
           if (own) leave(own, counted);
@@ -268,7 +284,10 @@ export class SubscriptionEngine {
           pulling = false;
         }
       },
-      return: () => inner.return!(),
+      return: () => {
+        this.waiting.delete(depth);
+        return inner.return!();
+      },
       throw: (error) => inner.throw!(error),
       [Symbol.asyncIterator]: () => iterator,
     };
@@ -343,6 +362,7 @@ export class SubscriptionEngine {
   }
 
   async close(): Promise<void> {
+    this.unwatch();
     for (const topic of [...this.topics.values()]) {
       for (const sink of topic.listeners.keys()) sink.end();
       this.closeTopic(topic);
@@ -474,6 +494,7 @@ export class SubscriptionEngine {
     // Set as the event is handed over: whoever joins from here receives the events after it.
     topic.position = positionOf(event) ?? topic.position;
     for (const sink of topic.listeners.keys()) sink.push(payload);
+    countDeliveries(topic.listeners.size);
   }
 
   /** One upstream event through the rest of the plan (the entity fetches), as `context` sees it. */

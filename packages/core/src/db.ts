@@ -6,6 +6,9 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { observeQuery, watchPool } from './metrics.js';
+import { SUBGRAPHS } from './subgraphs.js';
+import { startClientSpan } from './tracing.js';
 
 /** The drizzle database every data-access module takes; the same type on PGlite and Postgres. */
 export type Database = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -45,6 +48,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
       max: options.poolMax ?? 10,
       onnotice: () => {},
     });
+    const unwatch = instrumentPostgres(client, serviceOf(options.schema), options.poolMax ?? 10);
     const db = drizzlePostgres(client, { logger: queryLogger(options) }) as unknown as Database;
     // One lock per database, not per service: every service's journal lives in the shared
     // `drizzle` schema, and two services creating it at once collide (CREATE SCHEMA IF NOT
@@ -58,7 +62,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
       ping: async () => {
         await client`select 1`;
       },
-      close: () => client.end({ timeout: 5 }),
+      close: () => {
+        unwatch();
+        return client.end({ timeout: 5 });
+      },
     };
   }
   const dataDir = options.dataDir ?? 'memory';
@@ -75,6 +82,78 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     },
     close: () => pglite.close(),
   };
+}
+
+const serviceOf = (schema: string) => SUBGRAPHS.find((s) => s.databaseSchema === schema)?.name ?? schema;
+
+type PendingQuery = PromiseLike<unknown> & { then: PromiseLike<unknown>['then'] };
+
+/**
+ * Measures every statement at the one place core opens the driver (postgres.js has no official
+ * OpenTelemetry instrumentation, and drizzle's logger hook sees a statement only before it runs):
+ * `unsafe`, which drizzle sends every statement through, is wrapped on the pool and on each
+ * transaction's and savepoint's connection. A statement's time runs from when it is awaited (when
+ * postgres.js sends it) to its answer: a histogram observe, and a span (with the SQL text, never
+ * its parameters) when tracing is on. Open transactions and statements outside them are counted
+ * for the pool gauges.
+ */
+function instrumentPostgres(client: postgres.Sql, service: string, max: number): () => void {
+  let inFlight = 0;
+  const track = (pending: PendingQuery, query: string, counted: boolean): PendingQuery => {
+    const then = pending.then;
+    pending.then = function (this: PendingQuery, onFulfilled, onRejected) {
+      const started = performance.now();
+      const span = startClientSpan('postgres', { 'db.system.name': 'postgresql', 'db.query.text': query, 'organoise.service': service });
+      if (counted) inFlight++;
+      let done = false;
+      const end = (error?: unknown) => {
+        if (done) return;
+        done = true;
+        if (counted) inFlight--;
+        observeQuery(service, (performance.now() - started) / 1000);
+        span?.end(error);
+      };
+      return then.call(
+        this,
+        (value) => {
+          end();
+          return onFulfilled ? onFulfilled(value) : (value as never);
+        },
+        (error: unknown) => {
+          end(error);
+          if (onRejected) return onRejected(error);
+          throw error;
+        },
+      );
+    } as PendingQuery['then'];
+    return pending;
+  };
+  type Connection = Pick<postgres.Sql, 'unsafe'> & { begin?: unknown; savepoint?: unknown };
+  const wrap = (sql: Connection, counted: boolean) => {
+    const unsafe = sql.unsafe;
+    sql.unsafe = ((query: string, ...rest: unknown[]) => track((unsafe as (...a: unknown[]) => PendingQuery).call(sql, query, ...rest), query, counted)) as never;
+    // A transaction's (or savepoint's) statements run on its own connection: measured, not counted again.
+    for (const method of ['begin', 'savepoint'] as const) {
+      const original = sql[method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+      if (typeof original !== 'function') continue;
+      sql[method] = (async (...args: unknown[]) => {
+        const work = args.pop() as (tx: Connection) => unknown;
+        const inner = (tx: Connection) => {
+          wrap(tx, false);
+          return work(tx);
+        };
+        if (!counted) return original.call(sql, ...args, inner);
+        inFlight++;
+        try {
+          return await original.call(sql, ...args, inner);
+        } finally {
+          inFlight--;
+        }
+      }) as never;
+    }
+  };
+  wrap(client as Connection, true);
+  return watchPool({ service, max, inFlight: () => inFlight });
 }
 
 const queryLogger = (options: DatabaseOptions) => (options.onQuery ? { logQuery: (sql: string) => options.onQuery!(sql) } : false);

@@ -15,3 +15,5 @@ export * from './authz/index.js';
 export * from './allow-list.js';
 export * from './idempotency.js';
 export * from './subgraphs.js';
+export * from './metrics.js';
+export * from './tracing.js';

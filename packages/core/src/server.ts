@@ -16,6 +16,8 @@ import { isAsyncIterable, upstreamOperation, upstreamOperationOf, wantsLiveAck, 
 import { createErrorFormatter } from './format-error.js';
 import { INTERNAL_TOKEN_HEADER, internalTokenError, verifyInternalToken, type Viewer } from './identity.js';
 import type { Logger } from './log.js';
+import { observeSubgraphRequest, serveMetricsRequest } from './metrics.js';
+import { runInContext, startServerSpan } from './tracing.js';
 
 export interface BaseContext {
   viewer: Viewer | null;
@@ -55,6 +57,12 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
   ready?: () => Promise<void>;
   /** Soft dependencies that are down (e.g. ['pubsub']): /readyz stays 200 and lists them. */
   degraded?: () => string[];
+  /**
+   * Serve Prometheus metrics at GET /metrics on this port (default true). Not behind the internal
+   * token: a subgraph's port is reachable only inside the cluster (the gateway and Prometheus), and
+   * the metrics carry no personal data (docs/operations.md).
+   */
+  metrics?: boolean;
 }
 
 /**
@@ -100,6 +108,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
       res.status(503).json({ status: 'unavailable', service: options.name });
     }
   });
+  if (options.metrics ?? true) app.get('/metrics', (req, res) => void serveMetricsRequest(req, res));
   options.routes?.(app);
 
   const identities = new WeakMap<express.Request, { viewer: Viewer | null; clientIp: string | null }>();
@@ -117,6 +126,17 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
       next();
     },
     express.json({ limit: options.maxBodyBytes ?? 1_000_000 }),
+    // After the body is read (its stream callbacks run outside any request context): the request's
+    // latency, and its server span (parent: the gateway's traceparent) around the resolvers.
+    (req, res, next) => {
+      const started = performance.now();
+      const span = startServerSpan(`subgraph ${options.name}`, req.headers, { 'organoise.service': options.name });
+      res.once('finish', () => {
+        observeSubgraphRequest(options.name, (performance.now() - started) / 1000, res.statusCode);
+        span?.end(res.statusCode >= 500);
+      });
+      runInContext(span?.context, next);
+    },
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id']) || randomUUID();

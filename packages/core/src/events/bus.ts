@@ -1,4 +1,5 @@
 import { appError, isAppError } from '../errors.js';
+import { observeEventLag } from '../metrics.js';
 import type { Database } from '../db.js';
 import type { EventLog, NewEvent, StoredEvent } from './log.js';
 import { toMessage, type EventMessage, type PubSub, type Unsubscribe } from './pubsub.js';
@@ -106,9 +107,12 @@ export async function followStream(options: FollowOptions): Promise<Following> {
 
   // The cursor moves only once the event was handed over: a delivery that failed (a filter's
   // query during a database restart) is read again from the log.
+  // The service label: the bus prefix without its `organoise:` (docs/operations.md).
+  const service = bus.prefix.startsWith('organoise:') ? bus.prefix.slice('organoise:'.length) : bus.prefix;
   const deliver = async (event: EventMessage) => {
     await options.onEvent(event);
     last = event.seq;
+    observeEventLag(service, stream, event.createdAt);
   };
   /** The start position is fixed: from here a failed read can be retried from `last`. */
   let positioned = false;

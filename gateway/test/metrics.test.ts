@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startMetricsListener, type MetricsListener } from '@organoise/core';
+import { testLog } from '@organoise/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startObservedGraph, type ObservedGraph } from './fixtures/observed-graph.js';
+
+const RULES_DIR = fileURLToPath(new URL('../../infra/prometheus/', import.meta.url));
+const rules = readFileSync(`${RULES_DIR}alerts.yml`, 'utf8');
+
+/** `name{labels} value` lines of a scrape, by series text. */
+function samples(text: string): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    map.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return map;
+}
+const families = (text: string) => new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+const scrape = async (url: string) => {
+  const response = await fetch(url);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return response.text();
+};
+
+describe('alert rules (promtool)', () => {
+  it('should be valid rules whose unit tests pass', () => {
+    // promtool comes with Debian's prometheus package (.ci/run installs it).
+    const check = execFileSync('promtool', ['check', 'rules', 'alerts.yml'], { cwd: RULES_DIR, encoding: 'utf8' });
+    expect(check).toContain('SUCCESS');
+    const test = execFileSync('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: RULES_DIR, encoding: 'utf8' });
+    expect(test).toContain('SUCCESS');
+  });
+});
+
+describe('metrics of a running gateway and its subgraphs', () => {
+  let graph: ObservedGraph;
+  let listener: MetricsListener;
+
+  beforeAll(async () => {
+    graph = await startObservedGraph(testLog);
+    // What gateway/src/main.ts starts when METRICS_PORT is set.
+    listener = await startMetricsListener(0);
+  });
+  afterAll(async () => {
+    await listener?.close();
+    await graph?.stop();
+  });
+
+  it('should count an operation that spans two subgraphs: its latency, each fetch and each subgraph request', async () => {
+    const before = samples(await scrape(listener.url));
+    const answer = await graph.query('query Notes { notes { id title stars } }');
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data.notes).toEqual([
+      { id: '1', title: 'note 1', stars: 10 },
+      { id: '2', title: 'note 2', stars: 20 },
+      { id: '3', title: 'note 3', stars: 30 },
+    ]);
+    const after = samples(await scrape(listener.url));
+    const grew = (series: string) => (after.get(series) ?? 0) - (before.get(series) ?? 0);
+    expect(grew('organoise_gateway_operation_duration_seconds_count{operation_name="Notes",operation_type="query"}')).toBe(1);
+    expect(grew('organoise_gateway_operations_total{operation_type="query",outcome="ok"}')).toBe(1);
+    expect(grew('organoise_gateway_subgraph_fetch_duration_seconds_count{subgraph="notes"}')).toBe(1);
+    expect(grew('organoise_gateway_subgraph_fetch_duration_seconds_count{subgraph="stars"}')).toBe(1);
+    expect(grew('organoise_subgraph_request_duration_seconds_count{service="notes",status="2xx"}')).toBe(1);
+    expect(grew('organoise_subgraph_request_duration_seconds_count{service="stars",status="2xx"}')).toBe(1);
+    if (process.env.TEST_DATABASE === 'postgres') {
+      // One statement in notes; stars resolves three references, one statement each (PGlite has no pool to measure).
+      expect(grew('organoise_db_query_duration_seconds_count{service="observed_notes"}')).toBe(1);
+      expect(grew('organoise_db_query_duration_seconds_count{service="observed_stars"}')).toBe(3);
+    }
+  });
+
+  it('should count errors by their code, and a refusal as a client error', async () => {
+    const before = samples(await scrape(listener.url));
+    const answer = await graph.query('query Missing { note(id: "9") { id } }');
+    expect(answer.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    const after = samples(await scrape(listener.url));
+    const grew = (series: string) => (after.get(series) ?? 0) - (before.get(series) ?? 0);
+    expect(grew('organoise_gateway_operation_errors_total{operation_type="query",code="NOT_FOUND"}')).toBe(1);
+    expect(grew('organoise_gateway_operations_total{operation_type="query",outcome="client_error"}')).toBe(1);
+    expect(grew('organoise_gateway_operations_total{operation_type="query",outcome="server_error"}')).toBe(0);
+  });
+
+  it('should count a subgraph that cannot be reached as a failed fetch and a server error', async () => {
+    const before = samples(await scrape(listener.url));
+    await graph.subgraphs.stars.close();
+    const answer = await graph.query('query Stars { notes { id stars } }');
+    expect(answer.body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toContain('SUBGRAPH_UNAVAILABLE');
+    const after = samples(await scrape(listener.url));
+    const grew = (series: string) => (after.get(series) ?? 0) - (before.get(series) ?? 0);
+    expect(grew('organoise_gateway_subgraph_fetch_errors_total{subgraph="stars",code="SUBGRAPH_UNAVAILABLE"}')).toBe(1);
+    expect(grew('organoise_gateway_operations_total{operation_type="query",outcome="server_error"}')).toBe(1);
+  });
+
+  it('should export every metric the alert rules use', async () => {
+    const exported = families(await scrape(listener.url));
+    const used = new Set([...rules.matchAll(/\b(organoise_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, '')));
+    expect(used.size).toBeGreaterThan(8);
+    const missing = [...used].filter((name) => !exported.has(name));
+    expect(missing).toEqual([]);
+    // The default process metrics too.
+    expect(exported).toContain('process_cpu_seconds_total');
+    expect(exported).toContain('nodejs_eventloop_lag_p99_seconds');
+  });
+
+  it("should serve a subgraph's metrics on its own port without the internal token, while /graphql still asks for it", async () => {
+    const metricsUrl = new URL('/metrics', graph.subgraphs.notes.url).toString();
+    expect(families(await scrape(metricsUrl))).toContain('organoise_subgraph_request_duration_seconds');
+    const graphql = await fetch(graph.subgraphs.notes.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ notes { id } }' }) });
+    expect(graphql.status).toBe(401);
+  });
+
+  it("should not serve metrics on the gateway's public port, and nothing but /metrics on the metrics port", async () => {
+    expect((await fetch(new URL('/metrics', graph.gateway.url))).status).toBe(404);
+    expect((await fetch(new URL('/graphql', listener.url))).status).toBe(404);
+  });
+});
