@@ -22,7 +22,7 @@ function Inbox({ organizationId, organizationName }: { organizationId: string; o
   const theme = useTheme();
   const { state } = useSession();
   const viewerId = state.status === 'signed-in' ? state.user.id : '';
-  const { data, loading, error, refetch } = useQuery(MyTasksDocument, { variables: { organizationId } });
+  const { data, loading, error, refetch } = useQuery(MyTasksDocument, { variables: { organizationId }, fetchPolicy: 'cache-and-network' });
   const [notice, setNotice] = useState<string | null>(null);
   const [refreshing, setRefreshing] = useState(false);
   const live = useLive(MyTasksChangedDocument, { organizationId }, {

@@ -13,7 +13,7 @@ import { Body, Button, Card, ErrorBanner, LiveIndicator, Loading } from './ui';
  */
 export function RunView({ id, fromState, header }: { id: string; fromState?: string | null; header?: React.ReactNode }) {
   const client = useApolloClient();
-  const { data, loading, error, refetch } = useQuery(WorkflowRunDocument, { variables: { id } });
+  const { data, loading, error, refetch } = useQuery(WorkflowRunDocument, { variables: { id }, fetchPolicy: 'cache-and-network' });
   const live = useLive(WorkflowRunUpdatedDocument, { runId: id }, { cursorOf: (d) => d.workflowRunUpdated.cursor, onRestart: () => void refetch(), skip: !data?.workflowRun });
   const [refused, setRefused] = useState<DescribedError | null>(null);
   const [busy, setBusy] = useState(false);

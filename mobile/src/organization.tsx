@@ -17,7 +17,7 @@ const Context = createContext<OrganizationContext | null>(null);
 
 /** The organization the inbox shows: the person's choice, else their first (by name). */
 export function OrganizationProvider({ children }: { children: ReactNode }) {
-  const { data, loading, error, refetch } = useQuery(MyOrganizationsDocument);
+  const { data, loading, error, refetch } = useQuery(MyOrganizationsDocument, { fetchPolicy: 'cache-and-network' });
   const [chosen, setChosen] = useState<string | null>(null);
   const value = useMemo(() => {
     const organizations = data?.organizations.nodes ?? [];

@@ -17,6 +17,11 @@ export function tokenStore(): TokenStore {
       delete: (key) => SecureStore.deleteItemAsync(key, options),
     };
   }
+  return tabStore();
+}
+
+/** The browser tab's sessionStorage (kept across a reload, gone with the tab), else memory. */
+export function tabStore(): TokenStore {
   const web = typeof sessionStorage === 'undefined' ? null : sessionStorage;
   const memory = new Map<string, string>();
   return {

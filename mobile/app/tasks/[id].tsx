@@ -8,7 +8,7 @@ import { Body, ErrorBanner, Loading, Screen, Title, useTheme } from '../../src/u
 export default function TaskScreen() {
   const { id } = useLocalSearchParams<{ id: string }>();
   const theme = useTheme();
-  const { data, loading, error } = useQuery(HumanTaskDocument, { variables: { id } });
+  const { data, loading, error } = useQuery(HumanTaskDocument, { variables: { id }, fetchPolicy: 'cache-and-network' });
   if (loading && !data) return <Loading label="Loading the task" />;
   if (error || !data?.humanTask) return <Screen>{<ErrorBanner error={error ?? { code: 'NOT_FOUND' }} />}</Screen>;
   const task = data.humanTask;
