@@ -10,7 +10,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import { apolloLogger, createErrorFormatter, installScalars, listen, type Logger, type RunningServer } from '@organoise/core';
+import { apolloLogger, createErrorFormatter, installScalars, listen, logAccess, type Logger, type RunningServer } from '@organoise/core';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import { IdentityVerifier } from './auth/identity.js';
@@ -161,6 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const cors = corsPolicy(options.corsOrigins ?? []);
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const httpServer = http.createServer({ requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: Math.min(1000, requestTimeout) }, (req, res) => {
+    logAccess(log, req, res);
     if (cors.handle(req, res) || refuseSseSingleConnection(req, res)) return;
     if (lean?.accepts(req)) lean.handle(req, res);
     else app(req, res);

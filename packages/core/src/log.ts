@@ -1,9 +1,15 @@
+import type http from 'node:http';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { activeSpanIds } from './tracing.js';
+
 /**
- * A small structured logger: one JSON object per line on stderr, which every log collector
- * reads. Callers pass fields, never secrets (no tokens, passwords or hashes).
+ * Structured logs: one JSON object per line on stderr, which every log collector reads (the field
+ * map for ELK is in docs/operations.md). pino writes them, behind this small interface, so call
+ * sites stay `log.info(msg, fields)`. Callers pass fields, never secrets; `REDACTED_PATHS` is
+ * the net under that rule: whatever a call site passes under those names is replaced before the
+ * line is written.
  */
 type Level = 'debug' | 'info' | 'warn' | 'error';
-const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -13,23 +19,112 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(base: Record<string, unknown>, minLevel: Level | 'silent' = 'info'): Logger {
-  const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
-    if (minLevel === 'silent' || order[level] < order[minLevel]) return;
-    const line = { time: new Date().toISOString(), level, msg, ...base, ...fields };
-    process.stderr.write(`${JSON.stringify(line, errorReplacer)}\n`);
-  };
+/**
+ * Credentials by name, at the top of a line's fields and one or two levels down (a request's
+ * `headers.authorization`, an input's `input.password`). pino's redaction compiles these once;
+ * only lines that carry such a key pay for it.
+ */
+const SECRET_KEYS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'password',
+  'newPassword',
+  'currentPassword',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'deviceToken',
+  'apiKey',
+  'secret',
+  'x-organoise-internal-token',
+];
+export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => {
+  const at = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
+  const dot = at.startsWith('[') ? at : `.${at}`;
+  return [at, `*${dot}`, `*.*${dot}`];
+});
+const CENSOR = '[redacted]';
+
+export interface LoggerOptions {
+  /** Where lines go (default: process.stderr). */
+  destination?: DestinationStream;
+}
+
+export function createLogger(base: Record<string, unknown>, minLevel: Level | 'silent' = 'info', options: LoggerOptions = {}): Logger {
+  const root = pino(
+    {
+      level: minLevel,
+      base: null,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        // Errors anywhere at the top of a line's fields, as describeError shows them.
+        log: (fields) => {
+          for (const key in fields) if (fields[key] instanceof Error) return withErrorsDescribed(fields);
+          return fields;
+        },
+      },
+      // The trace of the request being served, when tracing is on: logs and traces join on it.
+      mixin: () => activeSpanIds() ?? {},
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+    },
+    options.destination ?? process.stderr,
+  );
+  return wrap(Object.keys(base).length ? root.child(base) : root);
+}
+
+function wrap(logger: PinoLogger): Logger {
   return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ ...base, ...fields }, minLevel),
+    debug: (msg, fields) => (fields ? logger.debug(fields, msg) : logger.debug(msg)),
+    info: (msg, fields) => (fields ? logger.info(fields, msg) : logger.info(msg)),
+    warn: (msg, fields) => (fields ? logger.warn(fields, msg) : logger.warn(msg)),
+    error: (msg, fields) => (fields ? logger.error(fields, msg) : logger.error(msg)),
+    child: (fields) => wrap(logger.child(fields)),
   };
 }
 
-function errorReplacer(_key: string, value: unknown) {
-  return value instanceof Error ? describeError(value) : value;
+/** Probes and scrapes: at debug, so a 10-second probe does not drown the access log. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+/**
+ * The access log: one `request` line per HTTP request once it is over (answered, or the
+ * connection closed): method, path without its query string (a GET's query and variables can
+ * carry anything), status, duration, bytes sent, and the request id and W3C trace id (from
+ * `traceparent`) the gateway passed on. Never headers, addresses or bodies.
+ */
+export function logAccess(log: Logger, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const started = performance.now();
+  // Read now: express rewrites req.url under a mounted path.
+  const url = req.url ?? '';
+  res.once('close', () => {
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const length = res.getHeader('content-length');
+    const header = req.headers['x-request-id'];
+    const trace = TRACEPARENT.exec(typeof req.headers.traceparent === 'string' ? req.headers.traceparent : '');
+    const fields = {
+      method: req.method,
+      path: path.length > 200 ? `${path.slice(0, 200)}...` : path,
+      status: res.writableFinished ? res.statusCode : 499,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      // Unknown when the headers went out through writeHead (the lean path) or the answer streamed.
+      ...(length !== undefined ? { bytes: Number(length) } : {}),
+      ...(typeof header === 'string' && REQUEST_ID.test(header) ? { requestId: header } : {}),
+      ...(trace ? { traceId: trace[1], parentSpanId: trace[2] } : {}),
+    };
+    if (QUIET_PATHS.has(path)) log.debug('request', fields);
+    else log.info('request', fields);
+  });
+}
+
+function withErrorsDescribed(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in fields) out[key] = fields[key] instanceof Error ? describeError(fields[key]) : fields[key];
+  return out;
 }
 
 /**

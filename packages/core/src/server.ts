@@ -15,7 +15,7 @@ import { awaitSubscriptionSources } from './events/iterator.js';
 import { isAsyncIterable, upstreamOperation, upstreamOperationOf, wantsLiveAck, withLiveAck, withPosition, withReplayEnd, type UpstreamOperation } from './events/live-ack.js';
 import { createErrorFormatter } from './format-error.js';
 import { INTERNAL_TOKEN_HEADER, internalTokenError, verifyInternalToken, type Viewer } from './identity.js';
-import type { Logger } from './log.js';
+import { logAccess, type Logger } from './log.js';
 import { observeSubgraphRequest, serveMetricsRequest } from './metrics.js';
 import { runInContext, startServerSpan } from './tracing.js';
 
@@ -82,6 +82,11 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
   httpServer.keepAliveTimeout = SUBGRAPH_KEEP_ALIVE_MS;
   httpServer.headersTimeout = SUBGRAPH_KEEP_ALIVE_MS + 5000;
   const log = options.log;
+
+  app.use((req, res, next) => {
+    logAccess(log, req, res);
+    next();
+  });
 
   const schema = buildSecuredSubgraphSchema(options);
   const apollo = new ApolloServer<Ctx>({

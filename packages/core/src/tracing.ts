@@ -67,11 +67,13 @@ export function injectTraceHeaders(set: (name: string, value: string) => void): 
   propagation.inject(context.active(), null, { set: (_carrier: unknown, name: string, value: string) => set(name, value) });
 }
 
-/** The W3C trace id of the active span (for logs), or undefined when tracing is off or no span is active. */
-export function activeTraceId(): string | undefined {
+/** The W3C trace and span ids of the active span (log fields), or undefined when tracing is off or no span is active. */
+export function activeSpanIds(): { traceId: string; spanId: string } | undefined {
   if (!enabled) return undefined;
   const span = trace.getSpan(context.active());
-  return span?.spanContext().traceId;
+  if (!span) return undefined;
+  const { traceId, spanId } = span.spanContext();
+  return { traceId, spanId };
 }
 
 /** A server span open until `end`; `context` is where the request's work runs. */

@@ -8,10 +8,13 @@ export { testEnv };
 
 export const testLog = createLogger({ test: true }, testEnv.TEST_LOG_LEVEL);
 
-/** A logger that keeps every line, at every level, as the JSON a real one would write (tests grep it). */
+/**
+ * A real logger (pino, with its redaction) at every level whose lines are kept instead of written:
+ * tests grep exactly what production would write.
+ */
 export function capturingLogger(fields: Record<string, unknown> = {}, lines: string[] = []): Logger & { lines: string[] } {
-  const at = (level: string) => (msg: string, extra?: Record<string, unknown>) => void lines.push(JSON.stringify({ level, msg, ...fields, ...extra }));
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => capturingLogger({ ...fields, ...more }, lines) };
+  const log = createLogger(fields, 'debug', { destination: { write: (line: string) => void lines.push(line.endsWith('\n') ? line.slice(0, -1) : line) } });
+  return Object.assign(log, { lines });
 }
 
 export interface TestDatabase {
