@@ -1,7 +1,7 @@
 import { parseInput, requireRole, viewerOrganizationIds, z, type Database, type Viewer } from '@organoise/core';
 import { and, eq, gte, inArray, lt, max, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { eventActorsDaily, eventCountsDaily, eventCountsHourly, events } from '../../db/schema.js';
+import { eventActorsDaily, eventActorsDailyAnyType, eventCountsDaily, eventCountsHourly, events } from '../../db/schema.js';
 import { eventType } from '../events/events.js';
 
 export type ActivityBucket = 'HOUR' | 'DAY';
@@ -151,16 +151,19 @@ export function organizationActivity(
   };
 
   // Distinct actors do not add up across buckets: the union of the daily actor sets of whole days
-  // and of the raw events' actors around them is counted once.
+  // (of the requested types, or of any type) and of the raw events' actors around them is counted once.
   const activeUsers = async () => {
     const plan = planRange(args.from, args.to, true);
     const f = args.from.getTime();
     const t = args.to.getTime();
     const rawSpans = plan.days ? nonEmpty([f, plan.days[0]], [plan.days[1], t]) : nonEmpty([f, t]);
     const parts: SQL[] = [];
-    if (plan.days)
+    if (plan.days && args.types)
       parts.push(sql`select ${eventActorsDaily.actorId} as actor_id from ${eventActorsDaily}
           where ${ofOrganization(eventActorsDaily.organizationId)} and ${within(eventActorsDaily.bucketStart, [plan.days])} ${ofTypes(eventActorsDaily.type)}`);
+    else if (plan.days)
+      parts.push(sql`select ${eventActorsDailyAnyType.actorId} as actor_id from ${eventActorsDailyAnyType}
+          where ${ofOrganization(eventActorsDailyAnyType.organizationId)} and ${within(eventActorsDailyAnyType.bucketStart, [plan.days])}`);
     if (rawSpans.length > 0)
       parts.push(sql`select ${events.actorId} as actor_id from ${events}
           where ${ofOrganization(events.organizationId)} and ${within(events.occurredAt, rawSpans)} ${ofTypes(events.type)}`);
