@@ -52,7 +52,7 @@ function Inbox({ organizationId, organizationName }: { organizationId: string; o
         options={{
           headerRight: () =>
             badge ? (
-              <View testID="inbox-badge" accessibilityLabel={`${badge} open tasks`} style={{ backgroundColor: theme.danger, borderRadius: 12, minWidth: 24, paddingHorizontal: 7, paddingVertical: 2, marginHorizontal: 16, alignItems: 'center' }}>
+              <View testID="inbox-badge" accessibilityLabel={badge === '1' ? '1 open task' : `${badge} open tasks`} style={{ backgroundColor: theme.danger, borderRadius: 12, minWidth: 24, paddingHorizontal: 7, paddingVertical: 2, marginHorizontal: 16, alignItems: 'center' }}>
                 <Text style={{ color: '#fff', fontWeight: '700' }}>{badge}</Text>
               </View>
             ) : null,

@@ -21,7 +21,7 @@ describe('the inbox', () => {
     await act(async () => void gateway.publish('MyTasksChanged', (cursor) => taskEvent(cursor, task('t1'))));
     expect(await screen.findByText('Approve expense t1')).toBeTruthy();
     expect(screen.getByTestId('notice').props.children).toBe('New task: Approve expense t1');
-    expect(screen.getByLabelText('1 open tasks')).toBeTruthy();
+    expect(screen.getByLabelText('1 open task')).toBeTruthy();
 
     await act(async () => void gateway.publish('MyTasksChanged', (cursor) => taskEvent(cursor, task('t2'))));
     expect(await screen.findByLabelText('2 open tasks')).toBeTruthy();
@@ -29,7 +29,7 @@ describe('the inbox', () => {
     // Done elsewhere (the person's other device): it leaves the list and the badge counts down.
     await act(async () => void gateway.publish('MyTasksChanged', (cursor) => taskEvent(cursor, task('t1', { status: 'DONE' }))));
     await waitFor(() => expect(screen.queryByText('Approve expense t1')).toBeNull());
-    expect(screen.getByLabelText('1 open tasks')).toBeTruthy();
+    expect(screen.getByLabelText('1 open task')).toBeTruthy();
     await act(async () => void gateway.publish('MyTasksChanged', (cursor) => taskEvent(cursor, task('t2', { status: 'DONE' }))));
     await waitFor(() => expect(screen.queryByTestId('inbox-badge')).toBeNull());
   });
