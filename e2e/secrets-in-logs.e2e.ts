@@ -61,6 +61,12 @@ describe('the logs of a whole session', () => {
     expect(codesOf(await platform.gql(`mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, { t: refresh }))).not.toEqual([]);
 
     const text = log.lines.join("\n");
+    // A full run's logs, as production writes them (pino, redaction on): every service's access
+    // lines among them.
+    expect(log.lines.length).toBeGreaterThan(30);
+    const accessLines = log.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'request');
+    for (const service of ['gateway', 'user']) expect(accessLines.some((line) => line.service === service), `${service} access lines`).toBe(true);
+    expect(accessLines.every((line) => typeof line.path === 'string' && !String(line.path).includes('?'))).toBe(true);
     // The refusals that handle a secret were logged (a forged access token), without it.
     expect(log.lines.some((line) => line.includes('access token refused'))).toBe(true);
     for (const secret of secrets) expect(text.includes(secret), `a secret (${secret.slice(0, 6)}...) is in the logs`).toBe(false);
