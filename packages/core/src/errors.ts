@@ -18,7 +18,13 @@ export const ERROR_CODES = {
   RUN_FINISHED: 'The workflow run has reached a final state and accepts no more transitions.',
   LAST_OWNER: 'The change would leave the organization without an owner.',
   INVITATION_INVALID: 'The invitation is unknown, expired, already used, revoked, or for another email.',
-  PAYLOAD_TOO_LARGE: 'The request or an uploaded file is over the size limit.',
+  PAYLOAD_TOO_LARGE: "The request or an uploaded file is over the size limit (for a direct upload, the organization's `uploadSettings.maxBytes`, in `extensions.maxBytes`; or more bytes were sent to an upload URL than announced).",
+  CONTENT_TYPE_NOT_ALLOWED: "The organization's upload settings do not accept this media type (`extensions.allowedContentTypes` lists what they accept); nothing was created.",
+  UPLOAD_INCOMPLETE:
+    'completeUpload found bytes missing: parts not yet sent (`extensions.missingParts`: send them and complete again) or fewer bytes than announced (`extensions.receivedBytes`; with `uploadRemoved`, the upload was removed: start a new one).',
+  CHECKSUM_MISMATCH: 'The bytes of a direct upload do not have the sha256 announced by createUpload; no file was created and the upload was removed with its bytes: start a new one.',
+  UPLOAD_EXPIRED: 'The upload passed its expiry (24 hours after createUpload) and was or will be removed with its bytes, or it was already completed (abortUpload); ask for a new one.',
+  SIGNED_URL_INVALID: 'An upload or download URL whose signature does not match or whose time ran out (HTTP 403); ask the API for a fresh one.',
   INTERNAL_TOKEN_INVALID: 'A subgraph was called without a valid internal token from the gateway.',
   SUBGRAPH_UNAVAILABLE:
     'A subgraph could not be reached (it refused the connection, or a subscription source closed or did not start in time). Nothing was sent to it, so that part did nothing; retry later.',
