@@ -46,6 +46,8 @@ export const env = parseEnv(
     /** Web origins allowed to call the gateway from a browser; unset: none in production, the dev servers' otherwise. */
     CORS_ORIGINS: originList(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('warn'),
+    /** OTLP/HTTP collector (`http://localhost:4318`): every service's traces go to <endpoint>/v1/traces. Unset: tracing off. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(),
     NODE_ENV: z.string().default('development'),
   }),
   process.env,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger, SUBGRAPHS } from '@organoise/core';
+import { createLogger, SUBGRAPHS, startTracing } from '@organoise/core';
 import { DEMO_PASSWORD, DEMO_USERS, DEVELOPMENT_ORIGINS, seedDemo, startPlatform } from '@organoise/platform';
 import { env } from './env.js';
 
@@ -16,6 +16,9 @@ if (production && (!env.INTERNAL_TOKEN_SECRET || !env.ENCRYPTION_KEYS || !env.PU
 }
 // One process: a fresh secret per start is enough (access tokens are signed with keys kept in the database).
 const internalTokenSecret = env.INTERNAL_TOKEN_SECRET ?? randomBytes(32).toString('hex');
+
+// One process, one tracer: each span names its service (docs/operations.md).
+if (env.OTEL_EXPORTER_OTLP_ENDPOINT) startTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'organoise' });
 
 const platform = await startPlatform({
   databaseUrls: {
