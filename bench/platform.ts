@@ -6,6 +6,7 @@ import { loadPlatformBenchEnv } from './env.js';
 import { quantile } from './lib/load.js';
 import { cpuMs, peakRssMiB, resetPeakRss } from './lib/proc.js';
 import { summariseProfile } from './lib/profile.js';
+import { measureFreshness } from './platform/freshness.js';
 import { openLoop, stopOpenLoop, type OpenLoopResult } from './platform/open-loop.js';
 import { FULL_VOLUME, QUICK_VOLUME } from './platform/seed.js';
 import { SUBGRAPHS, type ServiceName } from './platform/services.js';
@@ -165,6 +166,8 @@ async function main() {
 
   await recheck(p);
   progress('after the load, every dashboard still equals its checked answer');
+  const freshness = await measureFreshness(p);
+  progress(`freshness: ${freshness.writes} writes through the API, ${freshness.staleAnswers} stale dashboard answers after them`);
   const { seedSeconds, seedTimings, databaseName } = p;
   await p.stop({ keepDatabase: env.BENCH_KEEP_DATABASE });
   platform = undefined;
@@ -212,7 +215,7 @@ async function main() {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const resultPath = join(RESULTS_DIR, `platform-${stamp}.json`);
   const settings = { quick: env.BENCH_QUICK, volume, duration, warmup, slices, rates: env.BENCH_RATES, maxInFlight: env.BENCH_MAX_IN_FLIGHT, dbPool: env.BENCH_DB_POOL, sessions: sessions.length, profile: env.BENCH_PROFILE };
-  writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, databaseName, seedSeconds, seedTimings, rows, profiles }, null, 2)}\n`);
+  writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, databaseName, seedSeconds, seedTimings, rows, freshness, profiles }, null, 2)}\n`);
 
   const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
   const table = (header: string[], body: string[][]) => {
@@ -271,6 +274,12 @@ async function main() {
     const met = target.rps >= 0.98 * 1000 && target.p99 < 200 && target.failed === 0 && target.dropped === 0;
     out.push('', `Target: PlatformDashboard at 1000 requests/s with p99 < 200 ms. Measured ${fmt(target.rps)} answered/s, p99 ${fmt(target.p99)} ms, ${target.dropped} dropped: ${met ? 'MET' : 'MISSED'}`);
   }
+  const visible = [...freshness.visibleAfterMs].sort((a, b) => a - b);
+  out.push(
+    `Freshness: ${freshness.writes} events ingested through the gateway (one per signed-in user allowed to), each inside its dashboard's range; ` +
+      `${freshness.staleAnswers} dashboard answers after a write did not show it (0 = every next answer did); write answered to dashboard answer equal to SQL recomputed after the write: ` +
+      `p50 ${fmt(quantile(visible, 0.5))} ms, max ${fmt(visible[visible.length - 1] ?? Number.NaN)} ms (the SQL recomputation included)`,
+  );
   const failures = rows.filter((r) => r.failed > 0);
   if (failures.length > 0) out.push(`Failed requests: ${failures.map((r) => `${r.query} at ${r.rate}/s: ${r.failed} (first: ${r.firstFailure})`).join('; ')}`);
   out.push(`Results: ${resultPath}`);

@@ -155,6 +155,7 @@ export async function seed(sql: Sql, volume: Volume, now: Date, passwordHash: st
      from workflow.runs where state in ('submitted', 'approved', 'rejected')`,
   );
   // Event n: one every few seconds, scattered over the last 60 days; workflow events name their definition.
+  // The analytics rollups (hour and day counters, daily actor sets) follow through their trigger.
   const types = `(array[${EVENT_TYPES.map((t) => `'${t}'`).join(',')}])[(${round('n')} * 7 + n / 13) % ${EVENT_TYPES.length} + 1]`;
   await step(
     'analytics events',
@@ -180,6 +181,6 @@ export async function seed(sql: Sql, volume: Volume, now: Date, passwordHash: st
      select id, 1, content_type, size, sha256, storage_key, owner_id, created_at from files.files`,
   );
   // Fresh statistics and visibility maps (index-only scans), as autovacuum keeps them on a live database.
-  await step('vacuum analyze', 'vacuum analyze users.organizations, users.users, users.memberships, workflow.definitions, workflow.runs, workflow.tasks, workflow.run_transitions, analytics.events, files.files, files.file_versions');
+  await step('vacuum analyze', 'vacuum analyze users.organizations, users.users, users.memberships, workflow.definitions, workflow.runs, workflow.tasks, workflow.run_transitions, analytics.events, analytics.event_counts_hourly, analytics.event_counts_daily, analytics.event_actors_daily, analytics.event_actors_daily_any_type, files.files, files.file_versions');
   return timings;
 }
