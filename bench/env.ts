@@ -69,3 +69,13 @@ const platformSchema = z.object({
 export type PlatformBenchEnv = z.output<typeof platformSchema>;
 
 export const loadPlatformBenchEnv = (): PlatformBenchEnv => parseEnv(platformSchema, process.env);
+
+/** Settings of `npm run bench:web` (bench/web.ts). */
+const webSchema = z.object({
+  /** Cold loads of the dashboard measured (each in a fresh browser context), after one unmeasured. */
+  BENCH_WEB_RUNS: z.coerce.number().int().min(1).max(100).default(7),
+  /** The first meaningful screen's median must come under this (issue 13: 2 s on fast 3G). */
+  BENCH_WEB_TARGET_MS: z.coerce.number().positive().default(2000),
+});
+
+export const loadWebBenchEnv = () => parseEnv(webSchema, process.env);

@@ -104,7 +104,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     return hash;
   }
 
-  it('is served by the gateway: index.html for app routes, never cached; hashed assets cached a year and gzipped; the API unaffected', async () => {
+  it('is served by the gateway: index.html for app routes, never cached; hashed assets cached a year and compressed (brotli or gzip); the API unaffected', async () => {
     const origin = new URL('/', platform.gateway.url);
     const html = await fetch(new URL('/runs/some-run', origin), { headers: { accept: 'text/html' } });
     expect(html.status).toBe(200);
@@ -118,6 +118,14 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(asset.headers.get('content-encoding')).toBe('gzip');
     expect(asset.headers.get('content-type')).toContain('javascript');
+    // Bytes on the wire (fetch hands over the body decompressed).
+    const gzipped = Number(asset.headers.get('content-length'));
+    // A browser accepts brotli too, and gets it: smaller again.
+    const brotli = await fetch(new URL(script!, origin), { headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } });
+    expect(brotli.headers.get('content-encoding')).toBe('br');
+    expect(brotli.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(Number(brotli.headers.get('content-length'))).toBeGreaterThan(0);
+    expect(Number(brotli.headers.get('content-length'))).toBeLessThan(gzipped);
     expect((await fetch(new URL('/assets/missing-0000.js', origin))).status).toBe(404);
     // Not a browser navigation: the app stays out of the way (a JSON client gets the API's answers).
     expect((await fetch(new URL('/nothing-here', origin), { headers: { accept: 'application/json' } })).status).toBe(404);

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, navigate } from '../../app/router';
 import { describeError } from '@organoise/client';
 import { useSessionStore } from './context';
-import { AuthCard } from './SignInPage';
+import { AuthCard } from '../../ui/AuthCard';
 
 export default function SignUpPage() {
   const session = useSessionStore();
