@@ -119,6 +119,8 @@ export async function ingestEvents(db: Database, bus: EventBus, viewer: Viewer |
   // Concurrent batches sharing ids then take their row locks in the same order and cannot deadlock.
   rows.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
   const inserted = await transactionWithEvents(db, bus, async (tx, emit) => {
+    // The activity rollups follow in this statement, from the rows it stored only (a trigger:
+    // migrations 0003 and 0005), so they commit or roll back with the events.
     const stored = await tx
       .insert(events)
       .values(rows)
