@@ -1,7 +1,6 @@
 import './env.js';
 // Before @apollo/gateway loads (see the file).
 import './apollo/flat-federation-exports.js';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -12,18 +11,23 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { apolloLogger, createErrorFormatter, installScalars, listen, logAccess, type Logger, type RunningServer } from '@organoise/core';
 import express from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import proxyaddr from 'proxy-addr';
 import { IdentityVerifier } from './auth/identity.js';
 import type { GatewayContext } from './context.js';
 import { corsPolicy } from './http/cors.js';
-import { leanGraphQL, type LeanGraphQL } from './http/graphql.js';
+import { createGate } from './pipeline/gate.js';
 import { DEFAULT_PLAYGROUND_DIR, mountPlayground } from './playground.js';
 import { DEFAULT_WEB_DIR, mountWeb } from './web.js';
 import { startProtection, type ProtectionOptions } from './protection/index.js';
 import { instrumentExecutor } from './observability.js';
 import { routingUrls, SubgraphDataSource } from './subgraphs.js';
-import { SubscriptionEngine } from './subscriptions/engine.js';
-import { mountSubscriptionTransports, refuseSseSingleConnection } from './subscriptions/transports.js';
+import { asGraphQLErrors, SubscriptionEngine } from './subscriptions/engine.js';
+import { graphqlWsAdapter } from './transports/graphql-ws.js';
+import { httpEdge } from './transports/http.js';
+import { leanGraphQL, type LeanGraphQL } from './transports/lean-http.js';
+import { liveCredentials } from './transports/live.js';
+import { refuseSseSingleConnection, streamsAdapter } from './transports/streams.js';
 
 export type { GatewayContext };
 export { routingUrls };
@@ -77,7 +81,7 @@ export interface GatewayOptions {
   /** Express `trust proxy` (a hop count or proxy addresses): whose X-Forwarded-For names the client. None by default. */
   trustProxy?: number | string;
   /**
-   * Serve plain JSON POST queries on a lean path beside Apollo Server's pipeline (gateway/src/http/graphql.ts),
+   * Serve plain JSON POST queries on a lean path beside Apollo Server's pipeline (gateway/src/transports/lean-http.ts),
    * with the same protections and answers. On by default; false sends every request through Apollo Server.
    */
   leanHttp?: boolean;
@@ -148,7 +152,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Operation metrics on both paths that execute (Apollo Server's and the lean one): before apollo.start() takes the executor.
   instrumentExecutor(gateway);
   // Custom scalars of the supergraph validate as the subgraphs do (a bad DateTime is BAD_USER_INPUT here).
-  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => void installScalars(apiSchema));
+  let apiSchema: GraphQLSchema | null = null;
+  gateway.onSchemaLoadOrUpdate((update) => {
+    apiSchema = installScalars(update.apiSchema);
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -216,35 +223,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       resolveOperation,
     ],
   });
-  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
-  const makeContext = protection.chargingViewer(async (req: express.Request): Promise<GatewayContext> => {
-    const requestId = randomUUID();
-    const viewer = identity ? await identity.viewerFrom(req.headers.authorization, req.ip ?? null) : null;
-    return { viewer, requestId, clientIp: req.ip ?? null };
+  const formatError = protection.formatError(createErrorFormatter(log));
+  // Every transport's requests go through this one gate (gateway/src/pipeline/gate.ts).
+  const gate = createGate({
+    identity,
+    rateLimits: protection.rateLimits,
+    safelist: protection.safelist,
+    enforceSafelist: protection.safelistMode === 'enforce',
+    limits: protection.limits,
+    validationRules: protection.validationRules,
+    schema: () => apiSchema,
+    formatError,
   });
-  const onError: express.ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-    const status = (error as { status?: number }).status ?? 500;
-    if (status >= 500) log.error('http error', { error });
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    res.status(status).json({ errors: [{ message: status === 413 ? 'Request body too large' : status >= 500 ? 'Internal server error' : 'Bad request', extensions: { code } }] });
-  };
+  const edge = httpEdge({ gate, maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024, log });
   // Before apollo.start(): it listens for the schema the gateway loads.
-  if (options.leanHttp ?? true) {
-    lean = leanGraphQL({
-      app,
-      gateway,
-      beforeBody: protection.beforeBody,
-      afterBody: protection.afterBody,
-      apollo: (req, res, next) => apolloHandler(req, res, next),
-      onError,
-      context: makeContext,
-      validationRules: protection.validationRules,
-      maxTokens: protection.parseOptions.maxTokens!,
-      maxBodyBytes,
-      formatError: protection.formatError(createErrorFormatter(log)),
-      log,
-    });
-  }
+  if (options.leanHttp ?? true) lean = leanGraphQL({ app, gateway, edge, apollo: (req, res, next) => apolloHandler(req, res, next), formatError, log });
   await apollo.start();
 
   app.get('/healthz', (_req, res) => {
@@ -273,42 +266,52 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   if (options.playground) mountPlayground(app, options.playgroundDir ?? DEFAULT_PLAYGROUND_DIR);
   if (options.web) mountWeb(app, options.webDir ?? DEFAULT_WEB_DIR);
 
-  const formatError = protection.formatError(createErrorFormatter(log));
   const limits = { ...SUBSCRIPTION_DEFAULTS, ...options.subscriptions };
   const engineFor = (supergraphSdl: string) =>
     new SubscriptionEngine({ supergraphSdl, subgraphUrls: urls, dataSources, internalTokenSecret: options.internalTokenSecret, maxQueue: limits.maxQueue, maxQueueBytes: limits.maxQueueBytes, maxCatchUpEvents: limits.maxCatchUpEvents, formatError, log });
   let subscriptions = engineFor(options.supergraphSdl);
-  const transports = mountSubscriptionTransports({
-    app,
+  const live = liveCredentials(gate, limits.authRecheckMs);
+  // Queries and mutations sent over a socket or an SSE-only request run through Apollo Server as HTTP ones do.
+  // Its errors come back formatted: made GraphQLErrors again, as graphql-ws serialises them with toJSON().
+  const executeOperation = async (request: { query: string; variables: Record<string, unknown>; operationName?: string | undefined }, contextValue: GatewayContext): Promise<ExecutionResult> => {
+    const response = await apollo.executeOperation(request, { contextValue });
+    if (response.body.kind !== 'single') return { errors: asGraphQLErrors([{ message: 'Incremental delivery is not offered over this transport', extensions: { code: 'BAD_REQUEST' } }]) };
+    const { errors, ...result } = response.body.singleResult;
+    return { ...(result as Omit<ExecutionResult, 'errors'>), ...(errors ? { errors: asGraphQLErrors(errors) } : {}) };
+  };
+  const ws = graphqlWsAdapter({
     httpServer,
     allowsUpgrade: cors.allowsUpgrade,
-    engine: subscriptions,
-    identity,
-    formatError,
-    validationRules: protection.validationRules,
-    maxTokens: protection.parseOptions.maxTokens,
-    safelist: protection.safelist ? { list: protection.safelist, enforce: protection.safelistMode === 'enforce' } : null,
-    rateLimits: protection.rateLimits,
-    executeOperation: async (request, contextValue) => {
-      const response = await apollo.executeOperation(request, { contextValue });
-      return response.body.kind === 'single' ? (response.body.singleResult as never) : { errors: [{ message: 'Incremental delivery is not offered over this transport', extensions: { code: 'BAD_REQUEST' } }] as never };
+    gate,
+    watch: live.watch,
+    engine: () => subscriptions,
+    executeOperation,
+    // The socket's client address as express's req.ip would give it: X-Forwarded-For counts only
+    // from the proxies `trust proxy` (TRUST_PROXY) names, so IP allow-lists see the same address over HTTP and WS.
+    clientIpOf: (req) => {
+      try {
+        return proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean);
+      } catch {
+        return req.socket.remoteAddress ?? null;
+      }
     },
+    formatError,
     maxSubscriptionsPerConnection: limits.maxPerConnection,
     maxMessageBytes: limits.maxMessageBytes,
-    maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
-    authRecheckMs: limits.authRecheckMs,
     heartbeatMs: limits.heartbeatMs,
     log,
   });
+  const streams = streamsAdapter({ edge, watch: live.watch, engine: () => subscriptions, executeOperation, formatError, heartbeatMs: limits.heartbeatMs, log });
 
-  const apolloHandler = expressMiddleware(apollo, {
-    context: ({ req }) => lean?.contextOf(req) ?? makeContext(req),
-  });
-  app.use('/graphql', ...protection.beforeBody, express.json({ limit: maxBodyBytes }), ...protection.afterBody, apolloHandler);
-  app.use(onError);
+  const apolloHandler = expressMiddleware(apollo, { context: async ({ req }) => edge.contextOf(req) });
+  // One route for every HTTP request to /graphql: the edge admits it, then SSE and multipart
+  // streams answer what asks for a stream, Apollo Server the rest.
+  app.use('/graphql', ...edge.beforeBody, express.json({ limit: edge.maxBodyBytes }), ...edge.afterBody, streams.serve, apolloHandler);
+  app.use(edge.onError);
 
   const server = await listen(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', async () => {
-    await transports.close();
+    await ws.close();
+    live.close();
     await subscriptions.close();
     await apollo.stop();
     await protection.close();
@@ -338,7 +341,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // on the old one ends and its upstreams close with it.
     const previous = subscriptions;
     subscriptions = next;
-    transports.reload(next);
+    ws.reload();
+    streams.reload();
     await previous.close();
     log.info('supergraph reloaded', { subgraphs: Object.keys(urls) });
   };

@@ -5,7 +5,7 @@ import { startGateway, type RunningGateway } from '../src/index.js';
 import { InternalTokens } from '../src/subgraphs.js';
 import { startUserGraph, type UserGraph } from './harness.js';
 
-// The lean HTTP path (gateway/src/http/graphql.ts) against Apollo Server's own pipeline: two real
+// The lean HTTP path (gateway/src/transports/lean-http.ts) against Apollo Server's own pipeline: two real
 // gateways over the user subgraph, one with `leanHttp: false`, must answer every request alike
 // (status, content type, cache-control, body), refusals included.
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RecheckWheel } from '../src/subscriptions/transports.js';
+import { RecheckWheel } from '../src/transports/live.js';
 
 // The wheel that re-checks every open subscription's session: one timer for all sockets.
 describe('RecheckWheel', () => {

@@ -37,7 +37,7 @@ export const APOLLO_INTERNALS = [
     packages: { '@apollo/gateway': '2.14.4', '@apollo/server': '5.5.1' },
     what: "The lean HTTP path calls ApolloGateway's executor with a request context it builds, and copies Apollo Server's cache policy and normalizeAndFormatErrors (not exported).",
     why: "Apollo Server's pipeline cost a measurable share of every query (docs/benchmarks.md).",
-    where: 'gateway/src/http/graphql.ts',
+    where: 'gateway/src/transports/lean-http.ts',
     review: 'the fields the executor reads from the request context (request, document, operation, schema, overallCachePolicy, logger, ...) and Apollo Server\'s error normalisation and field order.',
   },
 ] as const;

@@ -1,15 +1,14 @@
-import { appError, type ErrorCode } from '@organoise/core';
+import { appError } from '@organoise/core';
 import type { Response } from 'express';
-import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-
-type Formatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+import type { GraphQLError } from 'graphql';
+import { ANSWERS, type Formatter } from '../pipeline/answers.js';
 
 /**
- * A refusal made outside GraphQL (before Apollo Server sees the request), shaped like Apollo's
- * own answers so a client reads every refusal the same way.
+ * A refusal of an HTTP request's shape, made before its body is read or parsed as GraphQL, shaped
+ * like every other answer and with the status answers.ts gives its code.
  */
-export function sendRefusal(res: Response, status: number, code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): void {
-  res.status(status).type('application/json').json({ errors: [{ message, extensions: { ...extensions, code } }] });
+export function sendRefusal(res: Response, code: 'UNSUPPORTED_MEDIA_TYPE' | 'BATCH_NOT_ALLOWED', message: string): void {
+  res.status(ANSWERS[code].status).type('application/json').json({ errors: [{ message, extensions: { code } }] });
 }
 
 // graphql-js's own words ("more that" in 16.x) when `parse(source, { maxTokens })` gives up; it has no error code.

@@ -15,7 +15,7 @@ export const requireJsonPost: RequestHandler = (req, res, next) => {
   if (req.method !== 'POST') return next();
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') return next();
-  sendRefusal(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the operation as a JSON body with Content-Type: application/json');
+  sendRefusal(res, 'UNSUPPORTED_MEDIA_TYPE', 'Send the operation as a JSON body with Content-Type: application/json');
 };
 
 /**
@@ -26,10 +26,14 @@ export const requireJsonPost: RequestHandler = (req, res, next) => {
  */
 export const refuseBatches: RequestHandler = (req, res, next) => {
   if (!Array.isArray(req.body)) return next();
-  sendRefusal(res, 400, 'BATCH_NOT_ALLOWED', 'Batched operations are not accepted; send one operation per request');
+  sendRefusal(res, 'BATCH_NOT_ALLOWED', 'Batched operations are not accepted; send one operation per request');
 };
 
-/** Variables and extensions nested deeper than this are refused: no real input comes near it. */
+/**
+ * Variables and extensions nested deeper than this are refused (by the gate, with BAD_USER_INPUT):
+ * no real input comes near it, and code that recurses over them (coercion, planning, the
+ * subgraphs' input checks) would overflow its stack.
+ */
 export const MAX_INPUT_DEPTH = 100;
 
 /** How deep a JSON value nests, counted without recursion (the value may be thousands deep). */
@@ -43,27 +47,3 @@ export function depthExceeds(value: unknown, limit: number): boolean {
   }
   return false;
 }
-
-/**
- * Deeply nested variables (a JSON value thousands of levels deep) would reach code that recurses
- * over them (coercion, planning, the subgraphs' input checks) and overflow its stack: refused
- * here with BAD_USER_INPUT, before anything else reads them. GET carries its variables as JSON text.
- */
-export const refuseDeepInput: RequestHandler = (req, res, next) => {
-  const body = req.method === 'GET' ? req.query : (req.body as Record<string, unknown> | undefined);
-  for (const part of ['variables', 'extensions'] as const) {
-    let value = body?.[part];
-    if (typeof value === 'string' && req.method === 'GET') {
-      try {
-        value = JSON.parse(value);
-      } catch {
-        continue; // Apollo Server refuses it in its own words
-      }
-    }
-    if (depthExceeds(value, MAX_INPUT_DEPTH)) {
-      sendRefusal(res, 400, 'BAD_USER_INPUT', `The ${part} nest deeper than ${MAX_INPUT_DEPTH} levels`, { issues: [{ path: part, message: `nests deeper than ${MAX_INPUT_DEPTH} levels` }] });
-      return;
-    }
-  }
-  next();
-};

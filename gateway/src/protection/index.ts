@@ -1,12 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import type { Logger, Viewer } from '@organoise/core';
-import type { RequestHandler } from 'express';
-import type { GraphQLFormattedError, ParseOptions, ValidationRule } from 'graphql';
+import type { Logger } from '@organoise/core';
+import type { ParseOptions, ValidationRule } from 'graphql';
+import type { Formatter } from '../pipeline/answers.js';
 import { protectErrorFormatter } from './errors.js';
-import { refuseBatches, refuseDeepInput, requireJsonPost } from './http.js';
 import { DEFAULT_OPERATION_LIMITS, operationRules, type OperationLimits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitKind, type RateLimitRule } from './rate-limit.js';
-import { enforceSafelist, Safelist, type SafelistMode } from './safelist.js';
+import { Safelist, type SafelistMode } from './safelist.js';
 
 export { checkOperation, DEFAULT_OPERATION_LIMITS, introspectionDisabled, operationRules, parseOperation, type OperationLimits } from './limits.js';
 export { addressKey, API_KEY_HEADER, presentedApiKey, DEFAULT_RATE_LIMITS, RateLimits, type RateLimitKind, type RateLimitOptions, type RateLimitRule } from './rate-limit.js';
@@ -26,8 +25,6 @@ export interface ProtectionOptions {
   rateLimits?: (Partial<Record<RateLimitKind, RateLimitRule>> & { redisUrl?: string; keyPrefix?: string }) | false;
 }
 
-type Formatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
-
 export interface Protection {
   limits: OperationLimits;
   introspection: boolean;
@@ -39,11 +36,6 @@ export interface Protection {
   parseOptions: ParseOptions;
   persistedQueries: { cache: ReturnType<Safelist['persistedQueryCache']> } | false;
   formatError(base: Formatter): Formatter;
-  /** Express handlers for the GraphQL route, around the JSON body parser. */
-  beforeBody: RequestHandler[];
-  afterBody: RequestHandler[];
-  /** Wraps the context function: charges the signed-in viewer's budget. */
-  chargingViewer<A, C extends { viewer: Viewer | null }>(context: (args: A) => Promise<C>): (args: A) => Promise<C>;
   close(): Promise<void>;
 }
 
@@ -51,7 +43,8 @@ export interface Protection {
  * The gateway's protection layer (issue 4), one module per concern: limits.ts (depth, aliases,
  * directives, tokens, cost, introspection), http.ts (CSRF-safe request shapes, no batches),
  * safelist.ts (persisted operations), rate-limit.ts (per address, API key and user), errors.ts
- * (catalogued codes, no field suggestions). Stack traces never reach a client: the service's error
+ * (catalogued codes, no field suggestions). The gate (gateway/src/pipeline/gate.ts) applies them
+ * to every transport in one order. Stack traces never reach a client: the service's error
  * formatter drops them and Apollo Server is told not to include them.
  */
 export async function startProtection(options: ProtectionOptions & { introspection: boolean }, log: Logger): Promise<Protection> {
@@ -75,13 +68,6 @@ export async function startProtection(options: ProtectionOptions & { introspecti
     parseOptions: { maxTokens: limits.tokens },
     persistedQueries: safelist ? { cache: safelist.persistedQueryCache() } : false,
     formatError: (base) => protectErrorFormatter(base, { fieldSuggestions }),
-    beforeBody: [...(rateLimits ? [rateLimits.middleware()] : []), requireJsonPost],
-    afterBody: [refuseBatches, refuseDeepInput, ...(safelist && safelistMode === 'enforce' ? [enforceSafelist(safelist)] : [])],
-    chargingViewer: (context) => async (args) => {
-      const value = await context(args);
-      if (value.viewer && rateLimits) await rateLimits.chargeViewer(value.viewer);
-      return value;
-    },
     close: async () => {
       await rateLimits?.close();
     },

@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { HeaderMap } from '@apollo/server';
-import { appError, isApiKeyViewer, type Logger, type Viewer } from '@organoise/core';
-import type { RequestHandler } from 'express';
+import { appError, type Logger } from '@organoise/core';
 import type { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { apiKeyOf } from '../auth/identity.js';
 import { DEFAULT_RATE_LIMITS as DEFAULTS } from './defaults.js';
-import { sendRefusal } from './errors.js';
 
 /**
  * Request budgets per client address, per API key and per signed-in user:
@@ -95,30 +92,11 @@ export class RateLimits {
     }
   }
 
-  /** Charges the client address and API key of each HTTP request. */
-  middleware(): RequestHandler {
-    return async (req, res, next) => {
-      // A stream request the subscription transports charged and then handed on (a query that
-      // accepts JSON as well) is not charged twice.
-      if (chargedRequests.has(req)) return next();
-      try {
-        const apiKey = presentedApiKey(req.get('authorization'), req.get(API_KEY_HEADER));
-        const refusal = (await this.consume('ip', addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown'))) ?? (apiKey ? await this.consume('apiKey', digest(apiKey)) : null);
-        if (!refusal) return next();
-        const retryAfterSeconds = refusal.extensions.retryAfterSeconds as number;
-        res.set('Retry-After', String(retryAfterSeconds));
-        sendRefusal(res, 429, 'RATE_LIMITED', refusal.message, { retryAfterSeconds });
-      } catch (error) {
-        next(error);
-      }
-    };
-  }
-
   /**
-   * Charges one operation that arrives outside the HTTP pipeline (a subscription start, or any
-   * operation over a socket) to the same budgets an HTTP request draws on: the client address,
-   * the API key and the signed-in user. The first refusal, else null. Without `ip` (not even
-   * null) the address is not charged: the request was charged for it before it was authenticated.
+   * Charges one request to the budgets it draws on: the client address, the API key and the
+   * signed-in user, each when given (the gate, gateway/src/pipeline/gate.ts, charges the address
+   * and key first and the user once authenticated). The first refusal, else null. Without `ip`
+   * (not even null) the address is not charged.
    */
   async charge(who: { ip?: string | null | undefined; apiKey?: string | undefined; userId?: string | undefined }): Promise<GraphQLError | null> {
     return (
@@ -128,33 +106,9 @@ export class RateLimits {
     );
   }
 
-  /**
-   * Charges an authenticated viewer after the context is built. An API key was already charged to
-   * its own budget with the request (middleware()), so it is not charged again as a user.
-   */
-  async chargeViewer(viewer: Viewer): Promise<void> {
-    if (isApiKeyViewer(viewer)) return;
-    await this.chargeUser(viewer.userId);
-  }
-
-  /** Charges a signed-in user; throws the refusal as Apollo Server answers it (429 and Retry-After). */
-  async chargeUser(userId: string): Promise<void> {
-    const refusal = await this.consume('user', userId);
-    if (!refusal) return;
-    throw httpRefusal(refusal, 429, { 'retry-after': String(refusal.extensions.retryAfterSeconds) });
-  }
-
   async close(): Promise<void> {
     await this.redis?.quit().catch(() => this.redis?.disconnect());
   }
-}
-
-const chargedRequests = new WeakSet<object>();
-/** Marks a request as charged to its address and API key (see middleware()). */
-export const markCharged = (req: object) => void chargedRequests.add(req);
-
-function httpRefusal(error: GraphQLError, status: number, headers: Record<string, string>): GraphQLError {
-  return appError(error.extensions.code as never, error.message, { ...error.extensions, http: { status, headers: new HeaderMap(Object.entries(headers)) } });
 }
 
 async function connectRedis(url: string, log: Logger): Promise<Redis> {

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { appError, z } from '@organoise/core';
-import type { RequestHandler } from 'express';
 import type { GraphQLError } from 'graphql';
-import { sendRefusal } from './errors.js';
 
 /**
  * Persisted-operation safelist. The list is an Apollo persisted query manifest (schema/safelist.ts
@@ -93,25 +91,4 @@ const notAllowed = () => appError('OPERATION_NOT_ALLOWED', 'This gateway runs on
 function persistedQueryId(extensions: unknown): string | undefined {
   const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined)?.persistedQuery?.sha256Hash;
   return typeof hash === 'string' ? hash : undefined;
-}
-
-/** Enforces the list over HTTP (after the body is parsed, before Apollo Server). */
-export function enforceSafelist(safelist: Safelist): RequestHandler {
-  return (req, res, next) => {
-    const refusal = safelist.check(req.method === 'GET' ? fromSearchParams(req.query as Record<string, unknown>) : (req.body ?? {}));
-    if (!refusal) return next();
-    sendRefusal(res, 400, 'OPERATION_NOT_ALLOWED', refusal.message);
-  };
-}
-
-function fromSearchParams(params: Record<string, unknown>) {
-  let extensions: unknown;
-  if (typeof params.extensions === 'string') {
-    try {
-      extensions = JSON.parse(params.extensions);
-    } catch {
-      // Apollo Server refuses the malformed parameter itself.
-    }
-  }
-  return { query: params.query, extensions };
 }

@@ -1,0 +1,292 @@
+import type http from 'node:http';
+import { isAppError, type Logger } from '@organoise/core';
+import { getOperationAST, GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { GatewayContext } from '../context.js';
+import { CLOSE, closeCodeOf, type Formatter } from '../pipeline/answers.js';
+import type { Authentication, Gate } from '../pipeline/gate.js';
+import { API_KEY_HEADER } from '../protection/rate-limit.js';
+import { asGraphQLErrors, type EngineSubscription, type SubscriptionEngine } from '../subscriptions/engine.js';
+import { failureErrors, type Watch } from './live.js';
+
+export { CLOSE };
+
+/**
+ * The graphql-ws adapter (upgrade on /graphql): a connection is authenticated once, at connect
+ * (refused: closed with the code answers.ts gives, and charged to its address as a refused HTTP
+ * request is); each operation goes through the gate with that authentication; subscriptions
+ * then run on the engine, watched while they live. What is the socket's own: the Origin
+ * allow-list of the upgrade, the message size, the per-connection subscription count, and
+ * closing for a slow consumer or a reload.
+ */
+export interface GraphQLWsOptions {
+  httpServer: http.Server;
+  /** Whether a WebSocket upgrade's Origin is allowed (the CORS allow-list). */
+  allowsUpgrade: (req: http.IncomingMessage) => boolean;
+  gate: Gate;
+  watch: Watch;
+  engine: () => SubscriptionEngine;
+  /** Queries and mutations sent over a socket run through the same server as HTTP ones. */
+  executeOperation: (request: { query: string; variables: Record<string, unknown>; operationName?: string | undefined }, context: GatewayContext) => Promise<ExecutionResult>;
+  clientIpOf: (req: http.IncomingMessage) => string | null;
+  formatError: Formatter;
+  maxSubscriptionsPerConnection: number;
+  /** Largest message (ws closes the socket with 1009 above it). */
+  maxMessageBytes: number;
+  heartbeatMs: number;
+  log: Logger;
+}
+
+interface SocketState extends Authentication {
+  authorization: string | undefined;
+  apiKeyHeader: string | undefined;
+  clientIp: string | null;
+  active: number;
+  unwatch: () => void;
+  /** Operations waiting to be accepted, by id: a `complete` from the client ends the wait. */
+  waiting: Map<string, () => void>;
+}
+
+export function graphqlWsAdapter(options: GraphQLWsOptions) {
+  const { gate, log } = options;
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: options.maxMessageBytes,
+    // A browser opens a WebSocket to any origin (no CORS): the allow-list is applied here.
+    verifyClient: ({ req }, done) => {
+      if (options.allowsUpgrade(req)) return done(true);
+      const body = JSON.stringify({ errors: [{ message: `The origin ${req.headers.origin} is not allowed to call this gateway (CORS_ORIGINS)`, extensions: { code: 'ORIGIN_NOT_ALLOWED' } }] });
+      done(false, 403, body, { 'Content-Type': 'application/json; charset=utf-8' });
+    },
+  });
+  const sockets = new WeakMap<WebSocket, SocketState>();
+  // A message over maxPayload makes ws close the socket with 1009 and then emit 'error', which
+  // graphql-ws reports to the console as an internal error: any client could flood the logs so.
+  // This listener runs before graphql-ws's (registered first) and keeps that error to one warning.
+  wsServer.on('connection', (socket) => {
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event === 'error' && (args[0] as { code?: unknown } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        log.warn('graphql-ws message over the size limit; connection closed with 1009', { maxMessageBytes: options.maxMessageBytes });
+        return true;
+      }
+      return emit(event, ...args);
+    }) as typeof socket.emit;
+  });
+  // The socket each operation came on: an operation whose socket closed while it was being
+  // checked opens nothing, and one waiting to be accepted stops waiting when it closes.
+  const operationOf = new WeakMap<GatewayContext, { socket: WebSocket; id: string; waiting: Map<string, () => void>; subscriptions: Record<string, unknown> }>();
+  const cutOff = (socket: WebSocket) => () => {
+    if (socket.readyState === socket.OPEN) socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer');
+  };
+
+  const disposable = useServer<Record<string, unknown>>(
+    {
+      schema: () => options.engine().apiGraphQLSchema,
+      isProd: true,
+      onConnect: async (ctx) => {
+        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const authorization = typeof raw === 'string' ? raw : undefined;
+        const headerKey = ctx.extra.request.headers[API_KEY_HEADER];
+        const apiKeyHeader = typeof headerKey === 'string' ? headerKey : undefined;
+        const clientIp = options.clientIpOf(ctx.extra.request);
+        const socket = ctx.extra.socket;
+        let authentication: Authentication;
+        try {
+          authentication = await gate.authenticate(authorization, clientIp);
+        } catch (error) {
+          // A refused connection costs its address (and key) what a refused HTTP request does.
+          await gate.chargeAddress({ clientIp, authorization, apiKeyHeader });
+          // A look-up that failed (the user subgraph out of reach) says nothing of the credentials:
+          // the client is told to retry (1013), not to sign in again.
+          const code = isAppError(error) ? String(error.extensions.code) : 'SUBGRAPH_UNAVAILABLE';
+          const close = closeCodeOf(code) ?? CLOSE.UNAUTHENTICATED;
+          if (close === CLOSE.TRY_AGAIN_LATER) log.warn('subscription authentication unavailable', { error: (error as Error)?.message });
+          socket.close(close, close === CLOSE.TRY_AGAIN_LATER ? 'Try again later' : code === 'UNAUTHENTICATED' ? 'Unauthenticated' : code);
+          return false;
+        }
+        const unwatch = options.watch(authorization, clientIp, authentication, (loss) => socket.close(loss.close, loss.reason));
+        const waiting = new Map<string, () => void>();
+        sockets.set(socket, { ...authentication, authorization, apiKeyHeader, clientIp, active: 0, unwatch, waiting });
+        // graphql-ws has no hook for a `complete` that arrives while an operation is still being
+        // started: read it here, only while something waits, so the wait ends at once.
+        socket.on('message', (message) => {
+          if (waiting.size === 0) return;
+          const text = String(message);
+          if (!text.includes('complete')) return;
+          try {
+            const parsed = JSON.parse(text) as { type?: unknown; id?: unknown };
+            if (parsed.type === 'complete' && typeof parsed.id === 'string') waiting.get(parsed.id)?.();
+          } catch {
+            // not JSON: graphql-ws closes the socket for it
+          }
+        });
+        return true;
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const state = sockets.get(ctx.extra.socket);
+        if (!state) return [new GraphQLError('Not connected', { extensions: { code: 'UNAUTHENTICATED' } })];
+        // A refusal is an error message for this operation; the connection stays open.
+        const admission = await gate.admit({
+          transport: 'graphql-ws',
+          method: 'POST',
+          params: payload,
+          authorization: state.authorization,
+          apiKeyHeader: state.apiKeyHeader,
+          clientIp: state.clientIp,
+          authentication: state,
+        });
+        if (!admission.ok) return asGraphQLErrors(admission.refusal.errors);
+        // Checked and reserved in one synchronous step after the last await: subscribes pipelined
+        // on one socket cannot all pass the check before any of them counts. onOperation or the
+        // guard gives the place back.
+        if (admission.operation.operation === 'subscription') {
+          if (state.active >= options.maxSubscriptionsPerConnection) {
+            return [new GraphQLError(`At most ${options.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+          }
+          state.active++;
+        }
+        operationOf.set(admission.context, { socket: ctx.extra.socket, id, waiting: state.waiting, subscriptions: ctx.subscriptions });
+        return { schema: options.engine().apiGraphQLSchema, document: admission.document, variableValues: admission.variables, operationName: admission.operationName ?? null, contextValue: admission.context };
+      },
+      subscribe: async (args) => {
+        const context = args.contextValue as GatewayContext;
+        const operation = operationOf.get(context);
+        // Closed, or completed by the client, while onSubscribe awaited its checks: graphql-ws
+        // discards the answer anyway, so nothing is opened upstream for it.
+        if (operation && (operation.socket.readyState !== operation.socket.OPEN || !(operation.id in operation.subscriptions))) return { errors: [new GraphQLError('The connection closed', { extensions: { code: 'BAD_REQUEST' } })] };
+        let iterator: EngineSubscription;
+        try {
+          iterator = options.engine().subscribe({
+            document: args.document,
+            operationName: args.operationName,
+            variables: (args.variableValues ?? {}) as Record<string, unknown>,
+            context,
+            onSlowConsumer: operation ? cutOff(operation.socket) : undefined,
+          });
+        } catch (error) {
+          return { errors: asGraphQLErrors(failureErrors(error, options.formatError, log)) };
+        }
+        // Accepted once the upstream is live: events committed from then on all arrive. A socket
+        // that closes, or a `complete` for this id, stops the wait (graphql-ws then returns the
+        // iterator at once, and a topic nobody else joined closes before its upstream is live).
+        if (operation) await untilAcceptedOrGone(iterator.accepted, operation);
+        else await iterator.accepted;
+        return iterator;
+      },
+      execute: async (args) =>
+        options.executeOperation(
+          { query: printDocument(args.document), variables: (args.variableValues ?? {}) as Record<string, unknown>, operationName: args.operationName ?? undefined },
+          args.contextValue as GatewayContext,
+        ),
+      onOperation: (ctx, _id, _payload, args, result) => {
+        const state = sockets.get(ctx.extra.socket);
+        if (!state) return result;
+        const reserved = getOperationAST(args.document, args.operationName)?.operation === 'subscription';
+        if (!isAsyncIterator(result)) {
+          if (reserved) state.active--;
+          return result;
+        }
+        return guard(result as unknown as AsyncIterableIterator<ExecutionResult>, {
+          onSlowConsumer: cutOff(ctx.extra.socket),
+          onEnd: () => state.active--,
+          failureErrors: (error) => failureErrors(error, options.formatError, log),
+        });
+      },
+      onClose: (ctx) => {
+        sockets.get(ctx.extra.socket)?.unwatch();
+      },
+    },
+    wsServer,
+    options.heartbeatMs,
+  );
+
+  return {
+    /** Every connection was planned on the schema being replaced: closed with 4503, clients resubscribe. */
+    reload: () => {
+      for (const client of wsServer.clients) client.close(CLOSE.SCHEMA_RELOADED, 'Schema reloaded');
+    },
+    close: async () => {
+      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}
+
+function untilAcceptedOrGone(accepted: Promise<void>, operation: { socket: WebSocket; id: string; waiting: Map<string, () => void> }): Promise<void> {
+  const { socket, id, waiting } = operation;
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      socket.off('close', done);
+      if (waiting.get(id) === done) waiting.delete(id);
+      resolve();
+    };
+    socket.once('close', done);
+    waiting.set(id, done);
+    void accepted.then(done);
+  });
+}
+
+function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as AsyncIterator<unknown>).next === 'function';
+}
+
+export function printDocument(document: { loc?: { source: { body: string } } | undefined }) {
+  return document.loc?.source.body ?? JSON.stringify(document);
+}
+
+/**
+ * Wraps a subscription's iterator for the socket: SLOW_CONSUMER closes the connection with its
+ * code; any other failure becomes a final error result; the per-connection count goes down once.
+ */
+function guard(
+  source: AsyncIterableIterator<ExecutionResult>,
+  hooks: { onSlowConsumer: () => void; onEnd: () => void; failureErrors: (error: unknown) => GraphQLFormattedError[] },
+): AsyncIterableIterator<ExecutionResult> {
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    hooks.onEnd();
+  };
+  let pendingError: ExecutionResult | null = null;
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      if (pendingError) {
+        const value = pendingError;
+        pendingError = null;
+        return { value, done: false };
+      }
+      if (finished) return { value: undefined, done: true };
+      try {
+        const step = await source.next();
+        if (step.done) finish();
+        return step;
+      } catch (error) {
+        finish();
+        if (isAppError(error) && error.extensions.code === 'SLOW_CONSUMER') {
+          hooks.onSlowConsumer();
+          return { value: undefined, done: true };
+        }
+        return { value: { errors: asGraphQLErrors(hooks.failureErrors(error)) }, done: false };
+      }
+    },
+    async return() {
+      finish();
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(error) {
+      finish();
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,135 @@
+import { isAppError, type ErrorCode, type Logger, type Viewer } from '@organoise/core';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { CLOSE, closeCodeOf, withoutHttp, type Formatter } from '../pipeline/answers.js';
+import type { Authentication, Gate } from '../pipeline/gate.js';
+
+/**
+ * What the live transports (graphql-ws, SSE, multipart) share beyond the gate: watching the
+ * credentials a subscription was admitted on while it lives, and telling a failure the same way.
+ *
+ * How the end of a live subscription's rights is told: the catalogued code (the final error of an
+ * SSE or multipart stream) and the graphql-ws close code (answers.ts) and reason. One table, so
+ * that the transports cannot tell the same event differently.
+ */
+export interface Loss {
+  code: ErrorCode;
+  close: number;
+  reason: string;
+}
+
+export const LOSSES = {
+  TOKEN_EXPIRED: { code: 'UNAUTHENTICATED', close: CLOSE.UNAUTHENTICATED, reason: 'Token expired' },
+  SESSION_ENDED: { code: 'UNAUTHENTICATED', close: CLOSE.UNAUTHENTICATED, reason: 'Session ended' },
+  AUTHORIZATION_CHANGED: { code: 'FORBIDDEN', close: CLOSE.AUTHORIZATION_CHANGED, reason: 'Authorization changed' },
+} as const satisfies Record<string, Loss>;
+
+/** Refusals of credentials that end what was opened on them; the reason is the code itself. */
+const CREDENTIAL_REFUSALS = new Set<string>(['API_KEY_INVALID', 'API_KEY_REVOKED', 'API_KEY_EXPIRED', 'IP_NOT_ALLOWED'] satisfies ErrorCode[]);
+
+/** What a failed check of credentials means for what was opened on them; null: nothing (the check could not be made). */
+export function lossOf(error: unknown): Loss | null {
+  const code = isAppError(error) ? String(error.extensions.code) : null;
+  if (code === 'UNAUTHENTICATED') return LOSSES.SESSION_ENDED;
+  if (code && CREDENTIAL_REFUSALS.has(code)) return { code: code as ErrorCode, close: closeCodeOf(code)!, reason: code };
+  return null;
+}
+
+/** A failure while a live operation runs, as its client reads it: catalogued errors formatted, anything else INTERNAL_SERVER_ERROR (logged). */
+export function failureErrors(error: unknown, formatError: Formatter, log: Logger): GraphQLFormattedError[] {
+  if (error instanceof GraphQLError) return [withoutHttp(formatError(error.toJSON(), error))];
+  log.error('subscription failed', { error });
+  return [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
+}
+
+const sameRoles = (a: Viewer | null, b: Viewer | null) =>
+  a?.userId === b?.userId && JSON.stringify(Object.entries(a?.memberships ?? {}).sort()) === JSON.stringify(Object.entries(b?.memberships ?? {}).sort());
+
+export type Watch = (authorization: string | undefined, clientIp: string | null, authentication: Authentication, onLost: (loss: Loss) => void) => () => void;
+
+/**
+ * Watches live credentials: the callback fires once when the token expires, the session ends
+ * (sign-out, revocation) or the roles change (a removed membership must stop events at once).
+ * Returns how to stop watching.
+ *
+ * Every watched credential's re-check runs once per `recheckMs`, from one timer for them all: the
+ * watches are spread over RECHECK_SLOTS slots and each tick checks one slot, so the look-ups
+ * (batched by the identity verifier) come in even waves instead of 10,000 timers of their own.
+ */
+export function liveCredentials(gate: Gate, recheckMs: number): { watch: Watch; close(): void } {
+  const rechecks = new RecheckWheel(recheckMs);
+  const watch: Watch = (authorization, clientIp, authentication, onLost) => {
+    let fired = false;
+    const fire = (loss: Loss) => {
+      if (fired) return;
+      fired = true;
+      stop();
+      onLost(loss);
+    };
+    const expiresAt = authentication.expiresAt;
+    const expiry = expiresAt ? setTimeout(() => fire(LOSSES.TOKEN_EXPIRED), Math.min(2 ** 31 - 1, Math.max(0, expiresAt.getTime() - Date.now()))) : undefined;
+    const recheck = authentication.viewer
+      ? async () => {
+          try {
+            const now = await gate.authenticate(authorization, clientIp);
+            if (!sameRoles(now.viewer, authentication.viewer)) fire(LOSSES.AUTHORIZATION_CHANGED);
+          } catch (error) {
+            // A revoked or expired API key ends the subscription as a signed-out session does.
+            const lost = lossOf(error);
+            if (lost) fire(lost);
+          }
+        }
+      : undefined;
+    if (recheck) rechecks.add(recheck);
+    const stop = () => {
+      if (expiry) clearTimeout(expiry);
+      if (recheck) rechecks.remove(recheck);
+    };
+    return stop;
+  };
+  return { watch, close: () => rechecks.close() };
+}
+
+const RECHECK_SLOTS = 20;
+
+/**
+ * Periodic checks on one timer: each check lands in the emptiest slot and runs once per period,
+ * when the wheel reaches its slot (one tick every period / RECHECK_SLOTS). The timer runs only
+ * while there is something to check, and never keeps the process alive.
+ */
+export class RecheckWheel {
+  private readonly slots: Set<() => Promise<void>>[] = Array.from({ length: RECHECK_SLOTS }, () => new Set());
+  private readonly slotOf = new Map<() => Promise<void>, Set<() => Promise<void>>>();
+  private next = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly periodMs: number) {}
+
+  add(check: () => Promise<void>): void {
+    let emptiest = this.slots[0]!;
+    for (const slot of this.slots) if (slot.size < emptiest.size) emptiest = slot;
+    emptiest.add(check);
+    this.slotOf.set(check, emptiest);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), Math.max(1, Math.floor(this.periodMs / RECHECK_SLOTS)));
+      this.timer.unref();
+    }
+  }
+
+  remove(check: () => Promise<void>): void {
+    this.slotOf.get(check)?.delete(check);
+    this.slotOf.delete(check);
+    if (this.slotOf.size === 0) this.close();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private tick(): void {
+    const slot = this.slots[this.next]!;
+    this.next = (this.next + 1) % RECHECK_SLOTS;
+    // Each check handles its own failures (it closes its socket or keeps it); none can stop the wheel.
+    for (const check of [...slot]) void check().catch(() => {});
+  }
+}
