@@ -7,4 +7,4 @@ export * from './notices';
 export * from './session';
 export * from './tasks';
 export * from './transitions';
-export type { FileContentQuery, FilesQuery, HumanTaskQuery, Role, RunFilesQuery, MyOrganizationsQuery, MyTasksChangedSubscription, MyTasksQuery, RunDetailFieldsFragment, TaskFieldsFragment, WorkflowRunQuery, WorkflowRunUpdatedSubscription, WorkflowRunsChangedSubscription } from './gql/graphql';
+export type { AccountQuery, AuditEventType, InvitationStatus, OrganizationRunsQuery, WorkflowRunStatus, FileContentQuery, FilesQuery, HumanTaskQuery, Role, RunFilesQuery, MyOrganizationsQuery, MyTasksChangedSubscription, MyTasksQuery, RunDetailFieldsFragment, TaskFieldsFragment, WorkflowRunQuery, WorkflowRunUpdatedSubscription, WorkflowRunsChangedSubscription } from './gql/graphql';

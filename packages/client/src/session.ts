@@ -1,6 +1,7 @@
 import type { TypedDocumentNode } from '@apollo/client';
 import { getOperationAST, print } from 'graphql';
-import { RefreshSessionDocument, SignInDocument, SignOutDocument, SignOutEverywhereDocument, SignUpDocument } from './documents';
+import { BeginOidcSignInDocument, CompleteOidcSignInDocument, OidcProvidersDocument, RefreshSessionDocument, SignInDocument, SignOutDocument, SignOutEverywhereDocument, SignUpDocument } from './documents';
+import type { CompleteOidcSignInInput } from './gql/graphql';
 import { ApiError } from './errors';
 import type { AuthFieldsFragment } from './gql/graphql';
 import { persistedQuery } from './persisted';
@@ -110,6 +111,25 @@ export class Session {
     if (!data.signUp) return 'check-mail';
     await this.accept(data.signUp);
     return 'signed-in';
+  }
+
+  /** The OpenID Connect providers this platform is configured with (OIDC_PROVIDERS), for sign-in buttons. */
+  async oidcProviders(): Promise<{ id: string; name: string }[]> {
+    return (await this.post(OidcProvidersDocument, {})).oidcProviders;
+  }
+
+  /**
+   * The provider's authorization URL to open, and the binding the caller keeps on this device only
+   * and passes back to completeOidcSignIn (a callback opened elsewhere cannot complete: login CSRF).
+   */
+  async beginOidcSignIn(provider: string, redirectUri: string): Promise<{ authorizationUrl: string; binding: string }> {
+    return (await this.post(BeginOidcSignInDocument, { provider, redirectUri })).beginOidcSignIn;
+  }
+
+  /** The provider's callback (code, state, iss) traded for a session; SECOND_FACTOR_REQUIRED as for signIn. */
+  async completeOidcSignIn(input: CompleteOidcSignInInput): Promise<void> {
+    const data = await this.post(CompleteOidcSignInDocument, { input });
+    await this.accept(data.completeOidcSignIn);
   }
 
   /** Ends this session, or every session of the person (a lost phone), on the server too. */

@@ -39,3 +39,19 @@ export const IngestEventsDocument = graphql(`
     }
   }
 `);
+
+/** The dashboard's chart of a day of activity, by hour and type. */
+export const DashboardSeriesDocument = graphql(`
+  query DashboardSeries($organizationId: ID!, $from: DateTime!) {
+    organization(id: $organizationId) {
+      id
+      activity(from: $from, bucket: HOUR) {
+        series {
+          bucketStart
+          type
+          count
+        }
+      }
+    }
+  }
+`);

@@ -14,9 +14,37 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query Account {\n    viewer {\n      id\n      name\n      email\n      twoFactorEnabled\n      sessions(first: 50) {\n        nodes {\n          id\n          createdAt\n          lastSeenAt\n          ipAddress\n          userAgent\n          current\n          revokedAt\n        }\n      }\n      linkedIdentities {\n        id\n        provider\n        email\n        createdAt\n        lastSignInAt\n      }\n    }\n  }\n": typeof types.AccountDocument,
+    "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeSessionDocument,
+    "\n  mutation EnrollTotp {\n    enrollTotp {\n      secret\n      otpauthUri\n    }\n  }\n": typeof types.EnrollTotpDocument,
+    "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code) {\n      recoveryCodes\n    }\n  }\n": typeof types.ConfirmTotpDocument,
+    "\n  mutation DisableTotp {\n    disableTotp\n  }\n": typeof types.DisableTotpDocument,
+    "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
+    "\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input)\n  }\n": typeof types.ChangePasswordDocument,
+    "\n  mutation BeginOidcLink($provider: ID!, $redirectUri: String!) {\n    beginOidcLink(provider: $provider, redirectUri: $redirectUri) {\n      authorizationUrl\n      binding\n    }\n  }\n": typeof types.BeginOidcLinkDocument,
+    "\n  mutation CompleteOidcLink($input: CompleteOidcSignInInput!) {\n    completeOidcLink(input: $input) {\n      id\n      provider\n      email\n    }\n  }\n": typeof types.CompleteOidcLinkDocument,
+    "\n  mutation UnlinkOidcIdentity($id: ID!) {\n    unlinkOidcIdentity(id: $id)\n  }\n": typeof types.UnlinkOidcIdentityDocument,
+    "\n  query OidcProviders {\n    oidcProviders {\n      id\n      name\n    }\n  }\n": typeof types.OidcProvidersDocument,
+    "\n  mutation BeginOidcSignIn($provider: ID!, $redirectUri: String!) {\n    beginOidcSignIn(provider: $provider, redirectUri: $redirectUri) {\n      authorizationUrl\n      binding\n    }\n  }\n": typeof types.BeginOidcSignInDocument,
+    "\n  mutation CompleteOidcSignIn($input: CompleteOidcSignInInput!) {\n    completeOidcSignIn(input: $input) {\n      ...AuthFields\n    }\n  }\n": typeof types.CompleteOidcSignInDocument,
+    "\n  mutation VerifySecondFactor($input: SecondFactorInput!) {\n    verifySecondFactor(input: $input) {\n      expiresAt\n    }\n  }\n": typeof types.VerifySecondFactorDocument,
+    "\n  query Members($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      viewerRole\n      members(first: 100) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          role\n          joinedAt\n          user {\n            id\n            name\n            email\n          }\n        }\n      }\n    }\n  }\n": typeof types.MembersDocument,
+    "\n  mutation ChangeMemberRole($input: ChangeMemberRoleInput!) {\n    changeMemberRole(input: $input) {\n      id\n      role\n    }\n  }\n": typeof types.ChangeMemberRoleDocument,
+    "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      removedUserId\n    }\n  }\n": typeof types.RemoveMemberDocument,
+    "\n  query Invitations($organizationId: ID!, $status: InvitationStatus) {\n    organization(id: $organizationId) {\n      id\n      invitations(first: 100, status: $status) {\n        totalCount\n        nodes {\n          id\n          email\n          role\n          status\n          createdAt\n          expiresAt\n          invitedBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.InvitationsDocument,
+    "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      token\n      invitation {\n        id\n        email\n        role\n        status\n      }\n    }\n  }\n": typeof types.InviteMemberDocument,
+    "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id) {\n      id\n      status\n    }\n  }\n": typeof types.RevokeInvitationDocument,
+    "\n  mutation AcceptInvitation($token: String!) {\n    acceptInvitation(token: $token) {\n      id\n      role\n      organization {\n        id\n        name\n        slug\n        viewerRole\n      }\n    }\n  }\n": typeof types.AcceptInvitationDocument,
+    "\n  query ApiKeys($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      apiKeys(first: 100) {\n        totalCount\n        nodes {\n          id\n          name\n          role\n          prefix\n          ipAllowList\n          createdAt\n          expiresAt\n          lastUsedAt\n          revokedAt\n          createdBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.ApiKeysDocument,
+    "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      secret\n      apiKey {\n        id\n        name\n        role\n        prefix\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
+    "\n  query IpAllowList($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      ipAllowList\n    }\n  }\n": typeof types.IpAllowListDocument,
+    "\n  mutation SetIpAllowList($input: SetOrganizationIpAllowListInput!) {\n    setOrganizationIpAllowList(input: $input) {\n      id\n      ipAllowList\n    }\n  }\n": typeof types.SetIpAllowListDocument,
+    "\n  query AuditLog($organizationId: ID!, $first: Int!, $after: String, $filter: AuditLogFilter) {\n    organization(id: $organizationId) {\n      id\n      auditLog(first: $first, after: $after, filter: $filter) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          type\n          occurredAt\n          ipAddress\n          userId\n          details\n          actor {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.AuditLogDocument,
     "\n  query Dashboard($organizationId: ID!, $from: DateTime!) {\n    organization(id: $organizationId) {\n      id\n      activity(from: $from, bucket: HOUR) {\n        activeUsers\n        eventCount\n        totals {\n          type\n          count\n        }\n      }\n    }\n  }\n": typeof types.DashboardDocument,
     "\n  subscription LiveMetrics($organizationId: ID!, $windowSeconds: Int!, $after: String) {\n    liveMetrics(organizationId: $organizationId, windowSeconds: $windowSeconds, after: $after) {\n      cursor\n      at\n      total\n      counts {\n        type\n        count\n      }\n    }\n  }\n": typeof types.LiveMetricsDocument,
     "\n  mutation IngestEvents($input: IngestEventsInput!) {\n    ingestEvents(input: $input) {\n      accepted\n    }\n  }\n": typeof types.IngestEventsDocument,
+    "\n  query DashboardSeries($organizationId: ID!, $from: DateTime!) {\n    organization(id: $organizationId) {\n      id\n      activity(from: $from, bucket: HOUR) {\n        series {\n          bucketStart\n          type\n          count\n        }\n      }\n    }\n  }\n": typeof types.DashboardSeriesDocument,
     "\n  fragment AuthFields on AuthPayload {\n    accessToken\n    expiresAt\n    refreshToken\n    deviceToken\n    user {\n      id\n      name\n      email\n    }\n  }\n": typeof types.AuthFieldsFragmentDoc,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      ...AuthFields\n    }\n  }\n": typeof types.SignInDocument,
     "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      ...AuthFields\n    }\n  }\n": typeof types.RefreshSessionDocument,
@@ -29,6 +57,7 @@ type Documents = {
     "\n  mutation UploadFile($input: UploadFileInput!) {\n    uploadFile(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.UploadFileDocument,
     "\n  query MyOrganizations {\n    viewer {\n      id\n      name\n      email\n    }\n    organizations(first: 100) {\n      nodes {\n        id\n        name\n        slug\n        viewerRole\n      }\n    }\n  }\n": typeof types.MyOrganizationsDocument,
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      id\n      name\n      slug\n      viewerRole\n    }\n  }\n": typeof types.CreateOrganizationDocument,
+    "\n  query OrganizationRuns($organizationId: ID!, $first: Int!, $after: String, $filter: OrganizationWorkflowRunFilter) {\n    organization(id: $organizationId) {\n      id\n      workflows(first: 100) {\n        nodes {\n          id\n          name\n        }\n      }\n      workflowRuns(first: $first, after: $after, filter: $filter) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          state\n          status\n          createdAt\n          updatedAt\n          definition {\n            id\n            name\n          }\n          startedBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.OrganizationRunsDocument,
     "\n  fragment TaskFields on HumanTask {\n    id\n    title\n    state\n    status\n    viewerIsAssignee\n    assigneeRole\n    createdAt\n    assignee {\n      id\n      name\n    }\n    organization {\n      id\n    }\n    run {\n      id\n      state\n      status\n      definition {\n        id\n        name\n      }\n      availableTransitions {\n        name\n        from\n        to\n      }\n    }\n  }\n": typeof types.TaskFieldsFragmentDoc,
     "\n  query MyTasks($organizationId: ID!) {\n    myTasks(first: 100, filter: { organizationId: $organizationId, status: OPEN }) {\n      totalCount\n      nodes {\n        ...TaskFields\n      }\n    }\n  }\n": typeof types.MyTasksDocument,
     "\n  subscription MyTasksChanged($organizationId: ID!, $after: String) {\n    myTasksChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      task {\n        ...TaskFields\n      }\n    }\n  }\n": typeof types.MyTasksChangedDocument,
@@ -44,9 +73,37 @@ type Documents = {
     "\n  subscription WorkflowRunsChanged($organizationId: ID!, $after: String) {\n    workflowRunsChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      run {\n        id\n        state\n        status\n        startedBy {\n          id\n        }\n        definition {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.WorkflowRunsChangedDocument,
 };
 const documents: Documents = {
+    "\n  query Account {\n    viewer {\n      id\n      name\n      email\n      twoFactorEnabled\n      sessions(first: 50) {\n        nodes {\n          id\n          createdAt\n          lastSeenAt\n          ipAddress\n          userAgent\n          current\n          revokedAt\n        }\n      }\n      linkedIdentities {\n        id\n        provider\n        email\n        createdAt\n        lastSignInAt\n      }\n    }\n  }\n": types.AccountDocument,
+    "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeSessionDocument,
+    "\n  mutation EnrollTotp {\n    enrollTotp {\n      secret\n      otpauthUri\n    }\n  }\n": types.EnrollTotpDocument,
+    "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code) {\n      recoveryCodes\n    }\n  }\n": types.ConfirmTotpDocument,
+    "\n  mutation DisableTotp {\n    disableTotp\n  }\n": types.DisableTotpDocument,
+    "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes\n  }\n": types.RegenerateRecoveryCodesDocument,
+    "\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input)\n  }\n": types.ChangePasswordDocument,
+    "\n  mutation BeginOidcLink($provider: ID!, $redirectUri: String!) {\n    beginOidcLink(provider: $provider, redirectUri: $redirectUri) {\n      authorizationUrl\n      binding\n    }\n  }\n": types.BeginOidcLinkDocument,
+    "\n  mutation CompleteOidcLink($input: CompleteOidcSignInInput!) {\n    completeOidcLink(input: $input) {\n      id\n      provider\n      email\n    }\n  }\n": types.CompleteOidcLinkDocument,
+    "\n  mutation UnlinkOidcIdentity($id: ID!) {\n    unlinkOidcIdentity(id: $id)\n  }\n": types.UnlinkOidcIdentityDocument,
+    "\n  query OidcProviders {\n    oidcProviders {\n      id\n      name\n    }\n  }\n": types.OidcProvidersDocument,
+    "\n  mutation BeginOidcSignIn($provider: ID!, $redirectUri: String!) {\n    beginOidcSignIn(provider: $provider, redirectUri: $redirectUri) {\n      authorizationUrl\n      binding\n    }\n  }\n": types.BeginOidcSignInDocument,
+    "\n  mutation CompleteOidcSignIn($input: CompleteOidcSignInInput!) {\n    completeOidcSignIn(input: $input) {\n      ...AuthFields\n    }\n  }\n": types.CompleteOidcSignInDocument,
+    "\n  mutation VerifySecondFactor($input: SecondFactorInput!) {\n    verifySecondFactor(input: $input) {\n      expiresAt\n    }\n  }\n": types.VerifySecondFactorDocument,
+    "\n  query Members($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      viewerRole\n      members(first: 100) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          role\n          joinedAt\n          user {\n            id\n            name\n            email\n          }\n        }\n      }\n    }\n  }\n": types.MembersDocument,
+    "\n  mutation ChangeMemberRole($input: ChangeMemberRoleInput!) {\n    changeMemberRole(input: $input) {\n      id\n      role\n    }\n  }\n": types.ChangeMemberRoleDocument,
+    "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      removedUserId\n    }\n  }\n": types.RemoveMemberDocument,
+    "\n  query Invitations($organizationId: ID!, $status: InvitationStatus) {\n    organization(id: $organizationId) {\n      id\n      invitations(first: 100, status: $status) {\n        totalCount\n        nodes {\n          id\n          email\n          role\n          status\n          createdAt\n          expiresAt\n          invitedBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.InvitationsDocument,
+    "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      token\n      invitation {\n        id\n        email\n        role\n        status\n      }\n    }\n  }\n": types.InviteMemberDocument,
+    "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id) {\n      id\n      status\n    }\n  }\n": types.RevokeInvitationDocument,
+    "\n  mutation AcceptInvitation($token: String!) {\n    acceptInvitation(token: $token) {\n      id\n      role\n      organization {\n        id\n        name\n        slug\n        viewerRole\n      }\n    }\n  }\n": types.AcceptInvitationDocument,
+    "\n  query ApiKeys($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      apiKeys(first: 100) {\n        totalCount\n        nodes {\n          id\n          name\n          role\n          prefix\n          ipAllowList\n          createdAt\n          expiresAt\n          lastUsedAt\n          revokedAt\n          createdBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.ApiKeysDocument,
+    "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      secret\n      apiKey {\n        id\n        name\n        role\n        prefix\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeApiKeyDocument,
+    "\n  query IpAllowList($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      ipAllowList\n    }\n  }\n": types.IpAllowListDocument,
+    "\n  mutation SetIpAllowList($input: SetOrganizationIpAllowListInput!) {\n    setOrganizationIpAllowList(input: $input) {\n      id\n      ipAllowList\n    }\n  }\n": types.SetIpAllowListDocument,
+    "\n  query AuditLog($organizationId: ID!, $first: Int!, $after: String, $filter: AuditLogFilter) {\n    organization(id: $organizationId) {\n      id\n      auditLog(first: $first, after: $after, filter: $filter) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          type\n          occurredAt\n          ipAddress\n          userId\n          details\n          actor {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.AuditLogDocument,
     "\n  query Dashboard($organizationId: ID!, $from: DateTime!) {\n    organization(id: $organizationId) {\n      id\n      activity(from: $from, bucket: HOUR) {\n        activeUsers\n        eventCount\n        totals {\n          type\n          count\n        }\n      }\n    }\n  }\n": types.DashboardDocument,
     "\n  subscription LiveMetrics($organizationId: ID!, $windowSeconds: Int!, $after: String) {\n    liveMetrics(organizationId: $organizationId, windowSeconds: $windowSeconds, after: $after) {\n      cursor\n      at\n      total\n      counts {\n        type\n        count\n      }\n    }\n  }\n": types.LiveMetricsDocument,
     "\n  mutation IngestEvents($input: IngestEventsInput!) {\n    ingestEvents(input: $input) {\n      accepted\n    }\n  }\n": types.IngestEventsDocument,
+    "\n  query DashboardSeries($organizationId: ID!, $from: DateTime!) {\n    organization(id: $organizationId) {\n      id\n      activity(from: $from, bucket: HOUR) {\n        series {\n          bucketStart\n          type\n          count\n        }\n      }\n    }\n  }\n": types.DashboardSeriesDocument,
     "\n  fragment AuthFields on AuthPayload {\n    accessToken\n    expiresAt\n    refreshToken\n    deviceToken\n    user {\n      id\n      name\n      email\n    }\n  }\n": types.AuthFieldsFragmentDoc,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      ...AuthFields\n    }\n  }\n": types.SignInDocument,
     "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshSession(refreshToken: $refreshToken) {\n      ...AuthFields\n    }\n  }\n": types.RefreshSessionDocument,
@@ -59,6 +116,7 @@ const documents: Documents = {
     "\n  mutation UploadFile($input: UploadFileInput!) {\n    uploadFile(input: $input) {\n      id\n      name\n    }\n  }\n": types.UploadFileDocument,
     "\n  query MyOrganizations {\n    viewer {\n      id\n      name\n      email\n    }\n    organizations(first: 100) {\n      nodes {\n        id\n        name\n        slug\n        viewerRole\n      }\n    }\n  }\n": types.MyOrganizationsDocument,
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      id\n      name\n      slug\n      viewerRole\n    }\n  }\n": types.CreateOrganizationDocument,
+    "\n  query OrganizationRuns($organizationId: ID!, $first: Int!, $after: String, $filter: OrganizationWorkflowRunFilter) {\n    organization(id: $organizationId) {\n      id\n      workflows(first: 100) {\n        nodes {\n          id\n          name\n        }\n      }\n      workflowRuns(first: $first, after: $after, filter: $filter) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          state\n          status\n          createdAt\n          updatedAt\n          definition {\n            id\n            name\n          }\n          startedBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.OrganizationRunsDocument,
     "\n  fragment TaskFields on HumanTask {\n    id\n    title\n    state\n    status\n    viewerIsAssignee\n    assigneeRole\n    createdAt\n    assignee {\n      id\n      name\n    }\n    organization {\n      id\n    }\n    run {\n      id\n      state\n      status\n      definition {\n        id\n        name\n      }\n      availableTransitions {\n        name\n        from\n        to\n      }\n    }\n  }\n": types.TaskFieldsFragmentDoc,
     "\n  query MyTasks($organizationId: ID!) {\n    myTasks(first: 100, filter: { organizationId: $organizationId, status: OPEN }) {\n      totalCount\n      nodes {\n        ...TaskFields\n      }\n    }\n  }\n": types.MyTasksDocument,
     "\n  subscription MyTasksChanged($organizationId: ID!, $after: String) {\n    myTasksChanged(organizationId: $organizationId, after: $after) {\n      cursor\n      type\n      at\n      task {\n        ...TaskFields\n      }\n    }\n  }\n": types.MyTasksChangedDocument,
@@ -91,6 +149,114 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query Account {\n    viewer {\n      id\n      name\n      email\n      twoFactorEnabled\n      sessions(first: 50) {\n        nodes {\n          id\n          createdAt\n          lastSeenAt\n          ipAddress\n          userAgent\n          current\n          revokedAt\n        }\n      }\n      linkedIdentities {\n        id\n        provider\n        email\n        createdAt\n        lastSignInAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query Account {\n    viewer {\n      id\n      name\n      email\n      twoFactorEnabled\n      sessions(first: 50) {\n        nodes {\n          id\n          createdAt\n          lastSeenAt\n          ipAddress\n          userAgent\n          current\n          revokedAt\n        }\n      }\n      linkedIdentities {\n        id\n        provider\n        email\n        createdAt\n        lastSignInAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id) {\n      id\n      revokedAt\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id) {\n      id\n      revokedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EnrollTotp {\n    enrollTotp {\n      secret\n      otpauthUri\n    }\n  }\n"): (typeof documents)["\n  mutation EnrollTotp {\n    enrollTotp {\n      secret\n      otpauthUri\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code) {\n      recoveryCodes\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code) {\n      recoveryCodes\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DisableTotp {\n    disableTotp\n  }\n"): (typeof documents)["\n  mutation DisableTotp {\n    disableTotp\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes\n  }\n"): (typeof documents)["\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input)\n  }\n"): (typeof documents)["\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BeginOidcLink($provider: ID!, $redirectUri: String!) {\n    beginOidcLink(provider: $provider, redirectUri: $redirectUri) {\n      authorizationUrl\n      binding\n    }\n  }\n"): (typeof documents)["\n  mutation BeginOidcLink($provider: ID!, $redirectUri: String!) {\n    beginOidcLink(provider: $provider, redirectUri: $redirectUri) {\n      authorizationUrl\n      binding\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteOidcLink($input: CompleteOidcSignInInput!) {\n    completeOidcLink(input: $input) {\n      id\n      provider\n      email\n    }\n  }\n"): (typeof documents)["\n  mutation CompleteOidcLink($input: CompleteOidcSignInInput!) {\n    completeOidcLink(input: $input) {\n      id\n      provider\n      email\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnlinkOidcIdentity($id: ID!) {\n    unlinkOidcIdentity(id: $id)\n  }\n"): (typeof documents)["\n  mutation UnlinkOidcIdentity($id: ID!) {\n    unlinkOidcIdentity(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OidcProviders {\n    oidcProviders {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  query OidcProviders {\n    oidcProviders {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BeginOidcSignIn($provider: ID!, $redirectUri: String!) {\n    beginOidcSignIn(provider: $provider, redirectUri: $redirectUri) {\n      authorizationUrl\n      binding\n    }\n  }\n"): (typeof documents)["\n  mutation BeginOidcSignIn($provider: ID!, $redirectUri: String!) {\n    beginOidcSignIn(provider: $provider, redirectUri: $redirectUri) {\n      authorizationUrl\n      binding\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteOidcSignIn($input: CompleteOidcSignInInput!) {\n    completeOidcSignIn(input: $input) {\n      ...AuthFields\n    }\n  }\n"): (typeof documents)["\n  mutation CompleteOidcSignIn($input: CompleteOidcSignInInput!) {\n    completeOidcSignIn(input: $input) {\n      ...AuthFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifySecondFactor($input: SecondFactorInput!) {\n    verifySecondFactor(input: $input) {\n      expiresAt\n    }\n  }\n"): (typeof documents)["\n  mutation VerifySecondFactor($input: SecondFactorInput!) {\n    verifySecondFactor(input: $input) {\n      expiresAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Members($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      viewerRole\n      members(first: 100) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          role\n          joinedAt\n          user {\n            id\n            name\n            email\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Members($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      viewerRole\n      members(first: 100) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          role\n          joinedAt\n          user {\n            id\n            name\n            email\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangeMemberRole($input: ChangeMemberRoleInput!) {\n    changeMemberRole(input: $input) {\n      id\n      role\n    }\n  }\n"): (typeof documents)["\n  mutation ChangeMemberRole($input: ChangeMemberRoleInput!) {\n    changeMemberRole(input: $input) {\n      id\n      role\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      removedUserId\n    }\n  }\n"): (typeof documents)["\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      removedUserId\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Invitations($organizationId: ID!, $status: InvitationStatus) {\n    organization(id: $organizationId) {\n      id\n      invitations(first: 100, status: $status) {\n        totalCount\n        nodes {\n          id\n          email\n          role\n          status\n          createdAt\n          expiresAt\n          invitedBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Invitations($organizationId: ID!, $status: InvitationStatus) {\n    organization(id: $organizationId) {\n      id\n      invitations(first: 100, status: $status) {\n        totalCount\n        nodes {\n          id\n          email\n          role\n          status\n          createdAt\n          expiresAt\n          invitedBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      token\n      invitation {\n        id\n        email\n        role\n        status\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      token\n      invitation {\n        id\n        email\n        role\n        status\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id) {\n      id\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id) {\n      id\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AcceptInvitation($token: String!) {\n    acceptInvitation(token: $token) {\n      id\n      role\n      organization {\n        id\n        name\n        slug\n        viewerRole\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AcceptInvitation($token: String!) {\n    acceptInvitation(token: $token) {\n      id\n      role\n      organization {\n        id\n        name\n        slug\n        viewerRole\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ApiKeys($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      apiKeys(first: 100) {\n        totalCount\n        nodes {\n          id\n          name\n          role\n          prefix\n          ipAllowList\n          createdAt\n          expiresAt\n          lastUsedAt\n          revokedAt\n          createdBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ApiKeys($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      apiKeys(first: 100) {\n        totalCount\n        nodes {\n          id\n          name\n          role\n          prefix\n          ipAllowList\n          createdAt\n          expiresAt\n          lastUsedAt\n          revokedAt\n          createdBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      secret\n      apiKey {\n        id\n        name\n        role\n        prefix\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      secret\n      apiKey {\n        id\n        name\n        role\n        prefix\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query IpAllowList($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      ipAllowList\n    }\n  }\n"): (typeof documents)["\n  query IpAllowList($organizationId: ID!) {\n    organization(id: $organizationId) {\n      id\n      ipAllowList\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetIpAllowList($input: SetOrganizationIpAllowListInput!) {\n    setOrganizationIpAllowList(input: $input) {\n      id\n      ipAllowList\n    }\n  }\n"): (typeof documents)["\n  mutation SetIpAllowList($input: SetOrganizationIpAllowListInput!) {\n    setOrganizationIpAllowList(input: $input) {\n      id\n      ipAllowList\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditLog($organizationId: ID!, $first: Int!, $after: String, $filter: AuditLogFilter) {\n    organization(id: $organizationId) {\n      id\n      auditLog(first: $first, after: $after, filter: $filter) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          type\n          occurredAt\n          ipAddress\n          userId\n          details\n          actor {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AuditLog($organizationId: ID!, $first: Int!, $after: String, $filter: AuditLogFilter) {\n    organization(id: $organizationId) {\n      id\n      auditLog(first: $first, after: $after, filter: $filter) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          type\n          occurredAt\n          ipAddress\n          userId\n          details\n          actor {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query Dashboard($organizationId: ID!, $from: DateTime!) {\n    organization(id: $organizationId) {\n      id\n      activity(from: $from, bucket: HOUR) {\n        activeUsers\n        eventCount\n        totals {\n          type\n          count\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Dashboard($organizationId: ID!, $from: DateTime!) {\n    organization(id: $organizationId) {\n      id\n      activity(from: $from, bucket: HOUR) {\n        activeUsers\n        eventCount\n        totals {\n          type\n          count\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -100,6 +266,10 @@ export function graphql(source: "\n  subscription LiveMetrics($organizationId: I
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation IngestEvents($input: IngestEventsInput!) {\n    ingestEvents(input: $input) {\n      accepted\n    }\n  }\n"): (typeof documents)["\n  mutation IngestEvents($input: IngestEventsInput!) {\n    ingestEvents(input: $input) {\n      accepted\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardSeries($organizationId: ID!, $from: DateTime!) {\n    organization(id: $organizationId) {\n      id\n      activity(from: $from, bucket: HOUR) {\n        series {\n          bucketStart\n          type\n          count\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query DashboardSeries($organizationId: ID!, $from: DateTime!) {\n    organization(id: $organizationId) {\n      id\n      activity(from: $from, bucket: HOUR) {\n        series {\n          bucketStart\n          type\n          count\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -148,6 +318,10 @@ export function graphql(source: "\n  query MyOrganizations {\n    viewer {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      id\n      name\n      slug\n      viewerRole\n    }\n  }\n"): (typeof documents)["\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      id\n      name\n      slug\n      viewerRole\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OrganizationRuns($organizationId: ID!, $first: Int!, $after: String, $filter: OrganizationWorkflowRunFilter) {\n    organization(id: $organizationId) {\n      id\n      workflows(first: 100) {\n        nodes {\n          id\n          name\n        }\n      }\n      workflowRuns(first: $first, after: $after, filter: $filter) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          state\n          status\n          createdAt\n          updatedAt\n          definition {\n            id\n            name\n          }\n          startedBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query OrganizationRuns($organizationId: ID!, $first: Int!, $after: String, $filter: OrganizationWorkflowRunFilter) {\n    organization(id: $organizationId) {\n      id\n      workflows(first: 100) {\n        nodes {\n          id\n          name\n        }\n      }\n      workflowRuns(first: $first, after: $after, filter: $filter) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          state\n          status\n          createdAt\n          updatedAt\n          definition {\n            id\n            name\n          }\n          startedBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
