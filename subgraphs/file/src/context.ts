@@ -2,6 +2,7 @@ import { byIdLoader, groupedLoader, type BaseContext, type Database, type EventB
 import { versionsOf, visibleFiles, type FileServices } from './domains/files/files.js';
 import { createRunFileLoaders } from './domains/runs/runs.js';
 import type { WorkflowRuns } from './domains/runs/workflow-runs.js';
+import type { UploadConfig } from './domains/uploads/uploads.js';
 import type { BlobStorage } from './storage/index.js';
 
 export interface FileSubgraphServices {
@@ -14,6 +15,10 @@ export interface FileSubgraphServices {
   eventPollIntervalMs: number;
   /** Confirms run ids with the workflow subgraph before a file is attached to one. */
   runs: WorkflowRuns;
+  /** Direct uploads and signed downloads (domains/uploads). */
+  uploads: UploadConfig;
+  /** Stops the timer that removes expired uploads. */
+  stopUploadCleanup: () => Promise<void>;
 }
 
 export type FileContext = BaseContext & FileSubgraphServices & { loaders: ReturnType<typeof createLoaders> };

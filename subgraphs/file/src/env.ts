@@ -1,4 +1,4 @@
-import { optionalUrl, parseEnv, port, z } from '@organoise/core';
+import { bool, optionalUrl, parseEnv, port, z } from '@organoise/core';
 
 /** Every setting of the file subgraph (README lists them). */
 export const env = parseEnv(
@@ -16,6 +16,25 @@ export const env = parseEnv(
         .transform((v) => (v && v.trim() !== '' ? v : undefined)),
       // Uploads travel base64 inside a JSON body held in memory, so the ceiling stays modest.
       MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).max(256 * 1024 * 1024).default(10 * 1024 * 1024),
+      /** `local` (LocalDiskStorage under FILE_STORAGE_DIR) or `s3` (S3Storage: the S3_* settings). */
+      FILE_STORAGE: z.enum(['local', 's3']).default('local'),
+      S3_BUCKET: z.string().optional(),
+      S3_REGION: z.string().min(1).default('us-east-1'),
+      /** Any S3-compatible endpoint (MinIO, R2...); AWS's own when unset. */
+      S3_ENDPOINT: optionalUrl(),
+      S3_FORCE_PATH_STYLE: bool(false),
+      /** Both or neither; neither = the AWS SDK's default chain (environment, profile, instance role). */
+      S3_ACCESS_KEY_ID: z.string().optional(),
+      S3_SECRET_ACCESS_KEY: z.string().optional(),
+      /** Direct uploads: an organization's largest file until an admin sets its own (GraphQL's Int caps it). */
+      UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).max(2 ** 31 - 1).default(1024 * 1024 * 1024),
+      /** Direct uploads: comma-separated media types or type/* accepted by default; unset = every type. */
+      UPLOAD_CONTENT_TYPES: z
+        .string()
+        .optional()
+        .transform((v) => (v && v.trim() !== '' ? v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean) : null)),
+      UPLOAD_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(24),
+      DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(24 * 3600).default(300),
       INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
       /** The workflow subgraph, asked whether a run id may be attached to a file (its default address when unset). */
       SUBGRAPH_WORKFLOW_URL: z.string().url().default('http://127.0.0.1:4002/graphql'),
@@ -24,6 +43,8 @@ export const env = parseEnv(
       EVENT_RETENTION_HOURS: z.coerce.number().positive().default(24),
       LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     })
+    .refine((e) => e.FILE_STORAGE !== 's3' || !!e.S3_BUCKET, { message: 'S3_BUCKET is required when FILE_STORAGE=s3', path: ['S3_BUCKET'] })
+    .refine((e) => !e.S3_ACCESS_KEY_ID === !e.S3_SECRET_ACCESS_KEY, { message: 'give both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither', path: ['S3_ACCESS_KEY_ID'] })
     .transform((e) => ({ ...e, FILE_STORAGE_DIR: e.FILE_STORAGE_DIR ?? `${e.DATA_DIR}/files` })),
   process.env,
 );

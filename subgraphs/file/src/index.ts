@@ -14,8 +14,12 @@ import { createLoaders, type FileContext, type FileSubgraphServices } from './co
 import { events, eventStreams, idempotencyKeys } from './db/schema.js';
 import { base64LengthFor, DEFAULT_MAX_UPLOAD_BYTES } from './domains/files/files.js';
 import { NO_WORKFLOW_RUNS, workflowRunsOverHttp, type WorkflowRuns } from './domains/runs/workflow-runs.js';
+import { startUploadCleanup } from './domains/uploads/cleanup.js';
+import { mountUploadRoutes } from './domains/uploads/routes.js';
+import { urlSigner } from './domains/uploads/signing.js';
+import { DEFAULT_UPLOAD_CONFIG, type UploadConfig } from './domains/uploads/uploads.js';
 import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
-import { LocalDiskStorage, type BlobStorage } from './storage/index.js';
+import { LocalDiskStorage, S3Storage, type BlobStorage, type S3StorageOptions } from './storage/index.js';
 
 export { typeDefs, resolvers, permissions, SUBGRAPH_NAME, DEFAULT_MAX_UPLOAD_BYTES };
 export * from './storage/index.js';
@@ -33,9 +37,14 @@ export interface FileSubgraphOptions extends EventBusSettings {
   log: Logger;
   port?: number;
   host?: string;
-  /** Where the bytes go. Give either this or `storageDir` (a LocalDiskStorage there). */
+  /** Where the bytes go. Give one of this, `s3` (an S3Storage) or `storageDir` (a LocalDiskStorage there). */
   storage?: BlobStorage;
+  s3?: S3StorageOptions;
   storageDir?: string;
+  /** Direct upload limits and lifetimes (DEFAULT_UPLOAD_CONFIG where unset). */
+  uploads?: Partial<Omit<UploadConfig, 'signer'>>;
+  /** How often expired uploads are removed (10 minutes by default). */
+  uploadCleanupIntervalMs?: number;
   /** Largest file accepted, in bytes (10 MiB by default). */
   maxUploadBytes?: number;
   /**
@@ -59,8 +68,8 @@ export interface FileSubgraph extends RunningServer {
 const BODY_OVERHEAD_BYTES = 64 * 1024;
 /** Opens the database (migrating it) and the blob storage, and serves the file subgraph. */
 export async function startFileSubgraph(options: FileSubgraphOptions): Promise<FileSubgraph> {
-  const storage = options.storage ?? (options.storageDir ? new LocalDiskStorage(options.storageDir) : undefined);
-  if (!storage) throw new Error('startFileSubgraph needs `storage` or `storageDir`');
+  const storage = options.storage ?? (options.s3 ? new S3Storage(options.s3) : options.storageDir ? new LocalDiskStorage(options.storageDir) : undefined);
+  if (!storage) throw new Error('startFileSubgraph needs `storage`, `s3` or `storageDir`');
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const database = await openDatabase({ ...options.database, schema: DATABASE_SCHEMA, migrationsFolder: MIGRATIONS_FOLDER });
   let eventBus: RunningEventBus;
@@ -76,6 +85,8 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
       ? workflowRunsOverHttp({ url: options.workflowUrl, internalTokenSecret: options.internalTokenSecret, log: options.log, timeoutMs: options.workflowTimeoutMs })
       : NO_WORKFLOW_RUNS);
   if (runs === NO_WORKFLOW_RUNS) options.log.warn('file subgraph started without the workflow subgraph URL: files cannot be attached to runs');
+  const uploads: UploadConfig = { ...DEFAULT_UPLOAD_CONFIG, ...options.uploads, signer: urlSigner(options.internalTokenSecret) };
+  const cleanup = startUploadCleanup({ db: database.db, storage, maxUploadBytes, log: options.log, bus: eventBus.bus, runs, clientIp: null, uploads }, options.log, options.uploadCleanupIntervalMs);
   const services: FileSubgraphServices = {
     db: database.db,
     storage,
@@ -83,6 +94,8 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
     bus: eventBus.bus,
     eventPollIntervalMs: eventBus.pollIntervalMs,
     runs,
+    uploads,
+    stopUploadCleanup: cleanup.stop,
   };
 
   let server: RunningServer;
@@ -100,9 +113,12 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
       maxBodyBytes: base64LengthFor(maxUploadBytes) + BODY_OVERHEAD_BYTES,
       ready: database.ping,
       degraded: eventBus.degraded,
+      // Signed upload and download URLs for a store clients cannot reach (local disk), streamed.
+      routes: (app) => mountUploadRoutes(app, { db: database.db, storage, signer: uploads.signer, log: options.log }),
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
     });
   } catch (error) {
+    await cleanup.stop();
     await eventBus.close();
     await database.close();
     throw error;
@@ -113,6 +129,7 @@ export async function startFileSubgraph(options: FileSubgraphOptions): Promise<F
     close: async () => {
       // The server first: it ends the subscriptions, which unsubscribe and stop reading the log.
       await server.close();
+      await cleanup.stop();
       await eventBus.close();
       await database.close();
     },

@@ -12,8 +12,24 @@ const pubsub = createPubSub(env.REDIS_URL, (error) => log.warn('redis error', { 
 const server = await startFileSubgraph({
   database: { url: env.FILE_DATABASE_URL ?? env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite/file` },
   internalTokenSecret: env.INTERNAL_TOKEN_SECRET,
-  storageDir: env.FILE_STORAGE_DIR,
+  ...(env.FILE_STORAGE === 's3'
+    ? {
+        s3: {
+          bucket: env.S3_BUCKET!,
+          region: env.S3_REGION,
+          ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
+          forcePathStyle: env.S3_FORCE_PATH_STYLE,
+          ...(env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY ? { credentials: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } } : {}),
+        },
+      }
+    : { storageDir: env.FILE_STORAGE_DIR }),
   maxUploadBytes: env.MAX_UPLOAD_BYTES,
+  uploads: {
+    defaultMaxBytes: env.UPLOAD_MAX_BYTES,
+    defaultContentTypes: env.UPLOAD_CONTENT_TYPES,
+    uploadTtlMs: env.UPLOAD_TTL_HOURS * 3600 * 1000,
+    downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
+  },
   workflowUrl: env.SUBGRAPH_WORKFLOW_URL,
   log,
   port: env.PORT,

@@ -28,6 +28,8 @@ const runB = runs.create(orgB);
 const runA = runs.create(orgA);
 const b64 = (content: string) => Buffer.from(content).toString('base64');
 let fileB: string;
+/** A direct upload of organization B's, still open. */
+let uploadB: string;
 let fileA: string;
 
 const UPLOAD = `mutation($input: UploadFileInput!) { uploadFile(input: $input) { id } }`;
@@ -50,6 +52,9 @@ beforeAll(async () => {
   };
   fileB = await upload(ownerB, orgB, 'B-secret.txt', runB);
   fileA = await upload(adminA, orgA, 'a.txt', runA);
+  const direct = await call(`mutation($input: CreateUploadInput!) { createUpload(input: $input) { id } }`, { input: { organizationId: orgB, name: 'B-direct.txt', size: 1, contentType: 'text/plain', sha256: 'a'.repeat(64) } }, ownerB);
+  expect(direct.errors).toBeUndefined();
+  uploadB = direct.data!.createUpload.id as string;
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
@@ -108,6 +113,13 @@ describe('a member of another organization', () => {
     ['renameFile', `mutation($input: RenameFileInput!) { renameFile(input: $input) { id } }`, () => ({ input: { fileId: fileB, name: 'pwned' } })],
     ['attachFileToRun', `mutation($input: AttachFileToRunInput!) { attachFileToRun(input: $input) { id } }`, () => ({ input: { fileId: fileB, workflowRunId: null } })],
     ['deleteFile', `mutation($id: ID!) { deleteFile(id: $id) { deletedFileId } }`, () => ({ id: fileB })],
+    ['createUpload into their organization', `mutation($input: CreateUploadInput!) { createUpload(input: $input) { id } }`, () => ({ input: { organizationId: orgB, name: 'planted', size: 1, contentType: 'text/plain', sha256: 'a'.repeat(64) } })],
+    ['completeUpload of theirs', `mutation($input: CompleteUploadInput!) { completeUpload(input: $input) { id } }`, () => ({ input: { uploadId: uploadB } })],
+    ['abortUpload of theirs', `mutation($id: ID!) { abortUpload(id: $id) { abortedUploadId } }`, () => ({ id: uploadB })],
+    ['setUploadSettings of their organization', `mutation($input: UploadSettingsInput!) { setUploadSettings(input: $input) { maxBytes } }`, () => ({ input: { organizationId: orgB, maxBytes: 1 } })],
+    ['read their upload', `query($id: ID!) { upload(id: $id) { id target { url } } }`, () => ({ id: uploadB })],
+    ['read their upload settings', `query($id: ID!) { uploadSettings(organizationId: $id) { maxBytes } }`, () => ({ id: orgB })],
+    ['get a download URL of their file', `query($id: ID!) { file(id: $id) { downloadUrl } }`, () => ({ id: fileB })],
   ])('cannot %s (NOT_FOUND) and nothing changes', async (_name, mutation, variables) => {
     const before = await call(FILE_B, { id: fileB }, ownerB);
     const count = async () => (await call(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Organization { files { totalCount } } } }`, { r: [{ __typename: 'Organization', id: orgB }] }, ownerB)).data!._entities[0].files.totalCount;
@@ -117,6 +129,8 @@ describe('a member of another organization', () => {
     expect(await call(FILE_B, { id: fileB }, ownerB)).toEqual(before);
     expect(before.data!.file).toMatchObject({ name: 'B-secret.txt', currentVersion: 1, workflowRun: { id: runB } });
     expect(await count()).toBe(filesBefore);
+    const open = await call(`query($id: ID!) { upload(id: $id) { id file { id } } uploadSettings(organizationId: "${orgB}") { maxBytes } }`, { id: uploadB }, ownerB);
+    expect(open.data).toEqual({ upload: { id: uploadB, file: null }, uploadSettings: { maxBytes: 1024 * 1024 * 1024 } });
   });
 
   it.each([

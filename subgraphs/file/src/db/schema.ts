@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { eventLogTables, idempotencyKeysTable } from '@organoise/core';
 
 /**
@@ -64,6 +64,51 @@ export const fileVersions = filesSchema.table(
     check('file_versions_size_check', sql`size >= 0`),
   ],
 );
+
+/**
+ * Direct uploads (docs/protocols/uploads.md): asked for by createUpload, filled by the client on
+ * a signed URL, turned into a file by completeUpload. An upload not completed by `expires_at` is
+ * removed with its bytes by the cleanup timer; a completed one stays until then so a retried
+ * completion answers with its file.
+ */
+export const uploads = filesSchema.table(
+  'uploads',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id').notNull(),
+    name: text('name').notNull(),
+    contentType: text('content_type').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    /** What the client announced; the bytes are hashed again on completion. */
+    sha256: text('sha256').notNull(),
+    workflowRunId: uuid('workflow_run_id'),
+    createdBy: uuid('created_by').notNull(),
+    storageKey: text('storage_key').notNull(),
+    /** The storage's multipart upload id; null for a single PUT. */
+    multipartId: text('multipart_id'),
+    partSize: integer('part_size'),
+    /** The file the upload becomes (its id is chosen up front: it is part of the storage key). */
+    fileId: uuid('file_id').notNull(),
+    createdAt: at('created_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    /** Set once the file exists; the row stays until expiry so a retried completion answers with it. */
+    completedAt: at('completed_at'),
+  },
+  (t) => [
+    index('uploads_expires_idx').on(t.expiresAt),
+    index('uploads_org_idx').on(t.organizationId, t.createdAt),
+    check('uploads_size_check', sql`size >= 0`),
+  ],
+);
+
+/** An organization's upload limits; an organization without a row has the service's defaults. */
+export const uploadSettings = filesSchema.table('upload_settings', {
+  organizationId: uuid('organization_id').primaryKey(),
+  maxBytes: bigint('max_bytes', { mode: 'number' }).notNull(),
+  /** Media types (`image/png`) or families (`image/*`); null allows every type. */
+  allowedContentTypes: text('allowed_content_types').array(),
+  updatedAt: at('updated_at').notNull(),
+});
 
 /**
  * The domain event log (docs/protocols/subscriptions.md): events are appended in the transaction

@@ -18,6 +18,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   assertValidKey,
   assertValidPartNumber,
+  contentDisposition,
   isUnder,
   MIN_PART_BYTES,
   MultipartError,
@@ -54,8 +55,6 @@ function multipartError(error: unknown): never {
 }
 
 const toBody = (body: Uint8Array | Readable) => (body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body);
-/** An attachment header with the name in printable ASCII (a name is a label: quotes, backslashes and other characters become '_'). */
-export const contentDisposition = (fileName: string) => `attachment; filename="${fileName.replace(/[^\x20-\x7e]|["\\]/g, '_')}"`;
 const expiry = (seconds: number) => new Date(Date.now() + seconds * 1000);
 
 /** Blobs in one bucket of any S3-compatible store; clients PUT and GET the bucket directly with presigned URLs. */

@@ -124,3 +124,6 @@ export function assertValidPartNumber(partNumber: number): void {
 
 /** `key` is `prefix` or under it, by whole segments (`a/b` is under `a`, `ab` is not). */
 export const isUnder = (key: string, prefix: string | undefined) => !prefix || key === prefix || key.startsWith(`${prefix}/`);
+
+/** An attachment header with the name in printable ASCII (a name is a label: quotes, backslashes and other characters become '_'). */
+export const contentDisposition = (fileName: string) => `attachment; filename="${fileName.replace(/[^\x20-\x7e]|["\\]/g, '_')}"`;

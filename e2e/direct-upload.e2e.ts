@@ -1,0 +1,94 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { testLog } from '@organoise/core/testing';
+import { uploadProxy } from '@organoise/gateway/uploads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from './harness.js';
+
+// A file uploaded directly (docs/protocols/uploads.md): asked for through the gateway, its bytes
+// PUT to the signed URL, completed through the gateway, then listed and downloaded byte for byte
+// through its signed URL; another tenant can neither complete the upload nor get a download URL.
+//
+// The signed URLs of the local disk are relative to the API's origin, where the gateway forwards
+// /files/* to the file subgraph with gateway/src/uploads.ts. Until that module is mounted in the
+// gateway itself, this test mounts the same module on a server of its own in front of the file
+// subgraph and sends the relative URLs there; GraphQL goes to the real gateway.
+let platform: TestPlatform;
+let front: Server;
+let frontOrigin: string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  const forward = uploadProxy({ fileSubgraphUrl: platform.subgraphs.file.url, log: testLog });
+  front = createServer((req, res) =>
+    forward(req, res, () => {
+      res.statusCode = 404;
+      res.end();
+    }),
+  );
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  frontOrigin = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+}, 400_000);
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => (front ? front.close(() => resolve()) : resolve()));
+  await platform?.stop();
+});
+
+const codes = (res: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => (res.errors ?? []).map((e) => e.extensions?.code);
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+type SignedRequest = { url: string; method: string; headers: Array<{ name: string; value: string }> };
+const send = (request: SignedRequest, body?: Uint8Array) =>
+  fetch(request.url.startsWith('/') ? frontOrigin + request.url : request.url, {
+    method: request.method,
+    headers: Object.fromEntries(request.headers.map((h) => [h.name, h.value])),
+    ...(body ? { body } : {}),
+  });
+
+async function signUpWithOrganization(name: string) {
+  const signUp = await platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email: `${name}-${randomUUID()}@example.com`, password: `${name} password 123`, name } });
+  expect(signUp.errors).toBeUndefined();
+  const token = signUp.data!.signUp.accessToken as string;
+  const org = await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name, slug: `${name.toLowerCase()}-${randomUUID().slice(0, 8)}` } }, token);
+  expect(org.errors).toBeUndefined();
+  return { token, orgId: org.data!.createOrganization.id as string };
+}
+
+const CREATE = `mutation($i: CreateUploadInput!) { createUpload(input: $i) { id target { url method headers { name value } } } }`;
+const COMPLETE = `mutation($i: CompleteUploadInput!) { completeUpload(input: $i) { id name size sha256 } }`;
+
+describe('direct upload through the gateway', () => {
+  it('stores a file uploaded directly, lists it, and downloads the same bytes on its signed URL; another tenant can neither complete nor download it', async () => {
+    const alice = await signUpWithOrganization('Alice');
+    const bob = await signUpWithOrganization('Bob');
+    const content = randomBytes(3 * 1024 * 1024 + 17);
+
+    const created = await platform.gql(CREATE, { i: { organizationId: alice.orgId, name: 'survey.bin', size: content.length, contentType: 'application/octet-stream', sha256: sha256(content), idempotencyKey: randomUUID() } }, alice.token);
+    expect(created.errors).toBeUndefined();
+    const upload = created.data!.createUpload as { id: string; target: SignedRequest };
+    expect((await send(upload.target, content)).status).toBe(200);
+
+    // Bob, of another organization, cannot complete it (NOT_FOUND), and nothing is created.
+    expect(codes(await platform.gql(COMPLETE, { i: { uploadId: upload.id } }, bob.token))).toEqual(['NOT_FOUND']);
+    expect(codes(await platform.gql(`mutation($id: ID!) { abortUpload(id: $id) { abortedUploadId } }`, { id: upload.id }, bob.token))).toEqual(['NOT_FOUND']);
+
+    const done = await platform.gql(COMPLETE, { i: { uploadId: upload.id, idempotencyKey: randomUUID() } }, alice.token);
+    expect(done.errors).toBeUndefined();
+    const file = done.data!.completeUpload as { id: string; size: number; sha256: string };
+    expect(file).toMatchObject({ name: 'survey.bin', size: content.length, sha256: sha256(content) });
+
+    const listed = await platform.gql(`query($id: ID!) { organization(id: $id) { files { totalCount nodes { id name downloadUrl } } } }`, { id: alice.orgId }, alice.token);
+    expect(listed.errors).toBeUndefined();
+    const nodes = listed.data!.organization.files.nodes as Array<{ id: string; name: string; downloadUrl: string }>;
+    expect(nodes.map((n) => n.id)).toEqual([file.id]);
+    const download = await fetch(nodes[0]!.downloadUrl.startsWith('/') ? frontOrigin + nodes[0]!.downloadUrl : nodes[0]!.downloadUrl);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
+
+    // Bob cannot reach the file, so he gets no download URL for it.
+    const bobs = await platform.gql(`query($id: ID!) { file(id: $id) { downloadUrl } }`, { id: file.id }, bob.token);
+    expect(codes(bobs)).toEqual(['NOT_FOUND']);
+    expect(JSON.stringify(bobs.data ?? null)).not.toContain('/files/download/');
+  });
+});
