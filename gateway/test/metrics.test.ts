@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'graphql';
 import { startMetricsListener, type MetricsListener } from '@organoise/core';
-import { testLog } from '@organoise/core/testing';
+import { testLog, waitFor } from '@organoise/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startObservedGraph, type ObservedGraph } from './fixtures/observed-graph.js';
 
@@ -84,6 +85,24 @@ describe('metrics of a running gateway and its subgraphs', () => {
     expect(grew('organoise_gateway_operation_errors_total{operation_type="query",code="NOT_FOUND"}')).toBe(1);
     expect(grew('organoise_gateway_operations_total{operation_type="query",outcome="client_error"}')).toBe(1);
     expect(grew('organoise_gateway_operations_total{operation_type="query",outcome="server_error"}')).toBe(0);
+  });
+
+  it('should count open subscriptions, deliveries and the events waiting for a subscriber', async () => {
+    const value = async (series: string) => samples(await scrape(listener.url)).get(series) ?? 0;
+    const deliveredBefore = await value('organoise_gateway_subscription_deliveries_total');
+    const subscription = graph.gateway.subscriptions.subscribe({ document: parse('subscription Added { noteAdded { id title stars } }'), variables: {}, context: { viewer: null, requestId: 'metrics-test', clientIp: null } });
+    await subscription.accepted;
+    expect(await value('organoise_gateway_subscriptions_open')).toBe(1);
+    graph.addNote('1');
+    graph.addNote('2');
+    graph.addNote('3');
+    // Not pulled yet: three hydrated events wait for this subscriber.
+    await waitFor(async () => (await value('organoise_gateway_subscription_queue_depth')) === 3, 'three events waiting');
+    expect(await value('organoise_gateway_subscription_deliveries_total')).toBe(deliveredBefore + 3);
+    for (const stars of [10, 20, 30]) expect((await subscription.next()).value).toMatchObject({ data: { noteAdded: { stars } } });
+    expect(await value('organoise_gateway_subscription_queue_depth')).toBe(0);
+    await subscription.return!();
+    await waitFor(async () => (await value('organoise_gateway_subscriptions_open')) === 0, 'the subscription closed');
   });
 
   it('should count a subgraph that cannot be reached as a failed fetch and a server error', async () => {
