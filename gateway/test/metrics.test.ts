@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { startMetricsListener, type MetricsListener } from '@organoise/core';
-import { testLog, waitFor } from '@organoise/core/testing';
+import { capturingLogger, waitFor } from '@organoise/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startObservedGraph, type ObservedGraph } from './fixtures/observed-graph.js';
 
@@ -41,9 +41,10 @@ describe('alert rules (promtool)', () => {
 describe('metrics of a running gateway and its subgraphs', () => {
   let graph: ObservedGraph;
   let listener: MetricsListener;
+  const log = capturingLogger();
 
   beforeAll(async () => {
-    graph = await startObservedGraph(testLog);
+    graph = await startObservedGraph(log);
     // What gateway/src/main.ts starts when METRICS_PORT is set.
     listener = await startMetricsListener(0);
   });
@@ -74,6 +75,14 @@ describe('metrics of a running gateway and its subgraphs', () => {
       expect(grew('organoise_db_query_duration_seconds_count{service="observed_notes"}')).toBe(1);
       expect(grew('organoise_db_query_duration_seconds_count{service="observed_stars"}')).toBe(3);
     }
+  });
+
+  it('should pass the request id to the subgraphs, and no trace context while tracing is off', async () => {
+    await graph.query('query Notes { notes { id stars } }');
+    const access = log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request' && l.path === '/graphql');
+    const subgraphLines = access.filter((l) => l.requestId !== undefined);
+    expect(subgraphLines.length).toBeGreaterThanOrEqual(2);
+    expect(access.some((l) => 'traceId' in l || 'spanId' in l)).toBe(false);
   });
 
   it('should count errors by their code, and a refusal as a client error', async () => {
