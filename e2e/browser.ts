@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { testEnv } from '@organoise/core/testing';
@@ -23,8 +25,27 @@ export function launchChromium(): Promise<Browser> {
  * changed (a stale build would test old code), restored from turbo's cache otherwise.
  */
 export function buildApp(workspace: '@organoise/web' | '@organoise/mobile' | '@organoise/playground'): void {
-  execFileSync('npx', ['turbo', 'run', 'build', `--filter=${workspace}`, '--output-logs=errors-only'], { cwd: ROOT, stdio: 'ignore' });
+  // Two test files of one app (web.e2e.ts, web-admin.e2e.ts) start at once in two workers: one
+  // builds while the other waits, then finds turbo's cache (a second Vite run at the same time
+  // would empty the dist folder under the first).
+  const lock = join(tmpdir(), `organoise-build-${workspace.replace(/\W/g, '-')}.lock`);
+  for (const since = Date.now(); ; ) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock left by a killed run: builds take a few minutes at most here.
+      if (Date.now() - since > BUILD_LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    execFileSync('npx', ['turbo', 'run', 'build', `--filter=${workspace}`, '--output-logs=errors-only'], { cwd: ROOT, stdio: 'ignore' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
+const BUILD_LOCK_STALE_MS = 10 * 60_000;
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const AXE_RUN = `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations

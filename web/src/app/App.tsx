@@ -1,9 +1,11 @@
 import { ApolloProvider } from '@apollo/client/react';
 import { CssBaseline, ThemeProvider, createTheme } from '@mui/material';
 import { Suspense, lazy, useEffect, useState, type ReactNode } from 'react';
-import { createApi, Session, setErrorWording, WEB_WORDING, type Api } from '@organoise/client';
+import { createApi, REFRESH_KEY, Session, setErrorWording, WEB_WORDING, type Api } from '@organoise/client';
 import { SessionContext, useSession } from '../modules/auth/context';
 import { browserTokenStore } from '../modules/auth/storage';
+import { CALLBACK_PATTERN, pendingMode } from '../modules/auth/oidc';
+import { INVITATION_PATTERN, pendingInvitationPath, rememberInvitation } from '../modules/invitations/pending';
 import { OrganizationProvider } from '../modules/organizations/context';
 import { ErrorState, Loading } from '../ui/states';
 import { ApiContext } from './api-context';
@@ -11,14 +13,60 @@ import { match, navigate, usePath } from './router';
 import { Shell } from './Shell';
 
 // Each screen is its own chunk: signing in does not download the workflow editor.
-const SignInPage = lazy(() => import('../modules/auth/SignInPage'));
-const SignUpPage = lazy(() => import('../modules/auth/SignUpPage'));
-const DashboardPage = lazy(() => import('../modules/dashboard/DashboardPage'));
-const WorkflowsPage = lazy(() => import('../modules/workflows/WorkflowsPage'));
-const DefinitionPage = lazy(() => import('../modules/workflows/DefinitionPage'));
-const RunPage = lazy(() => import('../modules/workflows/RunPage'));
-const FilesPage = lazy(() => import('../modules/files/FilesPage'));
-const TasksPage = lazy(() => import('../modules/tasks/TasksPage'));
+const screens = {
+  signIn: () => import('../modules/auth/SignInPage'),
+  signUp: () => import('../modules/auth/SignUpPage'),
+  dashboard: () => import('../modules/dashboard/DashboardPage'),
+  workflows: () => import('../modules/workflows/WorkflowsPage'),
+  definition: () => import('../modules/workflows/DefinitionPage'),
+  run: () => import('../modules/workflows/RunPage'),
+  files: () => import('../modules/files/FilesPage'),
+  tasks: () => import('../modules/tasks/TasksPage'),
+  runs: () => import('../modules/workflows/RunsPage'),
+  admin: () => import('../modules/admin/AdminPage'),
+  account: () => import('../modules/account/AccountPage'),
+  linkCallback: () => import('../modules/account/LinkCallbackPage'),
+  oidcCallback: () => import('../modules/auth/OidcCallbackPage'),
+  invitation: () => import('../modules/invitations/AcceptInvitationPage'),
+};
+const SignInPage = lazy(screens.signIn);
+const SignUpPage = lazy(screens.signUp);
+const DashboardPage = lazy(screens.dashboard);
+const WorkflowsPage = lazy(screens.workflows);
+const DefinitionPage = lazy(screens.definition);
+const RunPage = lazy(screens.run);
+const FilesPage = lazy(screens.files);
+const TasksPage = lazy(screens.tasks);
+const RunsPage = lazy(screens.runs);
+const AdminPage = lazy(screens.admin);
+const AccountPage = lazy(screens.account);
+const LinkCallbackPage = lazy(screens.linkCallback);
+const OidcCallbackPage = lazy(screens.oidcCallback);
+const AcceptInvitationPage = lazy(screens.invitation);
+
+/** The screen a path opens for a signed-in person (route() renders it). */
+function screenOf(path: string): keyof typeof screens | null {
+  if (path === '/' || path === '/sign-in' || path === '/sign-up') return 'dashboard';
+  if (path === '/workflows') return 'workflows';
+  if (path === '/files') return 'files';
+  if (path === '/tasks') return 'tasks';
+  if (path === '/runs') return 'runs';
+  if (path === '/account') return 'account';
+  if (path === '/admin' || match('/admin/:tab', path)) return 'admin';
+  if (match(INVITATION_PATTERN, path)) return 'invitation';
+  // Back from a provider: a link of this person's account (a sign-in callback finished signed out).
+  if (match(CALLBACK_PATTERN, path)) return pendingMode() === 'link' ? 'linkCallback' : 'dashboard';
+  if (match('/workflows/:id', path)) return 'definition';
+  if (match('/runs/:id', path)) return 'run';
+  return null;
+}
+
+// The first screen's chunk is fetched now, beside the session's refresh and the organizations'
+// read, instead of after them: on a slow network that is a round trip and a download off the
+// first screen (npm run bench:web). A tab with a refresh token opens signed in.
+const opening = window.location.pathname;
+const firstScreen = sessionStorage.getItem(REFRESH_KEY) ? screenOf(opening) : signedOutScreenOf(opening);
+if (firstScreen) void screens[firstScreen]();
 
 // People who ask their system for less motion get none: no transitions, no ripples.
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
@@ -48,13 +96,25 @@ export function App() {
   );
 }
 
+/** The screen a path opens for a person not signed in. */
+function signedOutScreenOf(path: string): 'signIn' | 'signUp' | 'oidcCallback' {
+  if (path === '/sign-up') return 'signUp';
+  if (match(CALLBACK_PATTERN, path) && pendingMode() === 'sign-in') return 'oidcCallback';
+  return 'signIn';
+}
+
 function Root() {
   const state = useSession();
   const path = usePath();
   if (state.status === 'restoring') return <Loading label="Signing you in" />;
   if (state.status === 'signed-out') {
-    if (path === '/sign-up') return <SignUpPage />;
-    return <SignInPage reason={state.reason} />;
+    // An invitation link waits in this tab while its invitee signs in or creates an account.
+    const invitation = match(INVITATION_PATTERN, path);
+    if (invitation) rememberInvitation(invitation.token!);
+    const screen = signedOutScreenOf(path);
+    if (screen === 'signUp') return <SignUpPage />;
+    if (screen === 'oidcCallback') return <OidcCallbackPage />;
+    return <SignInPage reason={state.reason} invited={Boolean(invitation ?? pendingInvitationPath())} />;
   }
   return <SignedIn userId={state.user.id} />;
 }
@@ -75,9 +135,25 @@ function SignedIn({ userId }: { userId: string }) {
     };
   }, [userId]);
   useEffect(() => {
-    if (path === '/sign-in' || path === '/sign-up') navigate('/', { replace: true });
+    // Signed in (or up) from an invitation link: back to it, to accept.
+    const invitation = pendingInvitationPath();
+    if (invitation && !match(INVITATION_PATTERN, path)) navigate(invitation, { replace: true });
+    else if (path === '/sign-in' || path === '/sign-up') navigate('/', { replace: true });
   }, [path]);
   if (!api) return <Loading />;
+  const invitation = match(INVITATION_PATTERN, path);
+  if (invitation) {
+    // Outside the organization shell: an invitee may belong to no organization yet.
+    return (
+      <ApiContext.Provider value={api}>
+        <ApolloProvider client={api.client}>
+          <Suspense fallback={<Loading />}>
+            <AcceptInvitationPage key={invitation.token} token={invitation.token!} />
+          </Suspense>
+        </ApolloProvider>
+      </ApiContext.Provider>
+    );
+  }
   return (
     <ApiContext.Provider value={api}>
       <ApolloProvider client={api.client}>
@@ -92,13 +168,32 @@ function SignedIn({ userId }: { userId: string }) {
 }
 
 function route(path: string): ReactNode {
-  if (path === '/' || path === '/sign-in' || path === '/sign-up') return <DashboardPage />;
-  if (path === '/workflows') return <WorkflowsPage />;
-  if (path === '/files') return <FilesPage />;
-  if (path === '/tasks') return <TasksPage />;
-  const definition = match('/workflows/:id', path);
-  if (definition) return <DefinitionPage key={definition.id} id={definition.id!} />;
-  const run = match('/runs/:id', path);
-  if (run) return <RunPage key={run.id} id={run.id!} />;
-  return <ErrorState error={{ code: 'NOT_FOUND' }} />;
+  switch (screenOf(path)) {
+    case 'dashboard':
+      return <DashboardPage />;
+    case 'workflows':
+      return <WorkflowsPage />;
+    case 'files':
+      return <FilesPage />;
+    case 'tasks':
+      return <TasksPage />;
+    case 'runs':
+      return <RunsPage />;
+    case 'account':
+      return <AccountPage />;
+    case 'admin':
+      return <AdminPage tab={match('/admin/:tab', path)?.tab} />;
+    case 'linkCallback':
+      return <LinkCallbackPage />;
+    case 'definition': {
+      const { id } = match('/workflows/:id', path)!;
+      return <DefinitionPage key={id} id={id!} />;
+    }
+    case 'run': {
+      const { id } = match('/runs/:id', path)!;
+      return <RunPage key={id} id={id!} />;
+    }
+    default:
+      return <ErrorState error={{ code: 'NOT_FOUND' }} />;
+  }
 }

@@ -1,21 +1,26 @@
 import { AppBar, Box, Button, Container, Stack, Toolbar, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
 import { useSession, useSessionStore } from '../modules/auth/context';
-import { OrganizationSwitcher } from '../modules/organizations/context';
+import { canManage, OrganizationSwitcher, useOrganization } from '../modules/organizations/context';
 import { Link, usePath } from './router';
 
 const NAV = [
   { href: '/', label: 'Dashboard' },
   { href: '/tasks', label: 'Tasks' },
   { href: '/workflows', label: 'Workflows' },
+  { href: '/runs', label: 'Runs' },
   { href: '/files', label: 'Files' },
+  // Owners and admins only; anyone else opening /admin is told they may not.
+  { href: '/admin', label: 'Admin', managers: true },
 ];
 
 export function Shell({ children }: { children: ReactNode }) {
   const path = usePath();
   const session = useSessionStore();
   const state = useSession();
-  const active = (href: string) => (href === '/' ? path === '/' : path.startsWith(href) || (href === '/workflows' && path.startsWith('/runs')));
+  const { current } = useOrganization();
+  const nav = NAV.filter((item) => !('managers' in item) || canManage(current.viewerRole));
+  const active = (href: string) => (href === '/' ? path === '/' : path.startsWith(href));
   return (
     <>
       <AppBar position="static" color="default" elevation={1}>
@@ -23,8 +28,8 @@ export function Shell({ children }: { children: ReactNode }) {
           <Typography variant="h6" component="span" sx={{ fontWeight: 700 }}>
             OrgaNoise
           </Typography>
-          <Stack component="nav" aria-label="Main" direction="row" sx={{ gap: 1, flexGrow: 1 }}>
-            {NAV.map((item) => (
+          <Stack component="nav" aria-label="Main" direction="row" sx={{ gap: 1, flexGrow: 1, flexWrap: 'wrap' }}>
+            {nav.map((item) => (
               <Link key={item.href} href={item.href} underline="none" aria-current={active(item.href) ? 'page' : undefined} sx={{ px: 1, py: 0.5, borderRadius: 1, fontWeight: active(item.href) ? 700 : 400, bgcolor: active(item.href) ? 'action.selected' : undefined }}>
                 {item.label}
               </Link>
@@ -32,9 +37,9 @@ export function Shell({ children }: { children: ReactNode }) {
           </Stack>
           <OrganizationSwitcher />
           {state.status === 'signed-in' ? (
-            <Typography variant="body2" data-testid="signed-in-as">
+            <Link href="/account" variant="body2" data-testid="signed-in-as" title="Account settings" aria-current={path === '/account' ? 'page' : undefined}>
               {state.user.name}
-            </Typography>
+            </Link>
           ) : null}
           <Button onClick={() => void session.signOut()}>Sign out</Button>
         </Toolbar>

@@ -49,3 +49,29 @@ export function ErrorState({ error, title }: { error: unknown; title?: string })
     </Alert>
   );
 }
+
+/** A screen or action the person's role does not allow: said plainly, not as a failure. */
+export function NotAllowed({ children }: { children: ReactNode }) {
+  return (
+    <Alert severity="info" data-code="FORBIDDEN">
+      <AlertTitle>You may not do this</AlertTitle>
+      {children}
+    </Alert>
+  );
+}
+
+/** A mutation's refusal in words, by code, next to the form that sent it. */
+export function ActionError({ error }: { error: unknown }) {
+  if (!error) return null;
+  const described = describeError(error);
+  return (
+    <Alert severity="error" data-code={described.code} role="alert">
+      {described.message}
+      {described.issues?.map((issue) => (
+        <div key={issue.path}>
+          {issue.path}: {issue.message}
+        </div>
+      ))}
+    </Alert>
+  );
+}

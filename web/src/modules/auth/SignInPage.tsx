@@ -1,8 +1,11 @@
-import { Alert, Box, Button, Paper, Stack, TextField, Typography } from '@mui/material';
+import { Alert, Button, Stack, TextField, Typography } from '@mui/material';
 import { useState, type FormEvent } from 'react';
 import { Link, navigate } from '../../app/router';
 import { describeError, errorCode } from '@organoise/client';
+import { AuthCard } from '../../ui/AuthCard';
 import { useSessionStore } from './context';
+import { OidcButtons } from './OidcButtons';
+import { secondFactorInput } from './second-factor';
 
 const REASONS: Record<string, string> = {
   SESSION_EXPIRED: 'Your session expired. Sign in again.',
@@ -10,21 +13,11 @@ const REASONS: Record<string, string> = {
   UNAUTHENTICATED: 'Your session has ended. Sign in again.',
 };
 
-export function AuthCard({ title, children }: { title: string; children: React.ReactNode }) {
-  return (
-    <Box component="main" sx={{ minHeight: '100vh', display: 'grid', placeItems: 'center', p: 2, bgcolor: 'grey.100' }}>
-      <Paper sx={{ p: 4, width: '100%', maxWidth: 420 }}>
-        <Typography variant="h5" component="h1" gutterBottom>
-          {title}
-        </Typography>
-        {children}
-      </Paper>
-    </Box>
-  );
-}
-
-/** Email and password, then, when the API answers SECOND_FACTOR_REQUIRED, a code (TOTP or recovery). */
-export default function SignInPage({ reason }: { reason?: string | undefined }) {
+/**
+ * Email and password, then, when the API answers SECOND_FACTOR_REQUIRED, a code (TOTP or recovery);
+ * or a configured OpenID Connect provider. `invited`: an invitation link waits for this sign-in.
+ */
+export default function SignInPage({ reason, invited = false }: { reason?: string | undefined; invited?: boolean }) {
   const session = useSessionStore();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -38,9 +31,7 @@ export default function SignInPage({ reason }: { reason?: string | undefined }) 
     setBusy(true);
     setError(null);
     try {
-      const trimmed = code.replace(/\s+/g, '');
-      // Six digits are an authenticator code; anything else is one of the recovery codes.
-      const second = needsCode ? (/^\d{6}$/.test(trimmed) ? { totpCode: trimmed } : { recoveryCode: code.trim() }) : {};
+      const second = needsCode ? secondFactorInput(code) : {};
       await session.signIn({ email, password, ...second });
       navigate(window.location.pathname === '/sign-in' ? '/' : window.location.pathname, { replace: true });
     } catch (caught) {
@@ -54,6 +45,7 @@ export default function SignInPage({ reason }: { reason?: string | undefined }) 
   return (
     <AuthCard title={needsCode ? 'Two-step verification' : 'Sign in to OrgaNoise'}>
       <Stack component="form" spacing={2} onSubmit={submit} noValidate>
+        {invited ? <Alert severity="info">You have been invited to an organization. Sign in, or create an account, to accept.</Alert> : null}
         {reason && REASONS[reason] && !error ? <Alert severity="info">{REASONS[reason]}</Alert> : null}
         {error ? <Alert severity="error">{describeError(error).message}</Alert> : null}
         {needsCode ? (
@@ -73,9 +65,12 @@ export default function SignInPage({ reason }: { reason?: string | undefined }) 
         {needsCode ? (
           <Button onClick={() => (setNeedsCode(false), setCode(''))}>Back</Button>
         ) : (
-          <Typography variant="body2">
-            No account yet? <Link href="/sign-up">Create one</Link>
-          </Typography>
+          <>
+            <Typography variant="body2">
+              No account yet? <Link href="/sign-up">Create one</Link>
+            </Typography>
+            <OidcButtons onError={setError} />
+          </>
         )}
       </Stack>
     </AuthCard>

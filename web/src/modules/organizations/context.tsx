@@ -3,7 +3,7 @@ import { Alert, Button, MenuItem, Stack, TextField, Typography } from '@mui/mate
 import { createContext, useContext, useState, type FormEvent, type ReactNode } from 'react';
 import { CreateOrganizationDocument, describeError, MyOrganizationsDocument, type Role } from '@organoise/client';
 import { ErrorState, Loading } from '../../ui/states';
-import { AuthCard } from '../auth/SignInPage';
+import { AuthCard } from '../../ui/AuthCard';
 
 export interface CurrentOrganization {
   id: string;
@@ -22,6 +22,8 @@ interface OrganizationContextValue {
 const OrganizationContext = createContext<OrganizationContextValue | null>(null);
 // Remembered per browser, so a reload (or the next visit) opens the same organization.
 const SELECTED_KEY = 'organoise.organizationId';
+/** Opens this organization next (an invitation just accepted). */
+export const rememberOrganization = (id: string) => localStorage.setItem(SELECTED_KEY, id);
 
 export function useOrganization(): OrganizationContextValue {
   const value = useContext(OrganizationContext);
@@ -45,7 +47,7 @@ export function OrganizationProvider({ children }: { children: ReactNode }) {
   if (all.length === 0) return <FirstOrganization />;
   const current = all.find((o) => o.id === selected) ?? all[0]!;
   const select = (id: string) => {
-    localStorage.setItem(SELECTED_KEY, id);
+    rememberOrganization(id);
     setSelected(id);
   };
   return <OrganizationContext.Provider value={{ current, all, viewer, select }}>{children}</OrganizationContext.Provider>;
