@@ -130,6 +130,7 @@ describe('asking the workflow subgraph about a run', () => {
 });
 
 describe('a file subgraph started without the workflow subgraph address', () => {
+  // A database and a subgraph of its own start inside the test: on a loaded machine that alone took over 30 s.
   it('refuses every run id with SUBGRAPH_UNAVAILABLE (fails closed) and still takes files without one', async () => {
     const own = await createTestDatabase();
     const alone = await startFileSubgraph({ database: { url: own.url, dataDir: own.dataDir }, internalTokenSecret: TEST_INTERNAL_SECRET, log: testLog, storage: scratchStorage() });
@@ -141,5 +142,5 @@ describe('a file subgraph started without the workflow subgraph address', () => 
       await alone.close();
       await own.drop();
     }
-  });
+  }, 300_000);
 });
