@@ -125,9 +125,9 @@ async function main() {
         query,
         rate,
         result: undefined as unknown as OpenLoopResult,
-        cpuMs: { gateway: 0, user: 0, workflow: 0, file: 0, analytics: 0, postgres: 0, load: 0 },
+        cpuMs: Object.fromEntries([...SERVICES, 'postgres', 'load'].map((k) => [k, 0])) as Record<ServiceName | 'postgres' | 'load', number>,
         transactions: 0,
-        peakRssMiB: { gateway: 0, user: 0, workflow: 0, file: 0, analytics: 0 },
+        peakRssMiB: Object.fromEntries(SERVICES.map((k) => [k, 0])) as Record<ServiceName, number>,
       };
     }
     for (const name of SERVICES) resetPeakRss(pidOf(name));
@@ -247,11 +247,11 @@ async function main() {
   out.push('CPU cores used per process (and the load generator), peak RSS MiB');
   out.push(
     table(
-      ['query', 'target/s', 'gateway', 'user', 'workflow', 'file', 'analytics', 'postgres', 'load gen', 'RSS gw/user/wf/file/an'],
+      ['query', 'target/s', ...SERVICES, 'postgres', 'load gen', `RSS ${SERVICES.join('/')}`],
       rows.map((r) => [
         LABEL[r.query],
         String(r.rate),
-        ...(['gateway', 'user', 'workflow', 'file', 'analytics', 'postgres', 'load'] as const).map((k) => fmt(r.cpuCores[k]!, 2)),
+        ...[...SERVICES, 'postgres' as const, 'load' as const].map((k) => fmt(r.cpuCores[k]!, 2)),
         SERVICES.map((name) => fmt(r.peakRssMiB[name], 0)).join('/'),
       ]),
     ),

@@ -20,7 +20,7 @@ const RUNS = `{ organizations { nodes { workflowRuns(first: 100) { nodes { id st
 
 const start = (db: TestDatabase, fileStorageDir: string) =>
   startPlatform({
-    databaseUrls: { user: db.url, workflow: db.url, file: db.url, analytics: db.url },
+    databaseUrls: urls(db),
     dataDir: 'memory',
     fileStorageDir,
     internalTokenSecret: TEST_INTERNAL_SECRET,

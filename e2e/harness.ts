@@ -1,5 +1,5 @@
 import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testEnv, testLog, type GraphQLResponse, type TestDatabase } from '@organoise/core/testing';
-import type { Logger } from '@organoise/core';
+import { databaseUrlsFrom, SUBGRAPH_NAMES, type Logger } from '@organoise/core';
 import type { SubscriptionLimits } from '@organoise/gateway';
 import { startPlatform, type Platform, type PlatformOptions, type SubgraphName } from '@organoise/platform';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,15 +40,15 @@ export interface TestPlatform extends Platform {
 
 /**
  * The whole platform on free ports, on a fresh database (one Postgres database shared by the
- * four subgraphs, each in its own schema, or four in-memory PGlites), serving the committed
+ * subgraphs, each in its own schema, or an in-memory PGlite each), serving the committed
  * supergraph: e2e tests see exactly what a client of `npm start` sees.
  */
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const db = options.database ?? (await createTestDatabase());
   const fileDir = mkdtempSync(join(tmpdir(), 'organoise-files-'));
-  const queries: Record<SubgraphName, string[]> = { user: [], workflow: [], file: [], analytics: [] };
+  const queries = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, []])) as unknown as Record<SubgraphName, string[]>;
   const platform = await startPlatform({
-    databaseUrls: { user: db.url, workflow: db.url, file: db.url, analytics: db.url },
+    databaseUrls: databaseUrlsFrom({ DATABASE_URL: db.url }),
     dataDir: 'memory',
     fileStorageDir: fileDir,
     internalTokenSecret: TEST_INTERNAL_SECRET,

@@ -1,16 +1,11 @@
-import * as analytics from '@organoise/subgraph-analytics';
-import * as file from '@organoise/subgraph-file';
-import * as user from '@organoise/subgraph-user';
-import * as workflow from '@organoise/subgraph-workflow';
+import { loadSubgraphs, localUrlOf, SUBGRAPH_NAMES } from '@organoise/core';
 import type { SubgraphDefinition } from './compose-lib.js';
 
+const loaded = await loadSubgraphs();
+
 /**
- * Our four subgraphs with the routing URLs written into the committed supergraph: the default
- * ports of a local run. Deployments override them (SUBGRAPH_<NAME>_URL) without recomposing.
+ * Every subgraph of the one list (packages/core/src/subgraphs.ts) with the routing URL written into
+ * the committed supergraph: its default port in a local run. Deployments override them
+ * (SUBGRAPH_<NAME>_URL) without recomposing.
  */
-export const SUBGRAPHS: SubgraphDefinition[] = [
-  { name: user.SUBGRAPH_NAME, url: 'http://localhost:4001/graphql', typeDefs: user.typeDefs },
-  { name: workflow.SUBGRAPH_NAME, url: 'http://localhost:4002/graphql', typeDefs: workflow.typeDefs },
-  { name: file.SUBGRAPH_NAME, url: 'http://localhost:4003/graphql', typeDefs: file.typeDefs },
-  { name: analytics.SUBGRAPH_NAME, url: 'http://localhost:4004/graphql', typeDefs: analytics.typeDefs },
-];
+export const SUBGRAPHS: SubgraphDefinition[] = SUBGRAPH_NAMES.map((name) => ({ name, url: localUrlOf(name), typeDefs: loaded[name].typeDefs }));

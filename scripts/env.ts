@@ -1,4 +1,4 @@
-import { optionalUrl, originList, parseEnv, z } from '@organoise/core';
+import { databaseUrlSettings, optionalUrl, originList, parseEnv, z } from '@organoise/core';
 import { oidcProvidersFromText } from '@organoise/subgraph-user';
 
 // @apollo/gateway sends usage telemetry unless this is set before it is constructed.
@@ -10,10 +10,8 @@ export const env = parseEnv(
     PORT: z.coerce.number().int().min(0).max(65535).default(4000),
     HOST: z.string().default('127.0.0.1'),
     DATABASE_URL: optionalUrl(),
-    USER_DATABASE_URL: optionalUrl(),
-    WORKFLOW_DATABASE_URL: optionalUrl(),
-    FILE_DATABASE_URL: optionalUrl(),
-    ANALYTICS_DATABASE_URL: optionalUrl(),
+    /** <NAME>_DATABASE_URL: one subgraph's own database (packages/core/src/subgraphs.ts lists them). */
+    ...databaseUrlSettings(),
     DATA_DIR: z.string().default('data'),
     REDIS_URL: optionalUrl(),
     FILE_STORAGE_DIR: z.string().optional(),

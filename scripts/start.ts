@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger, SUBGRAPHS, startTracing } from '@organoise/core';
+import { createLogger, databaseUrlsFrom, SUBGRAPHS, startTracing } from '@organoise/core';
 import { DEMO_PASSWORD, DEMO_USERS, DEVELOPMENT_ORIGINS, seedDemo, startPlatform } from '@organoise/platform';
 import { env } from './env.js';
 
 /**
  * `npm start`: the whole platform in one process on the embedded default (PGlite in DATA_DIR,
  * local disk for files), or on real Postgres when DATABASE_URL is set. Subgraphs listen on
- * PORT+1..PORT+4, the gateway on PORT.
+ * PORT plus each one's portOffset (packages/core/src/subgraphs.ts), the gateway on PORT.
  */
 const log = createLogger({ app: 'organoise' }, env.LOG_LEVEL);
 const production = env.NODE_ENV === 'production';
@@ -21,12 +21,7 @@ const internalTokenSecret = env.INTERNAL_TOKEN_SECRET ?? randomBytes(32).toStrin
 if (env.OTEL_EXPORTER_OTLP_ENDPOINT) startTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'organoise' });
 
 const platform = await startPlatform({
-  databaseUrls: {
-    user: env.USER_DATABASE_URL ?? env.DATABASE_URL,
-    workflow: env.WORKFLOW_DATABASE_URL ?? env.DATABASE_URL,
-    file: env.FILE_DATABASE_URL ?? env.DATABASE_URL,
-    analytics: env.ANALYTICS_DATABASE_URL ?? env.DATABASE_URL,
-  },
+  databaseUrls: databaseUrlsFrom(env),
   dataDir: env.DATA_DIR,
   fileStorageDir: env.FILE_STORAGE_DIR ?? `${env.DATA_DIR}/files`,
   maxUploadBytes: env.MAX_UPLOAD_BYTES,

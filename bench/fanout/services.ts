@@ -2,15 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, createPubSub, INTERNAL_TOKEN_HEADER, signInternalToken, type RunningServer, type Viewer } from '@organoise/core';
-import { startAnalyticsSubgraph } from '@organoise/subgraph-analytics';
-import { startFileSubgraph } from '@organoise/subgraph-file';
-import { MemoryMailer, startUserSubgraph } from '@organoise/subgraph-user';
-import { startWorkflowSubgraph } from '@organoise/subgraph-workflow';
+import { createLogger, createPubSub, INTERNAL_TOKEN_HEADER, signInternalToken, startSubgraphs, type SubgraphName, type Viewer } from '@organoise/core';
+import { MemoryMailer, type UserServices } from '@organoise/subgraph-user';
 import { sql } from 'drizzle-orm';
 import { serveChild } from '../lib/child.js';
 
-// The four subgraphs in one child process (the gateway and the clients each have their own), on
+// Every subgraph in one child process (the gateway and the clients each have their own), on
 // a real Postgres database, with the fan-out's organizations, members and their access tokens
 // seeded straight into the user subgraph's tables: signing 10,000 people up through the API would
 // hash 10,000 passwords, which is not what this benchmark measures.
@@ -47,7 +44,7 @@ export interface Organization {
 }
 
 export interface ServicesInfo {
-  urls: Record<'user' | 'workflow' | 'file' | 'analytics', string>;
+  urls: Record<SubgraphName, string>;
   organizations: Organization[];
   members: Member[];
 }
@@ -79,19 +76,12 @@ serveChild<ServicesConfig, ServicesInfo>(async (config) => {
     host: '127.0.0.1',
     pubsub,
   });
-  const started: RunningServer[] = [];
-  const track = async <T extends RunningServer>(server: Promise<T>) => {
-    const s = await server;
-    started.push(s);
-    return s;
+  const own: { [N in SubgraphName]?: Record<string, unknown> } = {
+    user: { tokens: { issuer: config.issuer, ttlSeconds: 6 * 3600 }, sessionTtlSeconds: 86_400, mail: { mailer: new MemoryMailer() } },
+    file: { storageDir },
   };
-  const [user, workflow, file, analytics] = await Promise.all([
-    track(startUserSubgraph({ ...common('user'), tokens: { issuer: config.issuer, ttlSeconds: 6 * 3600 }, sessionTtlSeconds: 86_400, mail: { mailer: new MemoryMailer() } })),
-    track(startWorkflowSubgraph(common('workflow'))),
-    track(startFileSubgraph({ ...common('file'), storageDir })),
-    track(startAnalyticsSubgraph(common('analytics'))),
-  ]);
-  const { db, tokens } = user.services;
+  const subgraphs = await startSubgraphs((name) => ({ ...common(name), ...own[name] }));
+  const { db, tokens } = subgraphs.user.services as UserServices;
 
   const organizations: Organization[] = [];
   const members: Member[] = [];
@@ -118,7 +108,7 @@ serveChild<ServicesConfig, ServicesInfo>(async (config) => {
     }
     const viewerOf = (p: { id: string; role: string }): Viewer => ({ userId: p.id, sessionId: sessions.get(p.id)!, memberships: { [orgId]: p.role as never } });
     const ownerWorkflowToken = await signInternalToken(config.internalTokenSecret, 'workflow', viewerOf(people[0]!));
-    const created = await fetch(workflow.url, {
+    const created = await fetch(subgraphs.workflow.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: ownerWorkflowToken },
       body: JSON.stringify({
@@ -142,9 +132,9 @@ serveChild<ServicesConfig, ServicesInfo>(async (config) => {
   }
 
   return {
-    info: { urls: { user: user.url, workflow: workflow.url, file: file.url, analytics: analytics.url }, organizations, members },
+    info: { urls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url])) as Record<SubgraphName, string>, organizations, members },
     close: async () => {
-      await Promise.allSettled(started.map((s) => s.close()));
+      await Promise.allSettled(Object.values(subgraphs).map((s) => s.close()));
       await pubsub.close();
       rmSync(storageDir, { recursive: true, force: true });
     },

@@ -1,4 +1,4 @@
-import { optionalUrl, originList, parseEnv, port, z } from '@organoise/core';
+import { optionalUrl, originList, parseEnv, port, subgraphUrlSettings, z } from '@organoise/core';
 import { DEFAULT_OPERATION_LIMITS as LIMITS, DEFAULT_RATE_LIMITS as RATES } from './protection/defaults.js';
 
 // @apollo/gateway sends usage telemetry unless this is set when it is constructed. This platform
@@ -28,10 +28,8 @@ const schema = z.object({
   NODE_ENV: z.string().default('development'),
   /** Path of the supergraph SDL to serve; any composed supergraph works. */
   SUPERGRAPH_PATH: z.string().optional(),
-  SUBGRAPH_USER_URL: optionalUrl(),
-  SUBGRAPH_WORKFLOW_URL: optionalUrl(),
-  SUBGRAPH_FILE_URL: optionalUrl(),
-  SUBGRAPH_ANALYTICS_URL: optionalUrl(),
+  /** SUBGRAPH_<NAME>_URL for each subgraph (packages/core/src/subgraphs.ts). */
+  ...subgraphUrlSettings(),
   /** Shared with the subgraphs; signs the per-request internal token. Off for foreign graphs. */
   INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
   /** `organoise` verifies our access tokens; `none` serves a foreign graph without identity. */

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createLogger, reportMetricsToClusterPrimary, startMetricsListener, startTracing } from '@organoise/core';
+import { createLogger, reportMetricsToClusterPrimary, startMetricsListener, startTracing, subgraphUrlsFrom } from '@organoise/core';
 import { loadEnv } from './env.js';
 import { DEFAULT_SUPERGRAPH_PATH, DEVELOPMENT_ORIGINS, loadSupergraph, startGateway } from './index.js';
 import { watchSupergraphFile } from './reload.js';
@@ -24,12 +24,7 @@ if (cluster.isWorker) reportMetricsToClusterPrimary();
 else if (env.METRICS_PORT !== undefined) await startMetricsListener(env.METRICS_PORT, env.METRICS_HOST);
 const gateway = await startGateway({
   supergraphSdl: loadSupergraph(env.SUPERGRAPH_PATH),
-  subgraphUrls: {
-    user: env.SUBGRAPH_USER_URL,
-    workflow: env.SUBGRAPH_WORKFLOW_URL,
-    file: env.SUBGRAPH_FILE_URL,
-    analytics: env.SUBGRAPH_ANALYTICS_URL,
-  },
+  subgraphUrls: subgraphUrlsFrom(env),
   internalTokenSecret: env.INTERNAL_TOKEN_SECRET,
   identity: env.IDENTITY === 'organoise' ? { issuer: env.ACCESS_TOKEN_ISSUER, principalCacheMs: env.PRINCIPAL_CACHE_MS } : null,
   log,

@@ -15,5 +15,7 @@ export * from './authz/index.js';
 export * from './allow-list.js';
 export * from './idempotency.js';
 export * from './subgraphs.js';
+export * from './subgraph.js';
+export * from './subgraph-main.js';
 export * from './metrics.js';
 export * from './tracing.js';

@@ -1,11 +1,9 @@
 export { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo, type SeedResult } from './seed.js';
 export { DEVELOPMENT_ORIGINS } from '@organoise/gateway';
-import { createPubSub, type Logger, type PubSub, type RunningServer, type SubgraphName } from '@organoise/core';
+import { createPubSub, startSubgraphs, type Logger, type PubSub, type RunningServer, type SubgraphName } from '@organoise/core';
 import { loadSupergraph, startGateway, type GatewayOptions, type RunningGateway, type SubscriptionLimits } from '@organoise/gateway';
-import { startAnalyticsSubgraph } from '@organoise/subgraph-analytics';
-import { startFileSubgraph } from '@organoise/subgraph-file';
-import { MemoryMailer, startUserSubgraph, type UserSubgraphOptions } from '@organoise/subgraph-user';
-import { startWorkflowSubgraph } from '@organoise/subgraph-workflow';
+import type { FileSubgraphOptions } from '@organoise/subgraph-file';
+import { MemoryMailer, type UserSubgraphOptions } from '@organoise/subgraph-user';
 
 // The one list of subgraphs lives in core (packages/core/src/subgraphs.ts).
 export { SUBGRAPH_NAMES, type SubgraphName } from '@organoise/core';
@@ -51,7 +49,7 @@ export interface Platform {
 }
 
 /**
- * Starts the four subgraphs and the gateway in this process: the embedded default of `npm start`
+ * Starts every subgraph and the gateway in this process: the embedded default of `npm start`
  * and the harness of the e2e tests. Production runs each service as its own process
  * (`src/main.ts` of each package) with the same code.
  */
@@ -70,35 +68,22 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     port: port(name),
     host,
   });
-  const pubsub = createPubSub(options.redisUrl, (error) => options.log.warn('redis error', { error: error.message }));
-  const started: RunningServer[] = [];
-  const track = async <T extends RunningServer>(server: Promise<T>) => {
-    const s = await server;
-    started.push(s);
-    return s;
+  // What the embedded platform passes to a subgraph beyond what every subgraph gets; the others need nothing more.
+  const own: { [N in SubgraphName]?: Record<string, unknown> } = {
+    user: {
+      tokens: { issuer: options.accessTokenIssuer, ttlSeconds: options.accessTokenTtlSeconds ?? 3600 },
+      sessionTtlSeconds: options.sessionTtlSeconds ?? 30 * 86_400,
+      // Mail goes to the dev outbox under the data folder (in memory for in-memory platforms).
+      mail: options.dataDir === 'memory' ? { mailer: new MemoryMailer() } : { outboxDir: `${options.dataDir}/outbox` },
+      ...options.user,
+    } satisfies Partial<UserSubgraphOptions>,
+    file: { storageDir: options.fileStorageDir, maxUploadBytes: options.maxUploadBytes } satisfies Partial<FileSubgraphOptions>,
   };
+  const pubsub = createPubSub(options.redisUrl, (error) => options.log.warn('redis error', { error: error.message }));
+  let started: Record<SubgraphName, RunningServer> | undefined;
   try {
-    // The file subgraph asks the workflow subgraph about run ids (docs/decisions/0008), so it starts once that has an address.
-    const workflowStarted = track(startWorkflowSubgraph({ ...common('workflow'), pubsub }));
-    const [user, workflow, file, analytics] = await Promise.all([
-      track(
-        startUserSubgraph({
-          ...common('user'),
-          tokens: { issuer: options.accessTokenIssuer, ttlSeconds: options.accessTokenTtlSeconds ?? 3600 },
-          sessionTtlSeconds: options.sessionTtlSeconds ?? 30 * 86_400,
-          pubsub,
-          // Mail goes to the dev outbox under the data folder (in memory for in-memory platforms).
-          mail: options.dataDir === 'memory' ? { mailer: new MemoryMailer() } : { outboxDir: `${options.dataDir}/outbox` },
-          ...options.user,
-        }),
-      ),
-      workflowStarted,
-      workflowStarted.then((workflow) =>
-        track(startFileSubgraph({ ...common('file'), pubsub, storageDir: options.fileStorageDir, maxUploadBytes: options.maxUploadBytes, workflowUrl: workflow.url })),
-      ),
-      track(startAnalyticsSubgraph({ ...common('analytics'), pubsub })),
-    ]);
-    const subgraphs = { user, workflow, file, analytics };
+    const subgraphs = await startSubgraphs((name) => ({ ...common(name), pubsub, ...own[name] }));
+    started = subgraphs;
     const gateway = await startGateway({
       supergraphSdl: options.supergraphSdl ?? loadSupergraph(),
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url])),
@@ -130,7 +115,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       },
     };
   } catch (error) {
-    await Promise.allSettled(started.map((s) => s.close()));
+    await Promise.allSettled(Object.values(started ?? {}).map((s) => s.close()));
     await pubsub.close();
     throw error;
   }

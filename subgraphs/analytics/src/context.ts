@@ -1,15 +1,10 @@
-import { byIdLoader, type BaseContext, type Database, type EventBus } from '@organoise/core';
+import { byIdLoader, type BaseContext, type Database, type SubgraphContext, type SubgraphServices } from '@organoise/core';
 import { workflowDefinitionStats, type StatsRange } from './domains/aggregates/aggregates.js';
 
-export interface AnalyticsServices {
-  db: Database;
-  /** The event log and PubSub: ingestion appends to it, subscriptions follow it. */
-  bus: EventBus;
-  /** How often a subscription also reads the log, to catch a publish lost in transit; 0 = never. */
-  eventPollIntervalMs: number;
-}
+/** The analytics subgraph has only the services every subgraph has. */
+export type AnalyticsServices = SubgraphServices;
 
-export type AnalyticsContext = BaseContext & AnalyticsServices & { loaders: ReturnType<typeof createLoaders> };
+export type AnalyticsContext = SubgraphContext<AnalyticsServices, ReturnType<typeof createLoaders>>;
 
 /** Per-request loaders: every entity lookup in one request is batched into one query. */
 export function createLoaders(db: Database, base: BaseContext) {

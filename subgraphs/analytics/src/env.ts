@@ -1,18 +1,4 @@
-import { optionalUrl, parseEnv, port, z } from '@organoise/core';
+import { parseEnv, subgraphSettings, z } from '@organoise/core';
 
-/** Every setting of the analytics subgraph (README lists them). */
-export const env = parseEnv(
-  z.object({
-    PORT: port(4004),
-    HOST: z.string().default('127.0.0.1'),
-    DATABASE_URL: optionalUrl(),
-    ANALYTICS_DATABASE_URL: optionalUrl(),
-    DATA_DIR: z.string().default('data'),
-    INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
-    /** Shared by every replica so subscribers on one see events committed through another; in memory when unset. */
-    REDIS_URL: optionalUrl(),
-    EVENT_RETENTION_HOURS: z.coerce.number().positive().default(24),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  }),
-  process.env,
-);
+/** Every setting of the analytics subgraph: only those every subgraph has (README lists them). */
+export const env = parseEnv(z.object(subgraphSettings('analytics')), process.env);

@@ -1,14 +1,10 @@
-import { bool, optionalUrl, parseEnv, port, z } from '@organoise/core';
+import { bool, localUrlOf, optionalUrl, parseEnv, subgraphSettings, z } from '@organoise/core';
 
-/** Every setting of the file subgraph (README lists them). */
+/** Every setting of the file subgraph: those every subgraph has, then its own (README lists them). */
 export const env = parseEnv(
   z
     .object({
-      PORT: port(4003),
-      HOST: z.string().default('127.0.0.1'),
-      DATABASE_URL: optionalUrl(),
-      FILE_DATABASE_URL: optionalUrl(),
-      DATA_DIR: z.string().default('data'),
+      ...subgraphSettings('file'),
       /** Where LocalDiskStorage keeps the bytes; `${DATA_DIR}/files` when unset. */
       FILE_STORAGE_DIR: z
         .string()
@@ -35,13 +31,8 @@ export const env = parseEnv(
         .transform((v) => (v && v.trim() !== '' ? v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean) : null)),
       UPLOAD_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(24),
       DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(24 * 3600).default(300),
-      INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
       /** The workflow subgraph, asked whether a run id may be attached to a file (its default address when unset). */
-      SUBGRAPH_WORKFLOW_URL: z.string().url().default('http://127.0.0.1:4002/graphql'),
-      /** Shared by every replica so subscribers on one see events committed through another; in memory when unset. */
-      REDIS_URL: optionalUrl(),
-      EVENT_RETENTION_HOURS: z.coerce.number().positive().default(24),
-      LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+      SUBGRAPH_WORKFLOW_URL: z.string().url().default(localUrlOf('workflow', '127.0.0.1')),
     })
     .refine((e) => e.FILE_STORAGE !== 's3' || !!e.S3_BUCKET, { message: 'S3_BUCKET is required when FILE_STORAGE=s3', path: ['S3_BUCKET'] })
     .refine((e) => !e.S3_ACCESS_KEY_ID === !e.S3_SECRET_ACCESS_KEY, { message: 'give both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither', path: ['S3_ACCESS_KEY_ID'] })

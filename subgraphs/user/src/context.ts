@@ -1,11 +1,11 @@
-import { byIdLoader, type BaseContext, type Database } from '@organoise/core';
+import { byIdLoader, type BaseContext, type Database, type SubgraphContext } from '@organoise/core';
 import { visibleUsers } from './domains/accounts/accounts.js';
 import { organizationsForViewer } from './domains/organizations/organizations.js';
 import type { UserServices } from './services.js';
 
 export type { UserServices };
 
-export type UserContext = BaseContext & UserServices & { loaders: ReturnType<typeof createLoaders> };
+export type UserContext = SubgraphContext<UserServices, ReturnType<typeof createLoaders>>;
 
 /** Per-request loaders: every entity lookup in one request is batched into one query. */
 export function createLoaders(db: Database, base: BaseContext) {
@@ -13,12 +13,4 @@ export function createLoaders(db: Database, base: BaseContext) {
     user: byIdLoader((ids) => visibleUsers(db, base.viewer, ids), (u) => u.id),
     organization: byIdLoader((ids) => organizationsForViewer(db, base.viewer, ids), (o) => o.id),
   };
-}
-
-/**
- * A subscription's context lives as long as the subscription, so its loaders would serve each
- * event the rows cached for an earlier one. Each event starts with empty loaders.
- */
-export function renewLoaders(ctx: UserContext): void {
-  ctx.loaders = createLoaders(ctx.db, ctx);
 }

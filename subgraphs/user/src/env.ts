@@ -1,15 +1,10 @@
-import { optionalUrl, parseEnv, port, z } from '@organoise/core';
+import { optionalUrl, parseEnv, subgraphSettings, z } from '@organoise/core';
 import { oidcProvidersFromText } from './domains/oidc/config.js';
 
-/** Every setting of the user subgraph (README lists them). */
+/** Every setting of the user subgraph: those every subgraph has, then its own (README lists them). */
 export const env = parseEnv(
   z.object({
-    PORT: port(4001),
-    HOST: z.string().default('127.0.0.1'),
-    DATABASE_URL: optionalUrl(),
-    USER_DATABASE_URL: optionalUrl(),
-    DATA_DIR: z.string().default('data'),
-    INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
+    ...subgraphSettings('user'),
     ACCESS_TOKEN_ISSUER: z.string().default('organoise'),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
     SESSION_TTL_SECONDS: z.coerce.number().int().min(300).default(30 * 86_400),
@@ -40,14 +35,8 @@ export const env = parseEnv(
     STEP_UP_MAX_AGE_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
     /** A signing key older than this is replaced; the old one stays published until its tokens expire. */
     SIGNING_KEY_ROTATION_DAYS: z.coerce.number().min(1).default(30),
-    /** Redis for PubSub between replicas (subscriptions); without it, in memory, one process only. */
-    REDIS_URL: optionalUrl(),
-    /** Membership events older than this are trimmed; resuming a subscription from before them is refused. */
-    EVENT_RETENTION_HOURS: z.coerce.number().positive().default(24),
     /** JSON array of OpenID Connect providers: [{id, name?, issuer, clientId, clientSecret?, scopes?, redirectUri}]. */
     OIDC_PROVIDERS: oidcProvidersFromText(),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-    NODE_ENV: z.string().default('development'),
   }),
   process.env,
 );

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import express from 'express';
 import {
   JWKS_PATH,
@@ -7,51 +6,46 @@ import {
   API_KEY_PATH,
   API_KEY_SECRET_HEADER,
   INTERNAL_TOKEN_HEADER,
-  openDatabase,
-  startSubgraphServer,
+  defineSubgraph,
   verifyInternalToken,
-  type DatabaseOptions,
   type Logger,
-  type RunningServer,
-  startEventBus,
-  type RunningEventBus,
-  type EventBusSettings,
-  databaseSchemaOf,
+  type StartedSubgraph,
+  type SubgraphOptions,
+  type SubgraphServices,
 } from '@organoise/core';
 import { BackgroundWork } from './background.js';
 import { systemClock, type Clock } from './clock.js';
-import { createLoaders, type UserContext } from './context.js';
+import { createLoaders } from './context.js';
 import { events, eventStreams, idempotencyKeys } from './db/schema.js';
 import { PasswordHasher } from './domains/accounts/passwords.js';
 import { MAX_PRINCIPALS_PER_LOOKUP, principalForSession, principalsForSessions } from './domains/accounts/sessions.js';
 import { resolveApiKey } from './domains/apikeys/apikeys.js';
 import { allowListsOf } from './domains/organizations/allow-lists.js';
 import { TokenIssuer, type TokenSettings } from './domains/accounts/tokens.js';
-import { permissions, resolvers, SUBGRAPH_NAME, typeDefs } from './schema.js';
+import { withStepUp } from './domains/accounts/step-up.js';
+import { domain as accounts } from './domains/accounts/resolvers.js';
+import { domain as apiKeys, refuseApiKeys } from './domains/apikeys/resolvers.js';
+import { domain as audit } from './domains/audit/resolvers.js';
+import { domain as live } from './domains/live/resolvers.js';
+import { domain as oidc } from './domains/oidc/resolvers.js';
+import { domain as organizations } from './domains/organizations/resolvers.js';
 import { SecretBox } from './crypto/secrets.js';
 import { createMailer, type MailSettings } from './mail/mailer.js';
 import { OidcProvidersSetting, type OidcProviderInput } from './domains/oidc/config.js';
 import { OidcProviders } from './domains/oidc/oidc.js';
 import type { ThrottleSettings, UserServices } from './services.js';
 
-export { typeDefs, resolvers, permissions, SUBGRAPH_NAME };
 export { ManualClock, systemClock, type Clock } from './clock.js';
 export type { UserServices } from './services.js';
 export { SecretBox } from './crypto/secrets.js';
 export { oidcProvidersFromText, type OidcProviderInput } from './domains/oidc/config.js';
 export { MemoryMailer, OutboxMailer, SmtpMailer, type Mailer, type MailMessage, type MailSettings } from './mail/mailer.js';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
-/** Channels are `organoise:user:<stream>` (docs/protocols/subscriptions.md). */
-export const EVENT_CHANNEL_PREFIX = 'organoise:user';
 export { membersStream } from './domains/organizations/events.js';
 
 export const DEFAULT_THROTTLE: ThrottleSettings = { accountMaxFailures: 5, ipMaxFailures: 50, windowSeconds: 3600, lockoutSeconds: 900 };
 
-/** Event settings (pubsub, eventRetentionHours, eventPollIntervalMs) come from EventBusSettings. */
-export interface UserSubgraphOptions extends EventBusSettings {
-  database: Omit<DatabaseOptions, 'schema' | 'migrationsFolder'>;
-  internalTokenSecret: string;
+export interface UserSubgraphOptions extends SubgraphOptions {
   tokens: TokenSettings;
   /** Absolute session lifetime. */
   sessionTtlSeconds: number;
@@ -79,156 +73,134 @@ export interface UserSubgraphOptions extends EventBusSettings {
   signUpVerification?: boolean;
   /** OpenID Connect sign-in providers (OIDC_PROVIDERS); validated here too. Default: none. */
   oidcProviders?: OidcProviderInput[];
-  log: Logger;
-  port?: number;
-  host?: string;
 }
 
-export interface UserSubgraph extends RunningServer {
-  services: UserServices;
-}
+export type UserSubgraph = StartedSubgraph<UserServices>;
 
-/** Opens the database (migrating it), loads signing keys, and serves the user subgraph. */
-export async function startUserSubgraph(options: UserSubgraphOptions): Promise<UserSubgraph> {
-  const database = await openDatabase({ ...options.database, schema: databaseSchemaOf('user'), migrationsFolder: MIGRATIONS_FOLDER });
-  const clock = options.clock ?? systemClock;
-  const tokens = new TokenIssuer(database.db, { ...options.tokens, rotationDays: options.tokens.rotationDays ?? 30 }, clock);
-  await tokens.init();
-  let eventBus: RunningEventBus;
-  try {
-    eventBus = startEventBus(database.db, { events, eventStreams, idempotencyKeys }, EVENT_CHANNEL_PREFIX, options, options.log);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  const services: UserServices = {
-    db: database.db,
-    tokens,
-    clock,
-    hasher: new PasswordHasher(options.hashConcurrency ?? 4),
-    settings: {
-      sessionTtlSeconds: options.sessionTtlSeconds,
-      sessionIdleSeconds: options.sessionIdleSeconds ?? 7 * 86_400,
-      throttle: { ...DEFAULT_THROTTLE, ...options.throttle },
-      stepUpMaxAgeSeconds: options.stepUpMaxAgeSeconds ?? 600,
-      signUpVerification: options.signUpVerification ?? false,
-      email: {
-        appUrl: options.appUrl ?? 'http://localhost:4000',
-        verificationTtlSeconds: options.emailVerificationTtlSeconds ?? 86_400,
-        passwordResetTtlSeconds: options.passwordResetTtlSeconds ?? 3600,
+// API keys are not people: every account and sign-in mutation, founding, joining or inviting
+// into an organization, and its IP allow-list, refuse them.
+const forPeopleOnly = (domain: typeof accounts, only?: string[]) => ({ ...domain, resolvers: refuseApiKeys(domain.resolvers as never, only) });
+
+/** Accounts, sessions and tokens, organizations and their members, audit, OpenID Connect and API keys. */
+export const subgraph = defineSubgraph({
+  name: 'user',
+  root: import.meta.url,
+  domains: [
+    forPeopleOnly(accounts),
+    forPeopleOnly(organizations, ['createOrganization', 'acceptInvitation', 'inviteMember', 'setOrganizationIpAllowList']),
+    audit,
+    live,
+    forPeopleOnly(oidc),
+    forPeopleOnly(apiKeys),
+  ],
+  // Then the sensitive operations' recent-second-factor check (domains/accounts/step-up.ts).
+  securePermissions: withStepUp,
+  eventTables: { events, eventStreams, idempotencyKeys },
+  loaders: createLoaders,
+  /** Loads the signing keys too. */
+  services: async (core: SubgraphServices, options: UserSubgraphOptions): Promise<UserServices> => {
+    const clock = options.clock ?? systemClock;
+    const tokens = new TokenIssuer(core.db, { ...options.tokens, rotationDays: options.tokens.rotationDays ?? 30 }, clock);
+    await tokens.init();
+    return {
+      ...core,
+      tokens,
+      clock,
+      hasher: new PasswordHasher(options.hashConcurrency ?? 4),
+      settings: {
+        sessionTtlSeconds: options.sessionTtlSeconds,
+        sessionIdleSeconds: options.sessionIdleSeconds ?? 7 * 86_400,
+        throttle: { ...DEFAULT_THROTTLE, ...options.throttle },
+        stepUpMaxAgeSeconds: options.stepUpMaxAgeSeconds ?? 600,
+        signUpVerification: options.signUpVerification ?? false,
+        email: {
+          appUrl: options.appUrl ?? 'http://localhost:4000',
+          verificationTtlSeconds: options.emailVerificationTtlSeconds ?? 86_400,
+          passwordResetTtlSeconds: options.passwordResetTtlSeconds ?? 3600,
+        },
       },
-    },
-    mailer: createMailer(options.mail ?? {}, options.log),
-    secrets: SecretBox.fromSetting(options.encryptionKeys, options.log),
-    bus: eventBus.bus,
-    eventPollIntervalMs: eventBus.pollIntervalMs,
-    oidc: new OidcProviders(OidcProvidersSetting.parse(options.oidcProviders ?? []), options.log),
-    background: new BackgroundWork(options.log),
-  };
-
-
-  let server: RunningServer;
-  try {
-    server = await startSubgraphServer<UserContext>({
-      name: SUBGRAPH_NAME,
-      typeDefs,
-      resolvers: resolvers as never,
-      permissions,
-      internalTokenSecret: options.internalTokenSecret,
-      log: options.log,
-      port: options.port ?? 0,
-      host: options.host ?? '127.0.0.1',
-      ready: database.ping,
-      degraded: eventBus.degraded,
-      createContext: (base) => ({ ...base, ...services, loaders: createLoaders(database.db, base) }),
-      routes: (app) => {
-        // Public keys for verifying access tokens; public by nature.
-        app.get(JWKS_PATH, async (_req, res) => {
-          res.set('cache-control', 'public, max-age=60').json((await tokens.fresh()).jwks());
-        });
-        // The gateway asks here whether a session is live and what roles its user holds.
-        app.get(PRINCIPAL_PATH, async (req, res) => {
-          const header = req.headers[INTERNAL_TOKEN_HEADER];
-          const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
-          if (!auth.ok) {
-            res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
-            return;
-          }
-          const sessionId = String(req.query.sessionId ?? '');
-          const userId = String(req.query.userId ?? '');
-          const valid = /^[0-9a-f-]{36}$/i;
-          const principal = valid.test(sessionId) && valid.test(userId) ? await principalForSession(services, sessionId, userId) : null;
-          if (!principal) {
-            res.status(404).json({ error: 'SESSION_NOT_FOUND' });
-            return;
-          }
-          // Each organization's IP allow-list: the gateway withholds those that refuse the client's address.
-          res.json({ ...principal, allowLists: await allowListsOf(database.db, Object.keys(principal.memberships)) });
-        });
-        // The same for many sessions at once: the gateway batches the look-ups of its requests and
-        // of its open subscriptions' re-checks into one call.
-        app.post(PRINCIPALS_PATH, express.json({ limit: '256kb' }), async (req, res) => {
-          const header = req.headers[INTERNAL_TOKEN_HEADER];
-          const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
-          if (!auth.ok) {
-            res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
-            return;
-          }
-          const asked: unknown = (req.body as { sessions?: unknown } | undefined)?.sessions;
-          const valid = /^[0-9a-f-]{36}$/i;
-          if (!Array.isArray(asked) || asked.length > MAX_PRINCIPALS_PER_LOOKUP) {
-            res.status(400).json({ error: 'BAD_USER_INPUT' });
-            return;
-          }
-          // Malformed entries are simply not live sessions (absent from the answer).
-          const wanted = asked.filter(
-            (a): a is { sessionId: string; userId: string } =>
-              typeof a?.sessionId === 'string' && typeof a?.userId === 'string' && valid.test(a.sessionId) && valid.test(a.userId),
-          );
-          const found = await principalsForSessions(services, wanted);
-          const orgs = [...new Set([...found.values()].flatMap((p) => Object.keys(p.memberships)))];
-          const lists = await allowListsOf(database.db, orgs);
-          const principals: Record<string, unknown> = {};
-          for (const [sessionId, principal] of found) {
-            const allowLists = Object.fromEntries(Object.keys(principal.memberships).filter((org) => lists[org]).map((org) => [org, lists[org]]));
-            principals[sessionId] = { ...principal, allowLists };
-          }
-          res.json({ principals });
-        });
-        // The gateway resolves an API key here. The secret travels in a header (never in a URL,
-        // which access logs keep); `ip` is the client address, checked against the key's allow-list.
-        app.get(API_KEY_PATH, async (req, res) => {
-          const header = req.headers[INTERNAL_TOKEN_HEADER];
-          const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
-          if (!auth.ok) {
-            res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
-            return;
-          }
-          const secret = req.headers[API_KEY_SECRET_HEADER];
-          const ip = typeof req.query.ip === 'string' && req.query.ip.length > 0 ? req.query.ip : null;
-          const found = await resolveApiKey({ ...services, log: options.log }, typeof secret === 'string' ? secret : '', ip);
-          if (!found.ok) {
-            res.status(found.code === 'IP_NOT_ALLOWED' ? 403 : 404).json({ error: found.code });
-            return;
-          }
-          res.json(found.principal);
-        });
-      },
+      mailer: createMailer(options.mail ?? {}, options.log),
+      secrets: SecretBox.fromSetting(options.encryptionKeys, options.log),
+      oidc: new OidcProviders(OidcProvidersSetting.parse(options.oidcProviders ?? []), options.log),
+      background: new BackgroundWork(options.log),
+    };
+  },
+  routes: (app, services, options) => {
+    const { tokens } = services;
+    // Public keys for verifying access tokens; public by nature.
+    app.get(JWKS_PATH, async (_req, res) => {
+      res.set('cache-control', 'public, max-age=60').json((await tokens.fresh()).jwks());
     });
-  } catch (error) {
-    await eventBus.close();
-    await database.close();
-    throw error;
-  }
-  return {
-    ...server,
-    services,
-    close: async () => {
-      // The server first: it ends the subscriptions, which unsubscribe and stop reading the log.
-      await server.close();
-      await services.background.idle();
-      await eventBus.close();
-      await database.close();
+    // The gateway asks here whether a session is live and what roles its user holds.
+    app.get(PRINCIPAL_PATH, async (req, res) => {
+      const header = req.headers[INTERNAL_TOKEN_HEADER];
+      const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
+      if (!auth.ok) {
+        res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
+        return;
+      }
+      const sessionId = String(req.query.sessionId ?? '');
+      const userId = String(req.query.userId ?? '');
+      const valid = /^[0-9a-f-]{36}$/i;
+      const principal = valid.test(sessionId) && valid.test(userId) ? await principalForSession(services, sessionId, userId) : null;
+      if (!principal) {
+        res.status(404).json({ error: 'SESSION_NOT_FOUND' });
+        return;
+      }
+      // Each organization's IP allow-list: the gateway withholds those that refuse the client's address.
+      res.json({ ...principal, allowLists: await allowListsOf(services.db, Object.keys(principal.memberships)) });
+    });
+    // The same for many sessions at once: the gateway batches the look-ups of its requests and
+    // of its open subscriptions' re-checks into one call.
+    app.post(PRINCIPALS_PATH, express.json({ limit: '256kb' }), async (req, res) => {
+      const header = req.headers[INTERNAL_TOKEN_HEADER];
+      const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
+      if (!auth.ok) {
+        res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
+        return;
+      }
+      const asked: unknown = (req.body as { sessions?: unknown } | undefined)?.sessions;
+      const valid = /^[0-9a-f-]{36}$/i;
+      if (!Array.isArray(asked) || asked.length > MAX_PRINCIPALS_PER_LOOKUP) {
+        res.status(400).json({ error: 'BAD_USER_INPUT' });
+        return;
+      }
+      // Malformed entries are simply not live sessions (absent from the answer).
+      const wanted = asked.filter(
+        (a): a is { sessionId: string; userId: string } =>
+          typeof a?.sessionId === 'string' && typeof a?.userId === 'string' && valid.test(a.sessionId) && valid.test(a.userId),
+      );
+      const found = await principalsForSessions(services, wanted);
+      const orgs = [...new Set([...found.values()].flatMap((p) => Object.keys(p.memberships)))];
+      const lists = await allowListsOf(services.db, orgs);
+      const principals: Record<string, unknown> = {};
+      for (const [sessionId, principal] of found) {
+        const allowLists = Object.fromEntries(Object.keys(principal.memberships).filter((org) => lists[org]).map((org) => [org, lists[org]]));
+        principals[sessionId] = { ...principal, allowLists };
+      }
+      res.json({ principals });
+    });
+    // The gateway resolves an API key here. The secret travels in a header (never in a URL,
+    // which access logs keep); `ip` is the client address, checked against the key's allow-list.
+    app.get(API_KEY_PATH, async (req, res) => {
+      const header = req.headers[INTERNAL_TOKEN_HEADER];
+      const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
+      if (!auth.ok) {
+        res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
+        return;
+      }
+      const secret = req.headers[API_KEY_SECRET_HEADER];
+      const ip = typeof req.query.ip === 'string' && req.query.ip.length > 0 ? req.query.ip : null;
+      const found = await resolveApiKey({ ...services, log: options.log }, typeof secret === 'string' ? secret : '', ip);
+      if (!found.ok) {
+        res.status(found.code === 'IP_NOT_ALLOWED' ? 403 : 404).json({ error: found.code });
+        return;
+      }
+      res.json(found.principal);
+    });
     },
-  };
-}
+  // After the server: mail still being sent.
+  drain: (services) => services.background.idle(),
+});
+
+export const { name: SUBGRAPH_NAME, typeDefs, resolvers, permissions, eventChannelPrefix: EVENT_CHANNEL_PREFIX, start: startUserSubgraph } = subgraph;

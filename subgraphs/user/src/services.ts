@@ -1,4 +1,4 @@
-import type { Database, EventBus, Logger, Viewer } from '@organoise/core';
+import type { Logger, SubgraphServices, Viewer } from '@organoise/core';
 import type { BackgroundWork } from './background.js';
 import type { Clock } from './clock.js';
 import type { SecretBox } from './crypto/secrets.js';
@@ -37,8 +37,7 @@ export interface IdentitySettings {
 }
 
 /** What every domain function of this subgraph may use; built once at start. */
-export interface UserServices {
-  db: Database;
+export interface UserServices extends SubgraphServices {
   tokens: TokenIssuer;
   clock: Clock;
   hasher: PasswordHasher;
@@ -46,10 +45,6 @@ export interface UserServices {
   mailer: Mailer;
   /** Encrypts secrets stored in the database (TOTP secrets). */
   secrets: SecretBox;
-  /** The event log and PubSub: membership changes append to it, subscriptions follow it. */
-  bus: EventBus;
-  /** How often a subscription also reads the log, to catch a publish lost in transit; 0 = never. */
-  eventPollIntervalMs: number;
   /** Configured OpenID Connect sign-in providers. */
   oidc: OidcProviders;
   /** Work done after answering (mail), so its cost cannot show in the answer's timing. */

@@ -1,18 +1,13 @@
-import { byIdLoader, groupedLoader, type BaseContext, type Database, type EventBus } from '@organoise/core';
+import { byIdLoader, groupedLoader, type BaseContext, type Database, type SubgraphContext, type SubgraphServices } from '@organoise/core';
 import { definitionsForViewer, versionKey, versionsByKeys } from './domains/definitions/definitions.js';
 import { runsForViewer } from './domains/runs/runs.js';
 import { openTasksOfRuns, tasksForViewer } from './domains/tasks/tasks.js';
 import { createPageLoaders } from './pages.js';
 
-export interface WorkflowServices {
-  db: Database;
-  /** The event log and PubSub: mutations append to it, subscriptions follow it. */
-  bus: EventBus;
-  /** How often a subscription also reads the log, to catch a publish lost in transit; 0 = never. */
-  eventPollIntervalMs: number;
-}
+/** The workflow subgraph has only the services every subgraph has. */
+export type WorkflowServices = SubgraphServices;
 
-export type WorkflowContext = BaseContext & WorkflowServices & { loaders: ReturnType<typeof createLoaders> };
+export type WorkflowContext = SubgraphContext<WorkflowServices, ReturnType<typeof createLoaders>>;
 
 /** Per-request loaders: every entity lookup and per-parent list in one request is batched. */
 export function createLoaders(db: Database, base: BaseContext) {
@@ -25,13 +20,4 @@ export function createLoaders(db: Database, base: BaseContext) {
     openTask: groupedLoader((runIds) => openTasksOfRuns(db, runIds), (t) => t.runId),
     page: createPageLoaders(db),
   };
-}
-
-/**
- * A subscription's context lives as long as the subscription, so its loaders would serve each
- * event the rows cached for an earlier one. Each event starts with empty loaders: it shows the
- * rows as they are now. (graphql-ws executes one subscription's events one after another.)
- */
-export function renewLoaders(ctx: WorkflowContext): void {
-  ctx.loaders = createLoaders(ctx.db, ctx);
 }

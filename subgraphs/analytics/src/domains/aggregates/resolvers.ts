@@ -1,5 +1,7 @@
+import { subgraphDomain } from '@organoise/core';
 import type { AnalyticsContext } from '../../context.js';
 import { emptyStats, organizationActivity, parseStatsRange, type ActivityBucket } from './aggregates.js';
+import { permissions } from './permissions.js';
 
 export const aggregateResolvers = {
   Organization: {
@@ -21,3 +23,6 @@ export const aggregateResolvers = {
     },
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, aggregateResolvers, permissions);

@@ -1,6 +1,8 @@
+import { subgraphDomain } from '@organoise/core';
 import type { PageArgs } from '@organoise/core';
 import type { AnalyticsContext } from '../../context.js';
 import { ingestEvents, listEvents, visibleOrganization, type EventFilter, type EventRow } from './events.js';
+import { permissions } from './permissions.js';
 
 export const eventResolvers = {
   Mutation: {
@@ -17,3 +19,6 @@ export const eventResolvers = {
     organization: (e: EventRow) => ({ __typename: 'Organization', id: e.organizationId }),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, eventResolvers, permissions);

@@ -1,6 +1,8 @@
+import { subgraphDomain } from '@organoise/core';
 import type { EventMessage } from '@organoise/core';
 import type { AnalyticsContext } from '../../context.js';
 import { followOrganizationMetrics, metricsAfter } from './live.js';
+import { permissions } from './permissions.js';
 
 export const liveResolvers = {
   Subscription: {
@@ -10,3 +12,6 @@ export const liveResolvers = {
     },
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, liveResolvers, permissions);

@@ -1,4 +1,4 @@
-import { id, notFound, parseInput } from '@organoise/core';
+import { id, notFound, parseInput, subgraphDomain } from '@organoise/core';
 import { servicesOf, type FileContext } from '../../context.js';
 import {
   attachFileToRun,
@@ -10,6 +10,7 @@ import {
   type FileRow,
   type FileVersionRow,
 } from './files.js';
+import { permissions } from './permissions.js';
 
 async function loadFile(ctx: FileContext, fileId: string) {
   const file = await ctx.loaders.file.load(fileId);
@@ -44,3 +45,6 @@ export const fileResolvers = {
     contentBase64: (v: FileVersionRow, _: unknown, ctx: FileContext) => readContent(servicesOf(ctx), v.storageKey),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, fileResolvers, permissions);

@@ -1,18 +1,13 @@
-import type { EventMessage } from '@organoise/core';
-import { renewLoaders, type FileContext } from '../../context.js';
+import { eachEventWithFreshLoaders, subgraphDomain, type EventMessage } from '@organoise/core';
+import type { FileContext } from '../../context.js';
 import type { FileEventPayload } from '../files/events.js';
 import { followFile, followOrganizationFiles } from './live.js';
-
-/** Runs once per event, before its selection: each event reads current rows. */
-const eachEvent = (event: EventMessage, _args: unknown, ctx: FileContext) => {
-  renewLoaders(ctx);
-  return event;
-};
+import { permissions } from './permissions.js';
 
 export const liveResolvers = {
   Subscription: {
-    fileProcessed: { subscribe: (_: unknown, args: unknown, ctx: FileContext) => followFile(ctx, ctx.viewer, args), resolve: eachEvent },
-    filesChanged: { subscribe: (_: unknown, args: unknown, ctx: FileContext) => followOrganizationFiles(ctx, ctx.viewer, args), resolve: eachEvent },
+    fileProcessed: { subscribe: (_: unknown, args: unknown, ctx: FileContext) => followFile(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
+    filesChanged: { subscribe: (_: unknown, args: unknown, ctx: FileContext) => followOrganizationFiles(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
   },
   FileEvent: {
     cursor: (e: EventMessage) => String(e.seq),
@@ -21,3 +16,6 @@ export const liveResolvers = {
     file: (e: EventMessage, _: unknown, ctx: FileContext) => ctx.loaders.file.load((e.payload as unknown as FileEventPayload).fileId),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, liveResolvers, permissions);

@@ -1,6 +1,8 @@
+import { subgraphDomain } from '@organoise/core';
 import type { PageArgs } from '@organoise/core';
 import type { FileContext } from '../../context.js';
 import { listFiles, type FileOrder } from '../files/files.js';
+import { permissions } from './permissions.js';
 
 export const organizationResolvers = {
   Organization: {
@@ -10,3 +12,6 @@ export const organizationResolvers = {
       listFiles(ctx.db, ctx.viewer, org.id, args),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, organizationResolvers, permissions);

@@ -1,6 +1,8 @@
+import { subgraphDomain } from '@organoise/core';
 import type { PageArgs } from '@organoise/core';
 import type { FileContext } from '../../context.js';
 import { listRunFiles, type WorkflowRunRef } from './runs.js';
+import { permissions } from './permissions.js';
 
 export const runResolvers = {
   WorkflowRun: {
@@ -10,3 +12,6 @@ export const runResolvers = {
     files: (run: WorkflowRunRef, args: PageArgs, ctx: FileContext) => listRunFiles(ctx.loaders.runFiles, ctx.viewer, run, args),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, runResolvers, permissions);

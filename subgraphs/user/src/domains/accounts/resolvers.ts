@@ -1,4 +1,4 @@
-import { id, notFound, parseInput, type PageArgs } from '@organoise/core';
+import { id, notFound, parseInput, type PageArgs, subgraphDomain } from '@organoise/core';
 import type { UserContext } from '../../context.js';
 import { listViewerMemberships } from '../organizations/memberships.js';
 import { changePassword, signIn, visibleUsers, type VisibleUser } from './accounts.js';
@@ -7,6 +7,7 @@ import { forUser, listAuditEvents, nothing } from '../audit/audit.js';
 import { requestEmailVerification, requestPasswordReset, resetPassword, verifyEmail } from './recovery.js';
 import { confirmTotp, disableTotp, enrollTotp, regenerateRecoveryCodes, twoFactorEnabled, verifySecondFactor } from './two-factor.js';
 import { isCurrentSession, listSessions, refreshSession, revokeSession, signOut, signOutEverywhere, type IssuedSession, type SessionRow } from './sessions.js';
+import { permissions } from './permissions.js';
 
 export const accountResolvers = {
   Query: {
@@ -64,3 +65,6 @@ export const accountResolvers = {
     },
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, accountResolvers, permissions);

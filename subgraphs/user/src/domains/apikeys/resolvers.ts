@@ -1,7 +1,8 @@
-import { requirePerson, type PageArgs } from '@organoise/core';
+import { requirePerson, type PageArgs, subgraphDomain } from '@organoise/core';
 import type { UserContext } from '../../context.js';
 import type { OrganizationRow } from '../organizations/organizations.js';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from './apikeys.js';
+import { permissions } from './permissions.js';
 
 export const apiKeyResolvers = {
   Mutation: {
@@ -37,3 +38,6 @@ export function refuseApiKeys<T extends { Mutation?: Record<string, unknown> }>(
   }
   return { ...resolvers, Mutation: mutation };
 }
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, apiKeyResolvers, permissions);

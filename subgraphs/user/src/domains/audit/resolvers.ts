@@ -1,7 +1,8 @@
-import { roleAtLeast } from '@organoise/core';
+import { roleAtLeast, subgraphDomain } from '@organoise/core';
 import type { UserContext } from '../../context.js';
 import { roleOf } from '../organizations/memberships.js';
 import type { AuditEventRow } from './audit.js';
+import { permissions } from './permissions.js';
 
 /**
  * An IP address is personal data. It shows to the person whose address it is (the event's actor;
@@ -27,3 +28,6 @@ export const auditResolvers = {
     organization: (e: AuditEventRow, _: unknown, ctx: UserContext) => (e.organizationId ? ctx.loaders.organization.load(e.organizationId) : null),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, auditResolvers, permissions);

@@ -1,16 +1,11 @@
-import { notFound, type EventMessage } from '@organoise/core';
-import { renewLoaders, type UserContext } from '../../context.js';
+import { eachEventWithFreshLoaders, notFound, subgraphDomain, type EventMessage } from '@organoise/core';
+import type { UserContext } from '../../context.js';
 import { currentMembership, followMembers, membershipPayload, organizationLeft, ownRemoval } from './live.js';
-
-/** Runs once per event, before its selection: each event reads current rows. */
-const eachEvent = (event: EventMessage, _args: unknown, ctx: UserContext) => {
-  renewLoaders(ctx);
-  return event;
-};
+import { permissions } from './permissions.js';
 
 export const liveResolvers = {
   Subscription: {
-    membershipChanged: { subscribe: (_: unknown, args: unknown, ctx: UserContext) => followMembers(ctx, ctx.viewer, args), resolve: eachEvent },
+    membershipChanged: { subscribe: (_: unknown, args: unknown, ctx: UserContext) => followMembers(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
   },
   MembershipEvent: {
     cursor: (e: EventMessage) => String(e.seq),
@@ -33,3 +28,6 @@ export const liveResolvers = {
     member: (e: EventMessage, _: unknown, ctx: UserContext) => currentMembership(ctx, e.organizationId!, membershipPayload(e).userId),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, liveResolvers, permissions);

@@ -1,6 +1,8 @@
+import { subgraphDomain } from '@organoise/core';
 import type { UserContext } from '../../context.js';
 import type { VisibleUser } from '../accounts/accounts.js';
 import { beginOidcLink, beginOidcSignIn, completeOidcLink, completeOidcSignIn, listIdentities, unlinkIdentity } from './oidc.js';
+import { permissions } from './permissions.js';
 
 // Permissions (permissions.ts) say who may call; the checks here stay as the second line.
 export const oidcResolvers = {
@@ -18,3 +20,6 @@ export const oidcResolvers = {
     linkedIdentities: (user: VisibleUser, _: unknown, ctx: UserContext) => listIdentities(ctx, user.id),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, oidcResolvers, permissions);

@@ -1,4 +1,4 @@
-import { id, notFound, parseInput, refuseDeniedOrg, type PageArgs } from '@organoise/core';
+import { id, notFound, parseInput, refuseDeniedOrg, type PageArgs, subgraphDomain } from '@organoise/core';
 import type { UserContext } from '../../context.js';
 import {
   acceptInvitation,
@@ -25,6 +25,7 @@ import {
 } from './organizations.js';
 import { organizationIpAllowList, setOrganizationIpAllowList } from './allow-lists.js';
 import { forOrganization, listAuditEvents } from '../audit/audit.js';
+import { permissions } from './permissions.js';
 
 async function loadOrganization(ctx: UserContext, organizationId: string) {
   refuseDeniedOrg(ctx.viewer, organizationId);
@@ -78,3 +79,6 @@ export const organizationResolvers = {
     invitedBy: (i: InvitationRow, _: unknown, ctx: UserContext) => (i.invitedBy ? ctx.loaders.user.load(i.invitedBy) : null),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, organizationResolvers, permissions);

@@ -1,4 +1,4 @@
-import { id, isUuid, notFound, parseInput, type PageArgs } from '@organoise/core';
+import { id, isUuid, notFound, parseInput, type PageArgs, subgraphDomain } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
 import { listDefinitionRuns, type RunListArgs } from '../runs/runs.js';
 import {
@@ -10,6 +10,7 @@ import {
   type DefinitionRow,
   type VersionRow,
 } from './definitions.js';
+import { permissions } from './permissions.js';
 
 async function loadDefinition(ctx: WorkflowContext, definitionId: string) {
   const definition = await ctx.loaders.definition.load(definitionId);
@@ -60,3 +61,6 @@ export const definitionResolvers = {
     createdBy: (v: VersionRow) => ({ id: v.createdBy }),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, definitionResolvers, permissions);

@@ -1,13 +1,8 @@
-import { notFound, type EventMessage } from '@organoise/core';
-import { renewLoaders, type WorkflowContext } from '../../context.js';
+import { eachEventWithFreshLoaders, notFound, subgraphDomain, type EventMessage } from '@organoise/core';
+import type { WorkflowContext } from '../../context.js';
 import type { RunEventPayload, TaskEventPayload } from '../runs/events.js';
 import { followMyTasks, followOrganizationRuns, followRun } from './live.js';
-
-/** Runs once per event, before its selection: each event reads current rows. */
-const eachEvent = (event: EventMessage, _args: unknown, ctx: WorkflowContext) => {
-  renewLoaders(ctx);
-  return event;
-};
+import { permissions } from './permissions.js';
 
 const eventFields = {
   cursor: (e: EventMessage) => String(e.seq),
@@ -16,9 +11,9 @@ const eventFields = {
 
 export const liveResolvers = {
   Subscription: {
-    workflowRunUpdated: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followRun(ctx, ctx.viewer, args), resolve: eachEvent },
-    workflowRunsChanged: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followOrganizationRuns(ctx, ctx.viewer, args), resolve: eachEvent },
-    myTasksChanged: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followMyTasks(ctx, ctx.viewer, args), resolve: eachEvent },
+    workflowRunUpdated: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followRun(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
+    workflowRunsChanged: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followOrganizationRuns(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
+    myTasksChanged: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followMyTasks(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
   },
   WorkflowRunEvent: {
     ...eventFields,
@@ -37,3 +32,6 @@ export const liveResolvers = {
     },
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, liveResolvers, permissions);

@@ -1,7 +1,8 @@
-import { roleIn } from '@organoise/core';
+import { roleIn, subgraphDomain } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
 import { listDefinitions, type DefinitionListArgs } from '../definitions/definitions.js';
 import { listOrganizationRuns, type RunListArgs } from '../runs/runs.js';
+import { permissions } from './permissions.js';
 
 type OrganizationRef = { id: string };
 
@@ -13,3 +14,6 @@ export const organizationResolvers = {
     workflowRuns: (org: OrganizationRef, args: RunListArgs, ctx: WorkflowContext) => listOrganizationRuns(ctx.db, ctx.viewer, org.id, args),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, organizationResolvers, permissions);

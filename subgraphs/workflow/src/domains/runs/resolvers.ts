@@ -1,10 +1,11 @@
-import { id, isUuid, notFound, parseInput, type PageArgs, type SortDirection } from '@organoise/core';
+import { id, isUuid, notFound, parseInput, type PageArgs, type SortDirection, subgraphDomain } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
 import type { HumanTaskStatus } from '../../db/schema.js';
 import { versionKey } from '../definitions/definitions.js';
 import { listRunTasks } from '../tasks/tasks.js';
 import { firableTransitions } from './engine.js';
 import { cancelRun, listHistory, startRun, transitionRun, type HistoryRow, type RunRow } from './runs.js';
+import { permissions } from './permissions.js';
 
 async function loadRun(ctx: WorkflowContext, runId: string) {
   const run = await ctx.loaders.run.load(runId);
@@ -58,3 +59,6 @@ export const runResolvers = {
     actor: (h: HistoryRow) => ({ id: h.actorId }),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, runResolvers, permissions);

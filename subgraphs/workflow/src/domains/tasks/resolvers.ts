@@ -1,6 +1,7 @@
-import { id, isUuid, notFound, parseInput } from '@organoise/core';
+import { id, isUuid, notFound, parseInput, subgraphDomain } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
 import { completeTask, isAssignedTo, listMyTasks, type MyTasksArgs, type TaskRow } from './tasks.js';
+import { permissions } from './permissions.js';
 
 async function loadTask(ctx: WorkflowContext, taskId: string) {
   const task = await ctx.loaders.task.load(taskId);
@@ -36,3 +37,6 @@ export const taskResolvers = {
     completedBy: (t: TaskRow) => (t.completedBy ? { id: t.completedBy } : null),
   },
 };
+
+/** This domain, as its subgraph's index.ts lists it. */
+export const domain = subgraphDomain(import.meta.url, taskResolvers, permissions);
