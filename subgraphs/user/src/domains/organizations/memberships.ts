@@ -132,14 +132,6 @@ export async function listViewerMemberships(db: Database, viewer: Viewer | null,
   });
 }
 
-/**
- * Role changes and removals lock the organization row first, so two concurrent demotions cannot
- * both pass the last-owner check.
- */
-async function lockOrganization(tx: Database, organizationId: string) {
-  await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, organizationId)).for('update');
-}
-
 async function ownerCount(tx: Database, organizationId: string) {
   const [row] = await tx
     .select({ n: count() })
@@ -148,23 +140,44 @@ async function ownerCount(tx: Database, organizationId: string) {
   return row?.n ?? 0;
 }
 
+/**
+ * The member a role change or removal is about. It locks the organization row first, so two
+ * concurrent demotions cannot both pass the last-owner check; `dropsOwnerRole` says whether the
+ * change takes an owner's role away (the last owner's is refused with LAST_OWNER).
+ * `authorize` runs before that check, so a caller without the right is told FORBIDDEN.
+ */
+async function lockedMember(
+  tx: Database,
+  organizationId: string,
+  userId: string,
+  change: { authorize: (target: MembershipRow) => void; dropsOwnerRole: boolean },
+): Promise<MembershipRow> {
+  await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, organizationId)).for('update');
+  const [target] = await tx
+    .select()
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)));
+  if (!target) throw notFound('Member');
+  change.authorize(target);
+  if (target.role === 'OWNER' && change.dropsOwnerRole && (await ownerCount(tx, organizationId)) <= 1) {
+    throw appError('LAST_OWNER', 'The organization needs at least one owner');
+  }
+  return target;
+}
+
 export async function changeMemberRole(deps: Deps, rawInput: unknown): Promise<MembershipRow> {
   const { db, viewer } = deps;
   const input = parseInput(ChangeMemberRoleInput, rawInput);
   const viewerRole = await requireRoleIn(db, viewer, input.organizationId, 'ADMIN');
   return transactionWithEvents(db, deps.bus, async (tx, emit) => {
-    await lockOrganization(tx, input.organizationId);
-    const [target] = await tx
-      .select()
-      .from(memberships)
-      .where(and(eq(memberships.organizationId, input.organizationId), eq(memberships.userId, input.userId)));
-    if (!target) throw notFound('Member');
-    if (viewerRole !== 'OWNER' && (roleAtLeast(target.role, 'ADMIN') || roleAtLeast(input.role, 'ADMIN'))) {
-      throw forbidden('Only an owner may change owners and admins or grant those roles');
-    }
-    if (target.role === 'OWNER' && input.role !== 'OWNER' && (await ownerCount(tx, input.organizationId)) <= 1) {
-      throw appError('LAST_OWNER', 'The organization needs at least one owner');
-    }
+    const target = await lockedMember(tx, input.organizationId, input.userId, {
+      authorize: (t) => {
+        if (viewerRole !== 'OWNER' && (roleAtLeast(t.role, 'ADMIN') || roleAtLeast(input.role, 'ADMIN'))) {
+          throw forbidden('Only an owner may change owners and admins or grant those roles');
+        }
+      },
+      dropsOwnerRole: input.role !== 'OWNER',
+    });
     const [row] = await tx.update(memberships).set({ role: input.role }).where(eq(memberships.id, target.id)).returning();
     await audit(
       deps,
@@ -186,16 +199,12 @@ export async function removeMember(deps: Deps, rawInput: unknown) {
   const self = input.userId === v.userId;
   const viewerRole = await requireRoleIn(db, viewer, input.organizationId, self ? 'VIEWER' : 'ADMIN');
   await transactionWithEvents(db, deps.bus, async (tx, emit) => {
-    await lockOrganization(tx, input.organizationId);
-    const [target] = await tx
-      .select()
-      .from(memberships)
-      .where(and(eq(memberships.organizationId, input.organizationId), eq(memberships.userId, input.userId)));
-    if (!target) throw notFound('Member');
-    if (!self && viewerRole !== 'OWNER' && roleAtLeast(target.role, 'ADMIN')) throw forbidden('Only an owner may remove owners and admins');
-    if (target.role === 'OWNER' && (await ownerCount(tx, input.organizationId)) <= 1) {
-      throw appError('LAST_OWNER', 'The organization needs at least one owner');
-    }
+    const target = await lockedMember(tx, input.organizationId, input.userId, {
+      authorize: (t) => {
+        if (!self && viewerRole !== 'OWNER' && roleAtLeast(t.role, 'ADMIN')) throw forbidden('Only an owner may remove owners and admins');
+      },
+      dropsOwnerRole: true,
+    });
     await tx.delete(memberships).where(eq(memberships.id, target.id));
     await audit(
       deps,
