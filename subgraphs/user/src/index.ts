@@ -127,18 +127,20 @@ export const subgraph = defineSubgraph({
   },
   routes: (app, services, options) => {
     const { tokens } = services;
+    // Only the gateway (its internal token, addressed to this subgraph) may ask the look-ups below.
+    const fromGateway = async (req: express.Request, res: express.Response): Promise<boolean> => {
+      const header = req.headers[INTERNAL_TOKEN_HEADER];
+      const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
+      if (!auth.ok) res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
+      return auth.ok;
+    };
     // Public keys for verifying access tokens; public by nature.
     app.get(JWKS_PATH, async (_req, res) => {
       res.set('cache-control', 'public, max-age=60').json((await tokens.fresh()).jwks());
     });
     // The gateway asks here whether a session is live and what roles its user holds.
     app.get(PRINCIPAL_PATH, async (req, res) => {
-      const header = req.headers[INTERNAL_TOKEN_HEADER];
-      const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
-      if (!auth.ok) {
-        res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
-        return;
-      }
+      if (!(await fromGateway(req, res))) return;
       const sessionId = String(req.query.sessionId ?? '');
       const userId = String(req.query.userId ?? '');
       const valid = /^[0-9a-f-]{36}$/i;
@@ -153,12 +155,7 @@ export const subgraph = defineSubgraph({
     // The same for many sessions at once: the gateway batches the look-ups of its requests and
     // of its open subscriptions' re-checks into one call.
     app.post(PRINCIPALS_PATH, express.json({ limit: '256kb' }), async (req, res) => {
-      const header = req.headers[INTERNAL_TOKEN_HEADER];
-      const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
-      if (!auth.ok) {
-        res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
-        return;
-      }
+      if (!(await fromGateway(req, res))) return;
       const asked: unknown = (req.body as { sessions?: unknown } | undefined)?.sessions;
       const valid = /^[0-9a-f-]{36}$/i;
       if (!Array.isArray(asked) || asked.length > MAX_PRINCIPALS_PER_LOOKUP) {
@@ -183,12 +180,7 @@ export const subgraph = defineSubgraph({
     // The gateway resolves an API key here. The secret travels in a header (never in a URL,
     // which access logs keep); `ip` is the client address, checked against the key's allow-list.
     app.get(API_KEY_PATH, async (req, res) => {
-      const header = req.headers[INTERNAL_TOKEN_HEADER];
-      const auth = await verifyInternalToken(options.internalTokenSecret, SUBGRAPH_NAME, Array.isArray(header) ? header[0] : header);
-      if (!auth.ok) {
-        res.status(401).json({ error: 'INTERNAL_TOKEN_INVALID' });
-        return;
-      }
+      if (!(await fromGateway(req, res))) return;
       const secret = req.headers[API_KEY_SECRET_HEADER];
       const ip = typeof req.query.ip === 'string' && req.query.ip.length > 0 ? req.query.ip : null;
       const found = await resolveApiKey({ ...services, log: options.log }, typeof secret === 'string' ? secret : '', ip);
