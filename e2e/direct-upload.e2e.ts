@@ -43,7 +43,8 @@ const send = (request: SignedRequest, body?: Uint8Array) =>
   fetch(request.url.startsWith('/') ? frontOrigin + request.url : request.url, {
     method: request.method,
     headers: Object.fromEntries(request.headers.map((h) => [h.name, h.value])),
-    ...(body ? { body } : {}),
+    // A copy typed as backed by an ArrayBuffer, which is what fetch's BodyInit accepts.
+    ...(body ? { body: new Uint8Array(body) } : {}),
   });
 
 async function signUpWithOrganization(name: string) {
