@@ -1,8 +1,4 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { testLog } from '@organoise/core/testing';
-import { uploadProxy } from '@organoise/gateway/uploads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
@@ -11,28 +7,16 @@ import { startTestPlatform, type TestPlatform } from './harness.js';
 // through its signed URL; another tenant can neither complete the upload nor get a download URL.
 //
 // The signed URLs of the local disk are relative to the API's origin, where the gateway forwards
-// /files/* to the file subgraph with gateway/src/uploads.ts. Until that module is mounted in the
-// gateway itself, this test mounts the same module on a server of its own in front of the file
-// subgraph and sends the relative URLs there; GraphQL goes to the real gateway.
+// /files/* to the file subgraph (gateway/src/uploads.ts): bytes go through the real gateway.
 let platform: TestPlatform;
-let front: Server;
-let frontOrigin: string;
+let apiOrigin: string;
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  const forward = uploadProxy({ fileSubgraphUrl: platform.subgraphs.file.url, log: testLog });
-  front = createServer((req, res) =>
-    forward(req, res, () => {
-      res.statusCode = 404;
-      res.end();
-    }),
-  );
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-  frontOrigin = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  apiOrigin = new URL(platform.gateway.url).origin;
 }, 400_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (front ? front.close(() => resolve()) : resolve()));
   await platform?.stop();
 });
 
@@ -40,7 +24,7 @@ const codes = (res: { errors?: readonly { extensions?: Record<string, unknown> }
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 type SignedRequest = { url: string; method: string; headers: Array<{ name: string; value: string }> };
 const send = (request: SignedRequest, body?: Uint8Array) =>
-  fetch(request.url.startsWith('/') ? frontOrigin + request.url : request.url, {
+  fetch(request.url.startsWith('/') ? apiOrigin + request.url : request.url, {
     method: request.method,
     headers: Object.fromEntries(request.headers.map((h) => [h.name, h.value])),
     // A copy typed as backed by an ArrayBuffer, which is what fetch's BodyInit accepts.
@@ -83,7 +67,7 @@ describe('direct upload through the gateway', () => {
     expect(listed.errors).toBeUndefined();
     const nodes = listed.data!.organization.files.nodes as Array<{ id: string; name: string; downloadUrl: string }>;
     expect(nodes.map((n) => n.id)).toEqual([file.id]);
-    const download = await fetch(nodes[0]!.downloadUrl.startsWith('/') ? frontOrigin + nodes[0]!.downloadUrl : nodes[0]!.downloadUrl);
+    const download = await fetch(nodes[0]!.downloadUrl.startsWith('/') ? apiOrigin + nodes[0]!.downloadUrl : nodes[0]!.downloadUrl);
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
 

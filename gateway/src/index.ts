@@ -18,6 +18,7 @@ import type { GatewayContext } from './context.js';
 import { corsPolicy } from './http/cors.js';
 import { createGate } from './pipeline/gate.js';
 import { DEFAULT_PLAYGROUND_DIR, mountPlayground } from './playground.js';
+import { uploadProxy } from './uploads.js';
 import { DEFAULT_WEB_DIR, mountWeb } from './web.js';
 import { startProtection, type ProtectionOptions } from './protection/index.js';
 import { instrumentExecutor } from './observability.js';
@@ -263,6 +264,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const degraded = checks.some(([, state]) => state === 'degraded');
     res.status(ready ? 200 : 503).json({ status: ready ? (degraded ? 'degraded' : 'ready') : 'unavailable', subgraphs: Object.fromEntries(checks) });
   });
+  // The file subgraph's signed upload and download URLs, on the API's own origin (docs/protocols/uploads.md):
+  // streamed through before any body parser, and before the web app's catch-all route.
+  if (urls.file) app.use('/files', uploadProxy({ fileSubgraphUrl: urls.file, log }));
   if (options.playground) mountPlayground(app, options.playgroundDir ?? DEFAULT_PLAYGROUND_DIR);
   if (options.web) mountWeb(app, options.webDir ?? DEFAULT_WEB_DIR);
 
