@@ -1,64 +1,19 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startTracing, type Tracing } from '@organoise/core';
-import { capturingLogger, waitFor } from '@organoise/core/testing';
+import { capturingLogger, startOtlpReceiver, waitFor, type ReceivedSpan } from '@organoise/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startObservedGraph, type ObservedGraph } from './fixtures/observed-graph.js';
 
 // A local OTLP/HTTP receiver (the exporter's JSON protocol) stands in for the collector: the spans
 // the gateway and both subgraphs export must form one trace, gateway -> each subgraph -> Postgres.
 
-interface ReceivedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  attributes: Record<string, unknown>;
-}
-
-/** OTLP JSON ids are hex; a protobuf-to-JSON mapping would give base64: both become hex. */
-const hex = (id: unknown) => (typeof id !== 'string' || id === '' ? '' : /^[0-9a-f]+$/.test(id) && (id.length === 32 || id.length === 16) ? id : Buffer.from(id, 'base64').toString('hex'));
-
-async function startReceiver() {
-  const spans: ReceivedSpan[] = [];
-  const requests: { path: string; contentType: string | undefined }[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ path: req.url ?? '', contentType: req.headers['content-type'] });
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans?: { scopeSpans?: { spans?: any[] }[] }[] };
-      for (const resource of body.resourceSpans ?? [])
-        for (const scope of resource.scopeSpans ?? [])
-          for (const span of scope.spans ?? [])
-            spans.push({
-              traceId: hex(span.traceId),
-              spanId: hex(span.spanId),
-              parentSpanId: hex(span.parentSpanId),
-              name: span.name,
-              attributes: Object.fromEntries((span.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [a.key, Object.values(a.value)[0]])),
-            });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    spans,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe('tracing across the gateway and its subgraphs (OTLP)', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let tracing: Tracing;
   let graph: ObservedGraph;
   const log = capturingLogger();
 
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startOtlpReceiver();
     tracing = startTracing({ endpoint: receiver.url, serviceName: 'organoise-test' });
     graph = await startObservedGraph(log);
   });

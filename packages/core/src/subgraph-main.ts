@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { optionalUrl, port } from './env.js';
 import { createPubSub } from './events/pubsub.js';
 import { createLogger } from './log.js';
+import { startTracing } from './tracing.js';
 import type { DefinedSubgraph, SubgraphOptions, SubgraphServices } from './subgraph.js';
 import { DEFAULT_GATEWAY_PORT, portOffsetOf, SUBGRAPH_NAMES, subgraphUrlSetting, type SubgraphName, type SubgraphUrlSetting } from './subgraphs.js';
 
@@ -29,6 +30,8 @@ export function subgraphSettings<N extends SubgraphName>(name: N) {
     EVENT_RETENTION_HOURS: z.coerce.number().positive().default(24),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     NODE_ENV: z.string().default('development'),
+    /** OTLP/HTTP collector for traces; unset: tracing off (packages/core/src/tracing.ts). */
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(),
   };
 }
 
@@ -43,6 +46,7 @@ export interface SubgraphEnv {
   EVENT_RETENTION_HOURS: number;
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   NODE_ENV: string;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
 }
 
 export interface SubgraphMain<Options extends SubgraphOptions, Env extends SubgraphEnv> {
@@ -72,6 +76,8 @@ export async function runSubgraphMain<Options extends SubgraphOptions, Env exten
       process.exit(1);
     }
   }
+  // Before anything opens: the database driver's and the server's spans need the provider in place.
+  const tracing = env.OTEL_EXPORTER_OTLP_ENDPOINT ? startTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: `organoise-${subgraph.name}` }) : null;
   const pubsub = createPubSub(env.REDIS_URL, (error) => log.warn('redis error', { error }));
   const server = await subgraph.start({
     database: { url: databaseUrlsFrom(env)[subgraph.name], dataDir: `${env.DATA_DIR}/pglite/${subgraph.name}` },
@@ -85,7 +91,7 @@ export async function runSubgraphMain<Options extends SubgraphOptions, Env exten
   } as Options);
   log.info(`${subgraph.name} subgraph listening`, { url: server.url });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void server.close().then(() => pubsub.close()).then(() => process.exit(0)));
+    process.once(signal, () => void server.close().then(() => pubsub.close()).then(() => tracing?.shutdown()).then(() => process.exit(0)));
   }
 }
 

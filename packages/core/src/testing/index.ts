@@ -94,3 +94,4 @@ export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef';
 export const codesOf = (response: GraphQLResponse) => (response.errors ?? []).map((e) => e.extensions?.code);
 export * from './subscriptions.js';
 export * from './services.js';
+export * from './otlp.js';
