@@ -6,7 +6,7 @@ type ExecutorResult = Awaited<ReturnType<Executor>>;
 
 /**
  * Operation metrics for every operation the gateway executes, on both paths that execute one:
- * Apollo Server's pipeline and the lean path (http/graphql.ts) both call the gateway's executor,
+ * Apollo Server's pipeline and the lean path (transports/lean-http.ts) both call the gateway's executor,
  * so it is wrapped once, before Apollo Server takes it (apollo.start()). The time is the
  * executor's: planning, the subgraph fetches and assembling the answer; parsing and validation
  * (cached per document) are not in it.

@@ -95,7 +95,7 @@ export function createApi({ url, session, webSocketImpl, sendText = false }: Api
   const persisted = new PersistedQueryLink({ generateHash: persistedHash, disable: unlisted, retry: unlisted });
   const http = ApolloLink.from([auth, expired, new HttpLink({ uri: url })]);
   // graphql-ws requires a query string: with a hash, the gateway takes an empty one to mean "run
-  // the listed text" (gateway/src/subscriptions/transports.ts, prepare). GraphQLWsLink always
+  // the listed text" (gateway/src/pipeline/gate.ts, reading the input). GraphQLWsLink always
   // prints the document, so the payload is emptied here.
   const hashedWs: Client = { ...ws, subscribe: (payload, sink) => ws.subscribe(!sendText && payload.extensions?.persistedQuery ? { ...payload, query: '' } : payload, sink) };
   const link = ApolloLink.from([
