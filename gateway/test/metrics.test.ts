@@ -96,6 +96,22 @@ describe('metrics of a running gateway and its subgraphs', () => {
     expect(grew('organoise_gateway_operations_total{operation_type="query",outcome="server_error"}')).toBe(0);
   });
 
+  it('should count a request refused at the edge (parsing, validation) as a client error with its code, and no latency', async () => {
+    const before = samples(await scrape(listener.url));
+    const unparsable = await graph.query('query Broken { notes { id ');
+    expect(unparsable.body.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    const invalid = await graph.query('query Invalid { notes { nope } }');
+    expect(invalid.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const after = samples(await scrape(listener.url));
+    const grew = (series: string) => (after.get(series) ?? 0) - (before.get(series) ?? 0);
+    expect(grew('organoise_gateway_operation_errors_total{operation_type="unknown",code="GRAPHQL_PARSE_FAILED"}')).toBe(1);
+    expect(grew('organoise_gateway_operation_errors_total{operation_type="unknown",code="GRAPHQL_VALIDATION_FAILED"}')).toBe(1);
+    expect(grew('organoise_gateway_operations_total{operation_type="unknown",outcome="client_error"}')).toBe(2);
+    // Nothing ran: the refusals are not in the latency the p95 objective reads.
+    const executed = [...after.keys()].filter((series) => series.startsWith('organoise_gateway_operation_duration_seconds_count'));
+    expect(executed.reduce((sum, series) => sum + grew(series), 0)).toBe(0);
+  });
+
   it('should count open subscriptions, deliveries and the events waiting for a subscriber', async () => {
     const value = async (series: string) => samples(await scrape(listener.url)).get(series) ?? 0;
     const deliveredBefore = await value('organoise_gateway_subscription_deliveries_total');

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { appError, isApiKeyViewer, type Viewer } from '@organoise/core';
+import { appError, isApiKeyViewer, observeRefusal, type Viewer } from '@organoise/core';
 import {
   getOperationAST,
   getVariableValues,
@@ -120,7 +120,12 @@ const badRequest = (message: string) => new GraphQLError(message, { extensions: 
 export function createGate(options: GateOptions): Gate {
   const rules = [...specifiedRules, ...options.validationRules];
   const documents = new DocumentCache();
-  const refuse = (errors: readonly GraphQLError[], headers?: Record<string, string>) => refusalOf(errors, options.formatError, headers);
+  // Every refusal the edge makes is built here, once, so this is where it is counted (metrics).
+  const refuse = (errors: readonly GraphQLError[], headers?: Record<string, string>) => {
+    const refusal = refusalOf(errors, options.formatError, headers);
+    observeRefusal(refusal.errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')));
+    return refusal;
+  };
   const refused = (error: GraphQLError | readonly GraphQLError[], headers?: Record<string, string>): Admission => ({
     ok: false,
     refusal: refuse(error instanceof GraphQLError ? [error] : error, headers),

@@ -88,6 +88,10 @@ const SERVER_FAULTS = new Set(['INTERNAL_SERVER_ERROR', 'SUBGRAPH_UNAVAILABLE', 
  */
 export function observeOperation(name: string | null | undefined, type: string, seconds: number, codes: readonly string[] | null): void {
   durationChild(operationNames.of(name || 'anonymous'), type).observe(seconds);
+  countOutcome(type, codes);
+}
+
+function countOutcome(type: string, codes: readonly string[] | null): void {
   let outcome = 'ok';
   if (codes) {
     for (const code of codes) {
@@ -97,6 +101,17 @@ export function observeOperation(name: string | null | undefined, type: string, 
     }
   }
   outcomeChild(type, outcome).inc();
+}
+
+/**
+ * A request the gateway's edge refused before anything ran (rate limit, credentials, safelist,
+ * parsing, validation, limits, variables): counted as an operation with its codes, so the error-rate
+ * and availability alerts see a flood of refusals, but with no latency (nothing was executed, and
+ * cheap refusals would pull the latency objective down). Its type is `unknown`: most are refused
+ * before the document says what it is.
+ */
+export function observeRefusal(codes: readonly string[]): void {
+  countOutcome('unknown', codes);
 }
 
 // --- Gateway: subgraph fetches --------------------------------------------------------------
