@@ -19,8 +19,20 @@ const schema = z.object({
    * starts it; 0 leaves Node's default (16 MiB on 64-bit). The stock gateway always runs with the default.
    */
   BENCH_OURS_SEMI_SPACE_MB: z.coerce.number().int().min(0).max(1024).default(64),
-  /** Our gateway's processes (GATEWAY_WORKERS: node:cluster workers sharing the port); 1 runs it in one process. */
-  BENCH_OURS_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * The gateways to run side by side, any of: stock (@apollo/gateway), hive (Hive Gateway, its
+   * JavaScript planner), hive-rust (Hive Gateway with the Rust query planner), ours.
+   */
+  BENCH_GATEWAYS: z
+    .string()
+    .default('stock,hive,hive-rust,ours')
+    .transform((v) => v.split(',').map((g) => g.trim()))
+    .pipe(z.array(z.enum(['stock', 'hive', 'hive-rust', 'ours'])).min(1)),
+  /**
+   * Our gateway's processes (GATEWAY_WORKERS: node:cluster workers sharing the port). 1 by default,
+   * as every peer runs in one process; 2 gives the multi-process figures, stated apart.
+   */
+  BENCH_OURS_WORKERS: z.coerce.number().int().min(1).max(16).default(1),
   /** Our gateway's lean path for plain JSON POST queries (startGateway `leanHttp`); false sends all through Apollo Server. */
   BENCH_OURS_LEAN_HTTP: bool(true),
   /**
