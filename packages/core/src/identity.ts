@@ -47,24 +47,50 @@ export function requireViewer(viewer: Viewer | null): Viewer {
 }
 
 /**
- * The caller's role in `organizationId`, if at least `minimum`. A non-member gets NOT_FOUND, not
- * FORBIDDEN: whether another tenant's organization exists is itself not theirs to learn.
+ * Where a viewer's roles come from. Every subgraph reads them from the gateway's internal token
+ * (`roleIn`, the default everywhere); the user subgraph owns memberships and reads a person's from
+ * its own tables, so that a change made a moment ago counts at once. Whatever the source says, an
+ * organization withheld by its IP allow-list (`Viewer.deniedOrgs`) is no one's: `roleFrom` answers
+ * null for it and the require/rule helpers refuse it with IP_NOT_ALLOWED.
  */
-export function requireRole(viewer: Viewer | null, organizationId: string, minimum: Role = 'VIEWER'): Role {
-  const v = requireViewer(viewer);
-  const role = roleIn(v, organizationId);
+export type RoleSource = (viewer: Viewer, organizationId: string) => Role | null | Promise<Role | null>;
+
+/** The viewer's role in an organization, from the token; own keys only, so ids like "constructor" are no one's. */
+export function roleIn(viewer: Viewer | null, organizationId: string): Role | null {
+  if (!viewer || !Object.hasOwn(viewer.memberships, organizationId)) return null;
+  return viewer.memberships[organizationId] ?? null;
+}
+
+/** The viewer's role from `roles`; null for no viewer and for an organization their address is refused by. */
+export async function roleFrom(roles: RoleSource, viewer: Viewer | null, organizationId: string): Promise<Role | null> {
+  if (!viewer || viewer.deniedOrgs?.includes(organizationId)) return null;
+  return roles(viewer, organizationId);
+}
+
+/**
+ * The one role check: a role of at least `minimum`, or the refusal. A non-member gets NOT_FOUND,
+ * not FORBIDDEN: whether another tenant's organization exists is itself not theirs to learn; one
+ * withheld by its IP allow-list IP_NOT_ALLOWED; a member below `minimum` FORBIDDEN.
+ */
+function checkRole(viewer: Viewer, organizationId: string, role: Role | null, minimum: Role): Role {
   if (!role) {
-    refuseDeniedOrg(v, organizationId);
+    refuseDeniedOrg(viewer, organizationId);
     throw notFound('Organization');
   }
   if (!roleAtLeast(role, minimum)) throw forbidden(`This needs the ${minimum} role or higher`);
   return role;
 }
 
-/** The viewer's role in an organization; own keys only, so ids like "constructor" are no one's. */
-export function roleIn(viewer: Viewer | null, organizationId: string): Role | null {
-  if (!viewer || !Object.hasOwn(viewer.memberships, organizationId)) return null;
-  return viewer.memberships[organizationId] ?? null;
+/** The caller's role in `organizationId` from the token, if at least `minimum` (refusals: checkRole). */
+export function requireRole(viewer: Viewer | null, organizationId: string, minimum: Role = 'VIEWER'): Role {
+  const v = requireViewer(viewer);
+  return checkRole(v, organizationId, roleIn(v, organizationId), minimum);
+}
+
+/** requireRole with the roles read from `roles` (the user subgraph's own tables): the same refusals in the same order. */
+export async function requireRoleFrom(roles: RoleSource, viewer: Viewer | null, organizationId: string, minimum: Role = 'VIEWER'): Promise<Role> {
+  const v = requireViewer(viewer);
+  return checkRole(v, organizationId, await roleFrom(roles, v, organizationId), minimum);
 }
 
 export const viewerOrganizationIds = (viewer: Viewer | null): string[] =>

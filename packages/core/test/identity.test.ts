@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { requireRole, roleIn, signInternalToken, verifyInternalToken, verifiedInternalTokenCount, type Viewer } from '../src/index.js';
+import type { RoleSource } from '../src/index.js';
+import { requireRole, requireRoleFrom, roleFrom, roleIn, signInternalToken, verifyInternalToken, verifiedInternalTokenCount, type Viewer } from '../src/index.js';
 
 const SECRET = 'unit-test-secret-0123456789abcdef0123';
 const viewer: Viewer = { userId: 'u1', sessionId: 's1', memberships: { org1: 'MEMBER' } };
@@ -16,6 +17,26 @@ describe('roles', () => {
     expect(() => requireRole(viewer, 'org1', 'ADMIN')).toThrow(expect.objectContaining({ extensions: { code: 'FORBIDDEN' } }));
     expect(() => requireRole(viewer, 'org2')).toThrow(expect.objectContaining({ extensions: { code: 'NOT_FOUND' } }));
     expect(() => requireRole(null, 'org1')).toThrow(expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } }));
+  });
+});
+
+describe('roles from another source (the user subgraph reads its own tables)', () => {
+  // A stand-in for the user subgraph's tables: it says ADMIN for org1 and org3 whoever asks.
+  const tables: RoleSource = async (_viewer, organizationId) => (organizationId === 'org1' || organizationId === 'org3' ? 'ADMIN' : null);
+
+  it('checks the role the source gives, with the same refusals as the token check', async () => {
+    await expect(requireRoleFrom(tables, viewer, 'org1', 'ADMIN')).resolves.toBe('ADMIN');
+    await expect(requireRoleFrom(tables, viewer, 'org1', 'OWNER')).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    await expect(requireRoleFrom(tables, viewer, 'org2')).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    await expect(requireRoleFrom(tables, null, 'org1')).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('answers IP_NOT_ALLOWED for an organization the gateway withheld, whatever the source says', async () => {
+    const withheld: Viewer = { ...viewer, deniedOrgs: ['org3'] };
+    expect(await roleFrom(tables, withheld, 'org3')).toBeNull();
+    await expect(requireRoleFrom(tables, withheld, 'org3')).rejects.toMatchObject({ extensions: expect.objectContaining({ code: 'IP_NOT_ALLOWED' }) });
+    expect(await roleFrom(tables, withheld, 'org1')).toBe('ADMIN');
+    expect(() => requireRole(withheld, 'org3')).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'IP_NOT_ALLOWED' }) }));
   });
 });
 

@@ -21,6 +21,7 @@ import { PasswordHasher } from './domains/accounts/passwords.js';
 import { MAX_PRINCIPALS_PER_LOOKUP, principalForSession, principalsForSessions } from './domains/accounts/sessions.js';
 import { resolveApiKey } from './domains/apikeys/apikeys.js';
 import { allowListsOf } from './domains/organizations/allow-lists.js';
+import { membershipRoles } from './domains/organizations/memberships.js';
 import { TokenIssuer, type TokenSettings } from './domains/accounts/tokens.js';
 import { withStepUp } from './domains/accounts/step-up.js';
 import { domain as accounts } from './domains/accounts/resolvers.js';
@@ -123,6 +124,7 @@ export const subgraph = defineSubgraph({
       secrets: SecretBox.fromSetting(options.encryptionKeys, options.log),
       oidc: new OidcProviders(OidcProvidersSetting.parse(options.oidcProviders ?? []), options.log),
       background: new BackgroundWork(options.log),
+      roles: membershipRoles(core.db),
     };
   },
   routes: (app, services, options) => {

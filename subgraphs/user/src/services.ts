@@ -1,4 +1,4 @@
-import type { Logger, SubgraphServices, Viewer } from '@organoise/core';
+import type { Logger, RoleSource, SubgraphServices, Viewer } from '@organoise/core';
 import type { BackgroundWork } from './background.js';
 import type { Clock } from './clock.js';
 import type { SecretBox } from './crypto/secrets.js';
@@ -49,6 +49,11 @@ export interface UserServices extends SubgraphServices {
   oidc: OidcProviders;
   /** Work done after answering (mail), so its cost cannot show in the answer's timing. */
   background: BackgroundWork;
+  /**
+   * Where this subgraph reads roles (core's requireRoleFrom, roleFrom and rules' `roles`): its own
+   * tables, not the token, since it owns memberships (organizations/memberships.ts, membershipRoles).
+   */
+  roles: RoleSource;
 }
 
 /** Who is asking, per request. */

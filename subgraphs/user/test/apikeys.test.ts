@@ -1,7 +1,8 @@
 import { API_KEY_PATH, API_KEY_SECRET_HEADER, INTERNAL_TOKEN_HEADER, PRINCIPAL_PATH, signInternalToken, type Role, type Viewer } from '@organoise/core';
-import { codesOf, TEST_INTERNAL_SECRET } from '@organoise/core/testing';
+import { codesOf, subgraphSocket, TEST_INTERNAL_SECRET, waitFor, watchSubscription } from '@organoise/core/testing';
 import { eq, sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import type { Client } from 'graphql-ws';
+import { afterAll, describe, expect, it } from 'vitest';
 import { apiKeys, auditEvents, invitations, organizations } from '../src/db/schema.js';
 import { ManualClock, MemoryMailer, SUBGRAPH_NAME } from '../src/index.js';
 import { useUserSubgraph, viewerOf } from './support/subgraph.js';
@@ -207,6 +208,51 @@ describe('what an API key may do here', () => {
     }
     expect(await keyCount(orgId)).toBe(1);
     expect(await subgraph.server.services.db.select().from(invitations).where(eq(invitations.organizationId, orgId))).toEqual([]);
+  });
+});
+
+// The user subgraph reads a person's role from its tables and an API key's from its token (core's
+// RoleSource, UserServices.roles). Two places used to read the tables for anyone, so a key, which
+// has no membership row, was no one there: an admin key saw every address in the audit log as
+// null, and a key's membershipChanged subscription ended at its first event.
+describe("an API key's role, wherever this subgraph reads roles", () => {
+  const clients: Client[] = [];
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+  });
+
+  it('shows an admin key the addresses in its audit log, as a person admin sees them', async () => {
+    const owner = await signUp();
+    const orgId = await createOrg(owner);
+    await addMember(owner, orgId, 'MEMBER');
+    const { apiKey } = await createKey(owner, orgId, { role: 'ADMIN' });
+    const AUDIT = `query($id: ID!) { organization(id: $id) { auditLog { nodes { type ipAddress } } } }`;
+    const asOwner = await call(AUDIT, { id: orgId }, owner);
+    const asKey = await call(AUDIT, { id: orgId }, keyViewer(apiKey.id, orgId, 'ADMIN'));
+    expect(asKey.errors).toBeUndefined();
+    expect(asKey.data!.organization.auditLog.nodes.length).toBeGreaterThan(0);
+    expect(asKey.data!.organization.auditLog.nodes.every((e: { ipAddress: string | null }) => e.ipAddress === IP)).toBe(true);
+    expect(asKey.data).toEqual(asOwner.data);
+    // A MEMBER key may not read the log at all, like a member.
+    expect(codesOf(await call(AUDIT, { id: orgId }, keyViewer(apiKey.id, orgId, 'MEMBER')))).toEqual(['FORBIDDEN']);
+  });
+
+  it("follows its organization's membership changes past the first one", async () => {
+    const owner = await signUp();
+    const orgId = await createOrg(owner);
+    const { apiKey } = await createKey(owner, orgId, { role: 'VIEWER' });
+    const client = subgraphSocket(subgraph.server.url, SUBGRAPH_NAME, keyViewer(apiKey.id, orgId, 'VIEWER'));
+    clients.push(client);
+    const w = watchSubscription(client, `subscription($o: ID!, $a: String) { membershipChanged(organizationId: $o, after: $a) { cursor type role } }`, { o: orgId, a: '0' });
+    await waitFor(() => w.events().length === 1, 'the creation');
+    const member = await addMember(owner, orgId, 'MEMBER');
+    await waitFor(() => w.events().length === 2, 'the accepted invitation');
+    await call(`mutation($i: ChangeMemberRoleInput!) { changeMemberRole(input: $i) { role } }`, { i: { organizationId: orgId, userId: member.userId, role: 'VIEWER' } }, owner);
+    await waitFor(() => w.events().length === 3, 'the role change');
+    expect(w.events().map((e) => `${e.cursor}:${e.type}:${e.role}`)).toEqual(['1:membership.added:OWNER', '2:membership.added:MEMBER', '3:membership.role_changed:VIEWER']);
+    expect(w.ended).toEqual({});
+    expect(w.results.flatMap((r) => r.errors ?? [])).toEqual([]);
+    w.stop();
   });
 });
 

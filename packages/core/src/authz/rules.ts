@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { allow, and, chain, deny, or, rule, type IRule } from 'graphql-shield';
 import type { ShieldRule } from './shield.js';
 import { notFound, unauthenticated, forbidden } from '../errors.js';
-import { refuseDeniedOrg, roleAtLeast, roleIn, type Role, type Viewer } from '../identity.js';
+import { refuseDeniedOrg, roleAtLeast, roleFrom, roleIn, type Role, type RoleSource, type Viewer } from '../identity.js';
 import { isUuid } from '../loaders.js';
 
 /**
@@ -88,10 +88,11 @@ export interface RoleRuleOptions<Ctx> {
   /** What the refusal names as not found (default "Organization"). */
   what?: string;
   /**
-   * Where the viewer's role comes from. Default: the gateway's token. The user subgraph owns
-   * memberships and passes a database lookup, so a just-created organization counts at once.
+   * Where the viewer's role comes from (identity.ts, RoleSource). Default: the gateway's token.
+   * The user subgraph owns memberships and passes its own tables, so a just-created organization
+   * counts at once.
    */
-  roleOf?: (ctx: Ctx, organizationId: string) => Found<Role | null>;
+  roles?: (ctx: Ctx) => RoleSource;
   /**
    * The arguments' shape (a zod schema). Arguments that fail it are let through to the resolver,
    * whose validation refuses them with BAD_USER_INPUT and its issues: bad input is reported as
@@ -112,7 +113,7 @@ export function hasRoleInOrg<Ctx extends AnyContext>(minimum: Role, orgIdOf: Org
     const organizationId = await orgIdOf(p, a, ctx, info);
     if (organizationId === MALFORMED) return true;
     if (!organizationId || !isUuid(organizationId)) return notFound(options.what ?? 'Organization');
-    const role = options.roleOf ? await memoRole(ctx, organizationId, options.roleOf) : roleIn(ctx.viewer, organizationId);
+    const role = options.roles ? await memoRole(ctx, organizationId, options.roles) : roleIn(ctx.viewer, organizationId);
     // Withheld by the organization's IP allow-list at the gateway: IP_NOT_ALLOWED, not NOT_FOUND.
     if (!role) return ipRefusal(ctx.viewer, organizationId) ?? notFound(options.what ?? 'Organization');
     return roleAtLeast(role, minimum) ? true : forbidden(`This needs the ${minimum} role or higher`);
@@ -132,12 +133,12 @@ function ipRefusal(viewer: Viewer, organizationId: string): Error | null {
 // lookup per organization per request instead, keyed on the request's loaders, which a
 // subscription renews for each event, so a membership ended mid-subscription is seen at once.
 const roleMemo = new WeakMap<object, Map<string, Promise<Role | null>>>();
-function memoRole<Ctx extends AnyContext>(ctx: Ctx, organizationId: string, roleOf: (ctx: Ctx, organizationId: string) => Found<Role | null>) {
+function memoRole<Ctx extends AnyContext>(ctx: Ctx, organizationId: string, roles: (ctx: Ctx) => RoleSource) {
   const key = ((ctx as { loaders?: object }).loaders ?? ctx) as object;
   let memo = roleMemo.get(key);
   if (!memo) roleMemo.set(key, (memo = new Map()));
   let role = memo.get(organizationId);
-  if (!role) memo.set(organizationId, (role = Promise.resolve(roleOf(ctx, organizationId))));
+  if (!role) memo.set(organizationId, (role = roleFrom(roles(ctx), ctx.viewer, organizationId)));
   return role;
 }
 

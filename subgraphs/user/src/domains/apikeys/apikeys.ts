@@ -19,13 +19,14 @@ import {
   type PageArgs,
   type Role,
   type SortKey,
+  requireRoleFrom,
 } from '@organoise/core';
 import { and, count, eq, isNull } from 'drizzle-orm';
 import { apiKeys, idempotencyKeys } from '../../db/schema.js';
 import type { Deps, UserServices } from '../../services.js';
 import { audit } from '../audit/audit.js';
 import { allowListsOf } from '../organizations/allow-lists.js';
-import { requireRoleIn, roleOf } from '../organizations/memberships.js';
+import { membershipRole } from '../organizations/memberships.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -59,7 +60,7 @@ export const CreateApiKeyInput = z.object({
 export async function createApiKey(deps: Deps, rawInput: unknown): Promise<{ apiKey: ApiKeyRow; secret: string }> {
   const v = requirePerson(deps.viewer);
   const { idempotencyKey: key, ...input } = parseInput(CreateApiKeyInput, rawInput);
-  const callerRole = await requireRoleIn(deps.db, v, input.organizationId, 'ADMIN');
+  const callerRole = await requireRoleFrom(deps.roles, v, input.organizationId, 'ADMIN');
   // OWNER is a person's role (it can delete the organization, manage owners): never a program's.
   if (input.role === 'OWNER' || !roleAtLeast(callerRole, input.role)) {
     throw appError('ROLE_TOO_HIGH', `A key may hold ADMIN, MEMBER or VIEWER, and not more than your own role (${callerRole})`);
@@ -109,7 +110,7 @@ export async function revokeApiKey(deps: Deps, rawId: unknown): Promise<ApiKeyRo
   const keyId = parseInput(id(), rawId);
   const [existing] = await deps.db.select().from(apiKeys).where(eq(apiKeys.id, keyId));
   if (!existing) throw notFound('API key');
-  await requireRoleIn(deps.db, v, existing.organizationId, 'ADMIN').catch((error: unknown) => {
+  await requireRoleFrom(deps.roles, v, existing.organizationId, 'ADMIN').catch((error: unknown) => {
     // Another tenant's key is as unknown as a key that does not exist.
     throw (error as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND' ? notFound('API key') : error;
   });
@@ -127,7 +128,7 @@ export async function revokeApiKey(deps: Deps, rawId: unknown): Promise<ApiKeyRo
 
 /** An organization's keys, newest first; owners and admins only. */
 export async function listApiKeys(deps: Deps, organizationId: string, args: PageArgs) {
-  await requireRoleIn(deps.db, deps.viewer, organizationId, 'ADMIN');
+  await requireRoleFrom(deps.roles, deps.viewer, organizationId, 'ADMIN');
   const keys: SortKey<ApiKeyRow>[] = [
     { column: apiKeys.createdAt, cast: 'timestamptz', direction: 'DESC', value: (r) => r.createdAt },
     { column: apiKeys.id, cast: 'uuid', direction: 'DESC', value: (r) => r.id },
@@ -167,7 +168,7 @@ export async function resolveApiKey(deps: Pick<UserServices, 'db' | 'clock'> & {
   if (!ipAllowed(row.allowList, clientIp)) return refuse('IP_NOT_ALLOWED', 'IP_NOT_ALLOWED');
   // A key acts for its creator: never above the role they hold now, and not at all once they
   // left the organization (or their account is gone).
-  const creatorRole = row.createdBy ? await roleOf(deps.db, row.createdBy, row.organizationId) : null;
+  const creatorRole = row.createdBy ? await membershipRole(deps.db, row.createdBy, row.organizationId) : null;
   if (!creatorRole) return refuse('API_KEY_REVOKED', 'CREATOR_LEFT');
   const role: Role = roleAtLeast(row.role, creatorRole) ? creatorRole : row.role;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_GRANULARITY_MS) {

@@ -1,8 +1,7 @@
-import { allow, defineRule, isApiKeyViewer, isUuid, unauthenticated, appError, type IRules } from '@organoise/core';
+import { allow, defineRule, isApiKeyViewer, isUuid, requireRoleFrom, unauthenticated, appError, type IRules } from '@organoise/core';
 import type { UserContext } from '../../context.js';
-import { requireRoleIn } from '../organizations/memberships.js';
 
-// The resolvers check again (requirePerson, requireRoleIn): these rules are the first line, not
+// The resolvers check again (requirePerson, requireRoleFrom): these rules are the first line, not
 // the only one. Refusals are returned as errors so that the client sees the catalogued code.
 
 /** A signed-in person: API keys may not manage API keys (a leaked key must not mint more). */
@@ -18,7 +17,7 @@ const adminOf = (orgIdOf: (parent: any, args: any) => unknown) =>
     const organizationId = orgIdOf(p, a);
     // A malformed id is the resolver's input validation to refuse, with BAD_USER_INPUT.
     if (typeof organizationId !== 'string' || !isUuid(organizationId)) return true;
-    await requireRoleIn(ctx.db, ctx.viewer, organizationId, 'ADMIN');
+    await requireRoleFrom(ctx.roles, ctx.viewer, organizationId, 'ADMIN');
     return true;
   });
 

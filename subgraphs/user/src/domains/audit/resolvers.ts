@@ -1,6 +1,5 @@
-import { roleAtLeast, subgraphDomain } from '@organoise/core';
+import { roleAtLeast, roleFrom, subgraphDomain } from '@organoise/core';
 import type { UserContext } from '../../context.js';
-import { roleOf } from '../organizations/memberships.js';
 import type { AuditEventRow } from './audit.js';
 import { permissions } from './permissions.js';
 
@@ -14,7 +13,7 @@ async function visibleIp(e: AuditEventRow, ctx: UserContext): Promise<string | n
   if (!viewer || !e.ipAddress) return null;
   if (e.actorId === viewer.userId || (e.actorId === null && e.userId === viewer.userId)) return e.ipAddress;
   if (e.organizationId) {
-    const role = await roleOf(ctx.db, viewer.userId, e.organizationId);
+    const role = await roleFrom(ctx.roles, viewer, e.organizationId);
     if (role && roleAtLeast(role, 'ADMIN')) return e.ipAddress;
   }
   return null;

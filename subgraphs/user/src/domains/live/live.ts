@@ -1,9 +1,9 @@
-import { createEventIterator, eventCursor, followStream, id, parseInput, requireViewer, toMessage, z, type EventMessage, type Role, type Viewer } from '@organoise/core';
+import { createEventIterator, eventCursor, followStream, id, parseInput, requireRoleFrom, requireViewer, roleFrom, toMessage, z, type EventMessage, type Role, type Viewer } from '@organoise/core';
 import { and, eq } from 'drizzle-orm';
 import { memberships, organizations } from '../../db/schema.js';
 import type { UserServices } from '../../services.js';
 import { membersStream, type MembershipEventPayload } from '../organizations/events.js';
-import { requireRoleIn, roleOf, type MembershipRow } from '../organizations/memberships.js';
+import { type MembershipRow } from '../organizations/memberships.js';
 import { type OrganizationRow } from '../organizations/organizations.js';
 
 /**
@@ -11,7 +11,7 @@ import { type OrganizationRow } from '../organizations/organizations.js';
  * the other subgraphs, the user subgraph owns the memberships, so it checks them in its database,
  * not in the token: a role changed or a member removed a moment ago counts at once.
  */
-export type LiveServices = Pick<UserServices, 'db' | 'bus' | 'eventPollIntervalMs'>;
+export type LiveServices = Pick<UserServices, 'db' | 'bus' | 'eventPollIntervalMs' | 'roles'>;
 export type EventSource = AsyncIterableIterator<EventMessage>;
 
 const MembersArgs = z.object({ organizationId: id(), after: eventCursor() });
@@ -31,7 +31,7 @@ export const membershipPayload = (event: EventMessage) => event.payload as unkno
 export async function followMembers(services: LiveServices, viewer: Viewer | null, rawArgs: unknown): Promise<EventSource> {
   const args = parseInput(MembersArgs, rawArgs);
   const v = requireViewer(viewer);
-  await requireRoleIn(services.db, v, args.organizationId, 'VIEWER');
+  await requireRoleFrom(services.roles, v, args.organizationId, 'VIEWER');
   return createEventIterator<EventMessage>({
     maxQueue: MAX_QUEUE,
     start: async (sink) => {
@@ -46,7 +46,7 @@ export async function followMembers(services: LiveServices, viewer: Viewer | nul
         pollIntervalMs: services.eventPollIntervalMs,
         onEvent: async (event) => {
           if (ended) return;
-          if (removalSeq === undefined && (await roleOf(services.db, v.userId, args.organizationId))) {
+          if (removalSeq === undefined && (await roleFrom(services.roles, v, args.organizationId))) {
             sink.push(event);
             return;
           }

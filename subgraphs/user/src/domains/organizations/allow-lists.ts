@@ -9,12 +9,12 @@ import {
   ipAllowed,
   allowListInput,
   requirePerson,
+  requireRoleFrom,
 } from '@organoise/core';
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { organizations } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
-import { requireRoleIn } from './memberships.js';
 import type { OrganizationRow } from './organizations.js';
 
 /** Organization IP allow-lists: every entry a CIDR (IPv4 or IPv6; a bare address is one host), stored in canonical form. */
@@ -25,7 +25,7 @@ export const SetIpAllowListInput = z.object({
 
 /** The organization's allow-list; owners and admins only (it maps the organization's network). */
 export async function organizationIpAllowList(deps: Deps, organizationId: string): Promise<string[]> {
-  await requireRoleIn(deps.db, deps.viewer, organizationId, 'ADMIN');
+  await requireRoleFrom(deps.roles, deps.viewer, organizationId, 'ADMIN');
   const [row] = await deps.db.select({ list: organizations.ipAllowList }).from(organizations).where(eq(organizations.id, organizationId));
   return row?.list ?? [];
 }
@@ -37,7 +37,7 @@ export async function organizationIpAllowList(deps: Deps, organizationId: string
 export async function setOrganizationIpAllowList(deps: Deps, rawInput: unknown): Promise<OrganizationRow> {
   const input = parseInput(SetIpAllowListInput, rawInput);
   requirePerson(deps.viewer);
-  const viewerRole = await requireRoleIn(deps.db, deps.viewer, input.organizationId, 'ADMIN');
+  const viewerRole = await requireRoleFrom(deps.roles, deps.viewer, input.organizationId, 'ADMIN');
   if (!ipAllowed(input.cidrs, deps.clientIp)) {
     throw appError('ALLOW_LIST_LOCKOUT', 'This list would exclude your own current address; include it or clear the list', { clientIp: deps.clientIp });
   }

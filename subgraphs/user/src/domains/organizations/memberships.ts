@@ -18,9 +18,10 @@ import {
   type Role,
   type SortKey,
   type Viewer,
+  type RoleSource,
   isApiKeyViewer,
-  refuseDeniedOrg,
-  requireRole,
+  requireRoleFrom,
+  roleIn,
 } from '@organoise/core';
 import { and, count, eq, ilike, or, sql } from 'drizzle-orm';
 import { memberships, organizations, users } from '../../db/schema.js';
@@ -37,8 +38,8 @@ export const ChangeMemberRoleInput = z.object({ organizationId: id(), userId: id
 
 export const RemoveMemberInput = z.object({ organizationId: id(), userId: id() });
 
-/** The viewer's role read from the database (not the token), so a change made a moment ago counts. */
-export async function roleOf(db: Database, userId: string, organizationId: string): Promise<Role | null> {
+/** A user's role in an organization, read from this subgraph's tables (not a token): the memberships are its own. */
+export async function membershipRole(db: Database, userId: string, organizationId: string): Promise<Role | null> {
   const [row] = await db
     .select({ role: memberships.role })
     .from(memberships)
@@ -47,27 +48,14 @@ export async function roleOf(db: Database, userId: string, organizationId: strin
 }
 
 /**
- * The viewer's role for authorization rules: IP_NOT_ALLOWED (thrown) for an organization their
- * address is refused by; an API key's role from the gateway's lookup; a person's from the database.
+ * This subgraph's role source (core's RoleSource, as UserServices.roles): a person's role from
+ * the database, so a change made a moment ago counts; an API key has no membership row, and its
+ * one organization and role come from the gateway's lookup, in the token.
  */
-export async function viewerRoleIn(db: Database, viewer: Viewer, organizationId: string): Promise<Role | null> {
-  refuseDeniedOrg(viewer, organizationId);
-  if (isApiKeyViewer(viewer)) return Object.hasOwn(viewer.memberships, organizationId) ? viewer.memberships[organizationId]! : null;
-  return roleOf(db, viewer.userId, organizationId);
-}
-
-/** Non-members get NOT_FOUND (an organization's existence is not theirs to learn); members below `minimum` FORBIDDEN. */
-export async function requireRoleIn(db: Database, viewer: Viewer | null, organizationId: string, minimum: Role): Promise<Role> {
-  const v = requireViewer(viewer);
-  // An organization withheld by its IP allow-list answers IP_NOT_ALLOWED, not NOT_FOUND.
-  refuseDeniedOrg(v, organizationId);
-  // An API key has no membership row: its one organization and role come from the gateway's lookup.
-  if (isApiKeyViewer(v)) return requireRole(v, organizationId, minimum);
-  const current = await roleOf(db, v.userId, organizationId);
-  if (!current) throw notFound('Organization');
-  if (!roleAtLeast(current, minimum)) throw forbidden(`This needs the ${minimum} role or higher`);
-  return current;
-}
+export const membershipRoles =
+  (db: Database): RoleSource =>
+  (viewer, organizationId) =>
+    isApiKeyViewer(viewer) ? roleIn(viewer, organizationId) : membershipRole(db, viewer.userId, organizationId);
 
 export type MemberOrder = { field: 'NAME' | 'JOINED_AT'; direction: 'ASC' | 'DESC' };
 
@@ -79,7 +67,7 @@ export async function listMembers(
   organizationId: string,
   args: PageArgs & { filter?: { role?: Role | null; search?: string | null } | null; orderBy?: MemberOrder | null },
 ) {
-  const viewerRole = await requireRoleIn(db, viewer, organizationId, 'VIEWER');
+  const viewerRole = await requireRoleFrom(membershipRoles(db), viewer, organizationId, 'VIEWER');
   const order = args.orderBy ?? { field: 'JOINED_AT', direction: 'ASC' };
   const keys: SortKey<MemberRow>[] = [
     order.field === 'NAME'
@@ -168,7 +156,7 @@ async function lockedMember(
 export async function changeMemberRole(deps: Deps, rawInput: unknown): Promise<MembershipRow> {
   const { db, viewer } = deps;
   const input = parseInput(ChangeMemberRoleInput, rawInput);
-  const viewerRole = await requireRoleIn(db, viewer, input.organizationId, 'ADMIN');
+  const viewerRole = await requireRoleFrom(membershipRoles(db), viewer, input.organizationId, 'ADMIN');
   return transactionWithEvents(db, deps.bus, async (tx, emit) => {
     const target = await lockedMember(tx, input.organizationId, input.userId, {
       authorize: (t) => {
@@ -197,7 +185,7 @@ export async function removeMember(deps: Deps, rawInput: unknown) {
   const input = parseInput(RemoveMemberInput, rawInput);
   const v = requireViewer(viewer);
   const self = input.userId === v.userId;
-  const viewerRole = await requireRoleIn(db, viewer, input.organizationId, self ? 'VIEWER' : 'ADMIN');
+  const viewerRole = await requireRoleFrom(membershipRoles(db), viewer, input.organizationId, self ? 'VIEWER' : 'ADMIN');
   await transactionWithEvents(db, deps.bus, async (tx, emit) => {
     const target = await lockedMember(tx, input.organizationId, input.userId, {
       authorize: (t) => {

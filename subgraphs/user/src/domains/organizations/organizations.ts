@@ -22,13 +22,14 @@ import {
   type Viewer,
   isApiKeyViewer,
   refuseDeniedOrg,
+  requireRoleFrom,
 } from '@organoise/core';
 import { and, count, eq, inArray, notInArray } from 'drizzle-orm';
 import { idempotencyKeys, memberships, organizations } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
 import { emitMembershipEvent } from './events.js';
-import { requireRoleIn } from './memberships.js';
+import { membershipRoles } from './memberships.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect & { viewerRole: Role };
 
@@ -128,7 +129,7 @@ export async function createOrganization(deps: Deps, rawInput: unknown): Promise
 export async function updateOrganization(deps: Deps, rawInput: unknown): Promise<OrganizationRow> {
   const { db, viewer } = deps;
   const input = parseInput(UpdateOrganizationInput, rawInput);
-  const viewerRole = await requireRoleIn(db, viewer, input.id, 'ADMIN');
+  const viewerRole = await requireRoleFrom(membershipRoles(db), viewer, input.id, 'ADMIN');
   const [org] = await db.update(organizations).set({ name: input.name }).where(eq(organizations.id, input.id)).returning();
   await audit(deps, { type: 'ORGANIZATION_UPDATED', organizationId: input.id, details: { name: input.name } });
   return { ...org!, viewerRole };

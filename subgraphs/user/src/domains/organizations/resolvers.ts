@@ -1,4 +1,4 @@
-import { id, notFound, parseInput, refuseDeniedOrg, type PageArgs, subgraphDomain } from '@organoise/core';
+import { id, notFound, parseInput, refuseDeniedOrg, requireRoleFrom, type PageArgs, subgraphDomain } from '@organoise/core';
 import type { UserContext } from '../../context.js';
 import {
   acceptInvitation,
@@ -12,7 +12,6 @@ import {
   changeMemberRole,
   listMembers,
   removeMember,
-  requireRoleIn,
   type MemberOrder,
   type MembershipRow,
 } from './memberships.js';
@@ -62,7 +61,7 @@ export const organizationResolvers = {
       ctx: UserContext,
     ) => listMembers(ctx.db, ctx.viewer, org.id, args),
     auditLog: async (org: OrganizationRow, args: PageArgs & { filter?: unknown }, ctx: UserContext) => {
-      await requireRoleIn(ctx.db, ctx.viewer, org.id, 'ADMIN');
+      await requireRoleFrom(ctx.roles, ctx.viewer, org.id, 'ADMIN');
       return listAuditEvents(ctx.db, forOrganization(org.id), args);
     },
     ipAllowList: (org: OrganizationRow, _: unknown, ctx: UserContext) => organizationIpAllowList(ctx, org.id),
