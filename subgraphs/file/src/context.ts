@@ -2,6 +2,7 @@ import { byIdLoader, groupedLoader, type BaseContext, type Database, type Subgra
 import { versionsOf, visibleFiles, type FileServices } from './domains/files/files.js';
 import { createRunFileLoaders } from './domains/runs/runs.js';
 import type { WorkflowRuns } from './domains/runs/workflow-runs.js';
+import type { JobQueue } from './domains/processing/queue.js';
 import type { UploadConfig } from './domains/uploads/uploads.js';
 import type { BlobStorage } from './storage/index.js';
 
@@ -14,6 +15,8 @@ export interface FileSubgraphServices extends SubgraphServices {
   uploads: UploadConfig;
   /** Stops the timer that removes expired uploads. */
   stopUploadCleanup: () => Promise<void>;
+  /** Processing after upload: the pg-boss queue its jobs go to (domains/processing). */
+  processing: JobQueue;
 }
 
 export type FileContext = SubgraphContext<FileSubgraphServices, ReturnType<typeof createLoaders>>;

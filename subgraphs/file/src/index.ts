@@ -5,6 +5,9 @@ import { base64LengthFor, DEFAULT_MAX_UPLOAD_BYTES } from './domains/files/files
 import { domain as files } from './domains/files/resolvers.js';
 import { domain as live } from './domains/live/resolvers.js';
 import { domain as organizations } from './domains/organizations/resolvers.js';
+import { processFileJob } from './domains/processing/processing.js';
+import { DEFAULT_PROCESSING_CONFIG, openJobQueue, type ProcessingConfig } from './domains/processing/queue.js';
+import { domain as processing } from './domains/processing/resolvers.js';
 import { domain as runs } from './domains/runs/resolvers.js';
 import { startUploadCleanup } from './domains/uploads/cleanup.js';
 import { domain as uploads } from './domains/uploads/resolvers.js';
@@ -25,6 +28,8 @@ export interface FileSubgraphOptions extends SubgraphOptions {
   storageDir?: string;
   /** Direct upload limits and lifetimes (DEFAULT_UPLOAD_CONFIG where unset). */
   uploads?: Partial<Omit<UploadConfig, 'signer'>>;
+  /** Processing after upload: workers, retries, limits (DEFAULT_PROCESSING_CONFIG where unset). */
+  processing?: Partial<ProcessingConfig>;
   /** How often expired uploads are removed (10 minutes by default). */
   uploadCleanupIntervalMs?: number;
   /** Largest file accepted, in bytes (10 MiB by default). */
@@ -49,10 +54,10 @@ const BODY_OVERHEAD_BYTES = 64 * 1024;
 export const subgraph = defineSubgraph({
   name: 'file',
   root: import.meta.url,
-  domains: [files, organizations, runs, live, uploads],
+  domains: [files, organizations, runs, live, uploads, processing],
   eventTables: { events, eventStreams, idempotencyKeys },
   loaders: createLoaders,
-  services: (core: SubgraphServices, options: FileSubgraphOptions): FileSubgraphServices => {
+  services: async (core: SubgraphServices, options: FileSubgraphOptions): Promise<FileSubgraphServices> => {
     const storage = options.storage ?? (options.s3 ? new S3Storage(options.s3) : options.storageDir ? new LocalDiskStorage(options.storageDir) : undefined);
     if (!storage) throw new Error('startFileSubgraph needs `storage`, `s3` or `storageDir`');
     const runs =
@@ -62,13 +67,18 @@ export const subgraph = defineSubgraph({
         : NO_WORKFLOW_RUNS);
     if (runs === NO_WORKFLOW_RUNS) options.log.warn('file subgraph started without the workflow subgraph URL: files cannot be attached to runs');
     const uploads: UploadConfig = { ...DEFAULT_UPLOAD_CONFIG, ...options.uploads, signer: urlSigner(options.internalTokenSecret) };
-    const base = { ...core, storage, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, runs, uploads, clientIp: null };
+    const queue = await openJobQueue({ db: core.db, url: options.database.url, log: options.log, config: { ...DEFAULT_PROCESSING_CONFIG, ...options.processing } });
+    const base = { ...core, storage, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, runs, uploads, clientIp: null, processing: queue };
+    await queue.work((job) => processFileJob({ db: core.db, bus: core.bus, storage, log: options.log, queue }, job));
     const cleanup = startUploadCleanup({ ...base, log: options.log }, options.log, options.uploadCleanupIntervalMs);
-    return { ...core, storage, maxUploadBytes: base.maxUploadBytes, runs, uploads, stopUploadCleanup: cleanup.stop };
+    return { ...core, storage, maxUploadBytes: base.maxUploadBytes, runs, uploads, stopUploadCleanup: cleanup.stop, processing: queue };
   },
   // Signed upload and download URLs for a store clients cannot reach (local disk), streamed.
   routes: (app, services, options) => mountUploadRoutes(app, { db: services.db, storage: services.storage, signer: services.uploads.signer, log: options.log }),
-  drain: (services) => services.stopUploadCleanup(),
+  drain: async (services) => {
+    await services.stopUploadCleanup();
+    await services.processing.stop();
+  },
   // A body just big enough for the largest allowed upload: bigger ones stop at the HTTP layer (413).
   maxBodyBytes: (options) => base64LengthFor(options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES) + BODY_OVERHEAD_BYTES,
   // The platform starts the file subgraph once the workflow subgraph (which it needs) has an address.

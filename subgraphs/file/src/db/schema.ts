@@ -118,3 +118,42 @@ export const { eventStreams, events } = eventLogTables(filesSchema);
 
 /** Idempotency keys of create-type mutations (docs/protocols/idempotency.md), kept 24 hours. */
 export const idempotencyKeys = idempotencyKeysTable(filesSchema);
+
+/**
+ * What processing after upload found in a file's bytes (domains/processing): one row per file,
+ * written with the file by completeUpload (state QUEUED, beside its pg-boss job in the same
+ * transaction) and updated by the worker at each try. `text` is what search indexes later.
+ */
+export const fileProcessing = filesSchema.table(
+  'file_processing',
+  {
+    fileId: uuid('file_id')
+      .primaryKey()
+      .references(() => files.id, { onDelete: 'cascade' }),
+    organizationId: uuid('organization_id').notNull(),
+    /** The version processed (the file's current one when the job was queued). */
+    version: integer('version').notNull(),
+    /** The pg-boss job (queue file-processing); after the last try it is in file-processing-dead. */
+    jobId: uuid('job_id'),
+    /** QUEUED, RUNNING, RETRYING, DONE or FAILED (dead-lettered). */
+    state: text('state').notNull(),
+    /** Tries started so far. */
+    attempts: integer('attempts').notNull(),
+    maxAttempts: integer('max_attempts').notNull(),
+    lastError: text('last_error'),
+    detectedContentType: text('detected_content_type'),
+    /** The extracted text (at most PROCESSING_TEXT_MAX_CHARS), for search. */
+    text: text('text'),
+    /** Characters of text found, before any cut. */
+    textLength: integer('text_length'),
+    /** The thumbnail's storage key (WebP, beside the version's bytes); null when the file is no image. */
+    thumbnailKey: text('thumbnail_key'),
+    queuedAt: at('queued_at').notNull(),
+    updatedAt: at('updated_at').notNull(),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [
+    index('file_processing_org_state_idx').on(t.organizationId, t.state),
+    check('file_processing_state_check', sql`state in ('QUEUED', 'RUNNING', 'RETRYING', 'DONE', 'FAILED')`),
+  ],
+);

@@ -11,7 +11,15 @@ type FileRow = typeof files.$inferSelect;
 export const fileStream = (fileId: string) => `file:${fileId}`;
 export const organizationFilesStream = (organizationId: string) => `file.org:${organizationId}`;
 
-export type FileEventType = 'file.uploaded' | 'file.version.added' | 'file.renamed' | 'file.attached' | 'file.deleted';
+export type FileEventType =
+  | 'file.uploaded'
+  | 'file.version.added'
+  | 'file.renamed'
+  | 'file.attached'
+  | 'file.deleted'
+  // Processing after upload (domains/processing): the findings are saved, or the last try failed.
+  | 'file.processed'
+  | 'file.processing.failed';
 
 export interface FileEventPayload {
   fileId: string;

@@ -25,7 +25,7 @@ import {
   type Viewer,
 } from '@organoise/core';
 import { and, asc, count, desc, eq, ilike, inArray, like } from 'drizzle-orm';
-import { fileVersions, files, idempotencyKeys } from '../../db/schema.js';
+import { fileProcessing, fileVersions, files, idempotencyKeys } from '../../db/schema.js';
 import type { BlobStorage } from '../../storage/index.js';
 import { requireRunOf, type WorkflowRuns } from '../runs/workflow-runs.js';
 import { emitFileChange } from './events.js';
@@ -357,9 +357,11 @@ export async function deleteFile(services: FileServices, viewer: Viewer | null, 
     const { file, role, viewer: v } = await fileForChange(tx, viewer, idValue, 'MEMBER', true);
     if (file.ownerId !== v.userId && !roleAtLeast(role, 'ADMIN')) throw forbidden('Only the owner or an admin may delete this file');
     const versions = await tx.select({ storageKey: fileVersions.storageKey }).from(fileVersions).where(eq(fileVersions.fileId, file.id));
+    // Processing's thumbnail goes with the bytes (its row goes with the file, by cascade).
+    const thumbnails = await tx.select({ key: fileProcessing.thumbnailKey }).from(fileProcessing).where(eq(fileProcessing.fileId, file.id));
     await tx.delete(files).where(eq(files.id, file.id));
     await emitFileChange(emit, 'file.deleted', file, v.userId);
-    return { file, keys: versions.map((r) => r.storageKey) };
+    return { file, keys: [...versions.map((r) => r.storageKey), ...thumbnails.flatMap((t) => (t.key ? [t.key] : []))] };
   });
   // Metadata first, bytes after: a failure here leaves orphan bytes, never metadata without bytes.
   for (const key of keys) {

@@ -19,7 +19,7 @@ import {
   type UploadServices,
 } from './uploads.js';
 
-const uploadServicesOf = (ctx: FileContext): UploadServices => ({ ...servicesOf(ctx), uploads: ctx.uploads });
+const uploadServicesOf = (ctx: FileContext): UploadServices => ({ ...servicesOf(ctx), uploads: ctx.uploads, processing: ctx.processing });
 const asRequest = (r: SignedRequest | null) => r && { ...r, headers: Object.entries(r.headers).map(([name, value]) => ({ name, value })) };
 
 export const uploadResolvers = {

@@ -19,6 +19,8 @@ import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import { fileVersions, files, idempotencyKeys, uploadSettings, uploads } from '../../db/schema.js';
 import { MAX_PARTS, MIN_PART_BYTES, MultipartError, type SignedRequest } from '../../storage/index.js';
 import { emitFileChange } from '../files/events.js';
+import { enqueueProcessing } from '../processing/processing.js';
+import type { JobQueue } from '../processing/queue.js';
 import { contentType, fileName, type FileRow, type FileServices } from '../files/files.js';
 import { requireRunOf } from '../runs/workflow-runs.js';
 import { unixSeconds, type UrlSigner } from './signing.js';
@@ -38,7 +40,7 @@ export interface UploadConfig {
   downloadUrlTtlSeconds: number;
 }
 
-export type UploadServices = FileServices & { uploads: UploadConfig };
+export type UploadServices = FileServices & { uploads: UploadConfig; processing: JobQueue };
 
 /** GraphQL's Int (and the files table) stop here. */
 export const MAX_UPLOAD_BYTES_CEILING = 2 ** 31 - 1;
@@ -346,6 +348,8 @@ export async function completeUpload(services: UploadServices, viewer: Viewer | 
       await tx.insert(fileVersions).values({ fileId: upload.fileId, version: 1, ...meta, createdBy: upload.createdBy, createdAt: now });
       await tx.update(uploads).set({ completedAt: now }).where(eq(uploads.id, upload.id));
       await emitFileChange(emit, 'file.uploaded', file!, v.userId);
+      // Its processing job commits with it: a completed upload is never left without one.
+      await enqueueProcessing(tx, services.processing, file!, now);
       return file!;
     });
     return 'created' in result ? result.created : fileOf(tx, { ...locked, fileId: result.replayedId });
@@ -360,7 +364,7 @@ export async function abortUpload(services: UploadServices, viewer: Viewer | nul
 }
 
 /** A short-lived GET URL for one stored version (the caller was already checked against the file). */
-export async function downloadUrl(services: UploadServices, file: Pick<FileRow, 'storageKey' | 'name' | 'contentType'>): Promise<string> {
+export async function downloadUrl(services: Pick<UploadServices, 'storage' | 'uploads'>, file: Pick<FileRow, 'storageKey' | 'name' | 'contentType'>): Promise<string> {
   const seconds = services.uploads.downloadUrlTtlSeconds;
   const direct = await services.storage.presignGet(file.storageKey, { expiresInSeconds: seconds, fileName: file.name, contentType: file.contentType });
   if (direct) return direct.url;
