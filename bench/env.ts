@@ -40,6 +40,11 @@ const schema = z.object({
    * subgraphs ignore it); false runs it as a foreign graph's gateway, without.
    */
   BENCH_OURS_INTERNAL_TOKEN: bool(true),
+  /**
+   * Our gateway sends identical query fetches in flight once (GATEWAY_DEDUPLICATE_FETCHES, off by
+   * default in the product). Hive Gateway deduplicates by default.
+   */
+  BENCH_OURS_DEDUPLICATE_FETCHES: bool(false),
   /** Profile our gateway (node --cpu-prof) during the run and print its hottest functions. */
   BENCH_PROFILE: bool(false),
   /** The workload as data: supergraph.graphql, body.json, data.json, expected.json. */

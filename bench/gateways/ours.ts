@@ -15,6 +15,7 @@ export interface OursConfig {
   workers: number;
   leanHttp: boolean;
   internalToken: boolean;
+  deduplicateFetches: boolean;
 }
 /** `pids`: every process that serves (the primary and its workers), whose CPU and memory count. */
 export interface OursInfo {
@@ -25,12 +26,13 @@ export interface OursInfo {
 type ToWorker = { type: 'start'; config: OursConfig };
 type FromWorker = { type: 'waiting' } | { type: 'ready'; url: string } | { type: 'failed'; error: string };
 
-const start = ({ supergraphSdl, leanHttp, internalToken }: OursConfig) =>
+const start = ({ supergraphSdl, leanHttp, internalToken, deduplicateFetches }: OursConfig) =>
   startGateway({
     supergraphSdl,
     identity: null,
     internalTokenSecret: internalToken ? randomBytes(32).toString('base64url') : undefined,
     leanHttp,
+    deduplicateFetches,
     log: createLogger({ service: 'gateway', bench: true }, 'warn'),
     port: 0,
     host: '127.0.0.1',

@@ -1,4 +1,4 @@
-import { optionalUrl, originList, parseEnv, port, subgraphUrlSettings, z } from '@organoise/core';
+import { bool, optionalUrl, originList, parseEnv, port, subgraphUrlSettings, z } from '@organoise/core';
 import { DEFAULT_OPERATION_LIMITS as LIMITS, DEFAULT_RATE_LIMITS as RATES } from './protection/defaults.js';
 
 // @apollo/gateway sends usage telemetry unless this is set when it is constructed. This platform
@@ -37,6 +37,12 @@ const schema = z.object({
   ACCESS_TOKEN_ISSUER: z.string().default('organoise'),
   PRINCIPAL_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /**
+   * A query fetch identical to one in flight to the same subgraph (same viewer, document and
+   * variables) waits for its answer instead of being sent again. Off by default: an answer may then
+   * be as old as the fetch it joined, for writes this replica did not make (gateway/src/subgraphs.ts).
+   */
+  GATEWAY_DEDUPLICATE_FETCHES: bool(false),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
   /** A client has this long to send a whole request (its headers: 10 s at most); then 408. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),

@@ -22,7 +22,7 @@ import { uploadProxy } from './uploads.js';
 import { DEFAULT_WEB_DIR, mountWeb } from './web.js';
 import { startProtection, type ProtectionOptions } from './protection/index.js';
 import { instrumentExecutor } from './observability.js';
-import { routingUrls, SubgraphDataSource } from './subgraphs.js';
+import { InflightFetches, routingUrls, SubgraphDataSource } from './subgraphs.js';
 import { asGraphQLErrors, SubscriptionEngine } from './subscriptions/engine.js';
 import { graphqlWsAdapter } from './transports/graphql-ws.js';
 import { httpEdge } from './transports/http.js';
@@ -52,6 +52,8 @@ export interface GatewayOptions {
   port?: number;
   host?: string;
   subgraphTimeoutMs?: number;
+  /** Identical query fetches in flight are sent to a subgraph once (subgraphs.ts InflightFetches). Default off. */
+  deduplicateFetches?: boolean;
   maxBodyBytes?: number;
   /**
    * A client has this long to send a whole request (default 30 s; its headers: 10 s, or this if
@@ -139,6 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // The same data sources serve queries and the entity fetches that hydrate subscription events.
   const dataSources: Record<string, SubgraphDataSource> = {};
+  const inflight = options.deduplicateFetches ? new InflightFetches() : null;
   // A supergraph given as a function hands back `update`, which swaps the schema queries are
   // planned and validated on (and clears @apollo/gateway's plan cache) synchronously.
   let pushSupergraph: ((sdl: string) => void) | null = null;
@@ -147,7 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       pushSupergraph = update;
       return { supergraphSdl: options.supergraphSdl };
     },
-    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, urls[name] ?? url ?? '', options.internalTokenSecret, timeoutMs)),
+    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, urls[name] ?? url ?? '', options.internalTokenSecret, timeoutMs, inflight)),
     logger: apolloLogger(log),
   });
   // Operation metrics on both paths that execute (Apollo Server's and the lean one): before apollo.start() takes the executor.

@@ -31,6 +31,7 @@ const gateway = await startGateway({
   port: env.PORT,
   host: env.HOST,
   subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+  deduplicateFetches: env.GATEWAY_DEDUPLICATE_FETCHES,
   maxBodyBytes: env.MAX_BODY_BYTES,
   requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
   production,

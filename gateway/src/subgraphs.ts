@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 // Replaces RemoteGraphQLDataSource's private sendRequest: listed in ./apollo/internals.ts.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { appError, injectTraceHeaders, INTERNAL_TOKEN_HEADER, observeSubgraphFetch, signInternalToken, type Viewer } from '@organoise/core';
+import { appError, countDeduplicatedFetch, injectTraceHeaders, INTERNAL_TOKEN_HEADER, observeSubgraphFetch, signInternalToken, type Viewer } from '@organoise/core';
 import type { GatewayContext } from './context.js';
 
 /** The routing URLs a supergraph declares, by subgraph name (`@join__graph(name:, url:)`). */
@@ -194,6 +194,48 @@ export class InternalTokens {
 }
 
 /**
+ * Subgraph query fetches in flight, shared by every subgraph of one gateway (GATEWAY_DEDUPLICATE_FETCHES).
+ * A query fetch identical to one already in flight (same subgraph URL, same internal token, so the
+ * same viewer, session, roles and client address, same document and variables) waits for that
+ * fetch's answer instead of sending its own; each waiter parses its own copy of the answer, so no
+ * two operations share result objects. Mutations are never shared.
+ *
+ * Read-your-writes through this gateway: when a mutation fetch ends (answered or not: it may have
+ * committed), fetches that began before it can no longer be joined, so a query sent after a write's
+ * answer never gets an answer read before that write. What this cannot see (a write through another
+ * gateway replica, a background job) may be missed by one fetch's duration at most: the answer was
+ * read while the request was already in flight. Off by default, as in Apollo Router.
+ */
+export class InflightFetches {
+  private readonly inflight = new Map<string, { response: Promise<FetcherResponse>; epoch: number }>();
+  private epoch = 0;
+
+  run(key: string, send: () => Promise<FetcherResponse>): { response: Promise<FetcherResponse>; joined: boolean } {
+    const running = this.inflight.get(key);
+    if (running && running.epoch === this.epoch) return { response: running.response.then((r) => r.clone()), joined: true };
+    const entry = { response: send(), epoch: this.epoch };
+    this.inflight.set(key, entry);
+    const done = () => {
+      if (this.inflight.get(key) === entry) this.inflight.delete(key);
+    };
+    entry.response.then(done, done);
+    return { response: entry.response, joined: false };
+  }
+
+  /** A mutation fetch ended: what is in flight now began before it. */
+  wrote(): void {
+    this.epoch++;
+  }
+
+  get size(): number {
+    return this.inflight.size;
+  }
+}
+
+/** A fetch's document is a query (a root field or `_entities` read) rather than a mutation. */
+const isQueryDocument = (query: unknown): boolean => typeof query === 'string' && /^\s*(query\b|\{)/.test(query);
+
+/**
  * How the gateway calls one subgraph. Nothing the client sent is forwarded upstream (so an
  * identity header a client forges goes nowhere); the gateway adds a short-lived internal token
  * addressed to this subgraph, carrying the verified viewer. Requests time out instead of hanging
@@ -209,6 +251,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     url: string,
     internalTokenSecret: string | undefined,
     timeoutMs: number,
+    /** Set: identical query fetches in flight are sent once (InflightFetches). */
+    readonly inflight: InflightFetches | null = null,
   ) {
     const pool = pooledFetcher(timeoutMs);
     super({ url, fetcher: pool.fetcher });
@@ -241,8 +285,18 @@ async function sendRequest(this: SubgraphDataSource, request: OutgoingRequest, c
   const init = { method: target.method, headers: Object.fromEntries(target.headers), body: JSON.stringify(requestWithoutHttp) };
   let response: FetcherResponse | undefined;
   const started = performance.now();
+  const query = isQueryDocument(requestWithoutHttp.query);
   try {
-    response = await this.fetcher(target.url, init);
+    if (this.inflight && query) {
+      // The request id and trace headers are left out of the key: they name the request, not what it asks.
+      const shared = this.inflight.run(`${target.url}\n${init.headers[INTERNAL_TOKEN_HEADER] ?? ''}\n${init.body}`, () => this.fetcher(target.url, init));
+      if (shared.joined) countDeduplicatedFetch(this.subgraphName);
+      response = await shared.response;
+    } else {
+      response = await this.fetcher(target.url, init).finally(() => {
+        if (!query) this.inflight?.wrote();
+      });
+    }
     // The subgraph read no further than the size: its refusal keeps its meaning (nothing was done).
     if (response.status === 413) throw appError('PAYLOAD_TOO_LARGE', `The request is too large for the ${this.subgraphName} service`, { serviceName: this.subgraphName });
     if (!response.ok) throw await this.errorFromResponse(response);

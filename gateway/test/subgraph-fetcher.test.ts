@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pooledFetcher, SubgraphDataSource } from '../src/subgraphs.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InflightFetches, pooledFetcher, SubgraphDataSource } from '../src/subgraphs.js';
 
 // The gateway's own subgraph client (node:http keep-alive pool), against a bare HTTP server that
 // plays a subgraph: what it receives, and how its failures look to @apollo/gateway.
@@ -166,5 +166,123 @@ describe('the subgraph fetcher', () => {
         dataSource.close();
       }
     });
+  });
+});
+
+describe('identical query fetches in flight, sent once (GATEWAY_DEDUPLICATE_FETCHES)', () => {
+  // A subgraph that holds every request until the test lets it answer, each answer numbered, so
+  // the test decides what is in flight at once and can tell which request an answer came from.
+  let held: { body: string; token: string | undefined; answer: () => void }[];
+  let held_server: http.Server;
+  let url: string;
+  const SECRET = 'a'.repeat(32);
+
+  beforeAll(async () => {
+    held = [];
+    let answered = 0;
+    held_server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        held.push({
+          body: Buffer.concat(chunks).toString('utf8'),
+          token: req.headers['x-organoise-internal-token'] as string | undefined,
+          answer: () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { echo: { n: ++answered } } })),
+        });
+      });
+    });
+    await new Promise<void>((resolve) => held_server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(held_server.address() as AddressInfo).port}/graphql`;
+  });
+  afterAll(async () => {
+    held_server.closeAllConnections();
+    await new Promise<void>((resolve) => held_server.close(() => resolve()));
+  });
+
+  const viewer = (userId: string) => ({ userId, sessionId: `s-${userId}`, memberships: {} });
+  const run = (dataSource: SubgraphDataSource, query: string, variables: Record<string, unknown> = {}, who: ReturnType<typeof viewer> | null = null) =>
+    dataSource.process({ kind: 'incoming operation', request: { query, variables }, incomingRequestContext: {}, context: { viewer: who, requestId: Math.random().toString(36), clientIp: '10.0.0.1' } } as never) as Promise<{ data: { echo: { n: number } } }>;
+  const arrived = async (count: number) => {
+    for (let i = 0; i < 500 && held.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(held.length).toBe(count);
+  };
+  const answerAll = () => held.splice(0).forEach((h) => h.answer());
+  // A failed case leaves nothing held for the next one.
+  afterEach(answerAll);
+
+  it('sends an identical query once while it is in flight; each waiter gets its own copy of the answer', async () => {
+    const dataSource = new SubgraphDataSource('echo', url, SECRET, 5000, new InflightFetches());
+    try {
+      const first = run(dataSource, '{ echo { n } }', {}, viewer('u1'));
+      await arrived(1);
+      const second = run(dataSource, '{ echo { n } }', {}, viewer('u1'));
+      // Let the second reach the data source's send (signing is asynchronous) before answering.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(held.length).toBe(1);
+      answerAll();
+      const [a, b] = await Promise.all([first, second]);
+      expect(a.data.echo.n).toBe(b.data.echo.n);
+      expect(a.data).not.toBe(b.data);
+      a.data.echo.n = -1;
+      expect(b.data.echo.n).not.toBe(-1);
+      // Nothing in flight any more: the next one is sent.
+      const third = run(dataSource, '{ echo { n } }', {}, viewer('u1'));
+      await arrived(1);
+      answerAll();
+      expect((await third).data.echo.n).toBeGreaterThan(a.data.echo.n === -1 ? b.data.echo.n : a.data.echo.n);
+    } finally {
+      dataSource.close();
+    }
+  });
+
+  it('sends one per viewer and one per set of variables: only the same question from the same principal is shared', async () => {
+    const dataSource = new SubgraphDataSource('echo', url, SECRET, 5000, new InflightFetches());
+    try {
+      const answers = [
+        run(dataSource, 'query($id: ID) { echo(id: $id) { n } }', { id: '1' }, viewer('u1')),
+        run(dataSource, 'query($id: ID) { echo(id: $id) { n } }', { id: '1' }, viewer('u2')),
+        run(dataSource, 'query($id: ID) { echo(id: $id) { n } }', { id: '2' }, viewer('u1')),
+      ];
+      await arrived(3);
+      expect(new Set(held.map((h) => h.token)).size).toBe(2);
+      answerAll();
+      const ns = (await Promise.all(answers)).map((a) => a.data.echo.n);
+      expect(new Set(ns).size).toBe(3);
+    } finally {
+      dataSource.close();
+    }
+  });
+
+  it('never shares a mutation, and a query sent after a mutation answered does not join a fetch that began before it', async () => {
+    const inflight = new InflightFetches();
+    const dataSource = new SubgraphDataSource('echo', url, SECRET, 5000, inflight);
+    try {
+      const before = run(dataSource, '{ echo { n } }', {}, viewer('u1'));
+      await arrived(1);
+      const writes = [run(dataSource, 'mutation { echo { n } }', {}, viewer('u1')), run(dataSource, 'mutation { echo { n } }', {}, viewer('u1'))];
+      await arrived(3);
+      // Both mutations answered; the query that began before them is still in flight.
+      held.splice(1, 2).forEach((h) => h.answer());
+      await Promise.all(writes);
+      const after = run(dataSource, '{ echo { n } }', {}, viewer('u1'));
+      await arrived(2);
+      answerAll();
+      const [a, b] = await Promise.all([before, after]);
+      expect(a.data.echo.n).not.toBe(b.data.echo.n);
+    } finally {
+      dataSource.close();
+    }
+  });
+
+  it('sends every fetch when off (the default)', async () => {
+    const dataSource = new SubgraphDataSource('echo', url, SECRET, 5000);
+    try {
+      const answers = [run(dataSource, '{ echo { n } }', {}, viewer('u1')), run(dataSource, '{ echo { n } }', {}, viewer('u1'))];
+      await arrived(2);
+      answerAll();
+      await Promise.all(answers);
+    } finally {
+      dataSource.close();
+    }
   });
 });

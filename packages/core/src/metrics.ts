@@ -133,6 +133,19 @@ const fetchDurationChild = new Map<string, { observe(value: number): void }>();
 const fetchErrorChild = children((subgraph, code) => fetchErrors.labels(subgraph, code));
 
 /** One fetch to a subgraph; `errorCode` when it failed (SUBGRAPH_UNAVAILABLE, OUTCOME_UNKNOWN, HTTP_<status>...). */
+const deduplicatedFetches = new Counter({
+  name: 'organoise_gateway_subgraph_fetches_deduplicated_total',
+  help: 'Subgraph query fetches answered by an identical fetch already in flight instead of their own (GATEWAY_DEDUPLICATE_FETCHES)',
+  labelNames: ['subgraph'],
+  registers: [registry],
+});
+const deduplicatedChild = new Map<string, ReturnType<typeof deduplicatedFetches.labels>>();
+export function countDeduplicatedFetch(subgraph: string): void {
+  let child = deduplicatedChild.get(subgraph);
+  if (!child) deduplicatedChild.set(subgraph, (child = deduplicatedFetches.labels(subgraph)));
+  child.inc();
+}
+
 export function observeSubgraphFetch(subgraph: string, seconds: number, errorCode: string | null): void {
   let child = fetchDurationChild.get(subgraph);
   if (!child) fetchDurationChild.set(subgraph, (child = fetchDuration.labels(subgraph)));
