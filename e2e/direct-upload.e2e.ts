@@ -1,5 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { waitFor } from '@organoise/core/testing';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
 // A file uploaded directly (docs/protocols/uploads.md): asked for through the gateway, its bytes
@@ -75,5 +79,56 @@ describe('direct upload through the gateway', () => {
     const bobs = await platform.gql(`query($id: ID!) { file(id: $id) { downloadUrl } }`, { id: file.id }, bob.token);
     expect(codes(bobs)).toEqual(['NOT_FOUND']);
     expect(JSON.stringify(bobs.data ?? null)).not.toContain('/files/download/');
+  });
+});
+
+const FILE_PROCESSED = `subscription($fileId: ID!, $after: String) {
+  fileProcessed(fileId: $fileId, after: $after) { type file { id processing { state detectedContentType textPreview } } }
+}`;
+
+/** A graphql-ws client through the gateway, as the web and mobile apps use it, following one subscription. */
+function subscribe(query: string, variables: Record<string, unknown>, token: string) {
+  const client = createClient({ url: platform.gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+  const events: any[] = [];
+  const errors: unknown[] = [];
+  const stop = client.subscribe({ query, variables }, { next: (value) => void events.push(value), error: (error) => void errors.push(error), complete: () => {} });
+  return { events, errors, close: async () => (stop(), await client.dispose()) };
+}
+
+describe('processing after a direct upload, through the gateway', () => {
+  it('processes a file uploaded directly (type sniffed, text extracted) and delivers its fileProcessed event to a graphql-ws subscriber; another tenant follows nothing', { timeout: 300_000 }, async () => {
+    const alice = await signUpWithOrganization('Carol');
+    const bob = await signUpWithOrganization('Dave');
+    // A PDF declared as anything: the bytes say what it is.
+    const content = new Uint8Array(readFileSync(new URL('../subgraphs/file/test/fixtures/processing/report.pdf', import.meta.url)));
+    const created = await platform.gql(CREATE, { i: { organizationId: alice.orgId, name: 'report.pdf', size: content.length, contentType: 'application/octet-stream', sha256: sha256(content) } }, alice.token);
+    expect(created.errors).toBeUndefined();
+    const upload = created.data!.createUpload as { id: string; target: SignedRequest };
+    expect((await send(upload.target, content)).status).toBe(200);
+    const done = await platform.gql(COMPLETE, { i: { uploadId: upload.id } }, alice.token);
+    expect(done.errors).toBeUndefined();
+    const fileId = done.data!.completeUpload.id as string;
+
+    // From the start of the file's stream (cursor 0): file.processed arrives whether the worker
+    // finished before the subscription started or after.
+    const sub = subscribe(FILE_PROCESSED, { fileId, after: '0' }, alice.token);
+    const outsider = subscribe(FILE_PROCESSED, { fileId, after: '0' }, bob.token);
+    try {
+      await waitFor(() => sub.events.some((e) => e.data?.fileProcessed?.type === 'file.processed') || sub.errors.length > 0, 'the file.processed event', 120_000);
+      expect(sub.errors).toEqual([]);
+      const types = sub.events.map((e) => e.data.fileProcessed.type);
+      expect(types.slice(0, 2)).toEqual(['file.uploaded', 'file.processed']);
+      const processed = sub.events.find((e) => e.data.fileProcessed.type === 'file.processed').data.fileProcessed;
+      expect(processed.file.processing).toMatchObject({ state: 'DONE', detectedContentType: 'application/pdf' });
+      expect(processed.file.processing.textPreview).toContain('Organoid growth rose by twelve percent');
+
+      await waitFor(() => outsider.events.some((e) => e.errors) || outsider.errors.length > 0, 'the outsider to be refused', 60_000);
+      const refusal = JSON.stringify([...outsider.events, ...outsider.errors]);
+      expect(refusal).toContain('NOT_FOUND');
+      expect(refusal).not.toContain('file.processed');
+    } finally {
+      await sub.close();
+      await outsider.close();
+    }
   });
 });

@@ -31,6 +31,17 @@ export const env = parseEnv(
         .transform((v) => (v && v.trim() !== '' ? v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean) : null)),
       UPLOAD_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(24),
       DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(24 * 3600).default(300),
+      /** Processing after upload (domains/processing): jobs this instance runs at once; 0 = it only queues them. */
+      FILE_PROCESSING_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+      /** Tries in all before a processing job is dead-lettered (file-processing-dead). */
+      FILE_PROCESSING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+      /** The first retry's delay; each next one about doubles (with jitter), up to FILE_PROCESSING_RETRY_DELAY_MAX_SECONDS. */
+      FILE_PROCESSING_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+      FILE_PROCESSING_RETRY_DELAY_MAX_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(600),
+      /** A try still running after this long (a crashed or stuck worker) is failed and retried. */
+      FILE_PROCESSING_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(24 * 3600).default(300),
+      /** Larger files are only sniffed (no text, no thumbnail): processing holds a file in memory. */
+      FILE_PROCESSING_MAX_BYTES: z.coerce.number().int().min(1).max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
       /** The workflow subgraph, asked whether a run id may be attached to a file (its default address when unset). */
       SUBGRAPH_WORKFLOW_URL: z.string().url().default(localUrlOf('workflow', '127.0.0.1')),
     })

@@ -24,6 +24,14 @@ await runSubgraphMain({
       uploadTtlMs: e.UPLOAD_TTL_HOURS * 3600 * 1000,
       downloadUrlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS,
     },
+    processing: {
+      concurrency: e.FILE_PROCESSING_CONCURRENCY,
+      maxAttempts: e.FILE_PROCESSING_MAX_ATTEMPTS,
+      retryDelaySeconds: e.FILE_PROCESSING_RETRY_DELAY_SECONDS,
+      retryDelayMaxSeconds: e.FILE_PROCESSING_RETRY_DELAY_MAX_SECONDS,
+      timeoutSeconds: e.FILE_PROCESSING_TIMEOUT_SECONDS,
+      maxBytes: e.FILE_PROCESSING_MAX_BYTES,
+    },
     workflowUrl: e.SUBGRAPH_WORKFLOW_URL,
   }),
 });
