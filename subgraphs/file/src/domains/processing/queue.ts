@@ -4,7 +4,7 @@ import { fromDrizzle, fromPglite, PgBoss, type JobWithMetadata, type QueueOption
 
 /**
  * The durable job queue processing runs on: pg-boss, in the `files_jobs` schema of the file
- * subgraph's own database (docs/decisions/0009-file-processing-jobs.md). On Postgres pg-boss
+ * subgraph's own database (docs/decisions/0013-file-processing-jobs.md). On Postgres pg-boss
  * keeps its own small pool (node-postgres) to the same URL; on the embedded default it runs over
  * the subgraph's PGlite instance through pg-boss's own PGlite adapter. A job is inserted in the
  * transaction of the change that calls for it (fromDrizzle over that transaction), so a
