@@ -120,6 +120,7 @@ describe('a member of another organization', () => {
     ['read their upload', `query($id: ID!) { upload(id: $id) { id target { url } } }`, () => ({ id: uploadB })],
     ['read their upload settings', `query($id: ID!) { uploadSettings(organizationId: $id) { maxBytes } }`, () => ({ id: orgB })],
     ['get a download URL of their file', `query($id: ID!) { file(id: $id) { downloadUrl } }`, () => ({ id: fileB })],
+    ['read the processing of their file', `query($id: ID!) { file(id: $id) { processing { state lastError textPreview thumbnailUrl } } }`, () => ({ id: fileB })],
   ])('cannot %s (NOT_FOUND) and nothing changes', async (_name, mutation, variables) => {
     const before = await call(FILE_B, { id: fileB }, ownerB);
     const count = async () => (await call(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Organization { files { totalCount } } } }`, { r: [{ __typename: 'Organization', id: orgB }] }, ownerB)).data!._entities[0].files.totalCount;
