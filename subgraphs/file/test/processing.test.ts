@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Role, Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import { codesOf, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase } from '@organoise/core/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileStream } from '../src/domains/files/events.js';
@@ -230,4 +230,41 @@ describe('processing across a restart', () => {
       await rm(storageDir, { recursive: true, force: true });
     }
   });
+
+  // Postgres only: on PGlite every statement shares one connection, and pg-boss reads a queue it
+  // no longer knows through its own adapter, which waits for the open transaction: the refusal
+  // this test provokes cannot happen there without an operator deleting the queue (decision 0013).
+  it.skipIf(testEnv.TEST_DATABASE === 'pglite')('creates no file when its job cannot be queued: the completion rolls back whole, and succeeds once the queue is back', { timeout: 300_000 }, async () => {
+    const { database, drop } = await restartableDatabase();
+    const storageDir = await mkdtemp(path.join(tmpdir(), 'organoise-processing-atomic-'));
+    try {
+      const first = await start(database, storageDir);
+      const bytes = fixture('notes.txt');
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const created = await first.call(CREATE, { input: { organizationId: orgA, name: 'notes.txt', size: bytes.length, contentType: 'text/plain', sha256 } }, member);
+      const { id: uploadId, target } = created.data!.createUpload;
+      expect((await fetch(first.origin + target.url, { method: 'PUT', headers: Object.fromEntries(target.headers.map((h: { name: string; value: string }) => [h.name, h.value])), body: bytes })).status).toBe(200);
+      // The queue is gone (as if an operator deleted it): the job's insert fails inside the completion's transaction.
+      await first.server.services.processing.boss.deleteQueue(PROCESSING_QUEUE);
+      const refused = await first.call(COMPLETE, { input: { uploadId } }, member);
+      expect(refused.errors?.length).toBeGreaterThan(0);
+      const upload = await first.call(`query($id: ID!) { upload(id: $id) { file { id } } organization: uploadSettings(organizationId: "${orgA}") { maxBytes } }`, { id: uploadId }, member);
+      expect(upload.data!.upload.file).toBeNull();
+      await first.server.close();
+      // The next start makes the queue again; the same upload completes, with its job.
+      const second = await start(database, storageDir);
+      try {
+        const done = await second.call(COMPLETE, { input: { uploadId } }, member);
+        expect(done.errors).toBeUndefined();
+        const p = await processingWhen(second, done.data!.completeUpload.id, finished);
+        expect(p).toMatchObject({ state: 'DONE', detectedContentType: 'text/plain' });
+      } finally {
+        await second.server.close();
+      }
+    } finally {
+      await drop();
+      await rm(storageDir, { recursive: true, force: true });
+    }
+  });
 });
+
