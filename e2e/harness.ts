@@ -26,6 +26,8 @@ export interface TestPlatformOptions {
   principalCacheMs?: number;
   /** Where every service logs (default: the test log, quiet). */
   log?: Logger;
+  /** The gateway's port, for a test that must know the app's origin first (an OIDC redirect URI); default a free one. */
+  gatewayPort?: number;
 }
 
 export interface TestPlatform extends Platform {
@@ -63,6 +65,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ...(options.user ? { user: options.user } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
     ...(options.principalCacheMs !== undefined ? { principalCacheMs: options.principalCacheMs } : {}),
+    ...(options.gatewayPort !== undefined ? { ports: { gateway: options.gatewayPort } } : {}),
   });
   return {
     ...platform,
