@@ -120,6 +120,7 @@ describe('a member of another organization', () => {
     ['read their upload', `query($id: ID!) { upload(id: $id) { id target { url } } }`, () => ({ id: uploadB })],
     ['read their upload settings', `query($id: ID!) { uploadSettings(organizationId: $id) { maxBytes } }`, () => ({ id: orgB })],
     ['get a download URL of their file', `query($id: ID!) { file(id: $id) { downloadUrl } }`, () => ({ id: fileB })],
+    ['reprocessFile of their file', `mutation($id: ID!) { reprocessFile(fileId: $id) { id } }`, () => ({ id: fileB })],
     ['read the processing of their file', `query($id: ID!) { file(id: $id) { processing { state lastError textPreview thumbnailUrl } } }`, () => ({ id: fileB })],
   ])('cannot %s (NOT_FOUND) and nothing changes', async (_name, mutation, variables) => {
     const before = await call(FILE_B, { id: fileB }, ownerB);

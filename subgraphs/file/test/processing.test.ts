@@ -28,11 +28,13 @@ const orgA = randomUUID();
 const orgB = randomUUID();
 const person = (memberships: Record<string, Role>): Viewer => ({ userId: randomUUID(), sessionId: randomUUID(), memberships });
 const member = person({ [orgA]: 'MEMBER' });
+const admin = person({ [orgA]: 'ADMIN' });
 const viewerOnly = person({ [orgA]: 'VIEWER' });
 const outsider = person({ [orgB]: 'OWNER' });
 
 const CREATE = `mutation($input: CreateUploadInput!) { createUpload(input: $input) { id target { url method headers { name value } } } }`;
 const COMPLETE = `mutation($input: CompleteUploadInput!) { completeUpload(input: $input) { id processing { state } } }`;
+const REPROCESS = `mutation($id: ID!) { reprocessFile(fileId: $id) { id processing { state attempts } } }`;
 const PROCESSING = `query($id: ID!) { file(id: $id) { id contentType processing {
   state version attempts maxAttempts lastError detectedContentType textLength textPreview thumbnailUrl queuedAt finishedAt } } }`;
 
@@ -170,6 +172,29 @@ describe('processing after a direct upload', () => {
     expect(seen.has('DONE')).toBe(false);
   });
 
+  it('lets an admin process a file again as a new job (a member: FORBIDDEN, another tenant: NOT_FOUND)', { timeout: 120_000 }, async () => {
+    const fileId = await uploadDirect(run, member, 'samples.json', 'application/json', fixture('samples.json'));
+    await processingWhen(run, fileId, finished);
+    expect(codesOf(await run.call(REPROCESS, { id: fileId }, member))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await run.call(REPROCESS, { id: fileId }, outsider))).toEqual(['NOT_FOUND']);
+    const again = await run.call(REPROCESS, { id: fileId }, admin);
+    expect(again.errors).toBeUndefined();
+    expect(['QUEUED', 'RUNNING', 'DONE']).toContain(again.data!.reprocessFile.processing.state);
+    await waitForEvents(fileId, 2);
+    expect(await processingWhen(run, fileId, finished)).toMatchObject({ state: 'DONE', attempts: 1, detectedContentType: 'application/json' });
+    const types = (await run.server.services.bus.log.read(fileStream(fileId), 0, 10)).map((e) => e.type);
+    expect(types).toEqual(['file.uploaded', 'file.processed', 'file.processed']);
+  });
+
+  /** Until the file's stream holds `count` file.processed events. */
+  async function waitForEvents(fileId: string, count: number) {
+    for (;;) {
+      const events = await run.server.services.bus.log.read(fileStream(fileId), 0, 100);
+      if (events.filter((e) => e.type === 'file.processed').length >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
   it('shows processing to every member of the file organization and to no other tenant', { timeout: 120_000 }, async () => {
     const fileId = await uploadDirect(run, member, 'notes.txt', 'text/plain', fixture('notes.txt'));
     await processingWhen(run, fileId, finished);
@@ -189,6 +214,8 @@ describe('processing across a restart', () => {
       const first = await start(database, storageDir, { concurrency: 0 });
       const fileId = await uploadDirect(first, member, 'samples.csv', 'text/csv', fixture('samples.csv'));
       expect((await first.call(PROCESSING, { id: fileId }, member)).data!.file.processing).toMatchObject({ state: 'QUEUED', attempts: 0 });
+      // Queued already: asking again is a CONFLICT, and queues nothing more.
+      expect(codesOf(await first.call(REPROCESS, { id: fileId }, admin))).toEqual(['CONFLICT']);
       await first.server.close();
       const second = await start(database, storageDir);
       try {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { transactionWithEvents, type Database, type EventBus, type Logger } from '@organoise/core';
+import { appError, id, notFound, parseInput, requireRole, requireViewer, transactionWithEvents, viewerOrganizationIds, type Database, type EventBus, type Logger, type Viewer } from '@organoise/core';
 import { and, eq, inArray } from 'drizzle-orm';
 import { fileProcessing, files } from '../../db/schema.js';
 import type { BlobStorage } from '../../storage/index.js';
@@ -145,4 +145,34 @@ export async function processFileJob(services: ProcessingServices, job: Processi
     }).catch((recordError: unknown) => services.log.warn('could not record a failed processing try', { fileId, error: recordError }));
     throw error;
   }
+}
+
+/** A processing row still waiting for, or in, a try. */
+const IN_PROGRESS = new Set(['QUEUED', 'RUNNING', 'RETRYING']);
+
+/**
+ * Processes the file's current version again, as a new job: after a dead-lettered failure (once
+ * its cause is fixed), after a change of extractors, or for a file never processed (uploaded
+ * through the base64 path). Admins and owners of the file's organization; another tenant's file
+ * is NOT_FOUND; CONFLICT while the current version's processing is queued or running.
+ */
+export async function reprocessFile(
+  { db, bus, processing, viewer }: { db: Database; bus: EventBus; processing: JobQueue; viewer: Viewer | null },
+  rawFileId: unknown,
+): Promise<FileRow> {
+  const fileId = parseInput(id(), rawFileId);
+  const v = requireViewer(viewer);
+  const orgIds = viewerOrganizationIds(v);
+  if (orgIds.length === 0) throw notFound('File');
+  return transactionWithEvents(db, bus, async (tx) => {
+    const [file] = await tx.select().from(files).where(and(eq(files.id, fileId), inArray(files.organizationId, orgIds))).for('update');
+    if (!file) throw notFound('File');
+    requireRole(v, file.organizationId, 'ADMIN');
+    const [row] = await tx.select().from(fileProcessing).where(eq(fileProcessing.fileId, file.id));
+    if (row && row.version === file.currentVersion && IN_PROGRESS.has(row.state)) {
+      throw appError('CONFLICT', 'This file is already being processed', { state: row.state });
+    }
+    await enqueueProcessing(tx, processing, file);
+    return file;
+  });
 }

@@ -3,7 +3,7 @@ import type { FileContext } from '../../context.js';
 import type { FileRow } from '../files/files.js';
 import { downloadUrl } from '../uploads/uploads.js';
 import { permissions } from './permissions.js';
-import { processingOf, type FileProcessingRow } from './processing.js';
+import { processingOf, reprocessFile, type FileProcessingRow } from './processing.js';
 import { THUMBNAIL_CONTENT_TYPE } from './extract.js';
 
 // One loader per request's loaders (renewed for each subscription event), so a list of files
@@ -19,6 +19,9 @@ function loaderOf(ctx: FileContext) {
 const thumbnailName = (name: string) => `${name.replace(/\.[^.]*$/, '') || 'thumbnail'}.webp`;
 
 export const processingResolvers = {
+  Mutation: {
+    reprocessFile: (_: unknown, args: { fileId: string }, ctx: FileContext) => reprocessFile({ db: ctx.db, bus: ctx.bus, processing: ctx.processing, viewer: ctx.viewer }, args.fileId),
+  },
   File: {
     processing: async (f: FileRow, _: unknown, ctx: FileContext) => {
       const row = await loaderOf(ctx).load(f.id);
