@@ -13,6 +13,10 @@ const graphqlCjs = createRequire(import.meta.url).resolve('graphql');
 const serviceTests = ['subgraphs/*/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'packages/*/test/**/*.db.test.ts', 'e2e/**/*.e2e.ts'];
 // Database-free tests of whole processes (the benchmark's subgraphs behind our gateway) run once.
 const processTests = ['bench/test/**/*.test.ts'];
+// Deployment checks: the Dockerfiles' and Kubernetes manifests' policies (unit), and the compiled
+// services run as the images run them (postgres only: it rebuilds every workspace's dist/).
+const infraTests = ['infra/test/**/*.test.ts'];
+const infraRuns = ['infra/test/**/*.e2e.ts'];
 const shared = {
   testTimeout: 30_000,
   // A whole platform on PGlite (four WASM Postgres instances and their migrations) starts in a
@@ -28,9 +32,9 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlCjs }] },
   test: {
     projects: [
-      { extends: true, test: { ...shared, name: 'unit', include: ['packages/*/test/**/*.test.ts', 'schema/test/**/*.test.ts', ...processTests], exclude: ['**/*.db.test.ts', '**/node_modules/**'], env } },
+      { extends: true, test: { ...shared, name: 'unit', include: ['packages/*/test/**/*.test.ts', 'schema/test/**/*.test.ts', ...processTests, ...infraTests], exclude: ['**/*.db.test.ts', '**/node_modules/**'], env } },
       { extends: true, test: { ...shared, name: 'pglite', include: serviceTests, env: { ...env, TEST_DATABASE: 'pglite' } } },
-      { extends: true, test: { ...shared, name: 'postgres', include: serviceTests, env: { ...env, TEST_DATABASE: 'postgres' } } },
+      { extends: true, test: { ...shared, name: 'postgres', include: [...serviceTests, ...infraRuns], env: { ...env, TEST_DATABASE: 'postgres' } } },
     ],
   },
 });

@@ -1,0 +1,164 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, postGraphQL, testEnv, waitFor, type TestDatabase } from '@organoise/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServices, COMPILED_CONDITION, SERVICE_WORKSPACES, undeclaredImports } from '../../scripts/build-service.js';
+
+// Production's way of running: `npm run build`'s output (scripts/build-service.ts), each service
+// its own `node --conditions=organoise-compiled <workspace>/dist/main.js` process as the images'
+// CMD starts it (infra/docker/), with NODE_ENV=production, on a fresh Postgres database. Node's
+// TypeScript type stripping is turned off in every process, so a single TypeScript source loaded by
+// mistake (a missing condition, an import of src/) fails the start instead of passing quietly.
+// The images themselves cannot be built here (no Docker engine); what they add to this (a
+// production-only dependency tree) is checked by undeclaredImports below and dockerfiles.test.ts.
+// The build rewrites each workspace's dist/ (git-ignored), so the postgres project runs it only.
+
+const root = resolve(import.meta.dirname, '../..');
+const SECRET = randomBytes(32).toString('hex');
+
+type Service = { name: string; child: ChildProcess; url: string; output: () => string };
+
+function startCompiled(workspace: string, name: string, env: Record<string, string>, nodeFlags: string[] = []): Promise<Service> {
+  // Not this run's test settings: only what a container would have.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => ['PATH', 'HOME', 'LANG', 'TZ'].includes(key)));
+  const child = spawn(process.execPath, [`--conditions=${COMPILED_CONDITION}`, '--no-experimental-strip-types', ...nodeFlags, 'dist/main.js'], {
+    cwd: join(root, workspace),
+    env: { ...inherited, APOLLO_TELEMETRY_DISABLED: 'true', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', INTERNAL_TOKEN_SECRET: SECRET, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => (output += chunk.toString('utf8'));
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const started = performance.now();
+  return waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${output.slice(-2000)}`);
+      return /"url":"(http:[^"]+)"/.test(output);
+    },
+    `${name} to listen (output so far: ${output.slice(-500)})`,
+    240_000,
+  ).then(() => {
+    console.info(`compiled ${name}: listening after ${Math.round(performance.now() - started)} ms`);
+    return { name, child, url: /"url":"(http:[^"]+)"/.exec(output)![1]!, output: () => output };
+  });
+}
+
+/** SIGTERM, and SIGKILL after 30 s: how the processes shut down is the shutdown drill's to test, not this file's. */
+async function stop(service: Service | undefined) {
+  if (!service || service.child.exitCode !== null) return;
+  const exited = new Promise((done) => service.child.once('exit', done));
+  service.child.kill('SIGTERM');
+  const timer = setTimeout(() => service.child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The images' HEALTHCHECK command with PORT set as in the container; its exit code. */
+const healthcheck = (port: string) =>
+  new Promise<number | null>((done) => {
+    const child = execFile(process.execPath, [join(root, 'infra/docker/healthcheck.mjs')], { env: { PATH: process.env.PATH ?? '', PORT: port }, timeout: 30_000 });
+    child.once('exit', (code) => done(code));
+  });
+
+/** A port nothing listens on (bound, then released). */
+const closedPort = () =>
+  new Promise<string>((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(String(port)));
+    });
+  });
+
+describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the compiled services (npm run build), run as the images run them', () => {
+  let database: TestDatabase;
+  const services: Service[] = [];
+  let gateway: Service;
+  const dataDir = mkdtempSync(join(tmpdir(), 'organoise-compiled-'));
+
+  beforeAll(async () => {
+    const built = await buildServices();
+    for (const result of built) console.info(`built ${result.workspace}: ${result.files} files, ${(result.bytes / 1024).toFixed(0)} KiB in ${result.ms} ms`);
+    database = await createTestDatabase();
+    const common = { DATABASE_URL: database.url!, DATA_DIR: dataDir };
+    const [user, workflow, analytics] = await Promise.all([
+      startCompiled('subgraphs/user', 'user', {
+        ...common,
+        PUBLIC_APP_URL: 'https://app.example.test',
+        ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+        // Sign-up answers at once (production's default mails a link first).
+        SIGN_UP_VERIFICATION: 'off',
+      }),
+      startCompiled('subgraphs/workflow', 'workflow', common),
+      startCompiled('subgraphs/analytics', 'analytics', common),
+    ]);
+    services.push(user, workflow, analytics);
+    const file = await startCompiled('subgraphs/file', 'file', { ...common, FILE_STORAGE_DIR: join(dataDir, 'files'), SUBGRAPH_WORKFLOW_URL: workflow.url });
+    services.push(file);
+    gateway = await startCompiled(
+      'gateway',
+      'gateway',
+      {
+        SUBGRAPH_USER_URL: user.url,
+        SUBGRAPH_WORKFLOW_URL: workflow.url,
+        SUBGRAPH_FILE_URL: file.url,
+        SUBGRAPH_ANALYTICS_URL: analytics.url,
+        // Ad hoc operations below, not the clients' persisted ones; the web app is not built here.
+        SAFELIST: 'off',
+        WEB: 'false',
+      },
+      ['--max-semi-space-size=64'],
+    );
+    services.push(gateway);
+  }, 600_000);
+
+  afterAll(async () => {
+    await Promise.all(services.map(stop));
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('imports only packages its own workspace lists under dependencies (the images install no others)', async () => {
+    for (const workspace of SERVICE_WORKSPACES.filter((w) => w !== 'packages/core')) {
+      expect(await undeclaredImports(join(root, workspace)), workspace).toEqual([]);
+    }
+  }, 120_000);
+
+  it('answers a signed-in query across three subgraphs through the gateway', async () => {
+    const graphql = `${gateway.url.replace(/\/graphql$/, '')}/graphql`;
+    const signUp = await postGraphQL<{ signUp: { accessToken: string } }>(
+      graphql,
+      'mutation ($input: SignUpInput!) { signUp(input: $input) { accessToken } }',
+      { input: { email: 'compiled@example.test', password: 'compiled-output-runs', name: 'Compiled' } },
+    );
+    expect(signUp.errors).toBeUndefined();
+    const headers = { authorization: `Bearer ${signUp.data!.signUp.accessToken}` };
+    const created = await postGraphQL(graphql, 'mutation { createOrganization(input: { name: "Compiled", slug: "compiled" }) { id } }', {}, headers);
+    expect(created.errors).toBeUndefined();
+    const read = await postGraphQL<{ organizations: { nodes: { name: string; workflows: { totalCount: number }; activity: { activeUsers: number } }[] } }>(
+      graphql,
+      '{ organizations { nodes { name workflows { totalCount } activity(bucket: DAY) { activeUsers } } } }',
+      {},
+      headers,
+    );
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.organizations.nodes).toEqual([{ name: 'Compiled', workflows: { totalCount: 0 }, activity: { activeUsers: expect.any(Number) } }]);
+  }, 120_000);
+
+  it('is healthy to the images’ HEALTHCHECK (infra/docker/healthcheck.mjs: GET /readyz), and a closed port is not', async () => {
+    for (const service of services) expect(await healthcheck(new URL(service.url).port), service.name).toBe(0);
+    const gatewayReady = await fetch(new URL('/readyz', gateway.url));
+    expect(await gatewayReady.json()).toMatchObject({ status: 'ready', subgraphs: { user: 'ok', workflow: 'ok', file: 'ok', analytics: 'ok' } });
+    expect(await healthcheck(await closedPort())).toBe(1);
+  }, 120_000);
+
+  it('ran from dist/ only: no TypeScript loaded, and the logs name no source file', () => {
+    for (const service of services) {
+      expect(service.output(), service.name).not.toMatch(/ERR_UNKNOWN_FILE_EXTENSION|ERR_NO_TYPESCRIPT|\/src\/[\w/.-]+\.ts/);
+    }
+  });
+});
