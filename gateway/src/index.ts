@@ -1,6 +1,7 @@
 import './env.js';
 // Before @apollo/gateway loads (see the file).
 import './apollo/flat-federation-exports.js';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +173,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const cors = corsPolicy(options.corsOrigins ?? []);
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const httpServer = http.createServer({ requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: Math.min(1000, requestTimeout) }, (req, res) => {
+    // One id per request, made here at the edge: its access line, the gate's context, every
+    // subgraph call (x-request-id) and every line logged while serving it carry it. A client's own
+    // x-request-id is replaced, not kept: anyone may send one.
+    req.headers['x-request-id'] = randomUUID();
     logAccess(log, req, res);
     if (cors.handle(req, res) || refuseSseSingleConnection(req, res)) return;
     if (lean?.accepts(req)) lean.handle(req, res);

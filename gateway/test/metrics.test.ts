@@ -85,6 +85,20 @@ describe('metrics of a running gateway and its subgraphs', () => {
     expect(access.some((l) => 'traceId' in l || 'spanId' in l)).toBe(false);
   });
 
+  it("should log the gateway's access line with the request id it sent to every subgraph, its own and not the client's", async () => {
+    const accessLines = () => log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request' && l.path === '/graphql');
+    const seen = accessLines().length;
+    const answer = await graph.query('query Notes { notes { id stars } }', { 'x-request-id': 'chosen-by-the-client' });
+    expect(answer.status).toBe(200);
+    // The gateway's line is written once its answer is over: a moment after the client has it.
+    await waitFor(() => accessLines().length >= seen + 3, 'the access lines of the gateway and both subgraphs');
+    const lines = accessLines().slice(seen);
+    expect(lines).toHaveLength(3);
+    const ids = new Set(lines.map((l) => l.requestId));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   it('should count errors by their code, and a refusal as a client error', async () => {
     const before = samples(await scrape(listener.url));
     const answer = await graph.query('query Missing { note(id: "9") { id } }');

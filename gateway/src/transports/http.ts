@@ -61,6 +61,8 @@ export function httpEdge(options: { gate: Gate; maxBodyBytes: number; log: Logge
         authorization: req.get('authorization'),
         apiKeyHeader: req.get(API_KEY_HEADER),
         clientIp: clientIpOf(req),
+        // Set for every request by the gateway's HTTP server (index.ts), before anything else runs.
+        requestId: req.get('x-request-id'),
         charged: true,
       });
       if (!admission.ok) return sendRefusal(req, res, admission.refusal);
@@ -86,7 +88,7 @@ export function httpEdge(options: { gate: Gate; maxBodyBytes: number; log: Logge
       const admitted = admissions.get(req);
       if (admitted) return admitted.context;
       // Only a method Apollo Server refuses gets here unadmitted: it runs nothing.
-      return { viewer: null, requestId: '', clientIp: clientIpOf(req) };
+      return { viewer: null, requestId: req.get('x-request-id') ?? '', clientIp: clientIpOf(req) };
     },
     onError,
     maxBodyBytes: options.maxBodyBytes,
