@@ -1,5 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { describeError, uploadFile, type UploadProgress } from '@organoise/client';
 import { waitFor } from '@organoise/core/testing';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,5 +132,64 @@ describe('processing after a direct upload, through the gateway', () => {
       await sub.close();
       await outsider.close();
     }
+  });
+});
+
+/**
+ * The apps' Apollo client (text documents rather than persisted hashes) through the real gateway.
+ * `loseAnswers` names operations whose first answer is thrown away after the gateway answered
+ * it: the request happened, the client only sees a network failure (a lost answer).
+ */
+function apolloFor(token: string, loseAnswers: string[] = []) {
+  const lost = new Set<string>();
+  const sent: string[] = [];
+  const lossyFetch: typeof fetch = async (input, init) => {
+    const name = (JSON.parse(String(init?.body ?? '{}')) as { operationName?: string }).operationName ?? '';
+    sent.push(name);
+    const response = await fetch(input, init);
+    if (loseAnswers.includes(name) && !lost.has(name)) {
+      lost.add(name);
+      await response.text();
+      throw new TypeError('fetch failed (answer lost on purpose)');
+    }
+    return response;
+  };
+  const client = new ApolloClient({ link: new HttpLink({ uri: platform.gateway.url, headers: { authorization: `Bearer ${token}` }, fetch: lossyFetch }), cache: new InMemoryCache() });
+  return { client, sent };
+}
+
+describe('the client package’s uploadFile (packages/client/src/uploads.ts), through the gateway', () => {
+  it('uploads in parts with progress, and a completion whose answer was lost is asked again with its key: exactly one file, byte for byte', { timeout: 300_000 }, async () => {
+    const erin = await signUpWithOrganization('Erin');
+    const { client, sent } = apolloFor(erin.token, ['CompleteUpload']);
+    // Parts are at least 8 MiB: two parts, the second 1 KiB.
+    const content = randomBytes(8 * 1024 * 1024 + 1024);
+    const progress: UploadProgress[] = [];
+    const file = await uploadFile({ client, baseUrl: platform.gateway.url, organizationId: erin.orgId, name: 'scan.bin', body: new Uint8Array(content), multipart: true, onProgress: (p) => void progress.push(p) });
+    expect(file).toMatchObject({ name: 'scan.bin', size: content.length });
+    // The completion was sent twice (the first answer lost) and made one file.
+    expect(sent.filter((name) => name === 'CompleteUpload')).toHaveLength(2);
+    expect(sent.filter((name) => name === 'UploadPartTargets')).toHaveLength(1);
+    const sending = progress.filter((p) => p.phase === 'sending').map((p) => p.sentBytes);
+    expect(sending).toEqual([...sending].sort((a, b) => a - b));
+    expect(sending).toContain(8 * 1024 * 1024);
+    expect(progress.at(-1)).toEqual({ phase: 'completing', sentBytes: content.length, totalBytes: content.length });
+
+    const listed = await platform.gql(`query($id: ID!) { organization(id: $id) { files { nodes { id name sha256 downloadUrl } } } }`, { id: erin.orgId }, erin.token);
+    const nodes = listed.data!.organization.files.nodes as Array<{ id: string; sha256: string; downloadUrl: string }>;
+    expect(nodes.map((n) => n.id)).toEqual([file.id]);
+    expect(nodes[0]!.sha256).toBe(sha256(content));
+    const download = await fetch(new URL(nodes[0]!.downloadUrl, platform.gateway.url));
+    expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
+  });
+
+  it('refuses bytes that are not the ones hashed (CHECKSUM_MISMATCH), worded by code, and makes no file', { timeout: 120_000 }, async () => {
+    const fay = await signUpWithOrganization('Fay');
+    const { client } = apolloFor(fay.token);
+    const wrongHash = async () => sha256(new Uint8Array([1, 2, 3]));
+    const failure = await uploadFile({ client, baseUrl: platform.gateway.url, organizationId: fay.orgId, name: 'notes.txt', contentType: 'text/plain', body: new TextEncoder().encode('four chairs'), sha256: wrongHash }).catch((error: unknown) => error);
+    expect(describeError(failure)).toEqual({ code: 'CHECKSUM_MISMATCH', message: 'The file changed or was damaged on the way. Upload it again.' });
+    const listed = await platform.gql(`query($id: ID!) { organization(id: $id) { files { totalCount } } }`, { id: fay.orgId }, fay.token);
+    expect(listed.data!.organization.files.totalCount).toBe(0);
   });
 });

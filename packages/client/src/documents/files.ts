@@ -35,7 +35,7 @@ export const FileContentDocument = graphql(`
   }
 `);
 
-/** An organization's files, newest first (the web app's file list). */
+/** An organization's files, newest first (the web app's file list), with where their processing is. */
 export const FilesDocument = graphql(`
   query Files($organizationId: ID!) {
     organization(id: $organizationId) {
@@ -52,6 +52,10 @@ export const FilesDocument = graphql(`
             id
             name
           }
+          processing {
+            state
+            thumbnailUrl
+          }
         }
       }
     }
@@ -64,6 +68,79 @@ export const UploadFileDocument = graphql(`
     uploadFile(input: $input) {
       id
       name
+    }
+  }
+`);
+
+/**
+ * A direct upload (docs/protocols/uploads.md), step 1: where to send the bytes. For a single PUT
+ * the answer carries `target`; for a multipart upload `partSize` and `partCount`.
+ */
+export const CreateUploadDocument = graphql(`
+  mutation CreateUpload($input: CreateUploadInput!) {
+    createUpload(input: $input) {
+      id
+      size
+      partSize
+      partCount
+      expiresAt
+      target {
+        url
+        method
+        headers {
+          name
+          value
+        }
+      }
+    }
+  }
+`);
+
+/** Signed URLs for some parts of a multipart upload, and the parts that arrived already (to resume). */
+export const UploadPartTargetsDocument = graphql(`
+  query UploadPartTargets($id: ID!, $partNumbers: [Int!]!) {
+    upload(id: $id) {
+      id
+      receivedParts {
+        partNumber
+        size
+        etag
+      }
+      partTargets(partNumbers: $partNumbers) {
+        partNumber
+        request {
+          url
+          method
+          headers {
+            name
+            value
+          }
+        }
+      }
+    }
+  }
+`);
+
+/** Step 3: the service checks the bytes and makes the file (retried with the same idempotency key). */
+export const CompleteUploadDocument = graphql(`
+  mutation CompleteUpload($input: CompleteUploadInput!) {
+    completeUpload(input: $input) {
+      id
+      name
+      size
+      contentType
+      processing {
+        state
+      }
+    }
+  }
+`);
+
+/** Drops an open upload and its bytes (the person cancelled, or sending failed for good). */
+export const AbortUploadDocument = graphql(`
+  mutation AbortUpload($id: ID!) {
+    abortUpload(id: $id) {
+      abortedUploadId
     }
   }
 `);
