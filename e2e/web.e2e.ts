@@ -206,11 +206,16 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await first.getByTestId('counter-workflow.run.started').waitFor();
     await shot(first, 'dashboard-live');
 
-    // A file uploaded from the files screen is listed there.
+    // A file uploaded from the files screen (directly: its bytes PUT to a signed URL, not inside
+    // GraphQL) is listed there, and its processing after upload finishes.
     await nav(first, 'Files').click();
     await first.getByRole('heading', { name: 'Files' }).waitFor();
+    const graphqlBodies: string[] = [];
+    first.on('request', (request) => void (request.url().endsWith('/graphql') && graphqlBodies.push(request.postData() ?? '')));
     await first.getByTestId('file-input').setInputFiles({ name: 'quote.txt', mimeType: 'text/plain', buffer: Buffer.from('Three chairs, 240 EUR\n') });
     await first.getByRole('cell', { name: 'quote.txt' }).waitFor();
+    expect(graphqlBodies.join('\n')).not.toContain('Three chairs');
+    await first.locator('[data-state="DONE"]').waitFor({ timeout: TIMEOUT });
     await shot(first, 'files');
 
     // Signing out ends the session: the refresh token the tab kept no longer signs anyone in.

@@ -1,37 +1,34 @@
-import { useMutation, useQuery } from '@apollo/client/react';
-import { Alert, Button, LinearProgress, Paper, Stack, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
-import { describeError, FilesDocument, formatSize, UploadFileDocument } from '@organoise/client';
-import { useRef, useState, type ChangeEvent } from 'react';
+import { useQuery } from '@apollo/client/react';
+import { Alert, Box, Button, LinearProgress, Paper, Stack, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
+import { describeError, FilesDocument, formatSize, type FilesQuery } from '@organoise/client';
+import { useRef, type ChangeEvent } from 'react';
 import { Empty, ErrorState, Loading } from '../../ui/states';
 import { canContribute, useOrganization } from '../organizations/context';
-import { readBase64 } from './files';
+import { percentSent, useDirectUpload } from './files';
+
+type Processing = NonNullable<NonNullable<FilesQuery['organization']>['files']['nodes'][number]['processing']>;
+const PENDING = new Set(['QUEUED', 'RUNNING', 'RETRYING']);
 
 export default function FilesPage() {
   const { current } = useOrganization();
-  const { data, loading, error } = useQuery(FilesDocument, { variables: { organizationId: current.id } });
-  const [upload, uploading] = useMutation(UploadFileDocument, { refetchQueries: [FilesDocument], awaitRefetchQueries: true });
-  const [readError, setReadError] = useState<unknown>(null);
+  const { data, loading, error, refetch } = useQuery(FilesDocument, { variables: { organizationId: current.id } });
+  const files = data?.organization?.files.nodes ?? [];
+  // While a file is being processed the list is read again every few seconds, until none is.
+  const processing = files.some((file) => file.processing && PENDING.has(file.processing.state));
+  useQuery(FilesDocument, { variables: { organizationId: current.id }, skip: !processing, pollInterval: 3_000, fetchPolicy: 'network-only' });
+  const direct = useDirectUpload({ organizationId: current.id });
   const input = useRef<HTMLInputElement>(null);
   const mayUpload = canContribute(current.viewerRole);
-  const files = data?.organization?.files.nodes ?? [];
 
   const choose = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     event.target.value = '';
     if (!file) return;
-    setReadError(null);
-    let contentBase64: string;
-    try {
-      contentBase64 = await readBase64(file);
-    } catch (caught) {
-      setReadError(caught);
-      return;
-    }
-    // A refusal is shown from uploading.error.
-    await upload({ variables: { input: { organizationId: current.id, name: file.name, contentType: file.type || 'application/octet-stream', contentBase64, idempotencyKey: crypto.randomUUID() } } }).catch(() => {});
+    // A refusal is shown from direct.error.
+    if (await direct.upload(file)) await refetch().catch(() => {});
   };
 
-  const failure = uploading.error ?? readError;
+  const percent = direct.progress ? percentSent(direct.progress) : null;
   return (
     <Stack spacing={2}>
       <Stack direction="row" sx={{ alignItems: 'center', justifyContent: 'space-between' }}>
@@ -40,15 +37,22 @@ export default function FilesPage() {
         </Typography>
         <Tooltip title={mayUpload ? '' : 'Viewers cannot upload files'}>
           <span>
-            <Button variant="contained" component="label" disabled={!mayUpload || uploading.loading}>
+            <Button variant="contained" component="label" disabled={!mayUpload || direct.uploading}>
               Upload a file
               <input ref={input} type="file" hidden onChange={(e) => void choose(e)} data-testid="file-input" />
             </Button>
           </span>
         </Tooltip>
       </Stack>
-      {uploading.loading ? <LinearProgress aria-label="Uploading" /> : null}
-      {failure ? <Alert severity="error">{describeError(failure).message}</Alert> : null}
+      {direct.progress ? (
+        <Box>
+          <LinearProgress aria-label="Uploading" {...(percent === null ? {} : { variant: 'determinate' as const, value: percent })} />
+          <Typography variant="body2" color="text.secondary" data-testid="upload-progress">
+            {percent === null ? 'Preparing…' : `Uploading… ${percent}% of ${formatSize(direct.progress.totalBytes)}`}
+          </Typography>
+        </Box>
+      ) : null}
+      {direct.error ? <Alert severity="error">{describeError(direct.error).message}</Alert> : null}
       {loading && !data ? <Loading label="Loading files" /> : null}
       {error ? <ErrorState error={error} /> : null}
       {data && files.length === 0 ? <Empty title="No files yet" /> : null}
@@ -58,6 +62,7 @@ export default function FilesPage() {
             <TableHead>
               <TableRow>
                 <TableCell>Name</TableCell>
+                <TableCell>Processing</TableCell>
                 <TableCell>Type</TableCell>
                 <TableCell align="right">Size</TableCell>
                 <TableCell>Uploaded by</TableCell>
@@ -68,6 +73,9 @@ export default function FilesPage() {
               {files.map((file) => (
                 <TableRow key={file.id}>
                   <TableCell>{file.name}</TableCell>
+                  <TableCell>
+                    <ProcessingState processing={file.processing} name={file.name} />
+                  </TableCell>
                   <TableCell>{file.contentType}</TableCell>
                   <TableCell align="right">{formatSize(file.size)}</TableCell>
                   <TableCell>{file.owner?.name ?? '—'}</TableCell>
@@ -79,5 +87,17 @@ export default function FilesPage() {
         </Paper>
       ) : null}
     </Stack>
+  );
+}
+
+/** Where processing after upload is: a thumbnail once an image is done, words otherwise. */
+function ProcessingState({ processing, name }: { processing: Processing | null; name: string }) {
+  if (!processing) return <Typography variant="body2">—</Typography>;
+  if (processing.state === 'DONE' && processing.thumbnailUrl) return <img src={processing.thumbnailUrl} alt={`Thumbnail of ${name}`} width={48} height={48} style={{ objectFit: 'contain' }} />;
+  const words = { QUEUED: 'Processing…', RUNNING: 'Processing…', RETRYING: 'Processing (retrying)…', DONE: 'Done', FAILED: 'Processing failed' }[processing.state];
+  return (
+    <Typography variant="body2" color={processing.state === 'FAILED' ? 'error' : 'text.secondary'} data-state={processing.state}>
+      {words}
+    </Typography>
   );
 }

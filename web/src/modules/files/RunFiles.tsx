@@ -1,15 +1,15 @@
-import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
+import { useApolloClient, useQuery } from '@apollo/client/react';
 import { Alert, Button, LinearProgress, List, ListItem, ListItemText, Paper, Stack, Typography } from '@mui/material';
-import { bytesOf, describeError, FileContentDocument, formatSize, RunFilesDocument, safeFileName, UploadFileDocument } from '@organoise/client';
+import { bytesOf, describeError, FileContentDocument, formatSize, RunFilesDocument, safeFileName } from '@organoise/client';
 import { useState, type ChangeEvent } from 'react';
 import { ErrorState } from '../../ui/states';
-import { readBase64 } from './files';
+import { percentSent, useDirectUpload } from './files';
 
 /** Files attached to a run: upload one onto it, download any. */
 export function RunFiles({ runId, organizationId, mayUpload }: { runId: string; organizationId: string; mayUpload: boolean }) {
   const client = useApolloClient();
-  const { data, error } = useQuery(RunFilesDocument, { variables: { id: runId } });
-  const [upload, uploading] = useMutation(UploadFileDocument, { refetchQueries: [RunFilesDocument], awaitRefetchQueries: true });
+  const { data, error, refetch } = useQuery(RunFilesDocument, { variables: { id: runId } });
+  const direct = useDirectUpload({ organizationId, workflowRunId: runId });
   const [failure, setFailure] = useState<unknown>(null);
   const files = data?.workflowRun?.files.nodes ?? [];
 
@@ -18,13 +18,10 @@ export function RunFiles({ runId, organizationId, mayUpload }: { runId: string; 
     event.target.value = '';
     if (!file) return;
     setFailure(null);
-    try {
-      const contentBase64 = await readBase64(file);
-      await upload({ variables: { input: { organizationId, workflowRunId: runId, name: file.name, contentType: file.type || 'application/octet-stream', contentBase64, idempotencyKey: crypto.randomUUID() } } });
-    } catch (caught) {
-      setFailure(caught);
-    }
+    // A refusal is shown from direct.error.
+    if (await direct.upload(file)) await refetch().catch(() => {});
   };
+  const percent = direct.progress ? percentSent(direct.progress) : null;
 
   // The API hands the bytes over as base64; the browser saves them from a blob: URL.
   const download = async (id: string) => {
@@ -51,14 +48,14 @@ export function RunFiles({ runId, organizationId, mayUpload }: { runId: string; 
           Files
         </Typography>
         {mayUpload ? (
-          <Button component="label" disabled={uploading.loading}>
+          <Button component="label" disabled={direct.uploading}>
             Attach a file
             <input type="file" hidden onChange={(e) => void choose(e)} data-testid="run-file-input" />
           </Button>
         ) : null}
       </Stack>
-      {uploading.loading ? <LinearProgress aria-label="Uploading" /> : null}
-      {failure ? <Alert severity="error">{describeError(failure).message}</Alert> : null}
+      {direct.progress ? <LinearProgress aria-label="Uploading" {...(percent === null ? {} : { variant: 'determinate' as const, value: percent })} /> : null}
+      {failure || direct.error ? <Alert severity="error">{describeError(failure ?? direct.error).message}</Alert> : null}
       {error ? <ErrorState error={error} /> : null}
       {data && files.length === 0 ? <Typography color="text.secondary">No files attached.</Typography> : null}
       <List dense data-testid="run-files">
