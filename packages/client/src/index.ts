@@ -8,4 +8,4 @@ export * from './session';
 export * from './tasks';
 export * from './transitions';
 export * from './uploads';
-export type { AccountQuery, AuditEventType, InvitationStatus, OrganizationRunsQuery, WorkflowRunStatus, FileContentQuery, FilesQuery, HumanTaskQuery, Role, RunFilesQuery, MyOrganizationsQuery, MyTasksChangedSubscription, MyTasksQuery, RunDetailFieldsFragment, TaskFieldsFragment, WorkflowRunQuery, WorkflowRunUpdatedSubscription, WorkflowRunsChangedSubscription } from './gql/graphql';
+export type { AccountQuery, AuditEventType, InvitationStatus, OrganizationRunsQuery, WorkflowRunStatus, FileContentQuery, FilesQuery, HumanTaskQuery, Role, RunFilesQuery, MyOrganizationsQuery, FirstScreenQuery, DashboardQuery, MyTasksChangedSubscription, MyTasksQuery, RunDetailFieldsFragment, TaskFieldsFragment, WorkflowRunQuery, WorkflowRunUpdatedSubscription, WorkflowRunsChangedSubscription } from './gql/graphql';

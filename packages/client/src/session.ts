@@ -3,7 +3,7 @@ import { getOperationAST, print } from 'graphql';
 import { BeginOidcSignInDocument, CompleteOidcSignInDocument, OidcProvidersDocument, RefreshSessionDocument, SignInDocument, SignOutDocument, SignOutEverywhereDocument, SignUpDocument } from './documents';
 import type { CompleteOidcSignInInput } from './gql/graphql';
 import { ApiError } from './errors';
-import type { AuthFieldsFragment } from './gql/graphql';
+import type { AuthFieldsFragment, RefreshSessionMutation } from './gql/graphql';
 import { persistedQuery } from './persisted';
 
 /**
@@ -92,10 +92,14 @@ export class Session {
 
   getState = () => this.state;
 
-  /** At launch: a stored refresh token trades for a fresh access token. */
-  async restore(): Promise<void> {
+  /**
+   * At launch: a stored refresh token trades for a fresh access token. `sent` is that trade when
+   * the page started it before the app loaded (the web app's boot script, web/index.html): its
+   * answer is taken as this session's own refresh, since the token it spent works once.
+   */
+  async restore(sent?: Promise<SentRequest>): Promise<void> {
     if (!(await this.options.store.get(REFRESH_KEY))) return this.set({ status: 'signed-out' });
-    await this.refresh();
+    await this.refresh(sent);
   }
 
   /** SECOND_FACTOR_REQUIRED comes back as an ApiError: the caller asks for a code and calls again with it. */
@@ -158,12 +162,12 @@ export class Session {
     clearTimeout(this.timer);
   }
 
-  private refresh(): Promise<string | null> {
+  private refresh(sent?: Promise<SentRequest>): Promise<string | null> {
     this.refreshing ??= (async () => {
       const refreshToken = await this.options.store.get(REFRESH_KEY);
       if (!refreshToken) return null;
       try {
-        const data = await this.post(RefreshSessionDocument, { refreshToken });
+        const data = sent ? readAnswer<RefreshSessionMutation>(await sent.catch(() => null)) : await this.post(RefreshSessionDocument, { refreshToken });
         await this.accept(data.refreshSession);
         return this.accessToken;
       } catch (error) {
@@ -227,10 +231,22 @@ export class Session {
     } catch {
       throw new ApiError('network error', 'NETWORK_ERROR');
     }
-    const body = (await response.json().catch(() => null)) as { data?: TData; errors?: { message: string; extensions?: Record<string, unknown> }[] } | null;
-    const error = body?.errors?.[0];
-    if (error) throw new ApiError(error.message, String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), error.extensions);
-    if (!body?.data) throw new ApiError(`HTTP ${response.status}`, response.status === 429 ? 'RATE_LIMITED' : 'NETWORK_ERROR');
-    return body.data;
+    return readAnswer<TData>({ status: response.status, body: await response.json().catch(() => null) });
   }
+}
+
+/** A request already answered: its HTTP status and its JSON body (null when it was not JSON). A rejected one is a network failure. */
+export interface SentRequest {
+  status: number;
+  body: unknown;
+}
+
+/** The data of a GraphQL answer, or the ApiError of its first error (NETWORK_ERROR when there was no answer). */
+function readAnswer<TData>(answer: SentRequest | null): TData {
+  if (!answer) throw new ApiError('network error', 'NETWORK_ERROR');
+  const body = answer.body as { data?: TData; errors?: { message: string; extensions?: Record<string, unknown> }[] } | null;
+  const error = body?.errors?.[0];
+  if (error) throw new ApiError(error.message, String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), error.extensions);
+  if (!body?.data) throw new ApiError(`HTTP ${answer.status}`, answer.status === 429 ? 'RATE_LIMITED' : 'NETWORK_ERROR');
+  return body.data;
 }

@@ -116,6 +116,36 @@ describe('Session (stand-in gateway)', () => {
     session.dispose();
   });
 
+  it('should take a refresh the page sent before the app loaded as its own: no second refresh, its refusal ends the session, no answer keeps the token', async () => {
+    const gateway = standInGateway();
+    const store = memoryTokenStore();
+    await store.set(REFRESH_KEY, 'refresh-0');
+    const session = new Session({ url: 'http://gateway/graphql', store, fetch: gateway.fetch });
+    // What web's boot script hands over: the HTTP status and the JSON body of its RefreshSession.
+    const auth = { accessToken: jwt(3600, 7), expiresAt: new Date(Date.now() + 3_600_000).toISOString(), refreshToken: 'refresh-7', deviceToken: null, user: { id: 'u1', name: 'Ada', email: null } };
+    await session.restore(Promise.resolve({ status: 200, body: { data: { refreshSession: auth } } }));
+    expect(session.getState()).toEqual({ status: 'signed-in', user: { id: 'u1', name: 'Ada', email: null } });
+    expect(gateway.calls).toEqual([]);
+    expect(store.values.get(REFRESH_KEY)).toBe('refresh-7');
+    expect(await session.getAccessToken()).toBe(auth.accessToken);
+    // Its own refresh, on time, with the token that answer brought.
+    await vi.advanceTimersByTimeAsync(3_600_000 - 60_000);
+    expect(gateway.calls.map((c) => [c.operation, c.variables.refreshToken])).toEqual([['RefreshSession', 'refresh-7']]);
+    session.dispose();
+
+    const refused = new Session({ url: 'http://gateway/graphql', store, fetch: gateway.fetch });
+    await refused.restore(Promise.resolve({ status: 200, body: { errors: [{ message: 'reused', extensions: { code: 'REFRESH_TOKEN_REUSED' } }] } }));
+    expect(refused.getState()).toEqual({ status: 'signed-out', reason: 'REFRESH_TOKEN_REUSED' });
+    expect(store.values.has(REFRESH_KEY)).toBe(false);
+
+    await store.set(REFRESH_KEY, 'refresh-8');
+    const offline = new Session({ url: 'http://gateway/graphql', store, fetch: gateway.fetch });
+    await offline.restore(Promise.reject(new TypeError('fetch failed')));
+    expect(offline.getState()).toEqual({ status: 'signed-out', reason: 'NETWORK_ERROR' });
+    expect(store.values.get(REFRESH_KEY)).toBe('refresh-8');
+    expect(gateway.calls).toHaveLength(1);
+  });
+
   it('should sign in again at launch from the stored refresh token, and sign out everywhere on the server', async () => {
     const gateway = standInGateway();
     const store = memoryTokenStore();

@@ -28,3 +28,52 @@ export const CreateOrganizationDocument = graphql(`
     }
   }
 `);
+
+/**
+ * The web app's first screen in one request: the organizations (as MyOrganizations reads them)
+ * and the dashboard's counters (as Dashboard reads them) of the remembered organization, or of the
+ * first one by name when none is remembered (the one the app opens). Sent by the page's boot script
+ * (web/boot-plugin.ts, inlined in the built index.html) as soon as the session's refresh answers, while the JavaScript still downloads;
+ * the app writes the answer into its cache as those two queries' results.
+ */
+export const FirstScreenDocument = graphql(`
+  query FirstScreen($organizationId: ID!, $remembered: Boolean!, $from: DateTime!) {
+    viewer {
+      id
+      name
+      email
+    }
+    organizations(first: 100) {
+      nodes {
+        id
+        name
+        slug
+        viewerRole
+      }
+    }
+    organization(id: $organizationId) @include(if: $remembered) {
+      id
+      activity(from: $from, bucket: HOUR) {
+        activeUsers
+        eventCount
+        totals {
+          type
+          count
+        }
+      }
+    }
+    firstOrganization: organizations(first: 1) @skip(if: $remembered) {
+      nodes {
+        id
+        activity(from: $from, bucket: HOUR) {
+          activeUsers
+          eventCount
+          totals {
+            type
+            count
+          }
+        }
+      }
+    }
+  }
+`);
