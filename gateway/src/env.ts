@@ -105,6 +105,8 @@ const schema = z.object({
    */
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** On SIGTERM, /readyz fails this long before the gateway closes, so a load balancer stops sending first (docs/operations.md). */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
 });
 
 export type GatewayEnv = z.output<typeof schema>;

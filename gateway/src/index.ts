@@ -255,7 +255,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Ready when every subgraph is ready (its own /readyz: its database answers), not merely up:
   // a subgraph whose Postgres is down fails every signed-in request. A subgraph that runs
   // degraded (Redis down: writes go on, subscriptions read the log) keeps the gateway ready.
+  // Draining (SIGTERM, gracefulShutdown): not ready, whatever the subgraphs say, so load balancers stop sending.
+  const drainState = { draining: false };
   app.get('/readyz', async (_req, res) => {
+    if (drainState.draining) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const checks = await Promise.all(
       Object.entries(urls).map(async ([name, url]) => {
         try {
@@ -328,7 +334,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await apollo.stop();
     await protection.close();
     for (const dataSource of Object.values(dataSources)) dataSource.close();
-  });
+  }, drainState);
 
   let reloading: Promise<void> = Promise.resolve();
   const reload = async (sdl: string) => {

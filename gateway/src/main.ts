@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createLogger, reportMetricsToClusterPrimary, startMetricsListener, startTracing, subgraphUrlsFrom } from '@organoise/core';
+import { createLogger, gracefulShutdown, onStopSignal, reportMetricsToClusterPrimary, startMetricsListener, startTracing, subgraphUrlsFrom } from '@organoise/core';
 import { loadEnv } from './env.js';
 import { DEFAULT_SUPERGRAPH_PATH, DEVELOPMENT_ORIGINS, loadSupergraph, startGateway } from './index.js';
 import { watchSupergraphFile } from './reload.js';
@@ -66,6 +66,6 @@ const gateway = await startGateway({
 log.info('gateway listening', { url: gateway.url });
 // A new supergraph on disk (or SIGHUP) is served without a restart; open subscriptions end with 4503.
 watchSupergraphFile(env.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH, gateway, log);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void gateway.close().then(() => process.exit(0)));
-}
+// Drained, then closed: readiness fails for SHUTDOWN_DELAY_MS (a load balancer stops sending), then
+// requests in flight finish and sockets close with 1001 (clients resume elsewhere by cursor).
+onStopSignal(() => gracefulShutdown(gateway, env.SHUTDOWN_DELAY_MS, log), log);

@@ -9,6 +9,7 @@ export * from './pagination.js';
 export * from './loaders.js';
 export * from './format-error.js';
 export * from './server.js';
+export * from './shutdown.js';
 export * from './sdl.js';
 export * from './events/index.js';
 export * from './authz/index.js';

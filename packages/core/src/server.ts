@@ -31,6 +31,12 @@ export interface RunningServer {
   /** http://host:port/graphql */
   url: string;
   port: number;
+  /**
+   * Starts a graceful shutdown's first step: /readyz answers 503 `{ status: 'draining' }` from now
+   * on, so load balancers stop sending new work, while the server still serves whatever arrives.
+   * `close` then finishes the requests in flight (gracefulShutdown in shutdown.ts does both).
+   */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -103,7 +109,12 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.name });
   });
+  const drainState = { draining: false };
   app.get('/readyz', async (_req, res) => {
+    if (drainState.draining) {
+      res.status(503).json({ status: 'draining', service: options.name });
+      return;
+    }
     try {
       await options.ready?.();
       const degraded = options.degraded?.() ?? [];
@@ -216,7 +227,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
   return listen(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', async () => {
     await closeSubscriptions?.();
     await apollo.stop();
-  });
+  }, drainState);
 }
 
 /** Where a subscription's context keeps its upstream operation (events/live-ack.ts). */
@@ -229,8 +240,8 @@ export function buildSecuredSubgraphSchema(options: { typeDefs: DocumentNode; re
   return applyPermissions(buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]), options.permissions);
 }
 
-/** Listens (port 0 picks a free port) and returns the bound address with a close that waits. */
-export async function listen(server: http.Server, port: number, host: string, beforeClose?: () => Promise<void>): Promise<RunningServer> {
+/** Listens (port 0 picks a free port) and returns the bound address with a close that waits; `drain` sets `drainState.draining` (the /readyz handler reads it). */
+export async function listen(server: http.Server, port: number, host: string, beforeClose?: () => Promise<void>, drainState: { draining: boolean } = { draining: false }): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -243,6 +254,9 @@ export async function listen(server: http.Server, port: number, host: string, be
   return {
     url: `http://${shownHost}:${bound}/graphql`,
     port: bound,
+    drain: () => {
+      drainState.draining = true;
+    },
     close: async () => {
       if (beforeClose) await beforeClose();
       if (server.listening) {

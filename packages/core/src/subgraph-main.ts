@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { optionalUrl, port } from './env.js';
 import { createPubSub } from './events/pubsub.js';
 import { createLogger } from './log.js';
+import { gracefulShutdown, onStopSignal } from './shutdown.js';
 import { startTracing } from './tracing.js';
 import type { DefinedSubgraph, SubgraphOptions, SubgraphServices } from './subgraph.js';
 import { DEFAULT_GATEWAY_PORT, portOffsetOf, SUBGRAPH_NAMES, subgraphUrlSetting, type SubgraphName, type SubgraphUrlSetting } from './subgraphs.js';
@@ -32,6 +33,8 @@ export function subgraphSettings<N extends SubgraphName>(name: N) {
     NODE_ENV: z.string().default('development'),
     /** OTLP/HTTP collector for traces; unset: tracing off (packages/core/src/tracing.ts). */
     OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(),
+    /** On SIGTERM, /readyz fails this long before the server closes, so a load balancer stops sending first (docs/operations.md). */
+    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   };
 }
 
@@ -47,6 +50,7 @@ export interface SubgraphEnv {
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   NODE_ENV: string;
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+  SHUTDOWN_DELAY_MS: number;
 }
 
 export interface SubgraphMain<Options extends SubgraphOptions, Env extends SubgraphEnv> {
@@ -60,7 +64,8 @@ export interface SubgraphMain<Options extends SubgraphOptions, Env extends Subgr
 
 /**
  * A subgraph's standalone entry point (one process per subgraph in production): checks the
- * settings, starts it on a PubSub from REDIS_URL, and closes it (then the PubSub) on SIGINT/SIGTERM.
+ * settings, starts it on a PubSub from REDIS_URL, and on SIGINT/SIGTERM drains it (readiness
+ * fails, SHUTDOWN_DELAY_MS, requests in flight finish) and closes it, then the PubSub.
  */
 export async function runSubgraphMain<Options extends SubgraphOptions, Env extends SubgraphEnv>(main: SubgraphMain<Options, Env>): Promise<void> {
   const { subgraph, env } = main;
@@ -90,9 +95,11 @@ export async function runSubgraphMain<Options extends SubgraphOptions, Env exten
     ...main.options?.(env),
   } as Options);
   log.info(`${subgraph.name} subgraph listening`, { url: server.url });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void server.close().then(() => pubsub.close()).then(() => tracing?.shutdown()).then(() => process.exit(0)));
-  }
+  onStopSignal(async () => {
+    await gracefulShutdown(server, env.SHUTDOWN_DELAY_MS, log);
+    await pubsub.close();
+    await tracing?.shutdown();
+  }, log);
 }
 
 /** A gateway's `SUBGRAPH_<NAME>_URL` settings, one per subgraph of the list; unset: the supergraph's URL. */
