@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,12 +9,14 @@ import type express from 'express';
 /** Where `npm run build -w @organoise/web` writes the app. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-// The app is served from this origin only: no CDN, no inline script. MUI (emotion) inserts its
+// The app is served from this origin only: no CDN. The one inline script is the page's own boot
+// script (web/boot-plugin.ts), allowed by its sha256 as read from the index.html being served
+// (contentSecurityPolicy), so no other inline script runs. MUI (emotion) inserts its
 // styles as <style> elements at run time, hence 'unsafe-inline' for styles alone. 'self' in
 // connect-src covers the graphql-ws socket on the same host (CSP 3).
-const CONTENT_SECURITY_POLICY = [
+const policy = (scriptSources: string[]) => [
   "default-src 'self'",
-  "script-src 'self'",
+  ["script-src 'self'", ...scriptSources].join(' '),
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
@@ -23,6 +26,12 @@ const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/** The policy for this page: 'self' plus the sha256 of each inline script the build put in it. */
+export function contentSecurityPolicy(html: string): string {
+  const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([^]*?)<\/script>/gi)].map((match) => `'sha256-${createHash('sha256').update(match[1]!).digest('base64')}'`);
+  return policy(inline);
+}
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -56,17 +65,19 @@ interface Asset {
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
+const readIfThere = (path: string) => readFile(path).catch(() => null);
 
 /**
- * Each file is compressed once, at the highest levels (a hashed file never changes, so the cost is
- * paid once per build), off the event loop. Brotli is about a fifth smaller than gzip on the
- * app's JavaScript, which on a slow mobile network is most of the first load (npm run bench:web).
+ * A file's compressed forms: the build writes them beside it (`name.br`, `name.gz`: web's
+ * compress-plugin.ts, brotli quality 11 and gzip level 9); a build without them is compressed here
+ * once per file, at the same levels, off the event loop. Brotli is about a fifth smaller than gzip
+ * on the app's JavaScript, which on a slow mobile network is most of the first load (npm run bench:web).
  */
-async function compress(body: Buffer, extension: string): Promise<Pick<Asset, 'gzip' | 'br'>> {
+async function compressed(path: string, body: Buffer, extension: string): Promise<Pick<Asset, 'gzip' | 'br'>> {
   if (!COMPRESSIBLE.has(extension) || body.length <= 1024) return { gzip: null, br: null };
   const [gzipped, br] = await Promise.all([
-    gzipAsync(body, { level: 9 }),
-    brotliAsync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } }),
+    readIfThere(`${path}.gz`).then((found) => found ?? gzipAsync(body, { level: 9 })),
+    readIfThere(`${path}.br`).then((found) => found ?? brotliAsync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } })),
   ]);
   return { gzip: gzipped, br };
 }
@@ -85,10 +96,11 @@ export function mountWeb(app: express.Express, distDir: string): void {
   const load = (name: string) => {
     let asset = assets.get(name);
     if (!asset) {
-      asset = readFile(join(distDir, 'assets', name)).then(
+      const path = join(distDir, 'assets', name);
+      asset = readFile(path).then(
         async (body) => {
           const extension = extname(name);
-          return { type: TYPES[extension] ?? 'application/octet-stream', body, ...(await compress(body, extension)) };
+          return { type: TYPES[extension] ?? 'application/octet-stream', body, ...(await compressed(path, body, extension)) };
         },
         () => null,
       );
@@ -101,7 +113,8 @@ export function mountWeb(app: express.Express, distDir: string): void {
 
   app.get('/assets/:name', async (req, res, next) => {
     const name = req.params.name;
-    if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) return next();
+    // The compressed forms are sent for the file they belong to, not as files of their own.
+    if (!/^[\w.-]+$/.test(name) || name.startsWith('.') || /\.(?:br|gz)$/.test(name)) return next();
     const asset = await load(name);
     if (!asset) {
       res.status(404).type('text').send('Not found');
@@ -129,7 +142,7 @@ export function mountWeb(app: express.Express, distDir: string): void {
       res.status(503).set('Cache-Control', 'no-store').type('html').send(NOT_BUILT);
       return;
     }
-    res.set({ 'Cache-Control': 'no-cache', 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin' });
+    res.set({ 'Cache-Control': 'no-cache', 'Content-Security-Policy': contentSecurityPolicy(html), 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin' });
     res.type('html').send(html);
   });
 }

@@ -9,6 +9,7 @@ import { INVITATION_PATTERN, pendingInvitationPath, rememberInvitation } from '.
 import { OrganizationProvider } from '../modules/organizations/context';
 import { ErrorState, Loading } from '../ui/states';
 import { ApiContext } from './api-context';
+import { takeBootRefresh, takeFirstScreen } from './boot';
 import { match, navigate, usePath } from './router';
 import { Shell } from './Shell';
 
@@ -81,7 +82,8 @@ const API_URL = new URL('/graphql', window.location.href).href;
 // development server (`npm run dev`) falls back to text for an operation the gateway does not list yet.
 const SEND_TEXT = import.meta.env.DEV;
 const session = new Session({ url: API_URL, store: browserTokenStore(), sendText: SEND_TEXT });
-void session.restore();
+// The refresh may be on its way already: the page's boot script sent it (./boot.ts).
+void session.restore(takeBootRefresh());
 
 export function App() {
   return (
@@ -128,8 +130,11 @@ function SignedIn({ userId }: { userId: string }) {
     // The browser says it is offline while the socket may still look open: end it at once, and
     // the live views resume from their cursors when the network is back.
     window.addEventListener('offline', created.dropSocket);
-    setApi(created);
+    // The first screen's data the boot script read, if any, goes into the cache before anything renders.
+    let current = true;
+    void takeFirstScreen(created.client).finally(() => current && setApi(created));
     return () => {
+      current = false;
       window.removeEventListener('offline', created.dropSocket);
       created.dispose();
     };

@@ -2,6 +2,7 @@ import { useQuery } from '@apollo/client/react';
 import { Box, Card, CardContent, Stack, Typography } from '@mui/material';
 import { DashboardDocument, DashboardSeriesDocument, LiveMetricsDocument } from '@organoise/client';
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { bootDashboardFrom, forgetDashboardFrom } from '../../app/boot';
 import { Empty, ErrorState, Loading } from '../../ui/states';
 import { LiveIndicator } from '../live/LiveIndicator';
 import { useLiveSubscription } from '../live/useLiveSubscription';
@@ -25,7 +26,9 @@ export const READY_MARK = 'organoise:dashboard-ready';
 
 export default function DashboardPage() {
   const { current } = useOrganization();
-  const [from] = useState(() => new Date(Date.now() - WINDOW_SECONDS * 1000).toISOString());
+  // The first time, the window the page's boot script read (web/boot-plugin.ts, same WINDOW_SECONDS): its answer is in the cache.
+  const [from] = useState(() => bootDashboardFrom(current.id) ?? new Date(Date.now() - WINDOW_SECONDS * 1000).toISOString());
+  useEffect(() => forgetDashboardFrom(), []);
   const { data, loading, error, refetch } = useQuery(DashboardDocument, { variables: { organizationId: current.id, from } });
   // The charts' day of hourly rollups comes after the counters (the first screen waits for those only).
   const [dayFrom] = useState(() => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 23 * 3_600_000).toISOString());

@@ -1,9 +1,11 @@
-import { useMutation, useQuery } from '@apollo/client/react';
-import { Alert, Button, MenuItem, Stack, TextField, Typography } from '@mui/material';
-import { createContext, useContext, useState, type FormEvent, type ReactNode } from 'react';
-import { CreateOrganizationDocument, describeError, MyOrganizationsDocument, type Role } from '@organoise/client';
+import { useQuery } from '@apollo/client/react';
+import { createContext, lazy, Suspense, useContext, useState, type ReactNode } from 'react';
+import { MyOrganizationsDocument, type Role } from '@organoise/client';
 import { ErrorState, Loading } from '../../ui/states';
-import { AuthCard } from '../../ui/AuthCard';
+
+// Not on the first screen's path: the form and the switcher (MUI's TextField, Select, Menu) load on their own.
+const FirstOrganization = lazy(() => import('./FirstOrganization'));
+const LazySwitcher = lazy(() => import('./OrganizationSwitcher'));
 
 export interface CurrentOrganization {
   id: string;
@@ -44,7 +46,12 @@ export function OrganizationProvider({ children }: { children: ReactNode }) {
   const all = data?.organizations.nodes ?? [];
   const viewer = data?.viewer;
   if (!viewer) return <ErrorState error={error} />;
-  if (all.length === 0) return <FirstOrganization />;
+  if (all.length === 0)
+    return (
+      <Suspense fallback={<Loading />}>
+        <FirstOrganization />
+      </Suspense>
+    );
   const current = all.find((o) => o.id === selected) ?? all[0]!;
   const select = (id: string) => {
     rememberOrganization(id);
@@ -53,50 +60,12 @@ export function OrganizationProvider({ children }: { children: ReactNode }) {
   return <OrganizationContext.Provider value={{ current, all, viewer, select }}>{children}</OrganizationContext.Provider>;
 }
 
-/** A new account belongs to no organization yet: it creates one (and is its owner) or waits for an invitation. */
-function FirstOrganization() {
-  const [name, setName] = useState('');
-  const [create, { loading, error }] = useMutation(CreateOrganizationDocument, { refetchQueries: [MyOrganizationsDocument] });
-  const slug = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void create({ variables: { input: { name, slug } } }).catch(() => {});
-  };
-  return (
-    <AuthCard title="Create your organization">
-      <Stack component="form" spacing={2} onSubmit={submit}>
-        <Typography>You are not a member of any organization yet. Create one, or ask an administrator for an invitation.</Typography>
-        {error ? <Alert severity="error">{describeError(error).message}</Alert> : null}
-        <TextField label="Organization name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus helperText={slug ? `Address: ${slug}` : ' '} />
-        <Button type="submit" variant="contained" disabled={loading || slug.length < 3}>
-          Create organization
-        </Button>
-      </Stack>
-    </AuthCard>
-  );
-}
-
+/** The organization switcher of the bar: its name alone until the select has loaded. */
 export function OrganizationSwitcher() {
-  const { current, all, select } = useOrganization();
+  const { current } = useOrganization();
   return (
-    <TextField
-      select
-      size="small"
-      label="Organization"
-      value={current.id}
-      onChange={(e) => select(e.target.value)}
-      sx={{ minWidth: 180, '& .MuiInputBase-root': { bgcolor: 'background.paper' } }}
-      slotProps={{ select: { inputProps: { 'data-testid': 'organization-switcher' } } }}
-    >
-      {all.map((o) => (
-        <MenuItem key={o.id} value={o.id}>
-          {o.name}
-        </MenuItem>
-      ))}
-    </TextField>
+    <Suspense fallback={<span>{current.name}</span>}>
+      <LazySwitcher />
+    </Suspense>
   );
 }
