@@ -31,7 +31,7 @@ const rollup: { text: string; params: unknown[] }[][] = [];
 for (const organizationId of organizations) {
   captured.length = 0;
   const viewer = { userId: randomUUID(), sessionId: randomUUID(), memberships: { [organizationId]: 'VIEWER' as const } };
-  const activity = organizationActivity(db as never, viewer, organizationId, { from: fromDate, to: toDate, bucket: 'DAY' });
+  const activity = organizationActivity({ db: db as never, viewer }, organizationId, { from: fromDate, to: toDate, bucket: 'DAY' });
   await activity.series();
   await activity.activeUsers();
   rollup.push([...captured]);

@@ -34,6 +34,17 @@ export interface SubgraphOptions extends EventBusSettings {
 /** A subgraph's request context: who asks, its services, and this request's loaders. */
 export type SubgraphContext<Services, Loaders> = BaseContext & Services & { loaders: Loaders };
 
+/** Who is asking, per request, as a domain function sees it. */
+export type Caller = Pick<BaseContext, 'viewer' | 'clientIp' | 'log'>;
+
+/**
+ * What every domain function takes first (docs/decisions/0012-domain-functions.md): the subgraph's
+ * services and the caller, as one object. A resolver passes its context as it is (a
+ * SubgraphContext is one); a function names the part it uses with Pick, so a route, a timer or a
+ * test builds only that.
+ */
+export type DomainDeps<Services> = Services & Caller;
+
 /** One domain folder (`src/domains/<name>/`): its SDL (schema.graphql) beside its resolvers and permissions. */
 export interface SubgraphDomain {
   sdl: URL;

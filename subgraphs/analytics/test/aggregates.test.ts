@@ -255,6 +255,15 @@ describe('Organization.activity', () => {
     expect(response.data!._entities[0]).toBeNull();
     expect(response.data!._entities[1]).toMatchObject({ id: orgB });
   });
+
+  // Roles are read with core's roleIn (own keys only); visibleOrganization used to index the
+  // token's memberships directly, where "constructor" and "__proto__" are inherited and truthy.
+  it('resolves an Organization whose id is "constructor" or "__proto__" to null through _entities', async () => {
+    const reps = ['constructor', '__proto__'].map((id) => ({ __typename: 'Organization', id }));
+    const response = await call<{ _entities: unknown[] }>(`query ($reps: [_Any!]!) { _entities(representations: $reps) { __typename } }`, { reps }, adminA);
+    expect(response.errors).toBeUndefined();
+    expect(response.data!._entities).toEqual([null, null]);
+  });
 });
 
 describe('WorkflowDefinition.stats', () => {

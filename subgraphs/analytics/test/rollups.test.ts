@@ -74,7 +74,7 @@ async function fromRawEvents(db: Database, organizationId: string, from: Date, t
 }
 
 async function viaRollups(db: Database, viewer: Viewer, organizationId: string, from: Date, to: Date, bucket: ActivityBucket, types: string[] | null) {
-  const activity = organizationActivity(db, viewer, organizationId, { from, to, bucket, types });
+  const activity = organizationActivity({ db, viewer }, organizationId, { from, to, bucket, types });
   return { series: await activity.series(), activeUsers: await activity.activeUsers() };
 }
 

@@ -1,5 +1,5 @@
-import { byIdLoader, groupedLoader, type BaseContext, type Database, type SubgraphContext, type SubgraphServices } from '@organoise/core';
-import { versionsOf, visibleFiles, type FileServices } from './domains/files/files.js';
+import { byIdLoader, groupedLoader, type BaseContext, type Database, type DomainDeps, type SubgraphContext, type SubgraphServices } from '@organoise/core';
+import { versionsOf, visibleFiles } from './domains/files/files.js';
 import { createRunFileLoaders } from './domains/runs/runs.js';
 import type { WorkflowRuns } from './domains/runs/workflow-runs.js';
 import type { JobQueue } from './domains/processing/queue.js';
@@ -21,22 +21,14 @@ export interface FileSubgraphServices extends SubgraphServices {
 
 export type FileContext = SubgraphContext<FileSubgraphServices, ReturnType<typeof createLoaders>>;
 
+/** What the file subgraph's domain functions take first (docs/decisions/0012-domain-functions.md); a resolver passes its context. */
+export type FileDeps = DomainDeps<FileSubgraphServices>;
+
 /** Per-request loaders: every entity lookup and per-parent list in one request is batched into one query. */
 export function createLoaders(db: Database, base: BaseContext) {
   return {
-    file: byIdLoader((ids) => visibleFiles(db, base.viewer, ids), (f) => f.id),
+    file: byIdLoader((ids) => visibleFiles({ db, viewer: base.viewer }, ids), (f) => f.id),
     versions: groupedLoader((fileIds) => versionsOf(db, fileIds), (v) => v.fileId),
     runFiles: createRunFileLoaders(db),
   };
 }
-
-/** The services a domain write needs, with the request's logger. */
-export const servicesOf = (ctx: FileContext): FileServices => ({
-  db: ctx.db,
-  storage: ctx.storage,
-  maxUploadBytes: ctx.maxUploadBytes,
-  log: ctx.log,
-  bus: ctx.bus,
-  runs: ctx.runs,
-  clientIp: ctx.clientIp,
-});

@@ -160,6 +160,15 @@ describe('a member of the organization', () => {
     ]);
   });
 
+  // Roles are read with core's roleIn (own keys only); this subgraph used to index the token's
+  // memberships directly, where "constructor" and "__proto__" are inherited and truthy.
+  it('gets null for an Organization whose id is "constructor" or "__proto__" through _entities', async () => {
+    const reps = ['constructor', '__proto__'].map((id) => ({ __typename: 'Organization', id }));
+    const response = await call(`query ($reps: [_Any!]!) { _entities(representations: $reps) { __typename } }`, { reps }, adminA);
+    expect(response.errors).toBeUndefined();
+    expect(response.data!._entities).toEqual([null, null]);
+  });
+
   it('without a viewer gets UNAUTHENTICATED from the root query and mutations, and nothing through _entities', async () => {
     expect(codesOf(await call(FILE_B, { id: fileA }, null))).toEqual(['UNAUTHENTICATED']);
     expect(codesOf(await call(`mutation($id: ID!) { deleteFile(id: $id) { deletedFileId } }`, { id: fileA }, null))).toEqual(['UNAUTHENTICATED']);

@@ -10,7 +10,7 @@ export type UserContext = SubgraphContext<UserServices, ReturnType<typeof create
 /** Per-request loaders: every entity lookup in one request is batched into one query. */
 export function createLoaders(db: Database, base: BaseContext) {
   return {
-    user: byIdLoader((ids) => visibleUsers(db, base.viewer, ids), (u) => u.id),
-    organization: byIdLoader((ids) => organizationsForViewer(db, base.viewer, ids), (o) => o.id),
+    user: byIdLoader((ids) => visibleUsers({ db, viewer: base.viewer }, ids), (u) => u.id),
+    organization: byIdLoader((ids) => organizationsForViewer({ db, viewer: base.viewer }, ids), (o) => o.id),
   };
 }

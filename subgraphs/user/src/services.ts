@@ -1,4 +1,4 @@
-import type { Logger, RoleSource, SubgraphServices, Viewer } from '@organoise/core';
+import type { DomainDeps, RoleSource, SubgraphServices } from '@organoise/core';
 import type { BackgroundWork } from './background.js';
 import type { Clock } from './clock.js';
 import type { SecretBox } from './crypto/secrets.js';
@@ -56,11 +56,5 @@ export interface UserServices extends SubgraphServices {
   roles: RoleSource;
 }
 
-/** Who is asking, per request. */
-export interface Caller {
-  viewer: Viewer | null;
-  clientIp: string | null;
-  log: Logger;
-}
-
-export type Deps = UserServices & Caller;
+/** What every domain function of this subgraph takes first: its services and the caller (docs/decisions/0012-domain-functions.md). */
+export type Deps = DomainDeps<UserServices>;

@@ -1,5 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { appError } from '../errors.js';
+import { roleIn, type Viewer } from '../identity.js';
+import type { EventBus } from './bus.js';
 import { followStream, type FollowOptions } from './bus.js';
 import { upstreamOperation, type UpstreamOperation } from './live-ack.js';
 import { toMessage } from './pubsub.js';
@@ -169,6 +171,29 @@ export function streamIterator(
     return step;
   };
   return iterator;
+}
+
+/** What a subgraph's subscription resolver returns: its events, one stream's, filtered per event. */
+export type EventSource = AsyncIterableIterator<EventMessage>;
+
+/** The per-event filter of a stream whose events carry their organization: the viewer's organizations only (by the token). */
+export const inViewersOrganizations =
+  (viewer: Viewer) =>
+  (event: EventMessage): boolean =>
+    event.organizationId !== null && roleIn(viewer, event.organizationId) !== null;
+
+/**
+ * A live domain's subscription source: `stream` after `after`, kept by `filter`, through the
+ * subgraph's event bus and poll interval (streamIterator), so that each domain says only which
+ * stream and which events, after checking who may follow it.
+ */
+export function followFor(
+  services: { bus: EventBus; eventPollIntervalMs: number },
+  stream: string,
+  after: number | null,
+  filter: (event: EventMessage) => boolean | Promise<boolean>,
+): EventSource {
+  return streamIterator({ bus: services.bus, stream, after, filter, pollIntervalMs: services.eventPollIntervalMs });
 }
 
 /**

@@ -1,4 +1,5 @@
-import { parseInput, requireRole, viewerOrganizationIds, z, type Database, type Viewer } from '@organoise/core';
+import { parseInput, requireRole, viewerOrganizationIds, z } from '@organoise/core';
+import type { AnalyticsDeps } from '../../context.js';
 import { and, eq, gte, inArray, lt, max, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { eventActorsDaily, eventActorsDailyAnyType, eventCountsDaily, eventCountsHourly, events } from '../../db/schema.js';
@@ -108,8 +109,7 @@ const within = (column: SQL | AnyPgColumn, spans: readonly Span[]): SQL =>
  * are those of the same queries over raw events (test/rollups.test.ts).
  */
 export function organizationActivity(
-  db: Database,
-  viewer: Viewer | null,
+  { db, viewer }: Pick<AnalyticsDeps, 'db' | 'viewer'>,
   organizationId: string,
   rawArgs: { from?: Date | null; to?: Date | null; bucket?: ActivityBucket | null; types?: string[] | null },
 ): OrganizationActivity {
@@ -228,8 +228,7 @@ export const emptyStats = (definitionId: string): WorkflowDefinitionStats => ({
  * never count, and an organization the viewer is not in gives nothing (zeros).
  */
 export async function workflowDefinitionStats(
-  db: Database,
-  viewer: Viewer | null,
+  { db, viewer }: Pick<AnalyticsDeps, 'db' | 'viewer'>,
   keys: readonly string[],
   range: StatsRange,
 ): Promise<(WorkflowDefinitionStats & { organizationId: string })[]> {

@@ -9,7 +9,7 @@ export const aggregateResolvers = {
       org: { id: string },
       args: { from?: Date | null; to?: Date | null; bucket?: ActivityBucket | null; types?: string[] | null },
       ctx: AnalyticsContext,
-    ) => organizationActivity(ctx.db, ctx.viewer, org.id, args),
+    ) => organizationActivity(ctx, org.id, args),
   },
   WorkflowDefinition: {
     // The workflow subgraph owns definitions; the representation carries their organization

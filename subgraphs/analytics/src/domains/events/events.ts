@@ -8,12 +8,12 @@ import {
   requireViewer,
   transactionWithEvents,
   z,
-  type Database,
-  type EventBus,
   type PageArgs,
   type SortKey,
   type Viewer,
+  roleIn,
 } from '@organoise/core';
+import type { AnalyticsDeps } from '../../context.js';
 import { and, count, eq, gte, lt } from 'drizzle-orm';
 import { events } from '../../db/schema.js';
 import { emitIngested } from './streams.js';
@@ -93,7 +93,7 @@ export interface IngestResult {
  * every event as a duplicate. A batch that stored anything appends one analytics.ingested event
  * in the same transaction; one that stored nothing changes no count and appends nothing.
  */
-export async function ingestEvents(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<IngestResult> {
+export async function ingestEvents({ db, bus, viewer }: Pick<AnalyticsDeps, 'db' | 'bus' | 'viewer'>, rawInput: unknown): Promise<IngestResult> {
   const v = requireViewer(viewer);
   const now = new Date();
   const input = parseInput(ingestEventsInput(now), rawInput);
@@ -153,8 +153,7 @@ const EventFilterInput = z
 
 /** An organization's events, newest first. `from` is inclusive, `to` exclusive. */
 export function listEvents(
-  db: Database,
-  viewer: Viewer | null,
+  { db, viewer }: Pick<AnalyticsDeps, 'db' | 'viewer'>,
   organizationId: string,
   args: PageArgs & { filter?: EventFilter | null },
 ) {
@@ -182,7 +181,7 @@ export function listEvents(
 
 /** Entity extensions reached through `_entities` must not confirm another tenant's organization. */
 export const visibleOrganization = (viewer: Viewer | null, organizationId: string) =>
-  viewer?.memberships[organizationId] ? { id: organizationId } : null;
+  roleIn(viewer, organizationId) ? { id: organizationId } : null;
 
 export const badInput = (path: string, message: string) =>
   appError('BAD_USER_INPUT', `Invalid input: ${path}: ${message}`, { issues: [{ path, message }] });

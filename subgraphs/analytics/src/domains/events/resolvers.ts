@@ -6,12 +6,12 @@ import { permissions } from './permissions.js';
 
 export const eventResolvers = {
   Mutation: {
-    ingestEvents: (_: unknown, args: { input: unknown }, ctx: AnalyticsContext) => ingestEvents(ctx.db, ctx.bus, ctx.viewer, args.input),
+    ingestEvents: (_: unknown, args: { input: unknown }, ctx: AnalyticsContext) => ingestEvents(ctx, args.input),
   },
   Organization: {
     __resolveReference: (ref: { id: string }, ctx: AnalyticsContext) => visibleOrganization(ctx.viewer, ref.id),
     events: (org: { id: string }, args: PageArgs & { filter?: EventFilter | null }, ctx: AnalyticsContext) =>
-      listEvents(ctx.db, ctx.viewer, org.id, args),
+      listEvents(ctx, org.id, args),
   },
   AnalyticsEvent: {
     id: (e: EventRow) => e.clientId,

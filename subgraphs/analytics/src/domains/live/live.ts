@@ -1,5 +1,5 @@
-import { id, parseInput, requireRole, requireViewer, roleIn, streamIterator, z, type EventMessage, type Viewer, eventCursor } from '@organoise/core';
-import type { AnalyticsServices } from '../../context.js';
+import { eventCursor, followFor, id, inViewersOrganizations, parseInput, requireRole, requireViewer, z, type EventMessage, type EventSource } from '@organoise/core';
+import type { AnalyticsDeps } from '../../context.js';
 import { organizationActivity } from '../aggregates/aggregates.js';
 import { organizationMetricsStream } from '../events/streams.js';
 
@@ -8,8 +8,7 @@ import { organizationMetricsStream } from '../events/streams.js';
  * checked like the queries' when the subscription starts, then again for every event, against
  * the rights the gateway sent for this connection.
  */
-export type LiveServices = Pick<AnalyticsServices, 'db' | 'bus' | 'eventPollIntervalMs'>;
-export type EventSource = AsyncIterableIterator<EventMessage>;
+export type LiveServices = Pick<AnalyticsDeps, 'db' | 'bus' | 'eventPollIntervalMs' | 'viewer'>;
 
 export const MIN_WINDOW_SECONDS = 10;
 export const MAX_WINDOW_SECONDS = 86_400;
@@ -26,19 +25,12 @@ const LiveMetricsArgs = z.object({
   after: eventCursor(),
 });
 
-const inViewersOrganization = (viewer: Viewer) => (event: EventMessage) => event.organizationId !== null && roleIn(viewer, event.organizationId) !== null;
-
 /** VIEWER and above; one analytics.ingested event per batch that stored anything. */
-export function followOrganizationMetrics(services: LiveServices, viewer: Viewer | null, rawArgs: unknown): EventSource {
+export function followOrganizationMetrics(services: LiveServices, rawArgs: unknown): EventSource {
+  const { viewer } = services;
   const args = parseInput(LiveMetricsArgs, rawArgs);
   requireRole(viewer, args.organizationId, 'VIEWER');
-  return streamIterator({
-    bus: services.bus,
-    stream: organizationMetricsStream(args.organizationId),
-    after: args.after,
-    filter: inViewersOrganization(requireViewer(viewer)),
-    pollIntervalMs: services.eventPollIntervalMs,
-  });
+  return followFor(services, organizationMetricsStream(args.organizationId), args.after, inViewersOrganizations(requireViewer(viewer)));
 }
 
 export interface LiveMetrics {
@@ -53,13 +45,13 @@ export interface LiveMetrics {
  * The counts an event announces, read afresh from the stored events: over the window that ends
  * now, not at the event, so a replayed event shows the current numbers like a live one.
  */
-export async function metricsAfter(services: LiveServices, viewer: Viewer | null, event: EventMessage, rawArgs: unknown): Promise<LiveMetrics> {
+export async function metricsAfter(services: LiveServices, event: EventMessage, rawArgs: unknown): Promise<LiveMetrics> {
   const args = parseInput(LiveMetricsArgs, rawArgs);
   const at = new Date();
   // The aggregates' ranges end before `to`; one millisecond more keeps an event stored this very millisecond.
   const to = new Date(at.getTime() + 1);
   const from = new Date(to.getTime() - args.windowSeconds * 1000);
   // Hourly buckets: a day's window is at most 25 of them, far below the aggregates' bucket limit.
-  const counts = await organizationActivity(services.db, viewer, args.organizationId, { from, to, bucket: 'HOUR' }).totals();
+  const counts = await organizationActivity(services, args.organizationId, { from, to, bucket: 'HOUR' }).totals();
   return { cursor: String(event.seq), at, windowSeconds: args.windowSeconds, counts, total: counts.reduce((sum, c) => sum + c.count, 0) };
 }

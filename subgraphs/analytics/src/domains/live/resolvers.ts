@@ -7,8 +7,8 @@ import { permissions } from './permissions.js';
 export const liveResolvers = {
   Subscription: {
     liveMetrics: {
-      subscribe: (_: unknown, args: unknown, ctx: AnalyticsContext) => followOrganizationMetrics(ctx, ctx.viewer, args),
-      resolve: (event: EventMessage, args: unknown, ctx: AnalyticsContext) => metricsAfter(ctx, ctx.viewer, event, args),
+      subscribe: (_: unknown, args: unknown, ctx: AnalyticsContext) => followOrganizationMetrics(ctx, args),
+      resolve: (event: EventMessage, args: unknown, ctx: AnalyticsContext) => metricsAfter(ctx, event, args),
     },
   },
 };

@@ -16,6 +16,7 @@ import {
   transactionWithEvents,
   viewerOrganizationIds,
   z,
+  type Caller,
   type Database,
   type EventBus,
   type Logger,
@@ -23,6 +24,7 @@ import {
   type Role,
   type SortKey,
   type Viewer,
+  roleIn,
 } from '@organoise/core';
 import { and, asc, count, desc, eq, ilike, inArray, like } from 'drizzle-orm';
 import { fileProcessing, fileVersions, files, idempotencyKeys } from '../../db/schema.js';
@@ -45,6 +47,9 @@ export interface FileServices {
   /** The end client's address, forwarded with the run check. */
   clientIp: string | null;
 }
+
+/** A file write's services and the caller: what the request context holds (docs/decisions/0012-domain-functions.md). */
+export type FileWriteDeps = FileServices & Pick<Caller, 'viewer'>;
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -134,7 +139,7 @@ const storageKeyFor = (organizationId: string, fileId: string) => `${organizatio
 // --- reads ----------------------------------------------------------------------------------
 
 /** Files by id in organizations the viewer belongs to (batched by the loader); others are simply absent. */
-export async function visibleFiles(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<FileRow[]> {
+export async function visibleFiles({ db, viewer }: Pick<FileWriteDeps, 'db' | 'viewer'>, ids: readonly string[]): Promise<FileRow[]> {
   const orgIds = viewerOrganizationIds(viewer);
   const valid = ids.filter(isUuid);
   if (orgIds.length === 0 || valid.length === 0) return [];
@@ -180,7 +185,7 @@ function fileSortKeys(order: FileOrder): SortKey<FileRow>[] {
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** An organization's files, filtered and sorted; any member may list them. */
-export function listFiles(db: Database, viewer: Viewer | null, organizationId: string, args: FileListArgs) {
+export function listFiles({ db, viewer }: Pick<FileWriteDeps, 'db' | 'viewer'>, organizationId: string, args: FileListArgs) {
   requireRole(viewer, organizationId, 'VIEWER');
   const filter = parseInput(FileFilterInput, args.filter ?? null);
   const keys = fileSortKeys(args.orderBy ?? { field: 'CREATED_AT', direction: 'DESC' });
@@ -210,7 +215,7 @@ async function fileForChange(db: Database, viewer: Viewer | null, fileId: string
   const v = requireViewer(viewer);
   const query = db.select().from(files).where(eq(files.id, fileId));
   const [file] = lock ? await query.for('update') : await query;
-  const role = file ? v.memberships[file.organizationId] : undefined;
+  const role = file ? roleIn(v, file.organizationId) : null;
   if (!file || !role) throw notFound('File');
   if (!roleAtLeast(role, minimum)) throw forbidden(`This needs the ${minimum} role or higher`);
   return { file, role, viewer: v };
@@ -230,7 +235,8 @@ async function withBlob<T>(services: FileServices, key: string, bytes: Uint8Arra
   }
 }
 
-export async function uploadFile(services: FileServices, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+export async function uploadFile(services: FileWriteDeps, rawInput: unknown): Promise<FileRow> {
+  const { viewer } = services;
   refuseOversizedText(rawInput, services.maxUploadBytes);
   const { idempotencyKey: key, ...input } = parseInput(UploadFileInput, rawInput);
   requireRole(viewer, input.organizationId, 'MEMBER');
@@ -238,7 +244,7 @@ export async function uploadFile(services: FileServices, viewer: Viewer | null, 
   const bytes = decode(input.contentBase64, services.maxUploadBytes);
   // Before anything is written (the bytes included), and outside the transaction: no lock is held
   // across the call. A run never changes organization, so the answer still holds at the insert.
-  if (input.workflowRunId) await requireRunOf(services.runs, v, input.organizationId, input.workflowRunId, services.clientIp);
+  if (input.workflowRunId) await requireRunOf({ runs: services.runs, viewer: v, clientIp: services.clientIp }, input.organizationId, input.workflowRunId);
   const fileId = randomUUID();
   const now = new Date();
   const storageKey = storageKeyFor(input.organizationId, fileId);
@@ -280,7 +286,8 @@ export async function uploadFile(services: FileServices, viewer: Viewer | null, 
   return outcome.replayed;
 }
 
-export async function uploadFileVersion(services: FileServices, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+export async function uploadFileVersion(services: FileWriteDeps, rawInput: unknown): Promise<FileRow> {
+  const { viewer } = services;
   refuseOversizedText(rawInput, services.maxUploadBytes);
   const { idempotencyKey: key, ...input } = parseInput(UploadFileVersionInput, rawInput);
   // Checked before the bytes are written, so a refused caller costs no storage.
@@ -313,7 +320,7 @@ export async function uploadFileVersion(services: FileServices, viewer: Viewer |
   );
 }
 
-export async function renameFile(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+export async function renameFile({ db, bus, viewer }: Pick<FileWriteDeps, 'db' | 'bus' | 'viewer'>, rawInput: unknown): Promise<FileRow> {
   const input = parseInput(RenameFileInput, rawInput);
   return transactionWithEvents(db, bus, async (tx, emit) => {
     const { viewer: v } = await fileForChange(tx, viewer, input.fileId, 'MEMBER', true);
@@ -327,7 +334,8 @@ export async function renameFile(db: Database, bus: EventBus, viewer: Viewer | n
  * Attaches a file to a run of its own organization that the caller may see (NOT_FOUND for any
  * other run id, existing or not), or detaches it (a null run).
  */
-export async function attachFileToRun(services: FileServices, viewer: Viewer | null, rawInput: unknown): Promise<FileRow> {
+export async function attachFileToRun(services: FileWriteDeps, rawInput: unknown): Promise<FileRow> {
+  const { viewer } = services;
   const input = parseInput(AttachFileToRunInput, rawInput);
   const runId = input.workflowRunId;
   if (runId) {
@@ -335,7 +343,7 @@ export async function attachFileToRun(services: FileServices, viewer: Viewer | n
     // may change; outside the transaction, so no row lock waits on the workflow subgraph. A file
     // never changes organization and a run neither: the check holds inside the transaction.
     const { file, viewer: v } = await fileForChange(services.db, viewer, input.fileId, 'MEMBER');
-    await requireRunOf(services.runs, v, file.organizationId, runId, services.clientIp);
+    await requireRunOf({ runs: services.runs, viewer: v, clientIp: services.clientIp }, file.organizationId, runId);
   }
   return transactionWithEvents(services.db, services.bus, async (tx, emit) => {
     const { viewer: v } = await fileForChange(tx, viewer, input.fileId, 'MEMBER', true);
@@ -351,7 +359,8 @@ export async function attachFileToRun(services: FileServices, viewer: Viewer | n
 }
 
 /** The owner (while still a member or more) or an admin deletes a file with all its versions. */
-export async function deleteFile(services: FileServices, viewer: Viewer | null, fileId: string) {
+export async function deleteFile(services: FileWriteDeps, fileId: string) {
+  const { viewer } = services;
   const idValue = parseInput(id(), fileId);
   const { file, keys } = await transactionWithEvents(services.db, services.bus, async (tx, emit) => {
     const { file, role, viewer: v } = await fileForChange(tx, viewer, idValue, 'MEMBER', true);

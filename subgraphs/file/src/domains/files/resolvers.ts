@@ -1,5 +1,5 @@
 import { id, notFound, parseInput, subgraphDomain } from '@organoise/core';
-import { servicesOf, type FileContext } from '../../context.js';
+import type { FileContext } from '../../context.js';
 import {
   attachFileToRun,
   deleteFile,
@@ -23,12 +23,12 @@ export const fileResolvers = {
     file: (_: unknown, args: { id: string }, ctx: FileContext) => loadFile(ctx, parseInput(id(), args.id)),
   },
   Mutation: {
-    uploadFile: (_: unknown, args: { input: unknown }, ctx: FileContext) => uploadFile(servicesOf(ctx), ctx.viewer, args.input),
-    uploadFileVersion: (_: unknown, args: { input: unknown }, ctx: FileContext) => uploadFileVersion(servicesOf(ctx), ctx.viewer, args.input),
-    renameFile: (_: unknown, args: { input: unknown }, ctx: FileContext) => renameFile(ctx.db, ctx.bus, ctx.viewer, args.input),
-    attachFileToRun: (_: unknown, args: { input: unknown }, ctx: FileContext) => attachFileToRun(servicesOf(ctx), ctx.viewer, args.input),
+    uploadFile: (_: unknown, args: { input: unknown }, ctx: FileContext) => uploadFile(ctx, args.input),
+    uploadFileVersion: (_: unknown, args: { input: unknown }, ctx: FileContext) => uploadFileVersion(ctx, args.input),
+    renameFile: (_: unknown, args: { input: unknown }, ctx: FileContext) => renameFile(ctx, args.input),
+    attachFileToRun: (_: unknown, args: { input: unknown }, ctx: FileContext) => attachFileToRun(ctx, args.input),
     deleteFile: async (_: unknown, args: { id: string }, ctx: FileContext) => {
-      const result = await deleteFile(servicesOf(ctx), ctx.viewer, args.id);
+      const result = await deleteFile(ctx, args.id);
       return { deletedFileId: result.deletedFileId, organization: { id: result.organizationId } };
     },
   },
@@ -38,11 +38,11 @@ export const fileResolvers = {
     owner: (f: FileRow) => ({ __typename: 'User', id: f.ownerId }),
     workflowRun: (f: FileRow) => (f.workflowRunId ? { __typename: 'WorkflowRun', id: f.workflowRunId } : null),
     versions: (f: FileRow, _: unknown, ctx: FileContext) => ctx.loaders.versions.load(f.id),
-    contentBase64: (f: FileRow, _: unknown, ctx: FileContext) => readContent(servicesOf(ctx), f.storageKey),
+    contentBase64: (f: FileRow, _: unknown, ctx: FileContext) => readContent(ctx, f.storageKey),
   },
   FileVersion: {
     createdBy: (v: FileVersionRow) => ({ __typename: 'User', id: v.createdBy }),
-    contentBase64: (v: FileVersionRow, _: unknown, ctx: FileContext) => readContent(servicesOf(ctx), v.storageKey),
+    contentBase64: (v: FileVersionRow, _: unknown, ctx: FileContext) => readContent(ctx, v.storageKey),
   },
 };
 

@@ -1,5 +1,5 @@
-import { id, notFound, parseInput, requireRole, requireViewer, roleIn, streamIterator, z, type EventMessage, type Viewer, eventCursor } from '@organoise/core';
-import type { FileSubgraphServices } from '../../context.js';
+import { eventCursor, followFor, id, inViewersOrganizations, notFound, parseInput, requireRole, requireViewer, roleIn, z, type EventSource, type Viewer } from '@organoise/core';
+import type { FileDeps } from '../../context.js';
 import { fileStream, organizationFilesStream } from '../files/events.js';
 import { visibleFiles } from '../files/files.js';
 
@@ -8,22 +8,11 @@ import { visibleFiles } from '../files/files.js';
  * checked like the queries' when the subscription starts, then again for every event, against
  * the rights the gateway sent for this connection.
  */
-export type LiveServices = Pick<FileSubgraphServices, 'db' | 'bus' | 'eventPollIntervalMs'>;
-export type EventSource = AsyncIterableIterator<EventMessage>;
+export type LiveServices = Pick<FileDeps, 'db' | 'bus' | 'eventPollIntervalMs' | 'viewer'>;
 
 const FileArgs = z.object({ fileId: id(), after: eventCursor() });
 const OrganizationArgs = z.object({ organizationId: id(), after: eventCursor() });
 
-type Filter = (event: EventMessage) => boolean;
-
-const inViewersOrganization =
-  (viewer: Viewer): Filter =>
-  (event) =>
-    event.organizationId !== null && roleIn(viewer, event.organizationId) !== null;
-
-function follow(services: LiveServices, stream: string, after: number | null, filter: Filter): EventSource {
-  return streamIterator({ bus: services.bus, stream, after, filter, pollIntervalMs: services.eventPollIntervalMs });
-}
 
 /**
  * Whether a file that is gone was deleted in one of the viewer's organizations, so a client that
@@ -37,17 +26,19 @@ async function deletedInViewersOrganization(services: LiveServices, viewer: View
   return last?.type === 'file.deleted' && last.organizationId !== null && roleIn(viewer, last.organizationId) !== null;
 }
 
-export async function followFile(services: LiveServices, viewer: Viewer | null, rawArgs: unknown): Promise<EventSource> {
+export async function followFile(services: LiveServices, rawArgs: unknown): Promise<EventSource> {
+  const { viewer } = services;
   const args = parseInput(FileArgs, rawArgs);
   const v = requireViewer(viewer);
   const stream = fileStream(args.fileId);
-  const [file] = await visibleFiles(services.db, v, [args.fileId]);
+  const [file] = await visibleFiles({ db: services.db, viewer: v }, [args.fileId]);
   if (!file && (args.after === null || !(await deletedInViewersOrganization(services, v, stream)))) throw notFound('File');
-  return follow(services, stream, args.after, inViewersOrganization(v));
+  return followFor(services, stream, args.after, inViewersOrganizations(v));
 }
 
-export function followOrganizationFiles(services: LiveServices, viewer: Viewer | null, rawArgs: unknown): EventSource {
+export function followOrganizationFiles(services: LiveServices, rawArgs: unknown): EventSource {
+  const { viewer } = services;
   const args = parseInput(OrganizationArgs, rawArgs);
   requireRole(viewer, args.organizationId, 'VIEWER');
-  return follow(services, organizationFilesStream(args.organizationId), args.after, inViewersOrganization(requireViewer(viewer)));
+  return followFor(services, organizationFilesStream(args.organizationId), args.after, inViewersOrganizations(requireViewer(viewer)));
 }

@@ -6,8 +6,8 @@ import { permissions } from './permissions.js';
 
 export const liveResolvers = {
   Subscription: {
-    fileProcessed: { subscribe: (_: unknown, args: unknown, ctx: FileContext) => followFile(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
-    filesChanged: { subscribe: (_: unknown, args: unknown, ctx: FileContext) => followOrganizationFiles(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
+    fileProcessed: { subscribe: (_: unknown, args: unknown, ctx: FileContext) => followFile(ctx, args), resolve: eachEventWithFreshLoaders },
+    filesChanged: { subscribe: (_: unknown, args: unknown, ctx: FileContext) => followOrganizationFiles(ctx, args), resolve: eachEventWithFreshLoaders },
   },
   FileEvent: {
     cursor: (e: EventMessage) => String(e.seq),

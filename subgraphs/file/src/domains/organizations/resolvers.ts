@@ -1,4 +1,4 @@
-import { subgraphDomain } from '@organoise/core';
+import { roleIn, subgraphDomain } from '@organoise/core';
 import type { PageArgs } from '@organoise/core';
 import type { FileContext } from '../../context.js';
 import { listFiles, type FileOrder } from '../files/files.js';
@@ -7,9 +7,9 @@ import { permissions } from './permissions.js';
 export const organizationResolvers = {
   Organization: {
     // The user subgraph owns organizations; here one resolves only for its members.
-    __resolveReference: (ref: { id: string }, ctx: FileContext) => (ctx.viewer?.memberships[ref.id] ? { id: ref.id } : null),
+    __resolveReference: (ref: { id: string }, ctx: FileContext) => (roleIn(ctx.viewer, ref.id) ? { id: ref.id } : null),
     files: (org: { id: string }, args: PageArgs & { filter?: unknown; orderBy?: FileOrder | null }, ctx: FileContext) =>
-      listFiles(ctx.db, ctx.viewer, org.id, args),
+      listFiles(ctx, org.id, args),
   },
 };
 

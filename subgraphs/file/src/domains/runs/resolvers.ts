@@ -9,7 +9,7 @@ export const runResolvers = {
     // The representation carries `organization { id }` from the workflow subgraph (@requires); it is
     // checked where it is used, in `files`.
     __resolveReference: (ref: WorkflowRunRef) => ref,
-    files: (run: WorkflowRunRef, args: PageArgs, ctx: FileContext) => listRunFiles(ctx.loaders.runFiles, ctx.viewer, run, args),
+    files: (run: WorkflowRunRef, args: PageArgs, ctx: FileContext) => listRunFiles(ctx, run, args),
   },
 };
 

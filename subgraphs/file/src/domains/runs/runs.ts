@@ -1,4 +1,4 @@
-import { byIdLoader, groupedLoader, isUuid, orderBy as orderByKeys, pageSize, paginate, type Connection, type Database, type PageArgs, type SortKey, type Viewer } from '@organoise/core';
+import { roleIn, byIdLoader, groupedLoader, isUuid, orderBy as orderByKeys, pageSize, paginate, type Connection, type Database, type PageArgs, type SortKey, type Viewer } from '@organoise/core';
 import { and, count, eq, lte, or, sql, getTableColumns, type SQL } from 'drizzle-orm';
 import { files } from '../../db/schema.js';
 import type { FileRow } from '../files/files.js';
@@ -90,9 +90,9 @@ function emptyConnection<Node>(args: PageArgs): Connection<Node> {
  * reports for it. A caller who is not a member of that organization gets an empty list, as
  * does a reference that is not well-formed.
  */
-export function listRunFiles(loaders: RunFileLoaders, viewer: Viewer | null, run: WorkflowRunRef, args: PageArgs): Promise<Connection<FileRow>> | Connection<FileRow> {
+export function listRunFiles({ loaders: { runFiles: loaders }, viewer }: { loaders: { runFiles: RunFileLoaders }; viewer: Viewer | null }, run: WorkflowRunRef, args: PageArgs): Promise<Connection<FileRow>> | Connection<FileRow> {
   const organizationId = run.organization?.id;
-  if (!viewer || !organizationId || !isUuid(run.id) || !isUuid(organizationId) || !viewer.memberships[organizationId]) {
+  if (!viewer || !organizationId || !isUuid(run.id) || !isUuid(organizationId) || !roleIn(viewer, organizationId)) {
     return emptyConnection(args);
   }
   const key = runKey(run.id, organizationId);

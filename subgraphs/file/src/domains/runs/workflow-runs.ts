@@ -24,8 +24,8 @@ export interface WorkflowRuns {
  * NOT_FOUND unless `runId` is a run of `organizationId` that the viewer may see: the answer for a
  * foreign run and for a made-up one alike, as for any entity the caller cannot see.
  */
-export async function requireRunOf(runs: WorkflowRuns, viewer: Viewer, organizationId: string, runId: string, clientIp: string | null): Promise<void> {
-  if (!(await runs.isRunOf(viewer, organizationId, runId, clientIp))) throw notFound('Workflow run');
+export async function requireRunOf(deps: { runs: WorkflowRuns; viewer: Viewer; clientIp: string | null }, organizationId: string, runId: string): Promise<void> {
+  if (!(await deps.runs.isRunOf(deps.viewer, organizationId, runId, deps.clientIp))) throw notFound('Workflow run');
 }
 
 const RUN_QUERY = 'query FileRunCheck($id: ID!) { workflowRun(id: $id) { id organization { id } } }';

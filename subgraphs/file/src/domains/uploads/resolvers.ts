@@ -1,4 +1,4 @@
-import { servicesOf, type FileContext } from '../../context.js';
+import type { FileContext } from '../../context.js';
 import type { SignedRequest } from '../../storage/index.js';
 import type { FileRow } from '../files/files.js';
 import { permissions } from './permissions.js';
@@ -16,37 +16,35 @@ import {
   uploadTarget,
   type UploadLimits,
   type UploadRow,
-  type UploadServices,
 } from './uploads.js';
 
-const uploadServicesOf = (ctx: FileContext): UploadServices => ({ ...servicesOf(ctx), uploads: ctx.uploads, processing: ctx.processing });
 const asRequest = (r: SignedRequest | null) => r && { ...r, headers: Object.entries(r.headers).map(([name, value]) => ({ name, value })) };
 
 export const uploadResolvers = {
   Query: {
-    upload: (_: unknown, args: { id: string }, ctx: FileContext) => uploadForViewer(ctx.db, ctx.viewer, args.id),
-    uploadSettings: (_: unknown, args: { organizationId: string }, ctx: FileContext) => readUploadSettings(uploadServicesOf(ctx), ctx.viewer, args.organizationId),
+    upload: (_: unknown, args: { id: string }, ctx: FileContext) => uploadForViewer(ctx, args.id),
+    uploadSettings: (_: unknown, args: { organizationId: string }, ctx: FileContext) => readUploadSettings(ctx, args.organizationId),
   },
   Mutation: {
-    createUpload: (_: unknown, args: { input: unknown }, ctx: FileContext) => createUpload(uploadServicesOf(ctx), ctx.viewer, args.input),
-    completeUpload: (_: unknown, args: { input: unknown }, ctx: FileContext) => completeUpload(uploadServicesOf(ctx), ctx.viewer, args.input),
-    abortUpload: (_: unknown, args: { id: string }, ctx: FileContext) => abortUpload(uploadServicesOf(ctx), ctx.viewer, args.id),
-    setUploadSettings: (_: unknown, args: { input: unknown }, ctx: FileContext) => setUploadSettings(uploadServicesOf(ctx), ctx.viewer, args.input),
+    createUpload: (_: unknown, args: { input: unknown }, ctx: FileContext) => createUpload(ctx, args.input),
+    completeUpload: (_: unknown, args: { input: unknown }, ctx: FileContext) => completeUpload(ctx, args.input),
+    abortUpload: (_: unknown, args: { id: string }, ctx: FileContext) => abortUpload(ctx, args.id),
+    setUploadSettings: (_: unknown, args: { input: unknown }, ctx: FileContext) => setUploadSettings(ctx, args.input),
   },
   Upload: {
     organization: (u: UploadRow) => ({ id: u.organizationId }),
-    target: async (u: UploadRow, _: unknown, ctx: FileContext) => asRequest(await uploadTarget(uploadServicesOf(ctx), u)),
+    target: async (u: UploadRow, _: unknown, ctx: FileContext) => asRequest(await uploadTarget(ctx, u)),
     partCount: (u: UploadRow) => partCountOf(u),
     partTargets: async (u: UploadRow, args: { partNumbers: number[] }, ctx: FileContext) =>
-      (await partTargets(uploadServicesOf(ctx), u, args.partNumbers)).map((t) => ({ partNumber: t.partNumber, request: asRequest(t.request) })),
-    receivedParts: (u: UploadRow, _: unknown, ctx: FileContext) => receivedParts(uploadServicesOf(ctx), u),
+      (await partTargets(ctx, u, args.partNumbers)).map((t) => ({ partNumber: t.partNumber, request: asRequest(t.request) })),
+    receivedParts: (u: UploadRow, _: unknown, ctx: FileContext) => receivedParts(ctx, u),
     file: (u: UploadRow, _: unknown, ctx: FileContext) => (u.completedAt ? ctx.loaders.file.load(u.fileId) : null),
   },
   UploadSettings: {
     organization: (s: UploadLimits) => ({ id: s.organizationId }),
   },
   File: {
-    downloadUrl: (f: FileRow, _: unknown, ctx: FileContext) => downloadUrl(uploadServicesOf(ctx), f),
+    downloadUrl: (f: FileRow, _: unknown, ctx: FileContext) => downloadUrl(ctx, f),
   },
 };
 

@@ -12,8 +12,9 @@ import {
   roleAtLeast,
   transactionWithEvents,
   z,
+  type Caller,
   type Database,
-  type Viewer,
+  roleIn,
 } from '@organoise/core';
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import { fileVersions, files, idempotencyKeys, uploadSettings, uploads } from '../../db/schema.js';
@@ -41,6 +42,9 @@ export interface UploadConfig {
 }
 
 export type UploadServices = FileServices & { uploads: UploadConfig; processing: JobQueue };
+
+/** An upload's services and the caller (docs/decisions/0012-domain-functions.md). */
+export type UploadDeps = UploadServices & Pick<Caller, 'viewer'>;
 
 /** GraphQL's Int (and the files table) stop here. */
 export const MAX_UPLOAD_BYTES_CEILING = 2 ** 31 - 1;
@@ -112,14 +116,16 @@ async function limitsOf(db: Database, config: UploadConfig, organizationId: stri
 }
 
 /** Any member may read the limits they upload under. */
-export async function readUploadSettings(services: UploadServices, viewer: Viewer | null, organizationId: string): Promise<UploadLimits> {
+export async function readUploadSettings(services: UploadDeps, organizationId: string): Promise<UploadLimits> {
+  const { viewer } = services;
   const orgId = parseInput(id(), organizationId);
   requireRole(viewer, orgId, 'VIEWER');
   return limitsOf(services.db, services.uploads, orgId);
 }
 
 /** Admins and owners set their organization's limits (at most the service's ceiling). */
-export async function setUploadSettings(services: UploadServices, viewer: Viewer | null, raw: unknown): Promise<UploadLimits> {
+export async function setUploadSettings(services: UploadDeps, raw: unknown): Promise<UploadLimits> {
+  const { viewer } = services;
   const input = parseInput(UploadSettingsInput, raw);
   requireRole(viewer, input.organizationId, 'ADMIN');
   const values = { maxBytes: input.maxBytes, allowedContentTypes: input.allowedContentTypes ?? null, updatedAt: new Date() };
@@ -156,12 +162,12 @@ const isOpen = (upload: UploadRow, now = new Date()) => !upload.completedAt && u
  * An upload the viewer may use: its uploader, or an admin of its organization. Another tenant's
  * upload is NOT_FOUND, as is an unknown id; another member's is FORBIDDEN.
  */
-export async function uploadForViewer(db: Database, viewer: Viewer | null, uploadId: string, lock = false): Promise<UploadRow> {
+export async function uploadForViewer({ db, viewer }: Pick<UploadDeps, 'db' | 'viewer'>, uploadId: string, lock = false): Promise<UploadRow> {
   const v = requireViewer(viewer);
   const idValue = parseInput(id(), uploadId);
   const query = db.select().from(uploads).where(eq(uploads.id, idValue));
   const [upload] = lock ? await query.for('update') : await query;
-  const role = upload ? v.memberships[upload.organizationId] : undefined;
+  const role = upload ? roleIn(v, upload.organizationId) : null;
   if (!upload || !role) throw notFound('Upload');
   if (upload.createdBy !== v.userId && !roleAtLeast(role, 'ADMIN')) throw forbidden('Only the uploader or an admin may use this upload');
   return upload;
@@ -213,7 +219,8 @@ export async function receivedParts(services: UploadServices, upload: UploadRow)
 
 // --- writes ---------------------------------------------------------------------------------
 
-export async function createUpload(services: UploadServices, viewer: Viewer | null, raw: unknown): Promise<UploadRow> {
+export async function createUpload(services: UploadDeps, raw: unknown): Promise<UploadRow> {
+  const { viewer } = services;
   const { idempotencyKey: key, ...input } = parseInput(CreateUploadInput, raw);
   requireRole(viewer, input.organizationId, 'MEMBER');
   const v = requireViewer(viewer);
@@ -222,7 +229,7 @@ export async function createUpload(services: UploadServices, viewer: Viewer | nu
   if (!allows(limits.allowedContentTypes, input.contentType)) {
     throw appError('CONTENT_TYPE_NOT_ALLOWED', `This organization does not accept ${input.contentType} files`, { allowedContentTypes: limits.allowedContentTypes });
   }
-  if (input.workflowRunId) await requireRunOf(services.runs, v, input.organizationId, input.workflowRunId, services.clientIp);
+  if (input.workflowRunId) await requireRunOf({ runs: services.runs, viewer: v, clientIp: services.clientIp }, input.organizationId, input.workflowRunId);
   const multipart = input.size > 0 && (input.multipart ?? input.size > MULTIPART_THRESHOLD_BYTES);
   const uploadId = randomUUID();
   const fileId = randomUUID();
@@ -289,9 +296,10 @@ async function fileOf(db: Database, upload: UploadRow): Promise<FileRow> {
  * Turns the bytes the client sent into a file: joins the parts, checks the size, hashes the
  * stored bytes as a stream, then writes the file with its event in one transaction.
  */
-export async function completeUpload(services: UploadServices, viewer: Viewer | null, raw: unknown): Promise<FileRow> {
+export async function completeUpload(services: UploadDeps, raw: unknown): Promise<FileRow> {
+  const { viewer } = services;
   const { idempotencyKey: key, ...input } = parseInput(CompleteUploadInput, raw);
-  const upload = await uploadForViewer(services.db, viewer, input.uploadId);
+  const upload = await uploadForViewer(services, input.uploadId);
   if (upload.completedAt) return fileOf(services.db, upload);
   if (!isOpen(upload)) throw appError('UPLOAD_EXPIRED', 'This upload expired; ask for a new one');
   if (upload.multipartId) {
@@ -326,7 +334,7 @@ export async function completeUpload(services: UploadServices, viewer: Viewer | 
   }
   const v = requireViewer(viewer);
   return transactionWithEvents(services.db, services.bus, async (tx, emit) => {
-    const locked = await uploadForViewer(tx, viewer, upload.id, true);
+    const locked = await uploadForViewer({ db: tx, viewer }, upload.id, true);
     if (locked.completedAt) return fileOf(tx, locked);
     const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'completeUpload', input: { uploadId: upload.id } }, async () => {
       const now = new Date();
@@ -356,8 +364,8 @@ export async function completeUpload(services: UploadServices, viewer: Viewer | 
   });
 }
 
-export async function abortUpload(services: UploadServices, viewer: Viewer | null, uploadId: string): Promise<{ abortedUploadId: string }> {
-  const upload = await uploadForViewer(services.db, viewer, uploadId);
+export async function abortUpload(services: UploadDeps, uploadId: string): Promise<{ abortedUploadId: string }> {
+  const upload = await uploadForViewer(services, uploadId);
   if (upload.completedAt) throw appError('UPLOAD_EXPIRED', 'This upload was already completed');
   await dropUpload(services, upload);
   return { abortedUploadId: upload.id };

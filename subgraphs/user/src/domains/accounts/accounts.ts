@@ -1,4 +1,4 @@
-import { appError, parseInput, requireViewer, z, type Database, type Viewer } from '@organoise/core';
+import { appError, parseInput, requireViewer, z, type Database } from '@organoise/core';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { users } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
@@ -131,7 +131,7 @@ export interface VisibleUser extends Omit<UserRow, 'passwordHash'> {
  * Users the viewer may see, by id: themself and anyone sharing an organization with them. Email
  * is visible to the user themself and to owners/admins of a shared organization.
  */
-export async function visibleUsers(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<VisibleUser[]> {
+export async function visibleUsers({ db, viewer }: Pick<Deps, 'db' | 'viewer'>, ids: readonly string[]): Promise<VisibleUser[]> {
   if (!viewer || ids.length === 0) return [];
   const me = viewer.userId;
   const shared = (roles: string) =>

@@ -40,7 +40,7 @@ export const accountResolvers = {
   AuthPayload: {
     // The request that signs someone in has no viewer yet: the new session's user sees themself.
     user: async (parent: IssuedSession, _: unknown, ctx: UserContext) => {
-      const [user] = await visibleUsers(ctx.db, { userId: parent.userId, sessionId: parent.sessionId, memberships: {} }, [parent.userId]);
+      const [user] = await visibleUsers({ db: ctx.db, viewer: { userId: parent.userId, sessionId: parent.sessionId, memberships: {} } }, [parent.userId]);
       return user;
     },
   },
@@ -49,7 +49,7 @@ export const accountResolvers = {
     email: (user: VisibleUser) => (user.emailVisible ? user.email : null),
     twoFactorEnabled: (user: VisibleUser, _: unknown, ctx: UserContext) => (ctx.viewer?.userId === user.id ? twoFactorEnabled(ctx.db, user.id) : null),
     emailVerified: (user: VisibleUser) => (user.emailVisible ? user.emailVerifiedAt !== null : null),
-    memberships: (user: VisibleUser, args: PageArgs, ctx: UserContext) => listViewerMemberships(ctx.db, ctx.viewer, user.id, args),
+    memberships: (user: VisibleUser, args: PageArgs, ctx: UserContext) => listViewerMemberships(ctx, user.id, args),
     sessions: (user: VisibleUser, args: PageArgs, ctx: UserContext) => listSessions(ctx, user.id, args),
     securityEvents: (user: VisibleUser, args: PageArgs & { filter?: unknown }, ctx: UserContext) =>
       listAuditEvents(ctx.db, ctx.viewer?.userId === user.id ? forUser(user.id) : nothing(), args),

@@ -21,7 +21,7 @@ import { invitations, memberships, users } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
 import { emitMembershipEvent } from './events.js';
-import { type MembershipRow, membershipRoles, roleInput } from './memberships.js';
+import { type MembershipRow, roleInput } from './memberships.js';
 
 export type InvitationRow = typeof invitations.$inferSelect;
 
@@ -46,7 +46,7 @@ export async function listInvitations(
   args: PageArgs & { status?: 'PENDING' | 'ACCEPTED' | 'REVOKED' | 'EXPIRED' | null },
 ) {
   const { db, viewer } = deps;
-  await requireRoleFrom(membershipRoles(db), viewer, organizationId, 'ADMIN');
+  await requireRoleFrom(deps.roles, viewer, organizationId, 'ADMIN');
   const keys: SortKey<InvitationRow>[] = [
     { column: invitations.createdAt, cast: 'timestamptz', direction: 'DESC', value: (r) => r.createdAt },
     { column: invitations.id, cast: 'uuid', direction: 'DESC', value: (r) => r.id },
@@ -75,7 +75,7 @@ export async function listInvitations(
 export async function inviteMember(deps: Deps, rawInput: unknown) {
   const { db, viewer } = deps;
   const input = parseInput(InviteMemberInput, rawInput);
-  const viewerRole = await requireRoleFrom(membershipRoles(db), viewer, input.organizationId, 'ADMIN');
+  const viewerRole = await requireRoleFrom(deps.roles, viewer, input.organizationId, 'ADMIN');
   if (roleAtLeast(input.role, 'ADMIN') && viewerRole !== 'OWNER') throw forbidden('Only an owner may invite owners and admins');
   const [existing] = await db
     .select({ id: memberships.id })
@@ -108,7 +108,7 @@ export async function revokeInvitation(deps: Deps, invitationId: string): Promis
   const [invitation] = await db.select().from(invitations).where(eq(invitations.id, invId));
   if (!invitation) throw notFound('Invitation');
   try {
-    await requireRoleFrom(membershipRoles(db), viewer, invitation.organizationId, 'ADMIN');
+    await requireRoleFrom(deps.roles, viewer, invitation.organizationId, 'ADMIN');
   } catch (error) {
     // A non-member learns nothing about another organization's invitations.
     if ((error as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND') throw notFound('Invitation');

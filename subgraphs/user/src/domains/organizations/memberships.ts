@@ -17,7 +17,6 @@ import {
   type PageArgs,
   type Role,
   type SortKey,
-  type Viewer,
   type RoleSource,
   isApiKeyViewer,
   requireRoleFrom,
@@ -62,12 +61,11 @@ export type MemberOrder = { field: 'NAME' | 'JOINED_AT'; direction: 'ASC' | 'DES
 export type MemberRow = MembershipRow & { userName: string };
 
 export async function listMembers(
-  db: Database,
-  viewer: Viewer | null,
+  { db, viewer, roles }: Pick<Deps, 'db' | 'viewer' | 'roles'>,
   organizationId: string,
   args: PageArgs & { filter?: { role?: Role | null; search?: string | null } | null; orderBy?: MemberOrder | null },
 ) {
-  const viewerRole = await requireRoleFrom(membershipRoles(db), viewer, organizationId, 'VIEWER');
+  const viewerRole = await requireRoleFrom(roles, viewer, organizationId, 'VIEWER');
   const order = args.orderBy ?? { field: 'JOINED_AT', direction: 'ASC' };
   const keys: SortKey<MemberRow>[] = [
     order.field === 'NAME'
@@ -105,7 +103,7 @@ export async function listMembers(
   });
 }
 
-export async function listViewerMemberships(db: Database, viewer: Viewer | null, userId: string, args: PageArgs) {
+export async function listViewerMemberships({ db, viewer }: Pick<Deps, 'db' | 'viewer'>, userId: string, args: PageArgs) {
   const keys: SortKey<MembershipRow>[] = [
     { column: memberships.createdAt, cast: 'timestamptz', direction: 'ASC', value: (r) => r.createdAt },
     { column: memberships.id, cast: 'uuid', direction: 'ASC', value: (r) => r.id },
@@ -156,7 +154,7 @@ async function lockedMember(
 export async function changeMemberRole(deps: Deps, rawInput: unknown): Promise<MembershipRow> {
   const { db, viewer } = deps;
   const input = parseInput(ChangeMemberRoleInput, rawInput);
-  const viewerRole = await requireRoleFrom(membershipRoles(db), viewer, input.organizationId, 'ADMIN');
+  const viewerRole = await requireRoleFrom(deps.roles, viewer, input.organizationId, 'ADMIN');
   return transactionWithEvents(db, deps.bus, async (tx, emit) => {
     const target = await lockedMember(tx, input.organizationId, input.userId, {
       authorize: (t) => {
@@ -185,7 +183,7 @@ export async function removeMember(deps: Deps, rawInput: unknown) {
   const input = parseInput(RemoveMemberInput, rawInput);
   const v = requireViewer(viewer);
   const self = input.userId === v.userId;
-  const viewerRole = await requireRoleFrom(membershipRoles(db), viewer, input.organizationId, self ? 'VIEWER' : 'ADMIN');
+  const viewerRole = await requireRoleFrom(deps.roles, viewer, input.organizationId, self ? 'VIEWER' : 'ADMIN');
   await transactionWithEvents(db, deps.bus, async (tx, emit) => {
     const target = await lockedMember(tx, input.organizationId, input.userId, {
       authorize: (t) => {

@@ -15,11 +15,9 @@ import {
   requireViewer,
   transactionWithEvents,
   z,
-  type Database,
   type PageArgs,
   type Role,
   type SortKey,
-  type Viewer,
   isApiKeyViewer,
   refuseDeniedOrg,
   requireRoleFrom,
@@ -29,7 +27,6 @@ import { idempotencyKeys, memberships, organizations } from '../../db/schema.js'
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
 import { emitMembershipEvent } from './events.js';
-import { membershipRoles } from './memberships.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect & { viewerRole: Role };
 
@@ -45,7 +42,7 @@ export const CreateOrganizationInput = z.object({ name: nonBlank(100), slug, ide
 export const UpdateOrganizationInput = z.object({ id: id(), name: nonBlank(100) });
 
 /** Organizations by id that the viewer belongs to, with the viewer's role (batched by the loader). */
-export async function organizationsForViewer(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<OrganizationRow[]> {
+export async function organizationsForViewer({ db, viewer }: Pick<Deps, 'db' | 'viewer'>, ids: readonly string[]): Promise<OrganizationRow[]> {
   if (!viewer || ids.length === 0) return [];
   const visible = ids.filter((orgId) => !viewer.deniedOrgs?.includes(orgId));
   if (visible.length === 0) return [];
@@ -63,7 +60,7 @@ export async function organizationsForViewer(db: Database, viewer: Viewer | null
   return rows.map((r) => ({ ...r.org, viewerRole: r.role as Role }));
 }
 
-export async function organizationBySlug(db: Database, viewer: Viewer | null, value: string): Promise<OrganizationRow> {
+export async function organizationBySlug({ db, viewer }: Pick<Deps, 'db' | 'viewer'>, value: string): Promise<OrganizationRow> {
   const v = requireViewer(viewer);
   const [row] = await db
     .select({ org: organizations, role: memberships.role })
@@ -75,7 +72,7 @@ export async function organizationBySlug(db: Database, viewer: Viewer | null, va
   return { ...row.org, viewerRole: row.role as Role };
 }
 
-export function listViewerOrganizations(db: Database, viewer: Viewer | null, args: PageArgs) {
+export function listViewerOrganizations({ db, viewer }: Pick<Deps, 'db' | 'viewer'>, args: PageArgs) {
   const v = requireViewer(viewer);
   const keys: SortKey<OrganizationRow>[] = [
     { column: organizations.name, cast: 'text', direction: 'ASC', value: (r) => r.name },
@@ -116,7 +113,7 @@ export async function createOrganization(deps: Deps, rawInput: unknown): Promise
       });
       if ('created' in result) return result.created;
       // A retry of an organization already created: as it is now, if the caller is still in it.
-      const [org] = await organizationsForViewer(tx, v, [result.replayedId]);
+      const [org] = await organizationsForViewer({ db: tx, viewer: v }, [result.replayedId]);
       if (!org) throw notFound('Organization');
       return org;
     });
@@ -129,7 +126,7 @@ export async function createOrganization(deps: Deps, rawInput: unknown): Promise
 export async function updateOrganization(deps: Deps, rawInput: unknown): Promise<OrganizationRow> {
   const { db, viewer } = deps;
   const input = parseInput(UpdateOrganizationInput, rawInput);
-  const viewerRole = await requireRoleFrom(membershipRoles(db), viewer, input.id, 'ADMIN');
+  const viewerRole = await requireRoleFrom(deps.roles, viewer, input.id, 'ADMIN');
   const [org] = await db.update(organizations).set({ name: input.name }).where(eq(organizations.id, input.id)).returning();
   await audit(deps, { type: 'ORGANIZATION_UPDATED', organizationId: input.id, details: { name: input.name } });
   return { ...org!, viewerRole };

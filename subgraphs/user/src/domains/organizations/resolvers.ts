@@ -37,8 +37,8 @@ async function loadOrganization(ctx: UserContext, organizationId: string) {
 export const organizationResolvers = {
   Query: {
     organization: (_: unknown, args: { id: string }, ctx: UserContext) => loadOrganization(ctx, parseInput(id(), args.id)),
-    organizationBySlug: (_: unknown, args: { slug: string }, ctx: UserContext) => organizationBySlug(ctx.db, ctx.viewer, args.slug),
-    organizations: (_: unknown, args: PageArgs, ctx: UserContext) => listViewerOrganizations(ctx.db, ctx.viewer, args),
+    organizationBySlug: (_: unknown, args: { slug: string }, ctx: UserContext) => organizationBySlug(ctx, args.slug),
+    organizations: (_: unknown, args: PageArgs, ctx: UserContext) => listViewerOrganizations(ctx, args),
   },
   Mutation: {
     createOrganization: (_: unknown, args: { input: unknown }, ctx: UserContext) => createOrganization(ctx, args.input),
@@ -59,7 +59,7 @@ export const organizationResolvers = {
       org: OrganizationRow,
       args: PageArgs & { filter?: { role?: never; search?: string } | null; orderBy?: MemberOrder | null },
       ctx: UserContext,
-    ) => listMembers(ctx.db, ctx.viewer, org.id, args),
+    ) => listMembers(ctx, org.id, args),
     auditLog: async (org: OrganizationRow, args: PageArgs & { filter?: unknown }, ctx: UserContext) => {
       await requireRoleFrom(ctx.roles, ctx.viewer, org.id, 'ADMIN');
       return listAuditEvents(ctx.db, forOrganization(org.id), args);

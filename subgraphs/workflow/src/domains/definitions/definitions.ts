@@ -16,13 +16,12 @@ import {
   type PageArgs,
   type SortDirection,
   type SortKey,
-  type Viewer,
   requireRole,
   viewerOrganizationIds,
 } from '@organoise/core';
 import { and, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { definitions, definitionVersions, idempotencyKeys } from '../../db/schema.js';
-import type { PageLoader } from '../../pages.js';
+import type { PageDeps, WorkflowDeps } from '../../context.js';
 import { addGraphIssues, graphFields, sameGraph, type WorkflowSpec } from './spec.js';
 
 export type DefinitionRow = typeof definitions.$inferSelect;
@@ -75,7 +74,7 @@ export const UpdateWorkflowDefinitionInput = z
 export const versionKey = (definitionId: string, version: number) => `${definitionId}:${version}`;
 
 /** Definitions by id in organizations the viewer belongs to (batched by the loader). */
-export async function definitionsForViewer(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<DefinitionRow[]> {
+export async function definitionsForViewer({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, ids: readonly string[]): Promise<DefinitionRow[]> {
   const orgs = viewerOrganizationIds(viewer);
   if (orgs.length === 0 || ids.length === 0) return [];
   return db
@@ -97,7 +96,7 @@ export async function versionsByKeys(db: Database, keys: readonly string[]): Pro
     .where(sql`(${definitionVersions.definitionId}, ${definitionVersions.version}) in (${sql.join(pairs, sql`, `)})`);
 }
 
-export async function definitionByKey(db: Database, viewer: Viewer | null, organizationId: string, value: string): Promise<DefinitionRow> {
+export async function definitionByKey({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, organizationId: string, value: string): Promise<DefinitionRow> {
   const orgId = parseInput(id(), organizationId);
   const slug = parseInput(key, value);
   requireRole(viewer, orgId);
@@ -114,7 +113,7 @@ export type DefinitionListArgs = PageArgs & { filter?: { search?: string | null 
 
 const search = z.string().trim().max(100, { message: 'must be at most 100 characters' });
 
-export function listDefinitions(db: Database, viewer: Viewer | null, organizationId: string, args: DefinitionListArgs) {
+export function listDefinitions({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, organizationId: string, args: DefinitionListArgs) {
   requireRole(viewer, organizationId);
   const order = args.orderBy ?? { field: 'NAME', direction: 'ASC' };
   const first: SortKey<DefinitionRow> =
@@ -145,7 +144,7 @@ export function listDefinitions(db: Database, viewer: Viewer | null, organizatio
 }
 
 /** Newest first. */
-export function listVersions(page: PageLoader, viewer: Viewer | null, definition: DefinitionRow, args: PageArgs) {
+export function listVersions({ loaders: { page }, viewer }: PageDeps, definition: DefinitionRow, args: PageArgs) {
   requireRole(viewer, definition.organizationId);
   return page<VersionRow>(
     {
@@ -159,7 +158,7 @@ export function listVersions(page: PageLoader, viewer: Viewer | null, definition
   );
 }
 
-export async function createDefinition(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<DefinitionRow> {
+export async function createDefinition({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, rawInput: unknown): Promise<DefinitionRow> {
   const { idempotencyKey: key, ...input } = parseInput(CreateWorkflowDefinitionInput, rawInput);
   const v = requireViewer(viewer);
   requireRole(v, input.organizationId, 'ADMIN');
@@ -207,7 +206,7 @@ export async function createDefinition(db: Database, viewer: Viewer | null, rawI
  * definition's latest; runs keep the version they started on. The definition row is locked so
  * two concurrent edits number their versions one after the other.
  */
-export async function updateDefinition(db: Database, viewer: Viewer | null, rawInput: unknown): Promise<DefinitionRow> {
+export async function updateDefinition({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, rawInput: unknown): Promise<DefinitionRow> {
   const input = parseInput(UpdateWorkflowDefinitionInput, rawInput);
   const v = requireViewer(viewer);
   return db.transaction(async (tx) => {

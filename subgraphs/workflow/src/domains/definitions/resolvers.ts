@@ -34,13 +34,13 @@ export const definitionResolvers = {
   Query: {
     workflowDefinition: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadDefinition(ctx, parseInput(id(), args.id)),
     workflowDefinitionByKey: (_: unknown, args: { organizationId: string; key: string }, ctx: WorkflowContext) =>
-      definitionByKey(ctx.db, ctx.viewer, args.organizationId, args.key),
+      definitionByKey(ctx, args.organizationId, args.key),
   },
   Mutation: {
     createWorkflowDefinition: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) =>
-      fresh(ctx, await createDefinition(ctx.db, ctx.viewer, args.input)),
+      fresh(ctx, await createDefinition(ctx, args.input)),
     updateWorkflowDefinition: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) =>
-      fresh(ctx, await updateDefinition(ctx.db, ctx.viewer, args.input)),
+      fresh(ctx, await updateDefinition(ctx, args.input)),
   },
   WorkflowDefinition: {
     __resolveReference: (ref: { id: string }, ctx: WorkflowContext) => (isUuid(ref.id) ? ctx.loaders.definition.load(ref.id) : null),
@@ -49,8 +49,8 @@ export const definitionResolvers = {
     latestVersion: (d: DefinitionRow, _: unknown, ctx: WorkflowContext) => loadVersion(ctx, d.id, d.latestVersion),
     versionByNumber: (d: DefinitionRow, args: { version: number }, ctx: WorkflowContext) =>
       args.version >= 1 && args.version <= d.latestVersion ? ctx.loaders.version.load(versionKey(d.id, args.version)) : null,
-    versions: (d: DefinitionRow, args: PageArgs, ctx: WorkflowContext) => listVersions(ctx.loaders.page, ctx.viewer, d, args),
-    runs: (d: DefinitionRow, args: RunListArgs, ctx: WorkflowContext) => listDefinitionRuns(ctx.loaders.page, ctx.viewer, d, args),
+    versions: (d: DefinitionRow, args: PageArgs, ctx: WorkflowContext) => listVersions(ctx, d, args),
+    runs: (d: DefinitionRow, args: RunListArgs, ctx: WorkflowContext) => listDefinitionRuns(ctx, d, args),
     createdBy: (d: DefinitionRow) => ({ id: d.createdBy }),
   },
   WorkflowDefinitionVersion: {

@@ -11,9 +11,9 @@ const eventFields = {
 
 export const liveResolvers = {
   Subscription: {
-    workflowRunUpdated: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followRun(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
-    workflowRunsChanged: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followOrganizationRuns(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
-    myTasksChanged: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followMyTasks(ctx, ctx.viewer, args), resolve: eachEventWithFreshLoaders },
+    workflowRunUpdated: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followRun(ctx, args), resolve: eachEventWithFreshLoaders },
+    workflowRunsChanged: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followOrganizationRuns(ctx, args), resolve: eachEventWithFreshLoaders },
+    myTasksChanged: { subscribe: (_: unknown, args: unknown, ctx: WorkflowContext) => followMyTasks(ctx, args), resolve: eachEventWithFreshLoaders },
   },
   WorkflowRunEvent: {
     ...eventFields,

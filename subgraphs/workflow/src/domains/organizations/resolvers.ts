@@ -10,8 +10,8 @@ export const organizationResolvers = {
   Organization: {
     // Another tenant's organization resolves to null, so none of its fields are reached.
     __resolveReference: (ref: OrganizationRef, ctx: WorkflowContext) => (roleIn(ctx.viewer, ref.id) ? { id: ref.id } : null),
-    workflows: (org: OrganizationRef, args: DefinitionListArgs, ctx: WorkflowContext) => listDefinitions(ctx.db, ctx.viewer, org.id, args),
-    workflowRuns: (org: OrganizationRef, args: RunListArgs, ctx: WorkflowContext) => listOrganizationRuns(ctx.db, ctx.viewer, org.id, args),
+    workflows: (org: OrganizationRef, args: DefinitionListArgs, ctx: WorkflowContext) => listDefinitions(ctx, org.id, args),
+    workflowRuns: (org: OrganizationRef, args: RunListArgs, ctx: WorkflowContext) => listOrganizationRuns(ctx, org.id, args),
   },
 };
 

@@ -31,10 +31,10 @@ export const runResolvers = {
     workflowRun: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadRun(ctx, parseInput(id(), args.id)),
   },
   Mutation: {
-    startWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => freshRun(ctx, await startRun(ctx.db, ctx.bus, ctx.viewer, args.input)),
+    startWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => freshRun(ctx, await startRun(ctx, args.input)),
     transitionWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) =>
-      freshRun(ctx, await transitionRun(ctx.db, ctx.bus, ctx.viewer, args.input)),
-    cancelWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => freshRun(ctx, await cancelRun(ctx.db, ctx.bus, ctx.viewer, args.input)),
+      freshRun(ctx, await transitionRun(ctx, args.input)),
+    cancelWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => freshRun(ctx, await cancelRun(ctx, args.input)),
   },
   WorkflowRun: {
     __resolveReference: (ref: { id: string }, ctx: WorkflowContext) => (isUuid(ref.id) ? ctx.loaders.run.load(ref.id) : null),
@@ -46,8 +46,8 @@ export const runResolvers = {
     },
     definitionSpec: (r: RunRow, _: unknown, ctx: WorkflowContext) => pinnedVersion(ctx, r),
     startedBy: (r: RunRow) => ({ id: r.startedBy }),
-    history: (r: RunRow, args: PageArgs & { direction?: SortDirection | null }, ctx: WorkflowContext) => listHistory(ctx.loaders.page, ctx.viewer, r, args),
-    tasks: (r: RunRow, args: PageArgs & { status?: HumanTaskStatus | null }, ctx: WorkflowContext) => listRunTasks(ctx.loaders.page, ctx.viewer, r, args),
+    history: (r: RunRow, args: PageArgs & { direction?: SortDirection | null }, ctx: WorkflowContext) => listHistory(ctx, r, args),
+    tasks: (r: RunRow, args: PageArgs & { status?: HumanTaskStatus | null }, ctx: WorkflowContext) => listRunTasks(ctx, r, args),
     openTask: async (r: RunRow, _: unknown, ctx: WorkflowContext) => (await ctx.loaders.openTask.load(r.id))[0] ?? null,
     availableTransitions: async (r: RunRow, _: unknown, ctx: WorkflowContext) => firableTransitions((await pinnedVersion(ctx, r)).spec, r, ctx.viewer),
     cancelledBy: (r: RunRow) => (r.cancelledBy ? { id: r.cancelledBy } : null),

@@ -15,7 +15,6 @@ import {
   z,
   type Database,
   type Emit,
-  type EventBus,
   type PageArgs,
   type SortDirection,
   type SortKey,
@@ -25,7 +24,7 @@ import {
 } from '@organoise/core';
 import { and, count, eq, inArray, type SQL } from 'drizzle-orm';
 import { definitions, idempotencyKeys, runs, runTransitions, type WorkflowRunStatus } from '../../db/schema.js';
-import type { PageLoader } from '../../pages.js';
+import type { PageDeps, WorkflowDeps } from '../../context.js';
 import type { DefinitionRow } from '../definitions/definitions.js';
 import { graphName } from '../definitions/spec.js';
 import { closeOpenTasks, fireTransition, lockRun, openTaskFor, specOfRun, type RunRow } from './engine.js';
@@ -78,7 +77,7 @@ export type RunListArgs = PageArgs & {
 };
 
 /** Runs by id in organizations the viewer belongs to (batched by the loader). */
-export async function runsForViewer(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<RunRow[]> {
+export async function runsForViewer({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, ids: readonly string[]): Promise<RunRow[]> {
   const orgs = viewerOrganizationIds(viewer);
   if (orgs.length === 0 || ids.length === 0) return [];
   return db
@@ -111,7 +110,7 @@ function runFilter(args: RunListArgs): { where: SQL | undefined; signature: stri
 }
 
 /** The runs of one definition; first pages for many definitions are fetched together. */
-export function listDefinitionRuns(page: PageLoader, viewer: Viewer | null, definition: DefinitionRow, args: RunListArgs) {
+export function listDefinitionRuns({ loaders: { page }, viewer }: PageDeps, definition: DefinitionRow, args: RunListArgs) {
   requireRole(viewer, definition.organizationId);
   const { where, signature } = runFilter({ ...args, filter: { ...args.filter, definitionId: null } });
   const keys = runKeys(args.orderBy);
@@ -128,7 +127,7 @@ export function listDefinitionRuns(page: PageLoader, viewer: Viewer | null, defi
   );
 }
 
-export function listOrganizationRuns(db: Database, viewer: Viewer | null, organizationId: string, args: RunListArgs) {
+export function listOrganizationRuns({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, organizationId: string, args: RunListArgs) {
   requireRole(viewer, organizationId);
   const { where: filter } = runFilter(args);
   const where = and(eq(runs.organizationId, organizationId), filter);
@@ -147,7 +146,7 @@ export function listOrganizationRuns(db: Database, viewer: Viewer | null, organi
   });
 }
 
-export function listHistory(page: PageLoader, viewer: Viewer | null, run: RunRow, args: PageArgs & { direction?: SortDirection | null }) {
+export function listHistory({ loaders: { page }, viewer }: PageDeps, run: RunRow, args: PageArgs & { direction?: SortDirection | null }) {
   requireRole(viewer, run.organizationId);
   const direction = args.direction ?? 'ASC';
   return page<HistoryRow>(
@@ -163,14 +162,14 @@ export function listHistory(page: PageLoader, viewer: Viewer | null, run: RunRow
 }
 
 /** Pins the definition's latest version: later edits of the definition do not touch this run. */
-export async function startRun(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
+export async function startRun({ db, bus, viewer }: Pick<WorkflowDeps, 'db' | 'bus' | 'viewer'>, rawInput: unknown): Promise<RunRow> {
   const { idempotencyKey: key, ...input } = parseInput(StartWorkflowRunInput, rawInput);
   const v = requireViewer(viewer);
   return transactionWithEvents(db, bus, async (tx, emit) => {
     const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'startWorkflowRun', input }, () => createRun(tx, emit, v, input));
     if ('created' in result) return result.created;
     // A retry of a run already started: the run as it is now, if the caller still sees it.
-    const [run] = await runsForViewer(tx, v, [result.replayedId]);
+    const [run] = await runsForViewer({ db: tx, viewer: v }, [result.replayedId]);
     if (!run) throw notFound('Workflow run');
     return run;
   });
@@ -204,7 +203,7 @@ async function createRun(tx: Database, emit: Emit, v: Viewer, input: { definitio
   return run!;
 }
 
-export async function transitionRun(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
+export async function transitionRun({ db, bus, viewer }: Pick<WorkflowDeps, 'db' | 'bus' | 'viewer'>, rawInput: unknown): Promise<RunRow> {
   const input = parseInput(TransitionWorkflowRunInput, rawInput);
   const v = requireViewer(viewer);
   return transactionWithEvents(db, bus, async (tx, emit) => {
@@ -214,7 +213,7 @@ export async function transitionRun(db: Database, bus: EventBus, viewer: Viewer 
 }
 
 /** Admins, or the member who started the run, may stop it; its open task is cancelled with it. */
-export async function cancelRun(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<RunRow> {
+export async function cancelRun({ db, bus, viewer }: Pick<WorkflowDeps, 'db' | 'bus' | 'viewer'>, rawInput: unknown): Promise<RunRow> {
   const input = parseInput(CancelWorkflowRunInput, rawInput);
   const v = requireViewer(viewer);
   return transactionWithEvents(db, bus, async (tx, emit) => {

@@ -12,11 +12,11 @@ async function loadTask(ctx: WorkflowContext, taskId: string) {
 export const taskResolvers = {
   Query: {
     humanTask: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadTask(ctx, parseInput(id(), args.id)),
-    myTasks: (_: unknown, args: MyTasksArgs, ctx: WorkflowContext) => listMyTasks(ctx.db, ctx.viewer, args),
+    myTasks: (_: unknown, args: MyTasksArgs, ctx: WorkflowContext) => listMyTasks(ctx, args),
   },
   Mutation: {
     completeTask: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => {
-      const task = await completeTask(ctx.db, ctx.bus, ctx.viewer, args.input);
+      const task = await completeTask(ctx, args.input);
       // The run moved on in this request: later fields must not see it as it was before.
       ctx.loaders.task.clear(task.id).prime(task.id, task);
       ctx.loaders.run.clear(task.runId);

@@ -10,7 +10,6 @@ import {
   transactionWithEvents,
   z,
   type Database,
-  type EventBus,
   type PageArgs,
   type SortKey,
   type Viewer,
@@ -20,7 +19,7 @@ import {
 } from '@organoise/core';
 import { and, count, eq, inArray, or, sql } from 'drizzle-orm';
 import { tasks, type HumanTaskStatus } from '../../db/schema.js';
-import type { PageLoader } from '../../pages.js';
+import type { PageDeps, WorkflowDeps } from '../../context.js';
 import { graphName } from '../definitions/spec.js';
 import { fireTransition, lockRun, type RunRow, type TaskRow } from '../runs/engine.js';
 
@@ -40,7 +39,7 @@ export const CompleteTaskInput = z.object({
 });
 
 /** Tasks by id in organizations the viewer belongs to (batched by the loader). */
-export async function tasksForViewer(db: Database, viewer: Viewer | null, ids: readonly string[]): Promise<TaskRow[]> {
+export async function tasksForViewer({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, ids: readonly string[]): Promise<TaskRow[]> {
   const orgs = viewerOrganizationIds(viewer);
   if (orgs.length === 0 || ids.length === 0) return [];
   return db
@@ -66,7 +65,7 @@ export function isAssignedTo(task: Pick<TaskRow, 'organizationId' | 'assigneeId'
   return task.assigneeId === viewer.userId || (task.assigneeRole !== null && task.assigneeRole === role);
 }
 
-export function listRunTasks(page: PageLoader, viewer: Viewer | null, run: RunRow, args: PageArgs & { status?: HumanTaskStatus | null }) {
+export function listRunTasks({ loaders: { page }, viewer }: PageDeps, run: RunRow, args: PageArgs & { status?: HumanTaskStatus | null }) {
   requireRole(viewer, run.organizationId);
   const { status } = parseInput(z.object({ status: TaskStatus.nullish() }), { status: args.status ?? null });
   return page<TaskRow>(
@@ -91,7 +90,7 @@ export type MyTasksArgs = PageArgs & { filter?: { status?: HumanTaskStatus | nul
  * The viewer's inbox: tasks assigned to them by name, or to the role they hold in the task's
  * organization, newest first. Only organizations they still belong to count.
  */
-export function listMyTasks(db: Database, viewer: Viewer | null, args: MyTasksArgs) {
+export function listMyTasks({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, args: MyTasksArgs) {
   const v = requireViewer(viewer);
   const { filter } = parseInput(
     z.object({ filter: z.object({ status: TaskStatus.nullish(), organizationId: id().nullish() }).nullish() }),
@@ -132,7 +131,7 @@ export function listMyTasks(db: Database, viewer: Viewer | null, args: MyTasksAr
  * The task's assignee (or a holder of its role) fires a transition out of the task's state;
  * leaving the state marks the task done. The transition's own role rule still applies.
  */
-export async function completeTask(db: Database, bus: EventBus, viewer: Viewer | null, rawInput: unknown): Promise<TaskRow> {
+export async function completeTask({ db, bus, viewer }: Pick<WorkflowDeps, 'db' | 'bus' | 'viewer'>, rawInput: unknown): Promise<TaskRow> {
   const input = parseInput(CompleteTaskInput, rawInput);
   const v = requireViewer(viewer);
   return transactionWithEvents(db, bus, async (tx, emit) => {
