@@ -1,7 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
-import { describeError, uploadFile, type UploadProgress } from '@organoise/client';
 import { waitFor } from '@organoise/core/testing';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +134,25 @@ describe('processing after a direct upload, through the gateway', () => {
   });
 });
 
+// packages/client is written for bundlers (extensionless imports), which this project's NodeNext
+// typecheck cannot follow; vitest resolves it. What this file uses of it is typed here.
+type UploadProgress = { phase: 'hashing' | 'sending' | 'completing'; sentBytes: number; totalBytes: number };
+interface ClientPackage {
+  uploadFile(options: {
+    client: ApolloClient;
+    baseUrl: string;
+    organizationId: string;
+    name: string;
+    contentType?: string;
+    body: Uint8Array;
+    multipart?: boolean;
+    onProgress?: (progress: UploadProgress) => void;
+    sha256?: (bytes: Uint8Array) => Promise<string>;
+  }): Promise<{ id: string; name: string; size: number }>;
+  describeError(error: unknown): { code: string; message: string };
+}
+const { uploadFile, describeError } = (await import('@organoise/client' as string)) as ClientPackage;
+
 /**
  * The apps' Apollo client (text documents rather than persisted hashes) through the real gateway.
  * `loseAnswers` names operations whose first answer is thrown away after the gateway answered
@@ -191,5 +209,32 @@ describe('the client package’s uploadFile (packages/client/src/uploads.ts), th
     expect(describeError(failure)).toEqual({ code: 'CHECKSUM_MISMATCH', message: 'The file changed or was damaged on the way. Upload it again.' });
     const listed = await platform.gql(`query($id: ID!) { organization(id: $id) { files { totalCount } } }`, { id: fay.orgId }, fay.token);
     expect(listed.data!.organization.files.totalCount).toBe(0);
+  });
+});
+
+describe('the base64 uploadFile beside direct uploads, through the gateway', () => {
+  it('takes a small file inside GraphQL, refuses a body over the gateway’s default 1 MiB with 413 PAYLOAD_TOO_LARGE, and the same bytes upload directly', { timeout: 120_000 }, async () => {
+    const gus = await signUpWithOrganization('Gus');
+    const UPLOAD = `mutation($i: UploadFileInput!) { uploadFile(input: $i) { id size } }`;
+    const small = randomBytes(256 * 1024);
+    const fits = await platform.gql(UPLOAD, { i: { organizationId: gus.orgId, name: 'small.bin', contentType: 'application/octet-stream', contentBase64: small.toString('base64') } }, gus.token);
+    expect(fits.errors).toBeUndefined();
+    expect(fits.data!.uploadFile.size).toBe(small.length);
+
+    // 1 MiB of bytes is about 1.33 MiB of base64: over the body limit, refused before any service reads it.
+    const large = randomBytes(1024 * 1024);
+    const refused = await fetch(platform.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${gus.token}` },
+      body: JSON.stringify({ query: UPLOAD, variables: { i: { organizationId: gus.orgId, name: 'large.bin', contentType: 'application/octet-stream', contentBase64: large.toString('base64') } } }),
+    });
+    expect(refused.status).toBe(413);
+    expect(codes((await refused.json()) as { errors?: { extensions?: Record<string, unknown> }[] })).toEqual(['PAYLOAD_TOO_LARGE']);
+
+    const { client } = apolloFor(gus.token);
+    const direct = await uploadFile({ client, baseUrl: platform.gateway.url, organizationId: gus.orgId, name: 'large.bin', body: new Uint8Array(large) });
+    expect(direct.size).toBe(large.length);
+    const listed = await platform.gql(`query($id: ID!) { organization(id: $id) { files { nodes { name } } } }`, { id: gus.orgId }, gus.token);
+    expect(listed.data!.organization.files.nodes.map((n: { name: string }) => n.name).sort()).toEqual(['large.bin', 'small.bin']);
   });
 });

@@ -97,11 +97,11 @@ const SETTLE_MS = 450;
 let settledAt = 0;
 
 /**
- * The gateway refuses bodies over 16 MiB (MAX_BODY_BYTES): bodies up to 24 MiB are sent to see
+ * The gateway refuses bodies over 1 MiB (MAX_BODY_BYTES): bodies up to 24 MiB are sent to see
  * that refusal, and such a body may also be answered by closing the connection before it is
  * read. Larger ones (a list of 5,000 one-megabyte strings would be gigabytes) are not sent.
  */
-const GATEWAY_MAX_BODY = 16 * 1024 * 1024;
+const GATEWAY_MAX_BODY = 1024 * 1024;
 const MAX_SENT_BODY = 24 * 1024 * 1024;
 
 /** The size of the operation's body, or Infinity when it cannot even be built. */
@@ -318,7 +318,7 @@ async function runHttp(role: Role, operation: GeneratedOperation): Promise<Outco
       answer = await post(operation.query, operation.variables, token);
     }
   } catch (error) {
-    if (bodySize(operation) > GATEWAY_MAX_BODY) return { status: 0, codes: ['(connection closed on a body over 16 MiB)'], refused: true, violations };
+    if (bodySize(operation) > GATEWAY_MAX_BODY) return { status: 0, codes: ['(connection closed on a body over 1 MiB)'], refused: true, violations };
     violations.push({ invariant: 'transport', detail: `no answer: ${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}` });
     return { status: 0, codes: [], refused: true, violations };
   }

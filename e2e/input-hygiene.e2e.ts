@@ -80,8 +80,16 @@ describe('values that used to answer INTERNAL_SERVER_ERROR or a wrong code', () 
   });
 
   it('answers a variable too big for a subgraph with PAYLOAD_TOO_LARGE, not a generic error', async () => {
-    const res = await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'x'.repeat(3 * 1024 * 1024), slug: `big-${Date.now()}` } }, token);
+    // Under the gateway's 1 MiB body limit (1,048,576 bytes), over the user subgraph's 1,000,000.
+    const res = await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'x'.repeat(1_020_000), slug: `big-${Date.now()}` } }, token);
     expect(res.status).toBeLessThan(500);
+    expect(res.status).not.toBe(413); // the gateway let it through: the subgraph refused it
+    expect(codesOf(res)).toEqual(['PAYLOAD_TOO_LARGE']);
+  });
+
+  it('refuses a body over the gateway’s 1 MiB with 413 PAYLOAD_TOO_LARGE before any subgraph reads it', async () => {
+    const res = await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'x'.repeat(3 * 1024 * 1024), slug: `big-${Date.now()}` } }, token);
+    expect(res.status).toBe(413);
     expect(codesOf(res)).toEqual(['PAYLOAD_TOO_LARGE']);
   });
 });

@@ -43,7 +43,8 @@ const schema = z.object({
    * be as old as the fetch it joined, for writes this replica did not make (gateway/src/subgraphs.ts).
    */
   GATEWAY_DEDUPLICATE_FETCHES: bool(false),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  /** A GraphQL request's body: 1 MiB, since file bytes go to signed URLs (docs/protocols/uploads.md), never inside GraphQL. */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   /** A client has this long to send a whole request (its headers: 10 s at most); then 408. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   /** Unset: on, except in production. */

@@ -244,7 +244,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     schema: () => apiSchema,
     formatError,
   });
-  const edge = httpEdge({ gate, maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024, log });
+  const edge = httpEdge({ gate, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, log });
   // Before apollo.start(): it listens for the schema the gateway loads.
   if (options.leanHttp ?? true) lean = leanGraphQL({ app, gateway, edge, apollo: (req, res, next) => apolloHandler(req, res, next), formatError, log });
   await apollo.start();

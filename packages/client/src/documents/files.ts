@@ -62,16 +62,6 @@ export const FilesDocument = graphql(`
   }
 `);
 
-/** One upload, into the organization or onto a run (`workflowRunId`). */
-export const UploadFileDocument = graphql(`
-  mutation UploadFile($input: UploadFileInput!) {
-    uploadFile(input: $input) {
-      id
-      name
-    }
-  }
-`);
-
 /**
  * A direct upload (docs/protocols/uploads.md), step 1: where to send the bytes. For a single PUT
  * the answer carries `target`; for a multipart upload `partSize` and `partCount`.
