@@ -97,4 +97,37 @@ describe.skipIf(postgresOnly)('the playground', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('on a gateway that enforces the safelist (PLAYGROUND=true in production): the panel signs in, a typed operation the list lacks is refused with OPERATION_NOT_ALLOWED', async () => {
+    const member = DEMO_USERS[2];
+    // A second replica of every service on the same database, as production runs it with the playground turned on.
+    const enforcing = await startTestPlatform({ playground: true, database: platform.database, introspection: false, gateway: { protection: { safelist: { mode: 'enforce' } } } });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const sent: string[] = [];
+      page.on('request', (request) => {
+        if (request.method() === 'POST') sent.push(String((request.postDataJSON() as { query?: string } | null)?.query));
+      });
+      await page.goto(enforcing.gateway.url);
+      await page.getByRole('button', { name: 'Show Sign in' }).click();
+      const panel = page.getByRole('form', { name: 'Sign in' });
+      await panel.getByLabel('Email').fill(member.email);
+      await panel.getByLabel('Password').fill(DEMO_PASSWORD);
+      await panel.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('region', { name: 'Signed in' }).getByText(member.name).waitFor();
+      // The panel sent the listed text, not a variant of it.
+      expect(sent.some((query) => query.startsWith('mutation PlaygroundSignIn($i: SignInInput!) {\n'))).toBe(true);
+
+      await setEditor(page, '.graphiql-query-editor .CodeMirror', '{ viewer { name } }');
+      await page.locator('.graphiql-execute-button').click();
+      await expect.poll(() => responseText(page), { timeout: 10_000 }).toContain('"code": "OPERATION_NOT_ALLOWED"');
+      expect(await responseText(page)).toContain('This gateway runs only known operations');
+      expect(await responseText(page)).not.toContain(`"name": "${member.name}"`);
+      await page.screenshot({ path: '/tmp/playground-safelist.png' });
+    } finally {
+      await context.close();
+      await enforcing.stop();
+    }
+  });
 });

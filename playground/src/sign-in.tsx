@@ -1,5 +1,7 @@
 import { useHeadersEditorState, type GraphiQLPlugin } from '@graphiql/react';
+import { getOperationAST, parse, print } from 'graphql';
 import { useState, type FormEvent } from 'react';
+import signInOperation from '../../schema/operations/playground.graphql?raw';
 import './sign-in.css';
 
 /**
@@ -9,7 +11,13 @@ import './sign-in.css';
  * copies tokens by hand. The token lives in the headers editor only (headers are not persisted).
  */
 
-const SIGN_IN = `mutation PlaygroundSignIn($i: SignInInput!) { signIn(input: $i) { accessToken expiresAt user { name email } } }`;
+/**
+ * The panel's one operation, in the safelist (schema/operations/playground.graphql), sent as the
+ * list prints it: a gateway that enforces the safelist (SAFELIST=enforce, production's default)
+ * runs it, while the operations typed in the editor run there only when listed (the refusal,
+ * OPERATION_NOT_ALLOWED, shows in the response pane): the playground does not go around the list.
+ */
+const SIGN_IN = print(getOperationAST(parse(signInOperation), 'PlaygroundSignIn')!);
 
 type Answer = { data?: { signIn?: { accessToken: string; expiresAt: string; user: { name: string; email: string } } } | null; errors?: { message: string; extensions?: { code?: string } }[] };
 
@@ -21,6 +29,7 @@ const MESSAGES: Record<string, string> = {
   RATE_LIMITED: 'Too many requests: wait a moment, then try again.',
   EMAIL_NOT_VERIFIED: 'Verify your email address first (the link is in your inbox).',
   BAD_USER_INPUT: 'Check the email and password fields.',
+  OPERATION_NOT_ALLOWED: 'This gateway runs only listed operations (SAFELIST=enforce), and its list lacks this panel\'s sign-in: run `npm run generate` and restart the gateway with the new schema/safelist.json.',
 };
 
 function SignInPanel() {
@@ -56,7 +65,7 @@ function SignInPanel() {
       }
       const codeOf = answer.errors?.[0]?.extensions?.code ?? '';
       if (codeOf === 'SECOND_FACTOR_REQUIRED') setNeedsCode(true);
-      setMessage(MESSAGES[codeOf] ?? answer.errors?.[0]?.message ?? `The gateway answered ${response.status}.`);
+      setMessage(`${MESSAGES[codeOf] ?? answer.errors?.[0]?.message ?? `The gateway answered ${response.status}.`}${codeOf ? ` (${codeOf})` : ''}`);
     } catch {
       setMessage('The gateway could not be reached.');
     } finally {
