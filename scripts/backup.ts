@@ -3,7 +3,7 @@ import { env } from './env.js';
 
 /**
  * `npm run backup [-- DIR]` and `npm run restore -- DIR`: the platform's Postgres databases and
- * stored files (packages/platform/src/backup.ts), with the same settings as `npm start`
+ * stored files (platform/src/backup.ts), with the same settings as `npm start`
  * (DATABASE_URL or the per-subgraph URLs, FILE_STORAGE_DIR or DATA_DIR/files). A restore goes
  * into empty databases and an empty file folder; docs/operations.md is the runbook.
  */

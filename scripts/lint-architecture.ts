@@ -7,6 +7,8 @@ import { join, relative, resolve, sep } from 'node:path';
  * 2. A subgraph never imports another subgraph, the gateway or the platform: subgraphs meet only in the graph.
  * 3. Client apps (web, mobile, playground) never import server packages or server-only libraries.
  * 4. The gateway never imports a subgraph (it knows them only from the supergraph).
+ * 5. Libraries (packages/*) never import an application: the gateway, a subgraph or the platform
+ *    (platform/, which composes them all and is started from scripts/).
  */
 const root = resolve(import.meta.dirname, '..');
 const target = resolve(process.argv[2] ?? '.');
@@ -31,6 +33,7 @@ const problems: string[] = [];
 const isClient = /^(web|mobile|playground)(\/|$)/.test(rel);
 const isSubgraph = rel.startsWith('subgraphs/');
 const isGateway = rel === 'gateway';
+const isLibrary = rel.startsWith('packages/');
 
 for (const file of files(target)) {
   const name = relative(root, file).split(sep).join('/');
@@ -43,6 +46,7 @@ for (const file of files(target)) {
   for (const spec of importsOf(source)) {
     if (isSubgraph && !inTests && /^@organoise\/(subgraph-|gateway|platform)/.test(spec)) problems.push(`${name}: a subgraph imports ${spec}`);
     if (isGateway && !inTests && /^@organoise\/(subgraph-|platform)/.test(spec)) problems.push(`${name}: the gateway imports ${spec}`);
+    if (isLibrary && /^@organoise\/(subgraph-|gateway|platform)/.test(spec)) problems.push(`${name}: a library imports the application ${spec}`);
     if (isClient && SERVER_ONLY.some((s) => spec === s || spec.startsWith(`${s}/`) || spec.startsWith('@organoise/subgraph-'))) {
       problems.push(`${name}: a client imports server package ${spec}`);
     }

@@ -2,7 +2,7 @@ import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { startOnebox } from '@organoise/platform/onebox';
 import { env, inheritedEnv } from './onebox/env.js';
 
-// `npm run onebox`: the multi-replica deployment on this machine (packages/platform/src/onebox.ts):
+// `npm run onebox`: the multi-replica deployment on this machine (platform/src/onebox.ts):
 // haproxy in front of two gateway processes and of two replicas of every subgraph, on one Postgres
 // database and one Redis. docs/operations.md, "Scaling out", has the rolling-restart drill.
 const started = Date.now();
