@@ -299,7 +299,7 @@ async function sendRequest(this: SubgraphDataSource, request: OutgoingRequest, c
     }
     // The subgraph read no further than the size: its refusal keeps its meaning (nothing was done).
     if (response.status === 413) throw appError('PAYLOAD_TOO_LARGE', `The request is too large for the ${this.subgraphName} service`, { serviceName: this.subgraphName });
-    if (!response.ok) throw await this.errorFromResponse(response);
+    if (!response.ok) throw (await unavailableStatus(this.subgraphName, response)) ?? (await this.errorFromResponse(response));
     const body: unknown = await this.parseBody(response, undefined as never, context);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${String(body)}`);
     observeSubgraphFetch(this.subgraphName, (performance.now() - started) / 1000, null);
@@ -311,6 +311,21 @@ async function sendRequest(this: SubgraphDataSource, request: OutgoingRequest, c
     this.didEncounterError(failure as Error, undefined as never, response, context, request as never);
     throw failure;
   }
+}
+
+/**
+ * The statuses a subgraph (or the load balancer in front of its replicas) answers when it is down
+ * or stopping, as catalogued errors: 503 means nothing acted on the request (no replica ready, or
+ * one draining), so SUBGRAPH_UNAVAILABLE and a retry is safe; 502 and 504 come from a proxy that
+ * may have passed the request on before the upstream failed or timed out, so OUTCOME_UNKNOWN. The
+ * stock data source turns all three into INTERNAL_SERVER_ERROR, a server fault with no advice.
+ */
+async function unavailableStatus(subgraph: string, response: FetcherResponse): Promise<unknown> {
+  if (response.status === 503) return appError('SUBGRAPH_UNAVAILABLE', `The ${subgraph} subgraph is not available; retry later`, { serviceName: subgraph, status: 503 });
+  if (response.status === 502 || response.status === 504) {
+    return appError('OUTCOME_UNKNOWN', `The ${subgraph} subgraph's proxy answered ${response.status}; what the subgraph did is unknown`, { reason: 'proxy', serviceName: subgraph, status: response.status });
+  }
+  return undefined;
 }
 
 /** A failed fetch's metric label: its catalogued code, or the subgraph's HTTP status. */

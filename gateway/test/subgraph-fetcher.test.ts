@@ -154,6 +154,27 @@ describe('the subgraph fetcher', () => {
       }
     });
 
+    it('answers a 503 (no replica ready, or one draining) with SUBGRAPH_UNAVAILABLE, and a proxy\'s 502 or 504 with OUTCOME_UNKNOWN', async () => {
+      const statuses = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(Number(req.url!.slice(1)), { 'content-type': 'text/html' }).end('<html>proxy page</html>'));
+      });
+      await new Promise<void>((resolve) => statuses.listen(0, '127.0.0.1', resolve));
+      const at = (status: number) => `http://127.0.0.1:${(statuses.address() as AddressInfo).port}/${status}`;
+      try {
+        for (const [status, code] of [[503, 'SUBGRAPH_UNAVAILABLE'], [502, 'OUTCOME_UNKNOWN'], [504, 'OUTCOME_UNKNOWN']] as const) {
+          const dataSource = new SubgraphDataSource('echo', at(status), undefined, 5000);
+          try {
+            expect((await process(dataSource))?.extensions, `HTTP ${status}`).toMatchObject({ code, serviceName: 'echo' });
+          } finally {
+            dataSource.close();
+          }
+        }
+      } finally {
+        await new Promise<void>((resolve) => statuses.close(() => resolve()));
+      }
+    });
+
     it('answers a subgraph that refuses connections with SUBGRAPH_UNAVAILABLE: nothing reached it', async () => {
       const closed = http.createServer();
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

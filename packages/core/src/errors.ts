@@ -27,13 +27,13 @@ export const ERROR_CODES = {
   SIGNED_URL_INVALID: 'An upload or download URL whose signature does not match or whose time ran out (HTTP 403); ask the API for a fresh one.',
   INTERNAL_TOKEN_INVALID: 'A subgraph was called without a valid internal token from the gateway.',
   SUBGRAPH_UNAVAILABLE:
-    'A subgraph could not be reached (it refused the connection, or a subscription source closed or did not start in time). Nothing was sent to it, so that part did nothing; retry later.',
+    'A subgraph could not be reached (it refused the connection, answered 503 because no replica was ready or one was stopping, or a subscription source closed or did not start in time). That part did nothing; retry later.',
   IDEMPOTENCY_KEY_REUSED:
     'The idempotency key was already used by this caller for a different mutation or input (within 24 hours); nothing was done. A new write needs a new key.',
   DATABASE_UNAVAILABLE:
     "A service could not reach its database (it refused the connection or is starting): nothing was done. Retry later, a mutation with the same idempotency key where it takes one.",
   OUTCOME_UNKNOWN:
-    "The gateway sent a part of the operation to a subgraph but lost its answer (`extensions.reason`: `timeout` or `connection-lost`), or a service lost its database connection while working (`reason`: `database-connection-lost`). That part may or may not have taken effect: retry a query as it is, and a mutation with the same idempotency key where it takes one; otherwise read the state before retrying.",
+    "The gateway sent a part of the operation to a subgraph but lost its answer (`extensions.reason`: `timeout`, `connection-lost`, or `proxy` when a proxy in front of it answered 502 or 504), or a service lost its database connection while working (`reason`: `database-connection-lost`). That part may or may not have taken effect: retry a query as it is, and a mutation with the same idempotency key where it takes one; otherwise read the state before retrying.",
   EVENT_LOG_TRUNCATED: 'A subscription asked to resume from an event older than the event log keeps; resubscribe without a cursor after a fresh read.',
   OPERATION_TOO_COMPLEX:
     'The operation is over one of the gateway\'s limits; `extensions.limit` names which: `depth`, `aliases`, `directives`, `tokens` or `cost`. Ask for less, or split it.',
