@@ -1,6 +1,6 @@
 import { ApolloProvider } from '@apollo/client/react';
 import { CssBaseline, ThemeProvider, createTheme } from '@mui/material';
-import { Suspense, lazy, useEffect, useState, type ReactNode } from 'react';
+import { Suspense, lazy, useEffect, useState, type ComponentType, type ReactNode } from 'react';
 import { createApi, REFRESH_KEY, Session, setErrorWording, WEB_WORDING, type Api } from '@organoise/client';
 import { SessionContext, useSession } from '../modules/auth/context';
 import { browserTokenStore } from '../modules/auth/storage';
@@ -67,7 +67,24 @@ function screenOf(path: string): keyof typeof screens | null {
 // first screen (npm run bench:web). A tab with a refresh token opens signed in.
 const opening = window.location.pathname;
 const firstScreen = sessionStorage.getItem(REFRESH_KEY) ? screenOf(opening) : signedOutScreenOf(opening);
-if (firstScreen) void screens[firstScreen]();
+/**
+ * The screens whose module has arrived, rendered as they are instead of through their lazy
+ * wrapper: a lazy component suspends on its first render even when its module is loaded, and
+ * React then holds the content back behind the fallback for up to 300 ms (its throttle of
+ * Suspense reveals), which the first screen would pay on every load (npm run bench:web).
+ */
+const loaded: Partial<Record<keyof typeof screens, ComponentType<never>>> = {};
+if (firstScreen) void screens[firstScreen]().then((module) => void (loaded[firstScreen] = module.default as ComponentType<never>));
+const chosen = new Map<keyof typeof screens, ComponentType<never>>();
+/**
+ * The screen's component: its module if it has arrived when first shown, else its lazy wrapper
+ * (under a Suspense boundary). Chosen once: a component whose type changed between renders would
+ * be mounted afresh, losing what was typed into it.
+ */
+function screen<P>(name: keyof typeof screens, wrapper: ComponentType<P>): ComponentType<P> {
+  if (!chosen.has(name)) chosen.set(name, loaded[name] ?? (wrapper as ComponentType<never>));
+  return chosen.get(name) as ComponentType<P>;
+}
 
 // People who ask their system for less motion get none: no transitions, no ripples.
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
@@ -113,10 +130,11 @@ function Root() {
     // An invitation link waits in this tab while its invitee signs in or creates an account.
     const invitation = match(INVITATION_PATTERN, path);
     if (invitation) rememberInvitation(invitation.token!);
-    const screen = signedOutScreenOf(path);
-    if (screen === 'signUp') return <SignUpPage />;
-    if (screen === 'oidcCallback') return <OidcCallbackPage />;
-    return <SignInPage reason={state.reason} invited={Boolean(invitation ?? pendingInvitationPath())} />;
+    const shown = signedOutScreenOf(path);
+    if (shown === 'signUp') return <SignUpPage />;
+    if (shown === 'oidcCallback') return <OidcCallbackPage />;
+    const SignIn = screen('signIn', SignInPage);
+    return <SignIn reason={state.reason} invited={Boolean(invitation ?? pendingInvitationPath())} />;
   }
   return <SignedIn userId={state.user.id} />;
 }
@@ -174,8 +192,10 @@ function SignedIn({ userId }: { userId: string }) {
 
 function route(path: string): ReactNode {
   switch (screenOf(path)) {
-    case 'dashboard':
-      return <DashboardPage />;
+    case 'dashboard': {
+      const Dashboard = screen('dashboard', DashboardPage);
+      return <Dashboard />;
+    }
     case 'workflows':
       return <WorkflowsPage />;
     case 'files':
