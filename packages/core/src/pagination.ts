@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { getNamedType, isObjectType, Kind, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import { appError } from './errors.js';
 
 /**
@@ -114,6 +115,44 @@ export async function paginate<Row, Node = Row>(options: {
     },
     totalCount: () => (counted ??= options.count()),
   };
+}
+
+/**
+ * A connection field asked only for its `totalCount` (a dashboard's "12 members") needs no page:
+ * every list field that returns a `...Connection` with a `first` argument gets `first: 0` when the
+ * selection holds nothing but `totalCount` and `__typename`, so paginate() runs the count alone
+ * instead of the count and a page of 21 rows nobody reads. A `first` the resolver would refuse is
+ * passed on unchanged (it is refused as before). Called on every subgraph's schema, before its
+ * permissions are applied (the rules see the arguments as sent).
+ */
+export function countOnlyPages(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const returns = getNamedType(field.type);
+      if (!returns.name.endsWith('Connection') || !field.args.some((a) => a.name === 'first') || !field.resolve) continue;
+      const resolve = field.resolve;
+      field.resolve = (source, args: Record<string, unknown>, context, info) =>
+        resolve(source, countOnly(info) && validFirst(args.first) ? { ...args, first: 0 } : args, context, info);
+    }
+  }
+  return schema;
+}
+
+const validFirst = (first: unknown) => first == null || (Number.isInteger(first) && (first as number) >= 0 && (first as number) <= MAX_PAGE_SIZE);
+
+const COUNT_ONLY_FIELDS = new Set(['totalCount', '__typename']);
+
+function countOnly(info: GraphQLResolveInfo): boolean {
+  const only = (set: SelectionSetNode | undefined): boolean =>
+    !!set &&
+    set.selections.every((selection) => {
+      if (selection.kind === Kind.FIELD) return COUNT_ONLY_FIELDS.has(selection.name.value);
+      if (selection.kind === Kind.INLINE_FRAGMENT) return only(selection.selectionSet);
+      const fragment = info.fragments[selection.name.value];
+      return !!fragment && only(fragment.selectionSet);
+    });
+  return info.fieldNodes.every((node) => only(node.selectionSet));
 }
 
 /** The SDL every subgraph shares: scalars, page info, roles. Marked shareable for composition. */

@@ -17,6 +17,7 @@ import { createErrorFormatter } from './format-error.js';
 import { INTERNAL_TOKEN_HEADER, internalTokenError, verifyInternalToken, type Viewer } from './identity.js';
 import { logAccess, type Logger } from './log.js';
 import { observeSubgraphRequest, serveMetricsRequest } from './metrics.js';
+import { countOnlyPages } from './pagination.js';
 import { runInContext, startServerSpan } from './tracing.js';
 
 export interface BaseContext {
@@ -237,7 +238,7 @@ const operationOf = (context: unknown): UpstreamOperation | undefined =>
 
 /** The subgraph schema with its permissions applied: what the server runs, and what tests can execute directly. */
 export function buildSecuredSubgraphSchema(options: { typeDefs: DocumentNode; resolvers: unknown; permissions: Permissions }) {
-  return applyPermissions(buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]), options.permissions);
+  return applyPermissions(countOnlyPages(buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }])), options.permissions);
 }
 
 /** Listens (port 0 picks a free port) and returns the bound address with a close that waits; `drain` sets `drainState.draining` (the /readyz handler reads it). */
