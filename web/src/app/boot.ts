@@ -14,6 +14,8 @@ interface Boot {
 }
 
 const boot = (window as { __organoiseBoot?: Boot }).__organoiseBoot ?? null;
+// Taken: the page keeps no global handle on the session's answers (they carry its tokens).
+delete (window as { __organoiseBoot?: Boot }).__organoiseBoot;
 let refresh = boot?.refresh;
 let firstScreen = boot?.firstScreen ?? null;
 let dashboard: { organizationId: string; from: string } | null = null;
