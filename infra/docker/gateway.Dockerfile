@@ -19,18 +19,20 @@ WORKDIR /prod
 COPY package.json package-lock.json .npmrc ./
 COPY packages/core/package.json packages/core/
 COPY gateway/package.json gateway/
-# patch-package comes from the build stage's tree (it is a root dependency, not the workspace's).
+# patches/ applied as npm install applies them (patch-package, from the build stage's tree: it is a
+# root dependency, not the workspace's). Its scripts are off: none of the production packages needs one.
+COPY patches ./patches
 RUN npm ci --omit=dev -w @organoise/gateway --ignore-scripts \
- && /app/node_modules/.bin/patch-package --patch-dir ../app/patches --error-on-fail
+ && /app/node_modules/.bin/patch-package --error-on-fail
 
 # 3. Runtime: Node, the production dependencies, the compiled output and what it serves.
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production APOLLO_TELEMETRY_DISABLED=true HOST=0.0.0.0 PORT=4000
 WORKDIR /app
-COPY --from=production-dependencies /prod/node_modules ./node_modules
-COPY --from=build /app/packages/core/package.json ./packages/core/
+# The production tree whole: node_modules, and the workspaces' manifests with the node_modules npm
+# may have nested in them (a version that could not be hoisted, e.g. packages/core/node_modules).
+COPY --from=production-dependencies /prod ./
 COPY --from=build /app/packages/core/dist ./packages/core/dist
-COPY --from=build /app/gateway/package.json ./gateway/
 COPY --from=build /app/gateway/dist ./gateway/dist
 # The default SUPERGRAPH_PATH and SAFELIST_PATH, and the built apps at their default places.
 COPY --from=build /app/schema/supergraph.graphql /app/schema/safelist.json ./schema/

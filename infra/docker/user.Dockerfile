@@ -18,18 +18,20 @@ WORKDIR /prod
 COPY package.json package-lock.json .npmrc ./
 COPY packages/core/package.json packages/core/
 COPY subgraphs/user/package.json subgraphs/user/
-# patch-package comes from the build stage's tree (it is a root dependency, not the workspace's).
+# patches/ applied as npm install applies them (patch-package, from the build stage's tree: it is a
+# root dependency, not the workspace's). Its scripts are off: none of the production packages needs one.
+COPY patches ./patches
 RUN npm ci --omit=dev -w @organoise/subgraph-user --ignore-scripts \
- && /app/node_modules/.bin/patch-package --patch-dir ../app/patches --error-on-fail
+ && /app/node_modules/.bin/patch-package --error-on-fail
 
 # 3. Runtime: Node, the production dependencies, the compiled output and its assets; nothing else.
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production APOLLO_TELEMETRY_DISABLED=true HOST=0.0.0.0 PORT=4001 DATA_DIR=/home/node/data
 WORKDIR /app
-COPY --from=production-dependencies /prod/node_modules ./node_modules
-COPY --from=build /app/packages/core/package.json ./packages/core/
+# The production tree whole: node_modules, and the workspaces' manifests with the node_modules npm
+# may have nested in them (a version that could not be hoisted, e.g. packages/core/node_modules).
+COPY --from=production-dependencies /prod ./
 COPY --from=build /app/packages/core/dist ./packages/core/dist
-COPY --from=build /app/subgraphs/user/package.json ./subgraphs/user/
 COPY --from=build /app/subgraphs/user/dist ./subgraphs/user/dist
 # Migrations, applied at start (under a lock, so replicas may start together).
 COPY --from=build /app/subgraphs/user/drizzle ./subgraphs/user/drizzle

@@ -1,33 +1,41 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, postGraphQL, testEnv, waitFor, type TestDatabase } from '@organoise/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServices, COMPILED_CONDITION, SERVICE_WORKSPACES, undeclaredImports } from '../../scripts/build-service.js';
+import { SUBGRAPH_NAMES } from '@organoise/core';
+import { buildServices, SERVICE_WORKSPACES, undeclaredImports } from '../../scripts/build-service.js';
+import { assembleImage, type AssembledImage } from './dockerfile.js';
 
-// Production's way of running: `npm run build`'s output (scripts/build-service.ts), each service
-// its own `node --conditions=organoise-compiled <workspace>/dist/main.js` process as the images'
-// CMD starts it (infra/docker/), with NODE_ENV=production, on a fresh Postgres database. Node's
-// TypeScript type stripping is turned off in every process, so a single TypeScript source loaded by
-// mistake (a missing condition, an import of src/) fails the start instead of passing quietly.
-// The images themselves cannot be built here (no Docker engine); what they add to this (a
-// production-only dependency tree) is checked by undeclaredImports below and dockerfiles.test.ts.
-// The build rewrites each workspace's dist/ (git-ignored), so the postgres project runs it only.
+// Production's way of running, as far as it goes without Docker: `npm run build`'s output
+// (scripts/build-service.ts), and each subgraph run from its image laid out as a folder by
+// assembleImage (infra/test/dockerfile.ts: its Dockerfile's production stage run for real, `npm
+// ci --omit=dev` for that workspace only and patches/ applied, then the runtime stage's COPYs), with
+// the image's ENV and CMD (`node --conditions=organoise-compiled .../dist/main.js`); the gateway's
+// image without the web app and playground builds (Vite; served with WEB=false here). On a fresh
+// Postgres database, with NODE_ENV=production. Node's TypeScript type stripping is off in every process, so a TypeScript
+// source loaded by mistake (a missing condition, an import of src/) fails the start.
+// The build rewrites each workspace's dist/ (git-ignored) and the production installs take a
+// while, so the postgres project runs it only. npm ci uses the npm cache (--prefer-offline).
 
 const root = resolve(import.meta.dirname, '../..');
 const SECRET = randomBytes(32).toString('hex');
 
-type Service = { name: string; child: ChildProcess; url: string; output: () => string };
+type Service = { name: string; child: ChildProcess; url: string; output: () => string; image: AssembledImage };
 
-function startCompiled(workspace: string, name: string, env: Record<string, string>, nodeFlags: string[] = []): Promise<Service> {
+/** Runs an image's CMD in its folder with its ENV, then this test's settings (a free port, the database). */
+function startImage(image: AssembledImage, name: string, env: Record<string, string>): Promise<Service> {
   // Not this run's test settings: only what a container would have.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => ['PATH', 'HOME', 'LANG', 'TZ'].includes(key)));
-  const child = spawn(process.execPath, [`--conditions=${COMPILED_CONDITION}`, '--no-experimental-strip-types', ...nodeFlags, 'dist/main.js'], {
-    cwd: join(root, workspace),
-    env: { ...inherited, APOLLO_TELEMETRY_DISABLED: 'true', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', INTERNAL_TOKEN_SECRET: SECRET, ...env },
+  const [command, ...args] = image.cmd;
+  if (command !== 'node') throw new Error(`${name}: the image runs ${command}`);
+  const child = spawn(process.execPath, ['--no-experimental-strip-types', ...args], {
+    cwd: image.dir,
+    env: { ...inherited, ...image.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', INTERNAL_TOKEN_SECRET: SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -44,7 +52,7 @@ function startCompiled(workspace: string, name: string, env: Record<string, stri
     240_000,
   ).then(() => {
     console.info(`compiled ${name}: listening after ${Math.round(performance.now() - started)} ms`);
-    return { name, child, url: /"url":"(http:[^"]+)"/.exec(output)![1]!, output: () => output };
+    return { name, child, url: /"url":"(http:[^"]+)"/.exec(output)![1]!, output: () => output, image };
   });
 }
 
@@ -58,10 +66,11 @@ async function stop(service: Service | undefined) {
   clearTimeout(timer);
 }
 
-/** The images' HEALTHCHECK command with PORT set as in the container; its exit code. */
-const healthcheck = (port: string) =>
+/** An image's HEALTHCHECK command, in its folder with PORT set as in the container; its exit code. */
+const healthcheck = (image: AssembledImage, port: string) =>
   new Promise<number | null>((done) => {
-    const child = execFile(process.execPath, [join(root, 'infra/docker/healthcheck.mjs')], { env: { PATH: process.env.PATH ?? '', PORT: port }, timeout: 30_000 });
+    const [, ...args] = image.healthcheck;
+    const child = execFile(process.execPath, args, { cwd: image.dir, env: { PATH: process.env.PATH ?? '', PORT: port }, timeout: 30_000 });
     child.once('exit', (code) => done(code));
   });
 
@@ -74,33 +83,42 @@ const closedPort = () =>
     });
   });
 
-describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the compiled services (npm run build), run as the images run them', () => {
+describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the compiled services (npm run build), run from their images laid out as folders', () => {
   let database: TestDatabase;
   const services: Service[] = [];
   let gateway: Service;
   const dataDir = mkdtempSync(join(tmpdir(), 'organoise-compiled-'));
+  const imagesDir = mkdtempSync(join(tmpdir(), 'organoise-images-'));
 
   beforeAll(async () => {
     const built = await buildServices();
     for (const result of built) console.info(`built ${result.workspace}: ${result.files} files, ${(result.bytes / 1024).toFixed(0)} KiB in ${result.ms} ms`);
+    const images: Record<string, AssembledImage> = {};
+    // One at a time: each runs npm ci, and two cores are shared.
+    for (const name of [...SUBGRAPH_NAMES, 'gateway']) {
+      const started = performance.now();
+      // The gateway's image without the web app and the playground (Vite builds this test does not make; WEB=false below).
+      images[name] = await assembleImage(join(root, `infra/docker/${name}.Dockerfile`), root, join(imagesDir, name), name === 'gateway' ? { skipCopiesOf: ['/app/web/dist', '/app/playground/dist'] } : {});
+      console.info(`image ${name} laid out in ${Math.round(performance.now() - started)} ms`);
+    }
     database = await createTestDatabase();
     const common = { DATABASE_URL: database.url!, DATA_DIR: dataDir };
     const [user, workflow, analytics] = await Promise.all([
-      startCompiled('subgraphs/user', 'user', {
+      startImage(images.user!, 'user', {
         ...common,
         PUBLIC_APP_URL: 'https://app.example.test',
         ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
         // Sign-up answers at once (production's default mails a link first).
         SIGN_UP_VERIFICATION: 'off',
       }),
-      startCompiled('subgraphs/workflow', 'workflow', common),
-      startCompiled('subgraphs/analytics', 'analytics', common),
+      startImage(images.workflow!, 'workflow', common),
+      startImage(images.analytics!, 'analytics', common),
     ]);
     services.push(user, workflow, analytics);
-    const file = await startCompiled('subgraphs/file', 'file', { ...common, FILE_STORAGE_DIR: join(dataDir, 'files'), SUBGRAPH_WORKFLOW_URL: workflow.url });
+    const file = await startImage(images.file!, 'file', { ...common, FILE_STORAGE_DIR: join(dataDir, 'files'), SUBGRAPH_WORKFLOW_URL: workflow.url });
     services.push(file);
-    gateway = await startCompiled(
-      'gateway',
+    gateway = await startImage(
+      images.gateway!,
       'gateway',
       {
         SUBGRAPH_USER_URL: user.url,
@@ -111,7 +129,6 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the compiled services (np
         SAFELIST: 'off',
         WEB: 'false',
       },
-      ['--max-semi-space-size=64'],
     );
     services.push(gateway);
   }, 600_000);
@@ -120,6 +137,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the compiled services (np
     await Promise.all(services.map(stop));
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
+    await rm(imagesDir, { recursive: true, force: true });
   });
 
   it('imports only packages its own workspace lists under dependencies (the images install no others)', async () => {
@@ -150,10 +168,10 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the compiled services (np
   }, 120_000);
 
   it('is healthy to the images’ HEALTHCHECK (infra/docker/healthcheck.mjs: GET /readyz), and a closed port is not', async () => {
-    for (const service of services) expect(await healthcheck(new URL(service.url).port), service.name).toBe(0);
+    for (const service of services) expect(await healthcheck(service.image, new URL(service.url).port), service.name).toBe(0);
     const gatewayReady = await fetch(new URL('/readyz', gateway.url));
     expect(await gatewayReady.json()).toMatchObject({ status: 'ready', subgraphs: { user: 'ok', workflow: 'ok', file: 'ok', analytics: 'ok' } });
-    expect(await healthcheck(await closedPort())).toBe(1);
+    expect(await healthcheck(gateway.image, await closedPort())).toBe(1);
   }, 120_000);
 
   it('ran from dist/ only: no TypeScript loaded, and the logs name no source file', () => {

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, matchesGlob, resolve } from 'node:path';
+import { join, matchesGlob, posix, resolve } from 'node:path';
 import { DEFAULT_GATEWAY_PORT, portOffsetOf, SUBGRAPH_NAMES, type SubgraphName } from '@organoise/core';
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
+import { argsOf, flagsOf, jsonOf, stagesOf, type Stage } from './dockerfile.js';
 
 // The images' policies, read from the Dockerfiles themselves (dockerfile-ast), since no Docker
 // engine runs here to build them: one Dockerfile per service, multi-stage, a slim runtime base
@@ -28,31 +28,7 @@ const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
   .filter((line) => line && !line.startsWith('#'));
 const isIgnored = (path: string) => ignored.some((pattern) => matchesGlob(path, pattern) || matchesGlob(path, `${pattern}/**`));
 
-type Stage = { name: string | null; base: string; instructions: Instruction[] };
-
-function stagesOf(text: string): Stage[] {
-  const stages: Stage[] = [];
-  for (const instruction of DockerfileParser.parse(text).getInstructions()) {
-    const args = instruction.getArguments().map((a) => a.getValue());
-    if (instruction.getKeyword() === 'FROM') {
-      const as = args.findIndex((a) => a.toUpperCase() === 'AS');
-      stages.push({ base: args[0] ?? '', name: as >= 0 ? (args[as + 1] ?? null) : null, instructions: [] });
-    } else stages.at(-1)?.instructions.push(instruction);
-  }
-  return stages;
-}
-
-const flagsOf = (instruction: Instruction) =>
-  'getFlags' in instruction ? Object.fromEntries((instruction as unknown as { getFlags(): { getName(): string; getValue(): string | null }[] }).getFlags().map((f) => [f.getName(), f.getValue()])) : {};
-const argsOf = (instruction: Instruction) => instruction.getArguments().map((a) => a.getValue());
-const jsonOf = (instruction: Instruction): string[] | null => {
-  try {
-    const parsed = JSON.parse(instruction.getArgumentsContent() ?? '') as unknown;
-    return Array.isArray(parsed) && parsed.every((p) => typeof p === 'string') ? parsed : null;
-  } catch {
-    return null;
-  }
-};
+const workdirOf = (stage: Stage) => argsOf(stage.instructions.find((i) => i.getKeyword() === 'WORKDIR') ?? stage.instructions[0]!)[0];
 
 /** Every way one service's Dockerfile breaks the policies; empty when it keeps them all. */
 export function dockerfileProblems(text: string, service: Service): string[] {
@@ -114,6 +90,21 @@ export function dockerfileProblems(text: string, service: Service): string[] {
         continue;
       }
       for (const source of sources) {
+        if (from !== null && source === workdirOf(stageNamed(from)!)) {
+          // A stage's whole WORKDIR: what it copied there from the context, and what it installed.
+          const fromStage = stageNamed(from)!;
+          if (stage === runtime && !fromStage.instructions.some((i) => i.getKeyword() === 'RUN' && argsOf(i).join(' ').includes('npm ci --omit=dev'))) {
+            problems.push(`COPY ${source} from ${from}: that stage does not install with npm ci --omit=dev`);
+          }
+          if (stage === runtime) {
+            copied.push('node_modules');
+            for (const copy of fromStage.instructions.filter((i) => i.getKeyword() === 'COPY' && !flagsOf(i).from)) {
+              const [destination, ...files] = argsOf(copy).reverse();
+              for (const file of files) copied.push(destination!.endsWith('/') ? posix.join(destination!, posix.basename(file)) : destination!);
+            }
+          }
+          continue;
+        }
         if (from === null) {
           if (source === '.') continue;
           if (!existsSync(join(root, source))) problems.push(`COPY ${source}: not in the repository`);
