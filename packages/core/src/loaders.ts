@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { notFound } from './errors.js';
 
 /**
  * A per-request loader that batches lookups by id into one query and returns results in the
@@ -13,6 +14,16 @@ export function byIdLoader<Row>(fetch: (ids: readonly string[]) => Promise<Row[]
     },
     { maxBatchSize: 500 },
   );
+}
+
+/**
+ * What a request's loader finds for `id`, or NOT_FOUND naming `what`: the loaders look only among
+ * the viewer's organizations, so another tenant's row is as unknown as a missing one.
+ */
+export async function loadOrNotFound<Row>(loader: DataLoader<string, Row | null>, id: string, what: string): Promise<Row> {
+  const row = await loader.load(id);
+  if (!row) throw notFound(what);
+  return row;
 }
 
 /** Groups rows fetched for many parents (e.g. files of many runs) by parent id. */

@@ -1,4 +1,4 @@
-import { id, notFound, parseInput, subgraphDomain } from '@organoise/core';
+import { id, parseInput, subgraphDomain, loadOrNotFound } from '@organoise/core';
 import type { FileContext } from '../../context.js';
 import {
   attachFileToRun,
@@ -12,15 +12,9 @@ import {
 } from './files.js';
 import { permissions } from './permissions.js';
 
-async function loadFile(ctx: FileContext, fileId: string) {
-  const file = await ctx.loaders.file.load(fileId);
-  if (!file) throw notFound('File');
-  return file;
-}
-
 export const fileResolvers = {
   Query: {
-    file: (_: unknown, args: { id: string }, ctx: FileContext) => loadFile(ctx, parseInput(id(), args.id)),
+    file: (_: unknown, args: { id: string }, ctx: FileContext) => loadOrNotFound(ctx.loaders.file, parseInput(id(), args.id), 'File'),
   },
   Mutation: {
     uploadFile: (_: unknown, args: { input: unknown }, ctx: FileContext) => uploadFile(ctx, args.input),

@@ -1,4 +1,4 @@
-import { id, notFound, parseInput, type PageArgs, subgraphDomain } from '@organoise/core';
+import { id, loadOrNotFound, parseInput, type PageArgs, subgraphDomain } from '@organoise/core';
 import type { UserContext } from '../../context.js';
 import { listViewerMemberships } from '../organizations/memberships.js';
 import { changePassword, signIn, visibleUsers, type VisibleUser } from './accounts.js';
@@ -12,11 +12,7 @@ import { permissions } from './permissions.js';
 export const accountResolvers = {
   Query: {
     viewer: (_: unknown, __: unknown, ctx: UserContext) => (ctx.viewer ? ctx.loaders.user.load(ctx.viewer.userId) : null),
-    user: async (_: unknown, args: { id: string }, ctx: UserContext) => {
-      const user = await ctx.loaders.user.load(parseInput(id(), args.id));
-      if (!user) throw notFound('User');
-      return user;
-    },
+    user: (_: unknown, args: { id: string }, ctx: UserContext) => loadOrNotFound(ctx.loaders.user, parseInput(id(), args.id), 'User'),
   },
   Mutation: {
     signUp: (_: unknown, args: { input: unknown }, ctx: UserContext) => signUp(ctx, args.input),

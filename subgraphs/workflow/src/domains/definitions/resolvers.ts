@@ -1,4 +1,4 @@
-import { id, isUuid, notFound, parseInput, type PageArgs, subgraphDomain } from '@organoise/core';
+import { id, isUuid, parseInput, type PageArgs, subgraphDomain, loadOrNotFound } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
 import { listDefinitionRuns, type RunListArgs } from '../runs/runs.js';
 import {
@@ -11,12 +11,6 @@ import {
   type VersionRow,
 } from './definitions.js';
 import { permissions } from './permissions.js';
-
-async function loadDefinition(ctx: WorkflowContext, definitionId: string) {
-  const definition = await ctx.loaders.definition.load(definitionId);
-  if (!definition) throw notFound('Workflow definition');
-  return definition;
-}
 
 async function loadVersion(ctx: WorkflowContext, definitionId: string, version: number) {
   const row = await ctx.loaders.version.load(versionKey(definitionId, version));
@@ -32,7 +26,7 @@ function fresh(ctx: WorkflowContext, row: DefinitionRow) {
 
 export const definitionResolvers = {
   Query: {
-    workflowDefinition: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadDefinition(ctx, parseInput(id(), args.id)),
+    workflowDefinition: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadOrNotFound(ctx.loaders.definition, parseInput(id(), args.id), 'Workflow definition'),
     workflowDefinitionByKey: (_: unknown, args: { organizationId: string; key: string }, ctx: WorkflowContext) =>
       definitionByKey(ctx, args.organizationId, args.key),
   },
@@ -54,7 +48,7 @@ export const definitionResolvers = {
     createdBy: (d: DefinitionRow) => ({ id: d.createdBy }),
   },
   WorkflowDefinitionVersion: {
-    definition: (v: VersionRow, _: unknown, ctx: WorkflowContext) => loadDefinition(ctx, v.definitionId),
+    definition: (v: VersionRow, _: unknown, ctx: WorkflowContext) => loadOrNotFound(ctx.loaders.definition, v.definitionId, 'Workflow definition'),
     states: (v: VersionRow) => v.spec.states,
     initialState: (v: VersionRow) => v.spec.initialState,
     transitions: (v: VersionRow) => v.spec.transitions,

@@ -1,4 +1,4 @@
-import { eachEventWithFreshLoaders, notFound, subgraphDomain, type EventMessage } from '@organoise/core';
+import { eachEventWithFreshLoaders, subgraphDomain, type EventMessage, loadOrNotFound } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
 import type { RunEventPayload, TaskEventPayload } from '../runs/events.js';
 import { followMyTasks, followOrganizationRuns, followRun } from './live.js';
@@ -17,19 +17,11 @@ export const liveResolvers = {
   },
   WorkflowRunEvent: {
     ...eventFields,
-    run: async (e: EventMessage, _: unknown, ctx: WorkflowContext) => {
-      const run = await ctx.loaders.run.load((e.payload as unknown as RunEventPayload).runId);
-      if (!run) throw notFound('Workflow run');
-      return run;
-    },
+    run: (e: EventMessage, _: unknown, ctx: WorkflowContext) => loadOrNotFound(ctx.loaders.run, (e.payload as unknown as RunEventPayload).runId, 'Workflow run'),
   },
   HumanTaskEvent: {
     ...eventFields,
-    task: async (e: EventMessage, _: unknown, ctx: WorkflowContext) => {
-      const task = await ctx.loaders.task.load((e.payload as unknown as TaskEventPayload).taskId);
-      if (!task) throw notFound('Task');
-      return task;
-    },
+    task: (e: EventMessage, _: unknown, ctx: WorkflowContext) => loadOrNotFound(ctx.loaders.task, (e.payload as unknown as TaskEventPayload).taskId, 'Task'),
   },
 };
 

@@ -1,4 +1,4 @@
-import { id, isUuid, notFound, parseInput, type PageArgs, type SortDirection, subgraphDomain } from '@organoise/core';
+import { id, isUuid, parseInput, type PageArgs, type SortDirection, subgraphDomain, loadOrNotFound } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
 import type { HumanTaskStatus } from '../../db/schema.js';
 import { versionKey } from '../definitions/definitions.js';
@@ -6,12 +6,6 @@ import { listRunTasks } from '../tasks/tasks.js';
 import { firableTransitions } from './engine.js';
 import { cancelRun, listHistory, startRun, transitionRun, type HistoryRow, type RunRow } from './runs.js';
 import { permissions } from './permissions.js';
-
-async function loadRun(ctx: WorkflowContext, runId: string) {
-  const run = await ctx.loaders.run.load(runId);
-  if (!run) throw notFound('Workflow run');
-  return run;
-}
 
 async function pinnedVersion(ctx: WorkflowContext, run: RunRow) {
   const version = await ctx.loaders.version.load(versionKey(run.definitionId, run.definitionVersion));
@@ -28,7 +22,7 @@ export function freshRun(ctx: WorkflowContext, run: RunRow) {
 
 export const runResolvers = {
   Query: {
-    workflowRun: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadRun(ctx, parseInput(id(), args.id)),
+    workflowRun: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadOrNotFound(ctx.loaders.run, parseInput(id(), args.id), 'Workflow run'),
   },
   Mutation: {
     startWorkflowRun: async (_: unknown, args: { input: unknown }, ctx: WorkflowContext) => freshRun(ctx, await startRun(ctx, args.input)),
@@ -39,11 +33,7 @@ export const runResolvers = {
   WorkflowRun: {
     __resolveReference: (ref: { id: string }, ctx: WorkflowContext) => (isUuid(ref.id) ? ctx.loaders.run.load(ref.id) : null),
     organization: (r: RunRow) => ({ id: r.organizationId }),
-    definition: async (r: RunRow, _: unknown, ctx: WorkflowContext) => {
-      const definition = await ctx.loaders.definition.load(r.definitionId);
-      if (!definition) throw notFound('Workflow definition');
-      return definition;
-    },
+    definition: (r: RunRow, _: unknown, ctx: WorkflowContext) => loadOrNotFound(ctx.loaders.definition, r.definitionId, 'Workflow definition'),
     definitionSpec: (r: RunRow, _: unknown, ctx: WorkflowContext) => pinnedVersion(ctx, r),
     startedBy: (r: RunRow) => ({ id: r.startedBy }),
     history: (r: RunRow, args: PageArgs & { direction?: SortDirection | null }, ctx: WorkflowContext) => listHistory(ctx, r, args),

@@ -1,17 +1,11 @@
-import { id, isUuid, notFound, parseInput, subgraphDomain } from '@organoise/core';
+import { id, isUuid, parseInput, subgraphDomain, loadOrNotFound } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
 import { completeTask, isAssignedTo, listMyTasks, type MyTasksArgs, type TaskRow } from './tasks.js';
 import { permissions } from './permissions.js';
 
-async function loadTask(ctx: WorkflowContext, taskId: string) {
-  const task = await ctx.loaders.task.load(taskId);
-  if (!task) throw notFound('Task');
-  return task;
-}
-
 export const taskResolvers = {
   Query: {
-    humanTask: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadTask(ctx, parseInput(id(), args.id)),
+    humanTask: (_: unknown, args: { id: string }, ctx: WorkflowContext) => loadOrNotFound(ctx.loaders.task, parseInput(id(), args.id), 'Task'),
     myTasks: (_: unknown, args: MyTasksArgs, ctx: WorkflowContext) => listMyTasks(ctx, args),
   },
   Mutation: {
@@ -27,11 +21,7 @@ export const taskResolvers = {
   HumanTask: {
     __resolveReference: (ref: { id: string }, ctx: WorkflowContext) => (isUuid(ref.id) ? ctx.loaders.task.load(ref.id) : null),
     organization: (t: TaskRow) => ({ id: t.organizationId }),
-    run: async (t: TaskRow, _: unknown, ctx: WorkflowContext) => {
-      const run = await ctx.loaders.run.load(t.runId);
-      if (!run) throw notFound('Workflow run');
-      return run;
-    },
+    run: (t: TaskRow, _: unknown, ctx: WorkflowContext) => loadOrNotFound(ctx.loaders.run, t.runId, 'Workflow run'),
     assignee: (t: TaskRow) => (t.assigneeId ? { id: t.assigneeId } : null),
     viewerIsAssignee: (t: TaskRow, _: unknown, ctx: WorkflowContext) => isAssignedTo(t, ctx.viewer),
     completedBy: (t: TaskRow) => (t.completedBy ? { id: t.completedBy } : null),
