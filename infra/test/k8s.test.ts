@@ -10,13 +10,14 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 
 // The Kubernetes manifests (infra/k8s: a kustomize base and dev/prod overlays), with no cluster:
 // each overlay rendered, every object validated against the Kubernetes API's schemas
-// (kubernetes-models: the OpenAPI schemas of each kind, compiled to validators), and the
-// deployment's policies checked on what would be applied.
+// (kubernetes-models: the OpenAPI schemas of each kind, compiled to validators; and its TypeScript
+// interfaces for fields no schema has), and the deployment's policies checked on what would be applied.
 //
 // Rendering: the overlays use only what this file implements of kustomize (resources, namespace,
 // images, and `patches` holding JSON 6902 operations with a kind/name target), applied in
@@ -87,6 +88,45 @@ function schemaProblems(manifests: Manifest[]): string[] {
     } catch (error) {
       return [`${m.kind} ${m.metadata.name}: ${(error as Error).message}`];
     }
+  });
+}
+
+/**
+ * Unknown fields, which the schemas' validators let pass (as the API server does unless asked to
+ * be strict, and a misspelt field is then silently ignored): each object type-checked as an object
+ * literal against kubernetes-models' TypeScript interface for its kind (generated from the same
+ * OpenAPI schemas), whose excess-property check names a field no schema has. TypeScript reports the
+ * first such field of each object.
+ */
+const INTERFACES: Record<string, [module: string, name: string]> = {
+  'apps/v1/Deployment': ['kubernetes-models/apps/v1/Deployment', 'IDeployment'],
+  'v1/Service': ['kubernetes-models/v1/Service', 'IService'],
+  'v1/ConfigMap': ['kubernetes-models/v1/ConfigMap', 'IConfigMap'],
+  'v1/Secret': ['kubernetes-models/v1/Secret', 'ISecret'],
+  'autoscaling/v2/HorizontalPodAutoscaler': ['kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler', 'IHorizontalPodAutoscaler'],
+  'policy/v1/PodDisruptionBudget': ['kubernetes-models/policy/v1/PodDisruptionBudget', 'IPodDisruptionBudget'],
+  'networking.k8s.io/v1/NetworkPolicy': ['kubernetes-models/networking.k8s.io/v1/NetworkPolicy', 'INetworkPolicy'],
+};
+
+function unknownFieldProblems(manifests: Manifest[]): string[] {
+  const file = join(root, 'infra/test/__rendered-manifests__.ts');
+  const lines: string[] = [];
+  manifests.forEach((m, index) => {
+    const [module, name] = INTERFACES[`${m.apiVersion}/${m.kind}`] ?? [];
+    if (!module) return;
+    lines.push(`import type { ${name} as T${index} } from '${module}';`, `export const m${index}: T${index} = ${JSON.stringify(m)};`);
+  });
+  const source = lines.join('\n');
+  const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2023, skipLibCheck: true, types: [] };
+  const host = ts.createCompilerHost(options);
+  const { fileExists, readFile, getSourceFile } = host;
+  host.fileExists = (path) => path === file || fileExists.call(host, path);
+  host.readFile = (path) => (path === file ? source : readFile.call(host, path));
+  host.getSourceFile = (path, language, ...rest) => (path === file ? ts.createSourceFile(path, source, language) : getSourceFile.call(host, path, language, ...rest));
+  return ts.getPreEmitDiagnostics(ts.createProgram([file], options, host)).map((diagnostic) => {
+    const line = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line : -1;
+    const manifest = manifests[Number(/^export const m(\d+)/.exec(source.split('\n')[line] ?? '')?.[1] ?? -1)];
+    return `${manifest ? `${manifest.kind} ${manifest.metadata.name}: ` : ''}${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`;
   });
 }
 
@@ -230,6 +270,10 @@ describe('the Kubernetes manifests (infra/k8s)', () => {
         expect(schemaProblems(manifests)).toEqual([]);
       });
 
+      it('has no field the Kubernetes API does not know (a misspelt one would be ignored)', () => {
+        expect(unknownFieldProblems(manifests)).toEqual([]);
+      });
+
       it('keeps the policies: probes, resources, spread, non-root, autoscaler and disruption budget per service, subgraphs reached only from the gateway, README settings, placeholder secrets, scraping', () => {
         expect(policyProblems(manifests)).toEqual([]);
       });
@@ -275,5 +319,8 @@ describe('the Kubernetes manifests (infra/k8s)', () => {
     );
     workflow.spec.replicas = 'three';
     expect(schemaProblems([workflow])).toEqual([expect.stringContaining('replicas must be integer')]);
+    workflow.spec.replicas = 3;
+    workflow.spec.template.spec.containers[0].livenessProb = workflow.spec.template.spec.containers[0].livenessProbe;
+    expect(unknownFieldProblems([workflow])).toEqual([expect.stringMatching(/^Deployment organoise-workflow: .*'"?livenessProb"?' does not exist in type 'IContainer'/)]);
   });
 });
