@@ -193,6 +193,10 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administrati
     await page.getByTestId('session-current').waitFor();
     await photograph(page, 'account');
     await expect.poll(() => page.getByTestId('session-other').count(), { timeout: WAIT }).toBe(1);
+    // Each session named by the User-Agent of the request that opened it, which the gateway passes
+    // on to the user subgraph: this Chromium, and Node's fetch (no browser: its own name).
+    expect(await page.getByTestId('session-current').textContent()).toContain('Chrome on Linux');
+    expect(await page.getByTestId('session-other').textContent()).toMatch(/^node/);
     await page.getByTestId('session-other').getByRole('button', { name: /^Sign out the session/ }).click();
     await expect.poll(() => page.getByTestId('session-other').count(), { timeout: WAIT }).toBe(0);
     const refused = await platform.gql(`mutation($r: String!) { refreshSession(refreshToken: $r) { accessToken } }`, { r: otherRefresh });

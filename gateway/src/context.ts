@@ -5,4 +5,6 @@ export interface GatewayContext {
   requestId: string;
   /** The client's address (express `req.ip`; honours X-Forwarded-For only behind a trusted proxy). */
   clientIp: string | null;
+  /** The client's User-Agent (HTTP), passed to subgraphs as CLIENT_USER_AGENT_HEADER: a session names its browser by it. */
+  userAgent?: string | null;
 }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 // Replaces RemoteGraphQLDataSource's private sendRequest: listed in ./apollo/internals.ts.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { appError, countDeduplicatedFetch, injectTraceHeaders, INTERNAL_TOKEN_HEADER, observeSubgraphFetch, signInternalToken, type Viewer } from '@organoise/core';
+import { appError, CLIENT_USER_AGENT_HEADER, CLIENT_USER_AGENT_MAX, countDeduplicatedFetch, injectTraceHeaders, INTERNAL_TOKEN_HEADER, observeSubgraphFetch, signInternalToken, type Viewer } from '@organoise/core';
 import type { GatewayContext } from './context.js';
 
 /** The routing URLs a supergraph declares, by subgraph name (`@join__graph(name:, url:)`). */
@@ -267,6 +267,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const ctx = context as Partial<GatewayContext>;
     if (this.tokens) headers.set(INTERNAL_TOKEN_HEADER, await this.tokens.get(ctx.viewer ?? null, ctx.clientIp));
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
+    // The client's User-Agent, for the sessions a mutation opens (signIn and the like) to name the
+    // browser or app; queries, the hot path, go without it.
+    if (ctx.userAgent && /^\s*mutation\b/.test(request.query ?? '')) headers.set(CLIENT_USER_AGENT_HEADER, ctx.userAgent.slice(0, CLIENT_USER_AGENT_MAX));
     // W3C trace context of the gateway.fetch span this runs in (nothing when tracing is off).
     injectTraceHeaders((name, value) => headers.set(name, value));
   }

@@ -61,6 +61,8 @@ export interface EdgeRequest {
   /** The legacy `x-api-key` header: counted as an API key's budget, never authenticated. */
   apiKeyHeader: string | undefined;
   clientIp: string | null;
+  /** The client's User-Agent header (HTTP only), for the subgraphs: display, never identity. */
+  userAgent?: string | undefined;
   /** The id the gateway gave this HTTP request (its access line's); unset: one is made (each operation over a socket). */
   requestId?: string | undefined;
   /** Already charged to its address and API key (step 1 done at the request's head). */
@@ -207,7 +209,7 @@ export function createGate(options: GateOptions): Gate {
       variables: params.variables,
       extensions: params.extensions,
       authentication,
-      context: { viewer, requestId: request.requestId ?? randomUUID(), clientIp: request.clientIp },
+      context: { viewer, requestId: request.requestId ?? randomUUID(), clientIp: request.clientIp, userAgent: request.userAgent ?? null },
     };
   };
 

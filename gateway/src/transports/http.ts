@@ -61,6 +61,7 @@ export function httpEdge(options: { gate: Gate; maxBodyBytes: number; log: Logge
         authorization: req.get('authorization'),
         apiKeyHeader: req.get(API_KEY_HEADER),
         clientIp: clientIpOf(req),
+        userAgent: req.get('user-agent'),
         // Set for every request by the gateway's HTTP server (index.ts), before anything else runs.
         requestId: req.get('x-request-id'),
         charged: true,

@@ -98,6 +98,14 @@ export const viewerOrganizationIds = (viewer: Viewer | null): string[] =>
 
 /** Header carrying the gateway-signed internal token to subgraphs (docs/protocols/internal-token.md). */
 export const INTERNAL_TOKEN_HEADER = 'x-organoise-internal-token';
+/**
+ * The end client's User-Agent as the gateway received it, on its calls to subgraphs (their own
+ * User-Agent is the gateway's HTTP client): what a session records to name the browser or app in
+ * its list. Display only, never an identity: a client chooses its User-Agent freely.
+ */
+export const CLIENT_USER_AGENT_HEADER = 'x-organoise-client-user-agent';
+/** Longer User-Agent strings are cut to this many characters. */
+export const CLIENT_USER_AGENT_MAX = 512;
 export const INTERNAL_TOKEN_ISSUER = 'organoise-gateway';
 const INTERNAL_TOKEN_TTL_SECONDS = 60;
 

@@ -14,7 +14,7 @@ import { applyPermissions, type Permissions } from './authz/shield.js';
 import { awaitSubscriptionSources } from './events/iterator.js';
 import { isAsyncIterable, upstreamOperation, upstreamOperationOf, wantsLiveAck, withLiveAck, withPosition, withReplayEnd, type UpstreamOperation } from './events/live-ack.js';
 import { createErrorFormatter } from './format-error.js';
-import { INTERNAL_TOKEN_HEADER, internalTokenError, verifyInternalToken, type Viewer } from './identity.js';
+import { CLIENT_USER_AGENT_HEADER, CLIENT_USER_AGENT_MAX, INTERNAL_TOKEN_HEADER, internalTokenError, verifyInternalToken, type Viewer } from './identity.js';
 import { logAccess, type Logger } from './log.js';
 import { observeSubgraphRequest, serveMetricsRequest } from './metrics.js';
 import { countOnlyPages } from './pagination.js';
@@ -24,6 +24,8 @@ export interface BaseContext {
   viewer: Viewer | null;
   /** The end client's IP as the gateway saw it; null when not forwarded. */
   clientIp: string | null;
+  /** The end client's User-Agent as the gateway saw it (CLIENT_USER_AGENT_HEADER), over HTTP; display only. */
+  userAgent?: string | null;
   requestId: string;
   log: Logger;
 }
@@ -158,7 +160,9 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
       context: async ({ req }) => {
         const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id']) || randomUUID();
         const identity = identities.get(req);
-        return options.createContext({ viewer: identity?.viewer ?? null, clientIp: identity?.clientIp ?? null, requestId, log: log.child({ requestId }) });
+        const agent = req.headers[CLIENT_USER_AGENT_HEADER];
+        const userAgent = typeof agent === 'string' && agent ? agent.slice(0, CLIENT_USER_AGENT_MAX) : null;
+        return options.createContext({ viewer: identity?.viewer ?? null, clientIp: identity?.clientIp ?? null, userAgent, requestId, log: log.child({ requestId }) });
       },
     }),
   );

@@ -35,7 +35,7 @@ export interface SubgraphOptions extends EventBusSettings {
 export type SubgraphContext<Services, Loaders> = BaseContext & Services & { loaders: Loaders };
 
 /** Who is asking, per request, as a domain function sees it. */
-export type Caller = Pick<BaseContext, 'viewer' | 'clientIp' | 'log'>;
+export type Caller = Pick<BaseContext, 'viewer' | 'clientIp' | 'userAgent' | 'log'>;
 
 /**
  * What every domain function takes first (docs/decisions/0012-domain-functions.md): the subgraph's

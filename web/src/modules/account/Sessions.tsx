@@ -1,4 +1,5 @@
 import { useMutation } from '@apollo/client/react';
+import Bowser from 'bowser';
 import { Button, Chip, List, ListItem, ListItemText, Stack } from '@mui/material';
 import { AccountDocument, RevokeSessionDocument, type AccountQuery } from '@organoise/client';
 import { useSessionStore } from '../auth/context';
@@ -48,10 +49,14 @@ export function Sessions({ sessions }: { sessions: SessionRow[] }) {
   );
 }
 
-/** A short name for a user agent string ("Chrome on Linux"), or the string itself. */
-function describeAgent(agent: string | null | undefined): string {
+/**
+ * A short name for the session's user agent, as bowser parses it ("Chrome on Linux", "Safari on
+ * iOS"), or the string itself (an app's own, such as the phone app's HTTP client). The gateway
+ * passes the agent of the request that opened the session; sessions opened before it did have none.
+ */
+export function describeAgent(agent: string | null | undefined): string {
   if (!agent) return 'Unknown browser or app';
-  const browser = /Edg\//.test(agent) ? 'Edge' : /Firefox\//.test(agent) ? 'Firefox' : /Chrom(e|ium)\//.test(agent) ? 'Chrome' : /Safari\//.test(agent) ? 'Safari' : null;
-  const system = /Android/.test(agent) ? 'Android' : /iPhone|iPad/.test(agent) ? 'iOS' : /Windows/.test(agent) ? 'Windows' : /Mac OS X/.test(agent) ? 'macOS' : /Linux/.test(agent) ? 'Linux' : null;
-  return browser && system ? `${browser} on ${system}` : agent.slice(0, 80);
+  const { browser, os } = Bowser.parse(agent);
+  if (browser.name && os.name) return `${browser.name} on ${os.name}`;
+  return agent.slice(0, 80);
 }

@@ -56,6 +56,8 @@ export async function openSession(
     lastSeenAt: now,
     expiresAt: secondsFrom(deps.clock, deps.settings.sessionTtlSeconds),
     ipAddress: deps.clientIp,
+    // As the gateway passed it on (display only: the sessions list names the browser or app by it).
+    userAgent: deps.userAgent ?? null,
     aal,
     secondFactorAt: aal === 2 ? now : null,
   });
