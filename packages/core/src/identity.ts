@@ -96,6 +96,17 @@ export async function requireRoleFrom(roles: RoleSource, viewer: Viewer | null, 
 export const viewerOrganizationIds = (viewer: Viewer | null): string[] =>
   viewer ? Object.keys(viewer.memberships) : [];
 
+/**
+ * A stand-in for `viewer` that belongs to exactly the organizations their IP allow-lists withhold
+ * from them (`deniedOrgs`), or null when none is. Only for finding which organization a row
+ * belongs to, so that a rule answers IP_NOT_ALLOWED rather than NOT_FOUND for a row of the
+ * viewer's own organization seen from a refused address (orgOfRow); never for reading data.
+ */
+export function withheldViewer(viewer: Viewer | null): Viewer | null {
+  if (!viewer?.deniedOrgs?.length) return null;
+  return { userId: viewer.userId, sessionId: viewer.sessionId, memberships: Object.fromEntries(viewer.deniedOrgs.map((id) => [id, 'VIEWER' as const])) };
+}
+
 /** Header carrying the gateway-signed internal token to subgraphs (docs/protocols/internal-token.md). */
 export const INTERNAL_TOKEN_HEADER = 'x-organoise-internal-token';
 /**

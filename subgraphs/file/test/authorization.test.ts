@@ -91,6 +91,24 @@ describe('permissions', () => {
   });
 });
 
+describe("a member of the file's organization whose address its IP allow-list refuses", () => {
+  // The gateway withholds the organization from their roles and names it in deniedOrgs.
+  const refusedB = { userId: randomUUID(), sessionId: randomUUID(), memberships: {}, deniedOrgs: [orgB] };
+  it.each([
+    ['file by id', FILE_B, () => ({ id: fileB })],
+    ['renameFile', `mutation($input: RenameFileInput!) { renameFile(input: $input) { id } }`, () => ({ input: { fileId: fileB, name: 'pwned' } })],
+  ])('gets IP_NOT_ALLOWED from %s (not NOT_FOUND: the file is theirs to know of), and nothing of it', async (_name, query, variables) => {
+    const response = await call(query, variables(), refusedB);
+    expect(codesOf(response)).toEqual(['IP_NOT_ALLOWED']);
+    expect(JSON.stringify(response.data ?? null)).not.toContain('B-secret');
+  });
+
+  it("still gets NOT_FOUND for another tenant's file, whatever organizations its own address is refused by", async () => {
+    const refusedA = { userId: randomUUID(), sessionId: randomUUID(), memberships: {}, deniedOrgs: [orgA] };
+    expect(codesOf(await call(FILE_B, { id: fileB }, refusedA))).toEqual(['NOT_FOUND']);
+  });
+});
+
 describe('a member of another organization', () => {
   it('cannot read a File (nor its versions) by its root query: NOT_FOUND, no data', async () => {
     const response = await call(FILE_B, { id: fileB }, adminA);

@@ -37,6 +37,31 @@ describe('a member whose address the organization refuses (IP allow-list)', () =
     expect(codesOf(response)).toEqual(['IP_NOT_ALLOWED']);
     expect(JSON.stringify(response.data)).not.toContain('Secret');
   });
+
+  // By id, the row is looked up among the viewer's organizations, where a withheld one is not:
+  // the rule looks again among the withheld ones only, to name the refusal rightly.
+  it.each([
+    ['workflowDefinition', `query ($id: ID!) { workflowDefinition(id: $id) { id name } }`, () => ({ id: definitionId })],
+    ['workflowRun', `query ($id: ID!) { workflowRun(id: $id) { id data } }`, () => ({ id: runId })],
+    ['humanTask', `query ($id: ID!) { humanTask(id: $id) { id title } }`, () => ({ id: taskId })],
+    ['transitionWorkflowRun', TRANSITION, () => ({ input: { runId, transition: 'approve' } })],
+  ])('gets IP_NOT_ALLOWED from %s by id, and nothing of it', async (_name, query, variables) => {
+    const response = await h.call(query, variables(), refused);
+    expect(codesOf(response)).toEqual(['IP_NOT_ALLOWED']);
+    expect(JSON.stringify(response.data ?? null)).not.toContain('Secret');
+    expect(JSON.stringify(response.data ?? null)).not.toContain('100000');
+  });
+
+  it("still gets NOT_FOUND for another tenant's row, whatever organizations its own address is refused by", async () => {
+    const elsewhere = { userId: randomUUID(), sessionId: randomUUID(), memberships: {}, deniedOrgs: [orgB] };
+    for (const [query, variables] of [
+      [`query ($id: ID!) { workflowRun(id: $id) { id } }`, { id: runId }],
+      [`query ($id: ID!) { workflowDefinition(id: $id) { id } }`, { id: definitionId }],
+      [`query ($id: ID!) { humanTask(id: $id) { id } }`, { id: taskId }],
+    ] as const) {
+      expect(codesOf(await h.call(query, variables, elsewhere))).toEqual(['NOT_FOUND']);
+    }
+  });
 });
 
 describe('another tenant', () => {

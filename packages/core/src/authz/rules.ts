@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { allow, and, chain, deny, or, rule, type IRule } from 'graphql-shield';
 import type { ShieldRule } from './shield.js';
 import { notFound, unauthenticated, forbidden } from '../errors.js';
-import { refuseDeniedOrg, roleAtLeast, roleFrom, roleIn, type Role, type RoleSource, type Viewer } from '../identity.js';
+import { refuseDeniedOrg, roleAtLeast, roleFrom, roleIn, withheldViewer, type Role, type RoleSource, type Viewer } from '../identity.js';
 import { isUuid } from '../loaders.js';
 
 /**
@@ -75,12 +75,26 @@ export const parentId =
  * An id among the arguments that names a row (a run, a file...), and how to find that row's
  * organization. `load` must look only among the viewer's organizations (the request loaders do),
  * so another tenant's id finds nothing.
+ *
+ * `withheld` looks the same way among the organizations the viewer belongs to but whose IP
+ * allow-list refuses their address (it is given withheldViewer(viewer)): a row found there names
+ * its organization, so the rule answers IP_NOT_ALLOWED, as it does for the organization itself,
+ * instead of NOT_FOUND. Asked only when the viewer has such organizations and `load` found nothing.
  */
-export function orgOfRow<Ctx extends AnyContext>(path: string, load: (id: string, ctx: Ctx) => Found<{ organizationId: string } | null | undefined>): OrgIdOf<Ctx> {
+export function orgOfRow<Ctx extends AnyContext>(
+  path: string,
+  load: (id: string, ctx: Ctx) => Found<{ organizationId: string } | null | undefined>,
+  withheld?: (id: string, viewer: Viewer, ctx: Ctx) => Found<{ organizationId: string } | null | undefined>,
+): OrgIdOf<Ctx> {
   return async (_p, args, ctx) => {
     const value = pick(args, path);
     if (typeof value !== 'string' || !isUuid(value)) return MALFORMED;
-    return (await load(value, ctx))?.organizationId ?? null;
+    const found = (await load(value, ctx))?.organizationId;
+    if (found) return found;
+    const standIn = withheld ? withheldViewer(ctx.viewer) : null;
+    if (!standIn) return null;
+    const row = await withheld!(value, standIn, ctx);
+    return row && ctx.viewer?.deniedOrgs?.includes(row.organizationId) ? row.organizationId : null;
   };
 }
 

@@ -1,8 +1,14 @@
 import { allowTypes, argId, everyField, hasRoleInOrg, isMemberOf, orgOfRow, parentId, type IRules } from '@organoise/core';
 import type { FileContext } from '../../context.js';
+import { visibleFiles } from './files.js';
 
-/** A file's organization, through the viewer-scoped loader (another tenant's file: not found). */
-export const fileOrg = (path: string) => orgOfRow<FileContext>(path, (id, ctx) => ctx.loaders.file.load(id));
+/** A file's organization, through the viewer-scoped loader (another tenant's file: not found; one the viewer's address is refused by: IP_NOT_ALLOWED). */
+export const fileOrg = (path: string) =>
+  orgOfRow<FileContext>(
+    path,
+    (id, ctx) => ctx.loaders.file.load(id),
+    async (id, viewer, ctx) => (await visibleFiles({ db: ctx.db, viewer }, [id]))[0],
+  );
 const asFile = { what: 'File' };
 
 // Roles come from the gateway's token; files.ts checks again (fileForChange, requireRole).

@@ -1,8 +1,14 @@
 import { allowTypes, argId, everyField, hasRoleInOrg, isMemberOf, orgOfRow, parentId, type IRules } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
+import { definitionsForViewer } from './definitions.js';
 
-/** A definition's organization, found through the viewer-scoped loader (another tenant's: not found). */
-export const definitionOrg = (path: string) => orgOfRow<WorkflowContext>(path, (id, ctx) => ctx.loaders.definition.load(id));
+/** A definition's organization, found through the viewer-scoped loader (another tenant's: not found; one the viewer's address is refused by: IP_NOT_ALLOWED). */
+export const definitionOrg = (path: string) =>
+  orgOfRow<WorkflowContext>(
+    path,
+    (id, ctx) => ctx.loaders.definition.load(id),
+    async (id, viewer, ctx) => (await definitionsForViewer({ db: ctx.db, viewer }, [id]))[0],
+  );
 const asDefinition = { what: 'Workflow definition' };
 
 // Roles come from the gateway's token (this subgraph does not own memberships); the data layer

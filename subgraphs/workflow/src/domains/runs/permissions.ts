@@ -1,9 +1,15 @@
 import { allowTypes, everyField, hasRoleInOrg, isMemberOf, orgOfRow, parentId, type IRules } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
 import { definitionOrg } from '../definitions/permissions.js';
+import { runsForViewer } from './runs.js';
 
-/** A run's organization, through the viewer-scoped loader. */
-export const runOrg = (path: string) => orgOfRow<WorkflowContext>(path, (id, ctx) => ctx.loaders.run.load(id));
+/** A run's organization, through the viewer-scoped loader (or among the organizations their address is refused by: IP_NOT_ALLOWED). */
+export const runOrg = (path: string) =>
+  orgOfRow<WorkflowContext>(
+    path,
+    (id, ctx) => ctx.loaders.run.load(id),
+    async (id, viewer, ctx) => (await runsForViewer({ db: ctx.db, viewer }, [id]))[0],
+  );
 const asRun = { what: 'Workflow run' };
 
 export const permissions: IRules = {

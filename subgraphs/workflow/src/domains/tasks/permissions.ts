@@ -1,7 +1,13 @@
 import { allowTypes, everyField, isAuthenticated, isMemberOf, orgOfRow, parentId, type IRules } from '@organoise/core';
 import type { WorkflowContext } from '../../context.js';
+import { tasksForViewer } from './tasks.js';
 
-const taskOrg = (path: string) => orgOfRow<WorkflowContext>(path, (id, ctx) => ctx.loaders.task.load(id));
+const taskOrg = (path: string) =>
+  orgOfRow<WorkflowContext>(
+    path,
+    (id, ctx) => ctx.loaders.task.load(id),
+    async (id, viewer, ctx) => (await tasksForViewer({ db: ctx.db, viewer }, [id]))[0],
+  );
 const asTask = { what: 'Task' };
 
 export const permissions: IRules = {
