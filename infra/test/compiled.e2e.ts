@@ -12,15 +12,15 @@ import { buildServices, SERVICE_WORKSPACES, undeclaredImports } from '../../scri
 import { assembleImage, type AssembledImage } from './dockerfile.js';
 
 // Production's way of running, as far as it goes without Docker: `npm run build`'s output
-// (scripts/build-service.ts), and each subgraph run from its image laid out as a folder by
+// (scripts/build-service.ts), and each service run from its image laid out as a folder by
 // assembleImage (infra/test/dockerfile.ts: its Dockerfile's production stage run for real, `npm
 // ci --omit=dev` for that workspace only and patches/ applied, then the runtime stage's COPYs), with
 // the image's ENV and CMD (`node --conditions=organoise-compiled .../dist/main.js`); the gateway's
 // image without the web app and playground builds (Vite; served with WEB=false here). On a fresh
-// Postgres database, with NODE_ENV=production. Node's TypeScript type stripping is off in every process, so a TypeScript
-// source loaded by mistake (a missing condition, an import of src/) fails the start.
-// The build rewrites each workspace's dist/ (git-ignored) and the production installs take a
-// while, so the postgres project runs it only. npm ci uses the npm cache (--prefer-offline).
+// Postgres database, with NODE_ENV=production. Node's TypeScript type stripping is off in every
+// process, so a TypeScript source loaded by mistake (a missing condition, an import of src/) fails
+// the start. The build rewrites each workspace's dist/ (git-ignored) and the production installs
+// take a while (npm ci from the npm cache, prefer-offline), so the postgres project runs it only.
 
 const root = resolve(import.meta.dirname, '../..');
 const SECRET = randomBytes(32).toString('hex');

@@ -117,7 +117,10 @@ export async function assembleImage(dockerfile: string, root: string, into: stri
       } else if (keyword === 'RUN') {
         // An absolute /app/... is the build stage's; a relative path stays as written.
         const command = args.join(' ').replace(/(^|\s)\/app\//g, `$1${join(into, 'app')}/`);
-        const { stdout, stderr } = await run('sh', ['-c', command], { cwd: resolvePath('.'), maxBuffer: 64 * 1024 * 1024 });
+        // As in a docker build: none of this process's npm_config_*, NODE_ENV or test settings; npm
+        // takes what its cache holds without asking the registry again (the tests' only liberty).
+        const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => ['PATH', 'HOME', 'LANG', 'TMPDIR'].includes(key))), npm_config_prefer_offline: 'true' };
+        const { stdout, stderr } = await run('sh', ['-c', command], { cwd: resolvePath('.'), env, maxBuffer: 64 * 1024 * 1024 });
         image.log += `$ ${command}\n${stdout}${stderr}`;
       } else if (keyword === 'ENV') {
         if (stage === runtime) for (const [key, value] of envOf(instruction)) image.env[key] = value;
