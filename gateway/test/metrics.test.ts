@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { startMetricsListener, type MetricsListener } from '@organoise/core';
@@ -9,6 +11,11 @@ import { startObservedGraph, type ObservedGraph } from './fixtures/observed-grap
 
 const RULES_DIR = fileURLToPath(new URL('../../infra/prometheus/', import.meta.url));
 const rules = readFileSync(`${RULES_DIR}alerts.yml`, 'utf8');
+// The Grafana dashboard (infra/grafana/): every panel's queries, in order.
+const dashboard = JSON.parse(readFileSync(new URL('../../infra/grafana/organoise-overview.json', import.meta.url), 'utf8')) as {
+  panels: { title: string; description?: string; datasource: { uid: string }; targets: { expr: string }[] }[];
+};
+const dashboardExprs = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
 
 /** `name{labels} value` lines of a scrape, by series text. */
 function samples(text: string): Map<string, number> {
@@ -35,6 +42,25 @@ describe('alert rules (promtool)', () => {
     expect(check).toContain('SUCCESS');
     const test = execFileSync('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: RULES_DIR, encoding: 'utf8' });
     expect(test).toContain('SUCCESS');
+  });
+
+  it("should give the dashboard only queries Prometheus parses, each panel described and on the dashboard's data source", () => {
+    expect(dashboard.panels.length).toBeGreaterThan(10);
+    for (const panel of dashboard.panels) {
+      expect(panel.description, panel.title).toBeTruthy();
+      expect(panel.datasource.uid, panel.title).toBe('${datasource}');
+      expect(panel.targets.length, panel.title).toBeGreaterThan(0);
+    }
+    // promtool parses PromQL only inside rules: each query becomes a recording rule of a scratch file.
+    const dir = mkdtempSync(join(tmpdir(), 'organoise-dashboard-'));
+    try {
+      const scratch = ['groups:', '  - name: dashboard', '    rules:', ...dashboardExprs.map((expr, i) => `      - record: dashboard:query_${i}\n        expr: ${JSON.stringify(expr)}`)].join('\n');
+      writeFileSync(join(dir, 'dashboard.yml'), `${scratch}\n`);
+      const check = execFileSync('promtool', ['check', 'rules', 'dashboard.yml'], { cwd: dir, encoding: 'utf8' });
+      expect(check).toContain(`SUCCESS: ${dashboardExprs.length} rules found`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -155,9 +181,9 @@ describe('metrics of a running gateway and its subgraphs', () => {
     expect(grew('organoise_gateway_operations_total{operation_type="query",outcome="server_error"}')).toBe(1);
   });
 
-  it('should export every metric the alert rules use', async () => {
+  it('should export every metric the alert rules and the dashboard use', async () => {
     const exported = families(await scrape(listener.url));
-    const used = new Set([...rules.matchAll(/\b(organoise_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, '')));
+    const used = new Set([...`${rules}\n${dashboardExprs.join('\n')}`.matchAll(/\b((?:organoise|process|nodejs)_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, '')));
     expect(used.size).toBeGreaterThan(8);
     const missing = [...used].filter((name) => !exported.has(name));
     expect(missing).toEqual([]);

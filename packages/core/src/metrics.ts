@@ -277,6 +277,35 @@ export function watchPool(pool: PoolGaugeSource): () => void {
   return () => pools.delete(pool);
 }
 
+// --- Job queues -----------------------------------------------------------------------------
+
+/** A durable job queue (the file subgraph's pg-boss queues): its jobs by queue and state, read when Prometheus scrapes. */
+export interface JobQueueGaugeSource {
+  service: string;
+  counts(): Promise<{ queue: string; state: 'ready' | 'deferred' | 'active' | 'failed'; jobs: number }[]>;
+}
+const jobQueues = new Set<JobQueueGaugeSource>();
+new Gauge({
+  name: 'organoise_job_queue_jobs',
+  help: 'Jobs in a durable queue by state: ready (waiting for a worker), deferred (a retry waiting out its backoff), active, failed (kept for a while; a dead-letter queue holds the ones that gave up)',
+  labelNames: ['service', 'queue', 'state'],
+  registers: [registry],
+  async collect() {
+    this.reset();
+    for (const source of jobQueues) {
+      // A queue that cannot be read now (its database away) is left out of this scrape, not an error for the others.
+      const counts = await source.counts().catch(() => []);
+      for (const { queue, state, jobs } of counts) this.set({ service: source.service, queue, state }, jobs);
+    }
+  },
+});
+
+/** Registers a job queue's gauge; returns its removal. */
+export function watchJobQueue(source: JobQueueGaugeSource): () => void {
+  jobQueues.add(source);
+  return () => jobQueues.delete(source);
+}
+
 // --- Serving --------------------------------------------------------------------------------
 
 /** The metrics in Prometheus' text format. */

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Role, Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, type TestDatabase } from '@organoise/core/testing';
+import { metricsText, type Role, type Viewer } from '@organoise/core';
+import { codesOf, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, waitFor, type TestDatabase } from '@organoise/core/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileStream } from '../src/domains/files/events.js';
@@ -170,6 +170,14 @@ describe('processing after a direct upload', () => {
     expect(types).toEqual(['file.uploaded', 'file.processing.failed']);
     // It went through RETRYING, not straight to FAILED (unless every poll missed it, which the attempts above rule out).
     expect(seen.has('DONE')).toBe(false);
+  });
+
+  it('exports the queues\' depth to Prometheus: the dead-lettered job waits in the dead-letter queue', { timeout: 120_000 }, async () => {
+    // Counts as pg-boss keeps them on its queue rows (its supervisor refreshes them: 1 s here).
+    const series = `organoise_job_queue_jobs{service="file",queue="${PROCESSING_DEAD_LETTER_QUEUE}",state="ready"}`;
+    const read = async () => Number(/^(\S+) (\S+)$/m.exec((await metricsText()).split('\n').find((line) => line.startsWith(series)) ?? '')?.[2] ?? NaN);
+    await waitFor(async () => (await read()) >= 1, 'the dead-lettered job counted', 60_000);
+    expect(await metricsText()).toMatch(new RegExp(`organoise_job_queue_jobs\\{service="file",queue="${PROCESSING_QUEUE}",state="active"\\} \\d+`));
   });
 
   it('lets an admin process a file again as a new job (a member: FORBIDDEN, another tenant: NOT_FOUND)', { timeout: 120_000 }, async () => {

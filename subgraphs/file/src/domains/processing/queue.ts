@@ -1,4 +1,4 @@
-import type { Database, Logger } from '@organoise/core';
+import { watchJobQueue, type Database, type Logger } from '@organoise/core';
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, fromPglite, PgBoss, type JobWithMetadata, type QueueOptions } from 'pg-boss';
 
@@ -78,7 +78,8 @@ export interface JobQueue {
 /** Opens pg-boss on the subgraph's database (installing or migrating its schema) and makes sure both queues exist with `config`'s policy. */
 export async function openJobQueue(input: { db: Database; url: string | undefined; log: Logger; config: ProcessingConfig }): Promise<JobQueue> {
   const { db, url, log, config } = input;
-  const common = { schema: JOBS_SCHEMA, superviseIntervalSeconds: config.superviseIntervalSeconds, application_name: 'organoise-file-jobs' };
+  // The monitor refreshes the queue counts organoise_job_queue_jobs reads: on the supervisor's cadence.
+  const common = { schema: JOBS_SCHEMA, superviseIntervalSeconds: config.superviseIntervalSeconds, monitorIntervalSeconds: config.superviseIntervalSeconds, application_name: 'organoise-file-jobs' };
   const boss = url
     ? new PgBoss({ ...common, connectionString: url, max: Math.max(2, config.concurrency + 1) })
     : // drizzle's PGlite database carries its client as $client: the one connection everything shares.
@@ -96,6 +97,19 @@ export async function openJobQueue(input: { db: Database; url: string | undefine
   };
   await ensureQueue(boss, PROCESSING_DEAD_LETTER_QUEUE, { retentionSeconds: config.deadLetterRetentionDays * 24 * 3600, deleteAfterSeconds: config.deadLetterRetentionDays * 24 * 3600 });
   await ensureQueue(boss, PROCESSING_QUEUE, { ...queue, deadLetter: PROCESSING_DEAD_LETTER_QUEUE });
+  // Queue depth for Prometheus (organoise_job_queue_jobs): pg-boss keeps these counts on its queue
+  // rows, refreshed by its monitor (every superviseIntervalSeconds), so a scrape costs one small read.
+  const unwatch = watchJobQueue({
+    service: 'file',
+    counts: async () => {
+      const rows = await Promise.all([PROCESSING_QUEUE, PROCESSING_DEAD_LETTER_QUEUE].map((name) => boss.getQueue(name)));
+      return rows.flatMap((row) =>
+        row
+          ? (['ready', 'deferred', 'active', 'failed'] as const).map((state) => ({ queue: row.name, state, jobs: row[`${state}Count`] }))
+          : [],
+      );
+    },
+  });
   let working = false;
   return {
     boss,
@@ -115,7 +129,10 @@ export async function openJobQueue(input: { db: Database; url: string | undefine
         if (job) await handler(job);
       });
     },
-    stop: () => boss.stop({ graceful: true, timeout: config.stopTimeoutMs }),
+    stop: () => {
+      unwatch();
+      return boss.stop({ graceful: true, timeout: config.stopTimeoutMs });
+    },
   };
 }
 
