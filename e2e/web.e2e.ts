@@ -468,6 +468,10 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     await page.goto(new URL('/', platform.gateway.url).href);
     await page.getByTestId('counter-total').waitFor();
     await page.getByTestId('organization-switcher').waitFor();
+    // The counters show before Apollo Client has loaded (web/src/app/FirstPaint.tsx); once it has, the
+    // dashboard it renders goes live over graphql-ws, in place.
+    await page.locator('[data-live="live"]').waitFor({ timeout: TIMEOUT });
+    await page.getByTestId('counter-total').waitFor();
     expect(refreshes).toBe(3);
     expect(sent.filter((name) => name === 'RefreshSession')).toHaveLength(1);
     expect(sent).toContain('FirstScreen');

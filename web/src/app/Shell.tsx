@@ -1,7 +1,7 @@
 import { AppBar, Box, Button, Container, Stack, Toolbar, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
 import { useSession, useSessionStore } from '../modules/auth/context';
-import { canManage, OrganizationSwitcher, useOrganization } from '../modules/organizations/context';
+import { canManage, OrganizationSwitcher, useOrganization } from '../modules/organizations/current';
 import { Link, usePath } from './router';
 
 const NAV = [

@@ -27,6 +27,25 @@ export function takeBootRefresh(): Promise<SentRequest> | undefined {
   return taken;
 }
 
+let answered: Promise<FirstScreenQuery | null> | null = null;
+
+/**
+ * The first screen's answer the boot script read (null when there is none, it failed or it carries
+ * any error), without Apollo Client: App.tsx's first paint draws the dashboard from it while Apollo
+ * Client loads. The same promise every time, until a client has taken it (takeFirstScreen).
+ */
+export function firstScreenAnswer(): Promise<FirstScreenQuery | null> {
+  answered ??= (async () => {
+    if (!firstScreen || !boot?.from) return null;
+    const answer = (await firstScreen.catch(() => null))?.body as { data?: FirstScreenQuery; errors?: unknown[] } | null | undefined;
+    return answer?.data && !answer.errors?.length ? answer.data : null;
+  })();
+  return answered;
+}
+
+/** Whether the boot script read the first screen and no client has taken it yet (then firstScreenAnswer is worth waiting for). */
+export const firstScreenSent = (): boolean => Boolean(firstScreen && boot?.from);
+
 /**
  * Once, in a new client: the first screen's answer written into its cache as MyOrganizations' and
  * Dashboard's results, so those queries are answered without a request. Resolves when written, or
@@ -34,12 +53,11 @@ export function takeBootRefresh(): Promise<SentRequest> | undefined {
  * out as usual and show the error themselves).
  */
 export async function takeFirstScreen(client: ApolloClient): Promise<void> {
-  const pending = firstScreen;
+  if (!firstScreen) return;
+  const data = await firstScreenAnswer();
   firstScreen = null;
-  if (!pending || !boot?.from) return;
-  const answer = (await pending.catch(() => null))?.body as { data?: FirstScreenQuery; errors?: unknown[] } | null | undefined;
-  const data = answer?.data;
-  if (!data || answer.errors?.length) return;
+  answered = Promise.resolve(null);
+  if (!data || !boot?.from) return;
   client.writeQuery({ query: MyOrganizationsDocument, data: { __typename: 'Query', viewer: data.viewer, organizations: data.organizations } });
   const organization = data.organization ?? data.firstOrganization?.nodes[0] ?? null;
   if (!organization) return;

@@ -1,5 +1,5 @@
 import { MenuItem, TextField } from '@mui/material';
-import { useOrganization } from './context';
+import { useOrganization } from './current';
 
 export default function OrganizationSwitcher() {
   const { current, all, select } = useOrganization();
