@@ -132,6 +132,7 @@ describe('a member of another organization', () => {
     ['attachFileToRun', `mutation($input: AttachFileToRunInput!) { attachFileToRun(input: $input) { id } }`, () => ({ input: { fileId: fileB, workflowRunId: null } })],
     ['deleteFile', `mutation($id: ID!) { deleteFile(id: $id) { deletedFileId } }`, () => ({ id: fileB })],
     ['createUpload into their organization', `mutation($input: CreateUploadInput!) { createUpload(input: $input) { id } }`, () => ({ input: { organizationId: orgB, name: 'planted', size: 1, contentType: 'text/plain', sha256: 'a'.repeat(64) } })],
+    ['createVersionUpload of their file', `mutation($input: CreateVersionUploadInput!) { createVersionUpload(input: $input) { id } }`, () => ({ input: { fileId: fileB, size: 1, sha256: 'a'.repeat(64) } })],
     ['completeUpload of theirs', `mutation($input: CompleteUploadInput!) { completeUpload(input: $input) { id } }`, () => ({ input: { uploadId: uploadB } })],
     ['abortUpload of theirs', `mutation($id: ID!) { abortUpload(id: $id) { abortedUploadId } }`, () => ({ id: uploadB })],
     ['setUploadSettings of their organization', `mutation($input: UploadSettingsInput!) { setUploadSettings(input: $input) { maxBytes } }`, () => ({ input: { organizationId: orgB, maxBytes: 1 } })],

@@ -6,7 +6,8 @@ import type { Role, Viewer } from '@organoise/core';
 import { codesOf, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { files, uploads } from '../src/db/schema.js';
+import { files, fileVersions, uploads } from '../src/db/schema.js';
+import { fileStream } from '../src/domains/files/events.js';
 import { cleanUpExpiredUploads } from '../src/domains/uploads/uploads.js';
 import { startFileSubgraph, SUBGRAPH_NAME, type FileSubgraph } from '../src/index.js';
 import { startS3StandIn, type S3StandIn } from './support/s3-stand-in.js';
@@ -245,6 +246,88 @@ describe('tenant isolation and roles', () => {
     expect(file.owner).toEqual({ id: member.userId });
     expect(codesOf(await call(DOWNLOAD, { id: file.id }, outsider))).toEqual(['NOT_FOUND']);
     expect((await call(DOWNLOAD, { id: file.id }, viewerOnly)).data!.file.downloadUrl).toMatch(/^\/files\/download\//);
+  });
+});
+
+describe('a new version uploaded directly (createVersionUpload)', () => {
+  const CREATE_VERSION = `mutation($input: CreateVersionUploadInput!) { createVersionUpload(input: $input) { ${UPLOAD_FIELDS} } }`;
+  const FILE = `query($id: ID!) { file(id: $id) { id name contentType size sha256 currentVersion owner { id } downloadUrl
+    versions { version size sha256 contentType } processing { version } } }`;
+
+  async function uploaded(content: Uint8Array) {
+    const upload = await create(member, content, { name: 'report.txt' });
+    expect((await send(upload.target, content)).status).toBe(200);
+    const done = await complete(member, upload.id);
+    expect(done.errors).toBeUndefined();
+    return done.data!.completeUpload as Record<string, any>;
+  }
+  const createVersion = (viewer: Viewer, fileId: string, content: Uint8Array, input: Record<string, unknown> = {}) =>
+    call(CREATE_VERSION, { input: { fileId, size: content.length, sha256: sha256(content), ...input } }, viewer);
+  const versionRows = async (fileId: string) => (await server.services.db.select({ n: count() }).from(fileVersions).where(eq(fileVersions.fileId, fileId)))[0]!.n;
+
+  it('appends the next version on completion: the older one kept, its event and processing job written with it', async () => {
+    const first = await uploaded(randomBytes(400));
+    const content = randomBytes(300_000);
+    const created = await createVersion(otherMember, first.id, content, { contentType: 'application/octet-stream' });
+    expect(created.errors).toBeUndefined();
+    const upload = created.data!.createVersionUpload;
+    // The upload takes the file's name and organization; no file is shown until it completes.
+    expect(upload).toMatchObject({ name: 'report.txt', size: content.length, contentType: 'application/octet-stream', organization: { id: orgA }, file: null });
+    expect((await send(upload.target, content)).status).toBe(200);
+    const done = await complete(otherMember, upload.id);
+    expect(done.errors).toBeUndefined();
+    expect(done.data!.completeUpload).toMatchObject({ id: first.id, currentVersion: 2, size: content.length, sha256: sha256(content), owner: { id: member.userId } });
+    const file = (await call(FILE, { id: first.id }, viewerOnly)).data!.file;
+    expect(file.versions).toEqual([
+      { version: 2, size: content.length, sha256: sha256(content), contentType: 'application/octet-stream' },
+      { version: 1, size: 400, sha256: first.sha256, contentType: 'text/plain' },
+    ]);
+    expect(file.processing).toEqual({ version: 2 });
+    const download = await get(file.downloadUrl);
+    expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
+    const events = (await server.services.bus.log.read(fileStream(first.id), 0)).map((e) => e.type);
+    expect(events.filter((t) => t.startsWith('file.version') || t === 'file.uploaded')).toEqual(['file.uploaded', 'file.version.added']);
+    expect((await call(UPLOAD, { id: upload.id }, otherMember)).data!.upload).toMatchObject({ file: { id: first.id }, target: null });
+  });
+
+  it('adds one version however often the completion is retried (the same key, another key, or none)', async () => {
+    const first = await uploaded(randomBytes(100));
+    const content = randomBytes(5000);
+    const upload = (await createVersion(member, first.id, content, { idempotencyKey: randomUUID() })).data!.createVersionUpload;
+    await send(upload.target, content);
+    const key = randomUUID();
+    const answers = await Promise.all([complete(member, upload.id, { idempotencyKey: key }), complete(member, upload.id, { idempotencyKey: key })]);
+    answers.push(await complete(member, upload.id, { idempotencyKey: key }), await complete(member, upload.id, { idempotencyKey: randomUUID() }), await complete(member, upload.id));
+    for (const answer of answers) {
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data!.completeUpload).toMatchObject({ id: first.id, currentVersion: 2 });
+    }
+    expect(await versionRows(first.id)).toBe(2);
+  });
+
+  it("refuses another tenant's file (NOT_FOUND), an unknown id (NOT_FOUND) and a viewer (FORBIDDEN), creating nothing", async () => {
+    const first = await uploaded(randomBytes(100));
+    const content = randomBytes(100);
+    const before = await counts();
+    expect(codesOf(await createVersion(outsider, first.id, content))).toEqual(['NOT_FOUND']);
+    expect(codesOf(await createVersion(member, randomUUID(), content))).toEqual(['NOT_FOUND']);
+    expect(codesOf(await createVersion(viewerOnly, first.id, content))).toEqual(['FORBIDDEN']);
+    expect(await counts()).toEqual(before);
+    expect(await versionRows(first.id)).toBe(1);
+  });
+
+  it("applies the organization's limits, and refuses the completion once the file is gone (NOT_FOUND, no version)", async () => {
+    const first = await uploaded(randomBytes(100));
+    const big = await createVersion(member, first.id, randomBytes(10), { size: 2 ** 31 - 1 });
+    expect(codesOf(big)).toEqual(['PAYLOAD_TOO_LARGE']);
+    const content = randomBytes(50);
+    const upload = (await createVersion(member, first.id, content)).data!.createVersionUpload;
+    expect(upload.contentType).toBe('text/plain');
+    await send(upload.target, content);
+    const deleted = await call(`mutation($id: ID!) { deleteFile(id: $id) { deletedFileId } }`, { id: first.id }, member);
+    expect(deleted.errors).toBeUndefined();
+    expect(codesOf(await complete(member, upload.id))).toEqual(['NOT_FOUND']);
+    expect(await versionRows(first.id)).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { eventLogTables, idempotencyKeysTable } from '@organoise/core';
 
 /**
@@ -89,6 +89,8 @@ export const uploads = filesSchema.table(
     partSize: integer('part_size'),
     /** The file the upload becomes (its id is chosen up front: it is part of the storage key). */
     fileId: uuid('file_id').notNull(),
+    /** True for createVersionUpload's upload: completing it adds the next version of file_id instead of making the file. */
+    newVersion: boolean('new_version').notNull().default(false),
     createdAt: at('created_at').notNull(),
     expiresAt: at('expires_at').notNull(),
     /** Set once the file exists; the row stays until expiry so a retried completion answers with it. */

@@ -211,7 +211,7 @@ export function listFiles({ db, viewer }: Pick<FileWriteDeps, 'db' | 'viewer'>, 
  * A file the viewer may change: NOT_FOUND unless it exists in one of their organizations (the same
  * answer for both, so ids of other tenants reveal nothing), FORBIDDEN below `minimum`.
  */
-async function fileForChange(db: Database, viewer: Viewer | null, fileId: string, minimum: Role, lock = false) {
+export async function fileForChange(db: Database, viewer: Viewer | null, fileId: string, minimum: Role, lock = false) {
   const v = requireViewer(viewer);
   const query = db.select().from(files).where(eq(files.id, fileId));
   const [file] = lock ? await query.for('update') : await query;

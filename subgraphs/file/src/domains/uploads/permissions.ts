@@ -2,6 +2,7 @@ import { allowTypes, argId, everyField, hasRoleInOrg, isMemberOf, orgOfRow, pare
 import { and, eq, inArray } from 'drizzle-orm';
 import type { FileContext } from '../../context.js';
 import { uploads } from '../../db/schema.js';
+import { fileOrg } from '../files/permissions.js';
 
 /** An upload's organization, looked for among the viewer's organizations only (another tenant's: not found). */
 const uploadOrg = (path: string) =>
@@ -24,6 +25,8 @@ export const permissions: IRules = {
   },
   Mutation: {
     createUpload: hasRoleInOrg('MEMBER', argId('input.organizationId')),
+    // As uploadFileVersion: a member of the file's organization (another tenant's file: NOT_FOUND).
+    createVersionUpload: hasRoleInOrg('MEMBER', fileOrg('input.fileId'), { what: 'File' }),
     completeUpload: hasRoleInOrg('MEMBER', uploadOrg('input.uploadId'), asUpload),
     abortUpload: hasRoleInOrg('MEMBER', uploadOrg('id'), asUpload),
     setUploadSettings: hasRoleInOrg('ADMIN', argId('input.organizationId')),

@@ -6,6 +6,7 @@ import {
   abortUpload,
   completeUpload,
   createUpload,
+  createVersionUpload,
   downloadUrl,
   partCountOf,
   partTargets,
@@ -27,6 +28,7 @@ export const uploadResolvers = {
   },
   Mutation: {
     createUpload: (_: unknown, args: { input: unknown }, ctx: FileContext) => createUpload(ctx, args.input),
+    createVersionUpload: (_: unknown, args: { input: unknown }, ctx: FileContext) => createVersionUpload(ctx, args.input),
     completeUpload: (_: unknown, args: { input: unknown }, ctx: FileContext) => completeUpload(ctx, args.input),
     abortUpload: (_: unknown, args: { id: string }, ctx: FileContext) => abortUpload(ctx, args.id),
     setUploadSettings: (_: unknown, args: { input: unknown }, ctx: FileContext) => setUploadSettings(ctx, args.input),

@@ -22,7 +22,7 @@ import { MAX_PARTS, MIN_PART_BYTES, MultipartError, type SignedRequest } from '.
 import { emitFileChange } from '../files/events.js';
 import { enqueueProcessing } from '../processing/processing.js';
 import type { JobQueue } from '../processing/queue.js';
-import { contentType, fileName, type FileRow, type FileServices } from '../files/files.js';
+import { contentType, fileForChange, fileName, type FileRow, type FileServices } from '../files/files.js';
 import { requireRunOf } from '../runs/workflow-runs.js';
 import { unixSeconds, type UrlSigner } from './signing.js';
 
@@ -82,6 +82,15 @@ export const CreateUploadInput = z.object({
   contentType,
   sha256: sha256Hex,
   workflowRunId: id().nullish(),
+  multipart: z.boolean().nullish(),
+  idempotencyKey: idempotencyKey(),
+});
+/** A new version of an existing file: its name and organization are the file's; its media type too unless given. */
+export const CreateVersionUploadInput = z.object({
+  fileId: id(),
+  size,
+  contentType: contentType.nullish(),
+  sha256: sha256Hex,
   multipart: z.boolean().nullish(),
   idempotencyKey: idempotencyKey(),
 });
@@ -219,42 +228,45 @@ export async function receivedParts(services: UploadServices, upload: UploadRow)
 
 // --- writes ---------------------------------------------------------------------------------
 
-export async function createUpload(services: UploadDeps, raw: unknown): Promise<UploadRow> {
-  const { viewer } = services;
-  const { idempotencyKey: key, ...input } = parseInput(CreateUploadInput, raw);
-  requireRole(viewer, input.organizationId, 'MEMBER');
-  const v = requireViewer(viewer);
-  const limits = await limitsOf(services.db, services.uploads, input.organizationId);
-  if (input.size > limits.maxBytes) throw appError('PAYLOAD_TOO_LARGE', `The file is over this organization's ${limits.maxBytes} byte limit`, { maxBytes: limits.maxBytes });
-  if (!allows(limits.allowedContentTypes, input.contentType)) {
-    throw appError('CONTENT_TYPE_NOT_ALLOWED', `This organization does not accept ${input.contentType} files`, { allowedContentTypes: limits.allowedContentTypes });
+/** PAYLOAD_TOO_LARGE or CONTENT_TYPE_NOT_ALLOWED outside the organization's limits. */
+async function checkLimits(services: UploadDeps, organizationId: string, bytes: number, type: string): Promise<void> {
+  const limits = await limitsOf(services.db, services.uploads, organizationId);
+  if (bytes > limits.maxBytes) throw appError('PAYLOAD_TOO_LARGE', `The file is over this organization's ${limits.maxBytes} byte limit`, { maxBytes: limits.maxBytes });
+  if (!allows(limits.allowedContentTypes, type)) {
+    throw appError('CONTENT_TYPE_NOT_ALLOWED', `This organization does not accept ${type} files`, { allowedContentTypes: limits.allowedContentTypes });
   }
-  if (input.workflowRunId) await requireRunOf({ runs: services.runs, viewer: v, clientIp: services.clientIp }, input.organizationId, input.workflowRunId);
-  const multipart = input.size > 0 && (input.multipart ?? input.size > MULTIPART_THRESHOLD_BYTES);
+}
+
+type UploadValues = Pick<UploadRow, 'organizationId' | 'name' | 'contentType' | 'size' | 'sha256' | 'workflowRunId' | 'fileId' | 'newVersion'>;
+
+/**
+ * Writes the upload's row (once per idempotency key: a retry answers with the first upload), after
+ * starting the storage's multipart upload when it has parts.
+ */
+async function openUpload(
+  services: UploadDeps,
+  request: { key: string | null | undefined; operation: string; input: unknown; multipart: boolean | null | undefined },
+  values: UploadValues,
+): Promise<UploadRow> {
+  const v = requireViewer(services.viewer);
+  const multipart = values.size > 0 && (request.multipart ?? values.size > MULTIPART_THRESHOLD_BYTES);
   const uploadId = randomUUID();
-  const fileId = randomUUID();
-  const storageKey = `${input.organizationId}/${fileId}/${uploadId}`;
+  const storageKey = `${values.organizationId}/${values.fileId}/${uploadId}`;
   // Started before the row is written: a row never names a multipart upload that does not exist
   // (one started for a refused or replayed request is aborted below or by nobody: it holds no bytes).
-  const multipartId = multipart ? await services.storage.createMultipart(storageKey, { contentType: input.contentType }) : null;
+  const multipartId = multipart ? await services.storage.createMultipart(storageKey, { contentType: values.contentType }) : null;
   const now = new Date();
   const outcome = await transactionWithEvents(services.db, services.bus, async (tx) => {
-    const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'createUpload', input }, async () => {
+    const result = await once(tx, idempotencyKeys, { viewer: v, key: request.key, operation: request.operation, input: request.input }, async () => {
       const [row] = await tx
         .insert(uploads)
         .values({
           id: uploadId,
-          organizationId: input.organizationId,
-          name: input.name,
-          contentType: input.contentType,
-          size: input.size,
-          sha256: input.sha256,
-          workflowRunId: input.workflowRunId ?? null,
+          ...values,
           createdBy: v.userId,
           storageKey,
           multipartId,
-          partSize: multipart ? partSizeFor(input.size) : null,
-          fileId,
+          partSize: multipart ? partSizeFor(values.size) : null,
           createdAt: now,
           expiresAt: new Date(now.getTime() + services.uploads.uploadTtlMs),
         })
@@ -269,6 +281,55 @@ export async function createUpload(services: UploadDeps, raw: unknown): Promise<
   if ('created' in outcome) return outcome.created;
   if (multipartId) await services.storage.abortMultipart(storageKey, multipartId).catch(() => {});
   return outcome.replayed;
+}
+
+export async function createUpload(services: UploadDeps, raw: unknown): Promise<UploadRow> {
+  const { viewer } = services;
+  const { idempotencyKey: key, ...input } = parseInput(CreateUploadInput, raw);
+  requireRole(viewer, input.organizationId, 'MEMBER');
+  const v = requireViewer(viewer);
+  await checkLimits(services, input.organizationId, input.size, input.contentType);
+  if (input.workflowRunId) await requireRunOf({ runs: services.runs, viewer: v, clientIp: services.clientIp }, input.organizationId, input.workflowRunId);
+  return openUpload(
+    services,
+    { key, operation: 'createUpload', input, multipart: input.multipart },
+    {
+      organizationId: input.organizationId,
+      name: input.name,
+      contentType: input.contentType,
+      size: input.size,
+      sha256: input.sha256,
+      workflowRunId: input.workflowRunId ?? null,
+      fileId: randomUUID(),
+      newVersion: false,
+    },
+  );
+}
+
+/**
+ * A direct upload of a file's next version: who may add one is who may call uploadFileVersion (a
+ * member of the file's organization; another tenant's file, or an unknown id, is NOT_FOUND), and
+ * the organization's limits apply as to a new file. completeUpload then appends the version.
+ */
+export async function createVersionUpload(services: UploadDeps, raw: unknown): Promise<UploadRow> {
+  const { idempotencyKey: key, ...input } = parseInput(CreateVersionUploadInput, raw);
+  const { file } = await fileForChange(services.db, services.viewer, input.fileId, 'MEMBER');
+  const type = input.contentType ?? file.contentType;
+  await checkLimits(services, file.organizationId, input.size, type);
+  return openUpload(
+    services,
+    { key, operation: 'createVersionUpload', input, multipart: input.multipart },
+    {
+      organizationId: file.organizationId,
+      name: file.name,
+      contentType: type,
+      size: input.size,
+      sha256: input.sha256,
+      workflowRunId: null,
+      fileId: file.id,
+      newVersion: true,
+    },
+  );
 }
 
 async function sha256OfStored(services: UploadServices, key: string): Promise<string | null> {
@@ -293,8 +354,9 @@ async function fileOf(db: Database, upload: UploadRow): Promise<FileRow> {
 }
 
 /**
- * Turns the bytes the client sent into a file: joins the parts, checks the size, hashes the
- * stored bytes as a stream, then writes the file with its event in one transaction.
+ * Turns the bytes the client sent into a file (or, for createVersionUpload's upload, the file's
+ * next version): joins the parts, checks the size, hashes the stored bytes as a stream, then writes
+ * the file or version with its event and processing job in one transaction.
  */
 export async function completeUpload(services: UploadDeps, raw: unknown): Promise<FileRow> {
   const { viewer } = services;
@@ -339,26 +401,46 @@ export async function completeUpload(services: UploadDeps, raw: unknown): Promis
     const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'completeUpload', input: { uploadId: upload.id } }, async () => {
       const now = new Date();
       const meta = { contentType: upload.contentType, size: upload.size, sha256, storageKey: upload.storageKey };
-      const [file] = await tx
-        .insert(files)
-        .values({
-          id: upload.fileId,
-          organizationId: upload.organizationId,
-          name: upload.name,
-          ...meta,
-          currentVersion: 1,
-          ownerId: upload.createdBy,
-          workflowRunId: upload.workflowRunId,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning();
-      await tx.insert(fileVersions).values({ fileId: upload.fileId, version: 1, ...meta, createdBy: upload.createdBy, createdAt: now });
+      let file: FileRow;
+      if (locked.newVersion) {
+        // As uploadFileVersion: the file locked (another version may be added meanwhile, or the
+        // file deleted), the next number, the older versions kept.
+        const [current] = await tx
+          .select()
+          .from(files)
+          .where(and(eq(files.id, upload.fileId), eq(files.organizationId, upload.organizationId)))
+          .for('update');
+        if (!current) throw notFound('File');
+        const version = current.currentVersion + 1;
+        await tx.insert(fileVersions).values({ fileId: current.id, version, ...meta, createdBy: upload.createdBy, createdAt: now });
+        [file] = (await tx
+          .update(files)
+          .set({ ...meta, currentVersion: version, updatedAt: now })
+          .where(eq(files.id, current.id))
+          .returning()) as [FileRow];
+        await emitFileChange(emit, 'file.version.added', file, v.userId);
+      } else {
+        [file] = (await tx
+          .insert(files)
+          .values({
+            id: upload.fileId,
+            organizationId: upload.organizationId,
+            name: upload.name,
+            ...meta,
+            currentVersion: 1,
+            ownerId: upload.createdBy,
+            workflowRunId: upload.workflowRunId,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning()) as [FileRow];
+        await tx.insert(fileVersions).values({ fileId: upload.fileId, version: 1, ...meta, createdBy: upload.createdBy, createdAt: now });
+        await emitFileChange(emit, 'file.uploaded', file, v.userId);
+      }
       await tx.update(uploads).set({ completedAt: now }).where(eq(uploads.id, upload.id));
-      await emitFileChange(emit, 'file.uploaded', file!, v.userId);
       // Its processing job commits with it: a completed upload is never left without one.
-      await enqueueProcessing(tx, services.processing, file!, now);
-      return file!;
+      await enqueueProcessing(tx, services.processing, file, now);
+      return file;
     });
     return 'created' in result ? result.created : fileOf(tx, { ...locked, fileId: result.replayedId });
   });

@@ -1,0 +1,1 @@
+ALTER TABLE "files"."uploads" ADD COLUMN "new_version" boolean DEFAULT false NOT NULL;
