@@ -141,14 +141,16 @@ interface ClientPackage {
   uploadFile(options: {
     client: ApolloClient;
     baseUrl: string;
-    organizationId: string;
-    name: string;
+    organizationId?: string;
+    name?: string;
+    /** A new version of this file instead of a new file. */
+    fileId?: string;
     contentType?: string;
     body: Uint8Array;
     multipart?: boolean;
     onProgress?: (progress: UploadProgress) => void;
     sha256?: (bytes: Uint8Array) => Promise<string>;
-  }): Promise<{ id: string; name: string; size: number }>;
+  }): Promise<{ id: string; name: string; size: number; currentVersion: number }>;
   describeError(error: unknown): { code: string; message: string };
 }
 const { uploadFile, describeError } = (await import('@organoise/client' as string)) as ClientPackage;
@@ -209,6 +211,44 @@ describe('the client package’s uploadFile (packages/client/src/uploads.ts), th
     expect(describeError(failure)).toEqual({ code: 'CHECKSUM_MISMATCH', message: 'The file changed or was damaged on the way. Upload it again.' });
     const listed = await platform.gql(`query($id: ID!) { organization(id: $id) { files { totalCount } } }`, { id: fay.orgId }, fay.token);
     expect(listed.data!.organization.files.totalCount).toBe(0);
+  });
+});
+
+describe('a new version uploaded directly with uploadFile({ fileId }), through the gateway', () => {
+  it('adds a version over the 1 MiB body limit that uploadFileVersion refuses; a lost completion answer still adds one; another tenant gets NOT_FOUND', { timeout: 300_000 }, async () => {
+    const hal = await signUpWithOrganization('Hal');
+    const ivy = await signUpWithOrganization('Ivy');
+    const { client, sent } = apolloFor(hal.token, ['CompleteUpload']);
+    const first = await uploadFile({ client, baseUrl: platform.gateway.url, organizationId: hal.orgId, name: 'plan.txt', contentType: 'text/plain', body: new TextEncoder().encode('version one') });
+    expect(sent.filter((name) => name === 'CompleteUpload')).toHaveLength(2);
+
+    // 1 MiB of bytes in base64 is over the gateway's body limit: the old path cannot take it.
+    const large = randomBytes(1024 * 1024 + 1);
+    const refused = await fetch(platform.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${hal.token}` },
+      body: JSON.stringify({ query: `mutation($i: UploadFileVersionInput!) { uploadFileVersion(input: $i) { id } }`, variables: { i: { fileId: first.id, contentBase64: large.toString('base64') } } }),
+    });
+    expect(refused.status).toBe(413);
+
+    const lossy = apolloFor(hal.token, ['CompleteUpload']);
+    const updated = await uploadFile({ client: lossy.client, baseUrl: platform.gateway.url, fileId: first.id, contentType: 'application/octet-stream', body: new Uint8Array(large) });
+    expect(lossy.sent.filter((name) => name === 'CreateVersionUpload')).toHaveLength(1);
+    expect(lossy.sent.filter((name) => name === 'CompleteUpload')).toHaveLength(2);
+    expect(updated).toMatchObject({ id: first.id, name: 'plan.txt', size: large.length, currentVersion: 2 });
+    const read = await platform.gql(`query($id: ID!) { file(id: $id) { currentVersion downloadUrl versions { version size } } }`, { id: first.id }, hal.token);
+    expect(read.data!.file.versions).toEqual([
+      { version: 2, size: large.length },
+      { version: 1, size: 'version one'.length },
+    ]);
+    const download = await fetch(new URL(read.data!.file.downloadUrl, platform.gateway.url));
+    expect(Buffer.from(await download.arrayBuffer()).equals(large)).toBe(true);
+
+    const intruder = apolloFor(ivy.token);
+    const failure = await uploadFile({ client: intruder.client, baseUrl: platform.gateway.url, fileId: first.id, body: new TextEncoder().encode('pwned') }).catch((error: unknown) => error);
+    expect(describeError(failure).code).toBe('NOT_FOUND');
+    const after = await platform.gql(`query($id: ID!) { file(id: $id) { currentVersion } }`, { id: first.id }, hal.token);
+    expect(after.data!.file.currentVersion).toBe(2);
   });
 });
 

@@ -1,12 +1,13 @@
 import type { ApolloClient } from '@apollo/client';
-import { AbortUploadDocument, CompleteUploadDocument, CreateUploadDocument, UploadPartTargetsDocument } from './documents';
+import { AbortUploadDocument, CompleteUploadDocument, CreateUploadDocument, CreateVersionUploadDocument, UploadPartTargetsDocument } from './documents';
 import { ApiError, errorCode } from './errors';
 import type { CompleteUploadMutation } from './gql/graphql';
 
 /**
  * Direct uploads (docs/protocols/uploads.md), the one way both apps send a file: createUpload with
- * the bytes' sha256, the bytes PUT to the signed URL (one PUT, or part by part for a multipart
- * upload), then completeUpload. File bytes never travel inside GraphQL.
+ * the bytes' sha256 (createVersionUpload for a new version of an existing file), the bytes PUT to
+ * the signed URL (one PUT, or part by part for a multipart upload), then completeUpload. File
+ * bytes never travel inside GraphQL.
  */
 
 /** Where an upload is: bytes sent of all; `phase` says what is happening now. */
@@ -19,16 +20,31 @@ export interface UploadProgress {
 /** The bytes to send: a browser's File or Blob, or bytes in memory. */
 export type UploadBody = Blob | Uint8Array;
 
-export interface UploadFileOptions {
-  /** The app's Apollo client (createApi): createUpload and completeUpload go through it. */
-  client: ApolloClient;
-  /** What the signed URLs of the local disk are relative to: the API's URL (the web app: the page's). */
-  baseUrl: string;
+/** A new file: its organization and name (and a run to attach it to). */
+export interface NewFileTarget {
   organizationId: string;
   /** A run of the same organization to attach the file to. */
   workflowRunId?: string;
   name: string;
-  /** The declared media type; application/octet-stream when empty. */
+  fileId?: undefined;
+}
+
+/** The next version of an existing file (its name and organization stay the file's). */
+export interface NewVersionTarget {
+  fileId: string;
+  organizationId?: undefined;
+  workflowRunId?: undefined;
+  name?: undefined;
+}
+
+export type UploadFileOptions = UploadOptions & (NewFileTarget | NewVersionTarget);
+
+interface UploadOptions {
+  /** The app's Apollo client (createApi): createUpload and completeUpload go through it. */
+  client: ApolloClient;
+  /** What the signed URLs of the local disk are relative to: the API's URL (the web app: the page's). */
+  baseUrl: string;
+  /** The declared media type; when empty application/octet-stream (a new file) or the file's current one (a new version). */
   contentType?: string;
   body: UploadBody;
   onProgress?: (progress: UploadProgress) => void;
@@ -59,7 +75,8 @@ interface SignedRequest {
 }
 
 /**
- * Uploads one file directly and answers with the file made. Errors are ApiErrors (or Apollo's)
+ * Uploads one file directly and answers with the file made (with `fileId`: that file, its new
+ * version current). Errors are ApiErrors (or Apollo's)
  * with the API's codes (docs/errors.md): describeError words them. A lost answer to the completion
  * is asked again with the same idempotency key, so the file is made exactly once; an upload that
  * fails for good (or is aborted through `signal`) is dropped with abortUpload.
@@ -75,22 +92,29 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadedFi
   const sha256 = await (options.sha256 ?? webCryptoSha256)(bytes ?? new Uint8Array(await (body as Blob).arrayBuffer()));
   signal?.throwIfAborted();
 
-  const created = await client.mutate({
-    mutation: CreateUploadDocument,
-    variables: {
-      input: {
-        organizationId: options.organizationId,
-        ...(options.workflowRunId ? { workflowRunId: options.workflowRunId } : {}),
-        name: options.name,
-        size: totalBytes,
-        contentType: options.contentType || 'application/octet-stream',
-        sha256,
-        ...(options.multipart !== undefined ? { multipart: options.multipart } : {}),
-        idempotencyKey: randomKey(),
-      },
-    },
-  });
-  const upload = created.data!.createUpload;
+  const shape = { size: totalBytes, sha256, ...(options.multipart !== undefined ? { multipart: options.multipart } : {}), idempotencyKey: randomKey() };
+  const upload =
+    options.fileId !== undefined
+      ? (
+          await client.mutate({
+            mutation: CreateVersionUploadDocument,
+            variables: { input: { fileId: options.fileId, ...(options.contentType ? { contentType: options.contentType } : {}), ...shape } },
+          })
+        ).data!.createVersionUpload
+      : (
+          await client.mutate({
+            mutation: CreateUploadDocument,
+            variables: {
+              input: {
+                organizationId: options.organizationId,
+                ...(options.workflowRunId ? { workflowRunId: options.workflowRunId } : {}),
+                name: options.name,
+                contentType: options.contentType || 'application/octet-stream',
+                ...shape,
+              },
+            },
+          })
+        ).data!.createUpload;
   try {
     report('sending', 0);
     const parts: { partNumber: number; etag: string }[] = [];

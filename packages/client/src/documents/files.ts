@@ -86,6 +86,27 @@ export const CreateUploadDocument = graphql(`
   }
 `);
 
+/** A direct upload of an existing file's next version: the same answer as CreateUpload; completeUpload appends the version. */
+export const CreateVersionUploadDocument = graphql(`
+  mutation CreateVersionUpload($input: CreateVersionUploadInput!) {
+    createVersionUpload(input: $input) {
+      id
+      size
+      partSize
+      partCount
+      expiresAt
+      target {
+        url
+        method
+        headers {
+          name
+          value
+        }
+      }
+    }
+  }
+`);
+
 /** Signed URLs for some parts of a multipart upload, and the parts that arrived already (to resume). */
 export const UploadPartTargetsDocument = graphql(`
   query UploadPartTargets($id: ID!, $partNumbers: [Int!]!) {
@@ -119,6 +140,7 @@ export const CompleteUploadDocument = graphql(`
       name
       size
       contentType
+      currentVersion
       processing {
         state
       }
