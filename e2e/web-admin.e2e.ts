@@ -258,6 +258,30 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administrati
     expect(findings).toEqual([]);
   }, CASE_TIMEOUT);
 
+  it('uploads a new version of a file from the files screen, directly: the same file, version 2, the older kept', async () => {
+    const page = await browse('/files');
+    await signInAs(page, ada.email);
+    await page.getByRole('heading', { name: 'Files' }).waitFor();
+    const graphqlBodies: string[] = [];
+    page.on('request', (request) => void (request.url().endsWith('/graphql') && graphqlBodies.push(request.postData() ?? '')));
+    const name = `offer-${Date.now()}.txt`;
+    await page.getByTestId('file-input').setInputFiles({ name, mimeType: 'text/plain', buffer: Buffer.from('Offer: four chairs\n') });
+    const row = page.getByRole('row').filter({ hasText: name });
+    await expect.poll(() => row.getByTestId('file-version').textContent(), { timeout: WAIT }).toBe('1');
+    const second = Buffer.from('Offer, revised: four chairs, 230 EUR\n');
+    await row.getByTestId('file-version-input').setInputFiles({ name: 'anything.txt', mimeType: 'text/plain', buffer: second });
+    await expect.poll(() => row.getByTestId('file-version').textContent(), { timeout: WAIT }).toBe('2');
+    expect(await row.count()).toBe(1);
+    expect(graphqlBodies.join('\n')).toContain('CreateVersionUpload');
+    expect(graphqlBodies.join('\n')).not.toContain('230 EUR');
+    const token = await tokenOf(ada.email);
+    const listed = await platform.gql(`query($o: ID!) { organization(id: $o) { files(first: 100) { nodes { name currentVersion versions { version size } } } } }`, { o: organizationId }, token);
+    const file = listed.data!.organization.files.nodes.filter((f: { name: string }) => f.name === name);
+    expect(file).toEqual([{ name, currentVersion: 2, versions: [{ version: 2, size: second.length }, { version: 1, size: 'Offer: four chairs\n'.length }] }]);
+    await photograph(page, 'files-new-version');
+    expect(findings).toEqual([]);
+  }, CASE_TIMEOUT);
+
   it('moves the dashboard charts when events are ingested, without a reload', async () => {
     const page = await browse('/');
     await signInAs(page, ada.email);

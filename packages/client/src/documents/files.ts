@@ -47,6 +47,7 @@ export const FilesDocument = graphql(`
           name
           contentType
           size
+          currentVersion
           createdAt
           owner {
             id

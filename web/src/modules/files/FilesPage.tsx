@@ -20,12 +20,13 @@ export default function FilesPage() {
   const input = useRef<HTMLInputElement>(null);
   const mayUpload = canContribute(current.viewerRole);
 
-  const choose = async (event: ChangeEvent<HTMLInputElement>) => {
+  /** A new file, or (with fileId) a new version of that file. */
+  const choose = async (event: ChangeEvent<HTMLInputElement>, fileId?: string) => {
     const file = event.target.files?.[0];
     event.target.value = '';
     if (!file) return;
     // A refusal is shown from direct.error.
-    if (await direct.upload(file)) await refetch().catch(() => {});
+    if (await direct.upload(file, fileId)) await refetch().catch(() => {});
   };
 
   const percent = direct.progress ? percentSent(direct.progress) : null;
@@ -67,6 +68,8 @@ export default function FilesPage() {
                 <TableCell align="right">Size</TableCell>
                 <TableCell>Uploaded by</TableCell>
                 <TableCell>When</TableCell>
+                <TableCell align="right">Version</TableCell>
+                <TableCell>Actions</TableCell>
               </TableRow>
             </TableHead>
             <TableBody>
@@ -80,6 +83,17 @@ export default function FilesPage() {
                   <TableCell align="right">{formatSize(file.size)}</TableCell>
                   <TableCell>{file.owner?.name ?? '—'}</TableCell>
                   <TableCell>{new Date(file.createdAt).toLocaleString()}</TableCell>
+                  <TableCell align="right" data-testid="file-version">
+                    {file.currentVersion}
+                  </TableCell>
+                  <TableCell>
+                    {mayUpload ? (
+                      <Button size="small" component="label" disabled={direct.uploading}>
+                        New version
+                        <input type="file" hidden onChange={(e) => void choose(e, file.id)} data-testid="file-version-input" />
+                      </Button>
+                    ) : null}
+                  </TableCell>
                 </TableRow>
               ))}
             </TableBody>

@@ -4,8 +4,9 @@ import { useCallback, useState } from 'react';
 
 /**
  * One direct upload at a time from a screen (docs/protocols/uploads.md, through the client's
- * uploadFile): the bytes go to the signed URL, never inside GraphQL. `progress` is null when idle;
- * a refusal is kept in `error` for describeError.
+ * uploadFile): the bytes go to the signed URL, never inside GraphQL. `upload(file, fileId)` sends
+ * a new version of that file instead of a new file. `progress` is null when idle; a refusal is
+ * kept in `error` for describeError.
  */
 export function useDirectUpload(where: { organizationId: string; workflowRunId?: string }) {
   const client = useApolloClient();
@@ -14,21 +15,20 @@ export function useDirectUpload(where: { organizationId: string; workflowRunId?:
   const { organizationId, workflowRunId } = where;
 
   const upload = useCallback(
-    async (file: File): Promise<UploadedFile | null> => {
+    async (file: File, fileId?: string): Promise<UploadedFile | null> => {
       setError(null);
       setProgress({ phase: 'hashing', sentBytes: 0, totalBytes: file.size });
       try {
-        return await uploadFile({
+        const common = {
           client,
           // The API is the page's origin (/graphql), where the gateway also serves the signed /files URLs.
           baseUrl: window.location.href,
-          organizationId,
-          ...(workflowRunId ? { workflowRunId } : {}),
-          name: file.name,
+          // Empty for a type the browser does not know: a new version then keeps the file's.
           contentType: file.type,
           body: file,
           onProgress: setProgress,
-        });
+        };
+        return await uploadFile(fileId ? { ...common, fileId } : { ...common, organizationId, ...(workflowRunId ? { workflowRunId } : {}), name: file.name });
       } catch (caught) {
         setError(caught);
         return null;
