@@ -4,7 +4,7 @@ import { setErrorWording, WEB_WORDING, type FirstScreenQuery } from '@organoise/
 import { SessionContext, useSession } from '../modules/auth/context';
 import { INVITATION_PATTERN, pendingInvitationPath, rememberInvitation } from '../modules/invitations/pending';
 import { Loading } from '../ui/states';
-import { firstScreenAnswer, firstScreenSent } from './boot';
+import { firstScreenAnswer, firstScreenSent, settledFirstScreen } from './boot';
 import { FirstPaint } from './FirstPaint';
 import { match, usePath } from './router';
 import { firstScreen, OidcCallbackPage, preloadScreen, screen, SignInPage, SignUpPage, signedOutScreenOf } from './screens';
@@ -62,7 +62,7 @@ function Root() {
 function SignedIn({ userId }: { userId: string }) {
   const path = usePath();
   // undefined: the answer is awaited; null: no first paint.
-  const [answer, setAnswer] = useState<FirstScreenQuery | null | undefined>(() => (path === '/' && firstScreenSent() ? undefined : null));
+  const [answer, setAnswer] = useState<FirstScreenQuery | null | undefined>(() => (path === '/' && firstScreenSent() ? settledFirstScreen() : null));
   useEffect(() => {
     if (answer === undefined) void firstScreenAnswer().then(setAnswer);
   }, [answer]);
