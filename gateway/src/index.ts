@@ -212,6 +212,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // Stopping is ours (core's onStopSignal and gracefulShutdown: drain, then close). Outside
+    // NODE_ENV=test Apollo Server would also stop itself on SIGTERM, at once, and raise the signal
+    // again: the process then never exited (seen with `node gateway/src/main.ts` and SIGTERM).
+    stopOnTerminationSignals: false,
     // protection.validationRules refuse introspection when it is off, with a catalogued code.
     introspection: true,
     includeStacktraceInErrorResponses: false,

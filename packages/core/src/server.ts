@@ -100,6 +100,9 @@ export async function startSubgraphServer<Ctx extends BaseContext>(options: Subg
   const schema = buildSecuredSubgraphSchema(options);
   const apollo = new ApolloServer<Ctx>({
     schema,
+    // Stopping is ours (onStopSignal, gracefulShutdown): Apollo Server's own SIGTERM handler
+    // (active outside NODE_ENV=test) would stop it before the drain and raise the signal again.
+    stopOnTerminationSignals: false,
     // No inline traces: we send no usage reports to Apollo, and they cost time on every request.
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: false,

@@ -54,4 +54,10 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'pglite')('a standalone subgraph proce
     expect(receiver.requests.every((r) => r.path === '/v1/traces')).toBe(true);
     expect(new Set(receiver.spans.map((s) => s.service))).toEqual(new Set(['organoise-workflow']));
   }, 120_000);
+
+  it('drains and exits 0 on SIGTERM (Apollo Server installs no termination handler of its own)', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 120_000);
 });
