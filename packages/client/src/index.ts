@@ -1,5 +1,8 @@
 export * from './apollo';
-export * from './documents';
+// The operations as the generated module declares them (plain constants a bundler keeps only when
+// used), not ./documents, whose graphql() calls pull in the lookup table of every operation:
+// ./documents is what codegen reads (npm run generate), the same objects by the same names.
+export * from './gql/graphql';
 export * from './errors';
 export * from './files';
 export * from './live';

@@ -1,5 +1,5 @@
 import type { ApolloCache } from '@apollo/client';
-import { MyTasksDocument } from './documents';
+import { MyTasksDocument } from './gql/graphql';
 import type { MyTasksChangedSubscription, TaskFieldsFragment } from './gql/graphql';
 
 export type TaskEvent = MyTasksChangedSubscription['myTasksChanged'];

@@ -1,5 +1,5 @@
 import type { ApolloClient } from '@apollo/client';
-import { TransitionWorkflowRunDocument } from './documents';
+import { TransitionWorkflowRunDocument } from './gql/graphql';
 import { describeError, errorCode, type DescribedError } from './errors';
 import type { RunDetailFieldsFragment } from './gql/graphql';
 

@@ -1,5 +1,5 @@
 import type { ApolloClient } from '@apollo/client';
-import { AbortUploadDocument, CompleteUploadDocument, CreateUploadDocument, CreateVersionUploadDocument, UploadPartTargetsDocument } from './documents';
+import { AbortUploadDocument, CompleteUploadDocument, CreateUploadDocument, CreateVersionUploadDocument, UploadPartTargetsDocument } from './gql/graphql';
 import { ApiError, errorCode } from './errors';
 import type { CompleteUploadMutation } from './gql/graphql';
 
