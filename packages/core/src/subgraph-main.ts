@@ -94,12 +94,14 @@ export async function runSubgraphMain<Options extends SubgraphOptions, Env exten
     eventRetentionHours: env.EVENT_RETENTION_HOURS,
     ...main.options?.(env),
   } as Options);
-  log.info(`${subgraph.name} subgraph listening`, { url: server.url });
+  // The stop handler before the line that says it listens: whatever waits for that line (a
+  // supervisor, a test) may send SIGTERM at once, and without a handler the signal kills the process.
   onStopSignal(async () => {
     await gracefulShutdown(server, env.SHUTDOWN_DELAY_MS, log);
     await pubsub.close();
     await tracing?.shutdown();
   }, log);
+  log.info(`${subgraph.name} subgraph listening`, { url: server.url });
 }
 
 /** A gateway's `SUBGRAPH_<NAME>_URL` settings, one per subgraph of the list; unset: the supergraph's URL. */
