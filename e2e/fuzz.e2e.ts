@@ -537,6 +537,10 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('fuzzing the API from its 
       // throttles would soon answer everything with RATE_LIMITED / TOO_MANY_ATTEMPTS.
       gateway: { protection: { rateLimits: false } },
       user: { throttle: { accountMaxFailures: 1_000_000, ipMaxFailures: 1_000_000 } },
+      // No processing worker: a job queued by an earlier operation (an upload, reprocessFile)
+      // would otherwise finish during a later one and its writes (file_processing, file.processed
+      // events) be read as that operation's. Processing has its own suites.
+      file: { processing: { concurrency: 0 } },
     });
     sql = postgres(platform.database.url!, { max: 1, onnotice: () => {} });
     await seedDemo(platform.gateway.url);

@@ -20,6 +20,8 @@ export interface TestPlatformOptions {
   introspection?: boolean;
   /** Settings of the user subgraph (e.g. OpenID Connect providers). */
   user?: PlatformOptions['user'];
+  /** Settings of the file subgraph (its processing worker). */
+  file?: PlatformOptions['file'];
   /** Gateway protections (rate limits) and trusted proxies (X-Forwarded-For). */
   gateway?: PlatformOptions['gateway'];
   /** How long the gateway reuses a session's or API key's lookup (default 1 s). */
@@ -63,6 +65,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ...(options.introspection !== undefined ? { introspection: options.introspection } : {}),
     subscriptions: { authRecheckMs: 200, ...options.subscriptions },
     ...(options.user ? { user: options.user } : {}),
+    ...(options.file ? { file: options.file } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
     ...(options.principalCacheMs !== undefined ? { principalCacheMs: options.principalCacheMs } : {}),
     ...(options.gatewayPort !== undefined ? { ports: { gateway: options.gatewayPort } } : {}),

@@ -31,6 +31,8 @@ export interface PlatformOptions {
   principalCacheMs?: number;
   /** Identity settings passed to the user subgraph (mail, encryption keys, timeouts, throttling). */
   user?: Partial<Pick<UserSubgraphOptions, 'mail' | 'encryptionKeys' | 'sessionIdleSeconds' | 'throttle' | 'appUrl' | 'stepUpMaxAgeSeconds' | 'oidcProviders' | 'signUpVerification'>>;
+  /** Processing settings passed to the file subgraph (e.g. concurrency 0: no worker, jobs stay queued). */
+  file?: Partial<Pick<FileSubgraphOptions, 'processing'>>;
   /** Redis for events between replicas; absent = in-process pub/sub. */
   redisUrl?: string | undefined;
   subscriptions?: Partial<SubscriptionLimits>;
@@ -77,7 +79,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       mail: options.dataDir === 'memory' ? { mailer: new MemoryMailer() } : { outboxDir: `${options.dataDir}/outbox` },
       ...options.user,
     } satisfies Partial<UserSubgraphOptions>,
-    file: { storageDir: options.fileStorageDir, maxUploadBytes: options.maxUploadBytes } satisfies Partial<FileSubgraphOptions>,
+    file: { storageDir: options.fileStorageDir, maxUploadBytes: options.maxUploadBytes, ...options.file } satisfies Partial<FileSubgraphOptions>,
   };
   const pubsub = createPubSub(options.redisUrl, (error) => options.log.warn('redis error', { error: error.message }));
   let started: Record<SubgraphName, RunningServer> | undefined;
