@@ -20,3 +20,4 @@ export * from './subgraph.js';
 export * from './subgraph-main.js';
 export * from './metrics.js';
 export * from './tracing.js';
+export * from './search/protocol.js';
