@@ -63,11 +63,15 @@ const gateway = await startGateway({
     },
   },
 });
+// A new supergraph on disk (or SIGHUP) is served without a restart; open subscriptions end with 4503.
+const stopWatching = watchSupergraphFile(env.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH, gateway, log);
 // Drained, then closed: readiness fails for SHUTDOWN_DELAY_MS (a load balancer stops sending), then
-// requests in flight finish and sockets close with 1001 (clients resume elsewhere by cursor).
+// requests in flight finish and sockets close with 1001 (clients resume elsewhere by cursor). The
+// watch ends first: a change seen while the gateway drains would reload a stopped gateway.
 // Registered before the line that says it listens: whatever waits for that line may send SIGTERM at
 // once, and a signal with no handler yet kills the process (seen in gateway/test/main-stop.test.ts).
-onStopSignal(() => gracefulShutdown(gateway, env.SHUTDOWN_DELAY_MS, log), log);
-// A new supergraph on disk (or SIGHUP) is served without a restart; open subscriptions end with 4503.
-watchSupergraphFile(env.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH, gateway, log);
+onStopSignal(() => {
+  stopWatching();
+  return gracefulShutdown(gateway, env.SHUTDOWN_DELAY_MS, log);
+}, log);
 log.info('gateway listening', { url: gateway.url });
