@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { getNamedType, isObjectType, Kind, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql';
+import { getNamedType, isObjectType, Kind, type FieldNode, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import { appError } from './errors.js';
 
 /**
@@ -34,9 +34,13 @@ export interface Connection<Node> {
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
+/** Whether pageSize would take `first` (absent counts as the default). */
+export const isPageSize = (first: unknown, max = MAX_PAGE_SIZE): boolean =>
+  first == null || (Number.isInteger(first) && (first as number) >= 0 && (first as number) <= max);
+
 export function pageSize(args: PageArgs, max = MAX_PAGE_SIZE): number {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 0 || first > max) {
+  if (!isPageSize(first, max)) {
     throw appError('BAD_USER_INPUT', `first must be between 0 and ${max}`, { issues: [{ path: 'first', message: `must be between 0 and ${max}` }] });
   }
   return first;
@@ -133,17 +137,28 @@ export function countOnlyPages(schema: GraphQLSchema): GraphQLSchema {
       if (!returns.name.endsWith('Connection') || !field.args.some((a) => a.name === 'first') || !field.resolve) continue;
       const resolve = field.resolve;
       field.resolve = (source, args: Record<string, unknown>, context, info) =>
-        resolve(source, countOnly(info) && validFirst(args.first) ? { ...args, first: 0 } : args, context, info);
+        resolve(source, isPageSize(args.first) && countOnly(info) ? { ...args, first: 0 } : args, context, info);
     }
   }
   return schema;
 }
 
-const validFirst = (first: unknown) => first == null || (Number.isInteger(first) && (first as number) >= 0 && (first as number) <= MAX_PAGE_SIZE);
-
 const COUNT_ONLY_FIELDS = new Set(['totalCount', '__typename']);
 
+// A field's answer, per node of a parsed document: documents are parsed once and cached by the
+// server, so a dashboard asked a thousand times walks its selection once, not once per row.
+const countOnlyByNode = new WeakMap<FieldNode, boolean>();
+
 function countOnly(info: GraphQLResolveInfo): boolean {
+  const single = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : undefined;
+  const known = single && countOnlyByNode.get(single);
+  if (known !== undefined) return known;
+  const answer = selectsCountOnly(info);
+  if (single) countOnlyByNode.set(single, answer);
+  return answer;
+}
+
+function selectsCountOnly(info: GraphQLResolveInfo): boolean {
   const only = (set: SelectionSetNode | undefined): boolean =>
     !!set &&
     set.selections.every((selection) => {
