@@ -1,4 +1,5 @@
 import type { ApolloClient } from '@apollo/client';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { AbortUploadDocument, CompleteUploadDocument, CreateUploadDocument, CreateVersionUploadDocument, UploadPartTargetsDocument } from './gql/graphql';
 import { ApiError, errorCode } from './errors';
 import type { CompleteUploadMutation } from './gql/graphql';
@@ -50,8 +51,9 @@ interface UploadOptions {
   onProgress?: (progress: UploadProgress) => void;
   signal?: AbortSignal;
   /**
-   * The hex sha256 of the bytes. By default Web Crypto's subtle.digest (browsers, Node); a
-   * platform without it (React Native) passes its own (expo-crypto).
+   * The hex sha256 of the bytes, given whole. By default the bytes are hashed slice by slice
+   * (sha256Of: @noble/hashes, pure JavaScript, so React Native too), never held whole in memory;
+   * a function given here receives them all at once.
    */
   sha256?: (bytes: Uint8Array) => Promise<string>;
   /** Upload in parts (resumable); by default the API decides (files over 64 MiB). */
@@ -88,8 +90,9 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadedFi
   const report = (phase: UploadProgress['phase'], sentBytes: number) => options.onProgress?.({ phase, sentBytes, totalBytes });
 
   report('hashing', 0);
-  const bytes = body instanceof Uint8Array ? body : null;
-  const sha256 = await (options.sha256 ?? webCryptoSha256)(bytes ?? new Uint8Array(await (body as Blob).arrayBuffer()));
+  const sha256 = options.sha256
+    ? await options.sha256(body instanceof Uint8Array ? body : new Uint8Array(await body.arrayBuffer()))
+    : await sha256Of(body, { ...(signal ? { signal } : {}), onProgress: (hashed) => report('hashing', hashed) });
   signal?.throwIfAborted();
 
   const shape = { size: totalBytes, sha256, ...(options.multipart !== undefined ? { multipart: options.multipart } : {}), idempotencyKey: randomKey() };
@@ -154,7 +157,28 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadedFi
   }
 }
 
-/** The hex sha256 by Web Crypto (browsers and Node; not React Native, which passes its own). */
+/** How much of a Blob is read at a time while hashing. */
+export const HASH_SLICE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The hex sha256 of a body, hashed incrementally one slice at a time: a Blob (a browser's File)
+ * is read `sliceBytes` at a time, so memory stays flat whatever its size (Web Crypto's digest
+ * takes the whole buffer at once, and so held a 1 GiB file in memory twice).
+ */
+export async function sha256Of(body: UploadBody, options: { sliceBytes?: number; signal?: AbortSignal; onProgress?: (hashedBytes: number) => void } = {}): Promise<string> {
+  const sliceBytes = options.sliceBytes ?? HASH_SLICE_BYTES;
+  const total = body instanceof Uint8Array ? body.byteLength : body.size;
+  const hash = nobleSha256.create();
+  for (let start = 0; start < total; start += sliceBytes) {
+    options.signal?.throwIfAborted();
+    const end = Math.min(start + sliceBytes, total);
+    hash.update(body instanceof Uint8Array ? body.subarray(start, end) : new Uint8Array(await body.slice(start, end).arrayBuffer()));
+    options.onProgress?.(end);
+  }
+  return Array.from(hash.digest(), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** The hex sha256 by Web Crypto (browsers and Node), of bytes given whole. */
 export async function webCryptoSha256(bytes: Uint8Array): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) throw new ApiError('no Web Crypto here: pass sha256', 'INTERNAL_SERVER_ERROR');
