@@ -2,6 +2,7 @@ import { Box, Card, CardContent, Stack, Typography } from '@mui/material';
 import type { LiveStatus } from '@organoise/client';
 import { useEffect, type ReactNode } from 'react';
 import { Empty } from '../../ui/states';
+import { PageHeading } from '../../ui/PageHeading';
 import { LiveIndicator } from '../live/LiveIndicator';
 
 // Apollo-free: the first paint (App.tsx's FirstPaint) draws it from the boot script's answer before
@@ -27,12 +28,9 @@ export function DashboardView(props: { organizationName: string; live: LiveStatu
   }, [shown]);
   return (
     <Stack spacing={2}>
-      <Stack direction="row" sx={{ alignItems: 'center', gap: 2 }}>
-        <Typography variant="h4" component="h1">
-          Dashboard
-        </Typography>
+      <PageHeading title="Dashboard">
         <LiveIndicator status={props.live} />
-      </Stack>
+      </PageHeading>
       <Typography color="text.secondary">Activity in {props.organizationName} over the last hour.</Typography>
       {props.status}
       {counts ? (

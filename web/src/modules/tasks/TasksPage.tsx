@@ -1,8 +1,9 @@
 import { useQuery } from '@apollo/client/react';
-import { Chip, List, ListItem, ListItemButton, ListItemText, Paper, Stack, Typography } from '@mui/material';
+import { Chip, List, ListItem, ListItemButton, ListItemText, Paper, Stack } from '@mui/material';
 import { MyTasksChangedDocument, MyTasksDocument } from '@organoise/client';
 import { navigate } from '../../app/router';
 import { Empty, ErrorState, Loading } from '../../ui/states';
+import { PageHeading } from '../../ui/PageHeading';
 import { LiveIndicator } from '../live/LiveIndicator';
 import { useLiveSubscription } from '../live/useLiveSubscription';
 import { useOrganization } from '../organizations/context';
@@ -20,12 +21,9 @@ export default function TasksPage() {
 
   return (
     <Stack spacing={2}>
-      <Stack direction="row" sx={{ alignItems: 'center', gap: 2 }}>
-        <Typography variant="h4" component="h1">
-          Tasks
-        </Typography>
+      <PageHeading title="Tasks">
         <LiveIndicator status={live.status} />
-      </Stack>
+      </PageHeading>
       {loading && !data ? <Loading label="Loading your tasks" /> : null}
       {error ? <ErrorState error={error} /> : null}
       {data && tasks.length === 0 ? <Empty title="Nothing waiting for you" /> : null}

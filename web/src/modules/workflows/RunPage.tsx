@@ -3,6 +3,7 @@ import { Alert, Button, Chip, Paper, Stack, Typography } from '@mui/material';
 import { Link } from '../../app/router';
 import { describeError, errorCode, TransitionWorkflowRunDocument, WorkflowRunDocument, WorkflowRunUpdatedDocument } from '@organoise/client';
 import { ErrorState, Loading } from '../../ui/states';
+import { PageHeading } from '../../ui/PageHeading';
 import { track } from '../analytics/track';
 import { RunFiles } from '../files/RunFiles';
 import { LiveIndicator } from '../live/LiveIndicator';
@@ -46,12 +47,9 @@ export default function RunPage({ id }: { id: string }) {
       <Typography variant="body2">
         <Link href="/workflows">Workflows</Link> / <Link href={`/workflows/${run.definition.id}`}>{run.definition.name}</Link> /
       </Typography>
-      <Stack direction="row" sx={{ alignItems: 'center', gap: 2, flexWrap: 'wrap' }}>
-        <Typography variant="h4" component="h1">
-          Run of {run.definition.name}
-        </Typography>
+      <PageHeading title={`Run of ${run.definition.name}`}>
         <LiveIndicator status={live.status} />
-      </Stack>
+      </PageHeading>
       <Stack direction="row" sx={{ alignItems: 'center', gap: 1 }}>
         <Typography>State:</Typography>
         <Chip label={run.state} color={run.status === 'ACTIVE' ? 'primary' : 'success'} data-testid="run-state" />
