@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   UPLOAD_EXPIRED: 'The upload passed its expiry (24 hours after createUpload) and was or will be removed with its bytes, or it was already completed (abortUpload); ask for a new one.',
   SIGNED_URL_INVALID: 'An upload or download URL whose signature does not match or whose time ran out (HTTP 403); ask the API for a fresh one.',
   INTERNAL_TOKEN_INVALID: 'A subgraph was called without a valid internal token from the gateway.',
+  PLATFORM_ONLY: 'An internal route that only the platform itself may call (an internal token with no viewer, such as the search indexer asking a search source) was called on behalf of a person (HTTP 403); nothing was read.',
   SUBGRAPH_UNAVAILABLE:
     'A subgraph could not be reached (it refused the connection, answered 503 because no replica was ready or one was stopping, or a subscription source closed or did not start in time). That part did nothing; retry later.',
   IDEMPOTENCY_KEY_REUSED:

@@ -21,3 +21,4 @@ export * from './subgraph-main.js';
 export * from './metrics.js';
 export * from './tracing.js';
 export * from './search/protocol.js';
+export * from './search/source.js';

@@ -8,6 +8,7 @@ import { startEventBus, type EventBusSettings, type RunningEventBus } from './ev
 import type { EventLogTables } from './events/tables.js';
 import type { IdempotencyKeysTable } from './idempotency.js';
 import type { Logger } from './log.js';
+import { mountSearchSource, type SearchSource } from './search/source.js';
 import { DateTimeScalar, JSONScalar } from './scalars.js';
 import { loadSubgraphTypeDefs, mergeResolvers } from './sdl.js';
 import { startSubgraphServer, type BaseContext, type RunningServer } from './server.js';
@@ -73,6 +74,8 @@ export interface SubgraphDefinition<Options extends SubgraphOptions, Services ex
   services?: (core: SubgraphServices, options: Options) => Services | Promise<Services>;
   /** Per-request loaders, renewed for each event of a subscription (`eachEventWithFreshLoaders`). */
   loaders: (db: Database, base: BaseContext) => Loaders;
+  /** Its searchable entities (docs/protocols/search.md#sources): core serves the search source routes for them. */
+  search?: SearchSource;
   /** Routes beside /graphql (the user subgraph's identity endpoints for the gateway). */
   routes?: (app: express.Express, services: Services, options: Options) => void;
   /** Largest request body (default: startSubgraphServer's). */
@@ -165,7 +168,16 @@ export function defineSubgraph<Options extends SubgraphOptions = SubgraphOptions
         ready: database.ping,
         degraded: eventBus.degraded,
         ...(definition.maxBodyBytes ? { maxBodyBytes: definition.maxBodyBytes(options) } : {}),
-        ...(definition.routes ? { routes: (app: express.Express) => definition.routes!(app, own, options) } : {}),
+        ...(definition.routes || definition.search
+          ? {
+              routes: (app: express.Express) => {
+                if (definition.search) {
+                  mountSearchSource(app, { name, internalTokenSecret: options.internalTokenSecret, db: database.db, tables: definition.eventTables, source: definition.search, log: options.log });
+                }
+                definition.routes?.(app, own, options);
+              },
+            }
+          : {}),
         createContext: (base) => ({ ...base, ...own, loaders: definition.loaders(database.db, base), [RENEW_LOADERS]: renew }),
       });
     } catch (error) {

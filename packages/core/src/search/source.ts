@@ -1,0 +1,324 @@
+import express from 'express';
+import { and, asc, eq, gt, like, lte, or } from 'drizzle-orm';
+import type { Database } from '../db.js';
+import type { StoredEvent } from '../events/log.js';
+import type { EventLogTables } from '../events/tables.js';
+import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from '../identity.js';
+import type { Logger } from '../log.js';
+import {
+  SEARCH_CHANGES_PATH,
+  SEARCH_DOCUMENTS_PATH,
+  SEARCH_TYPES,
+  type SearchChangesResponse,
+  type SearchDocument,
+  type SearchDocumentRef,
+  type SearchDocumentsResponse,
+  type SearchResyncScope,
+  type SearchType,
+} from './protocol.js';
+
+/**
+ * The source side of the search protocol (protocol.ts, docs/protocols/search.md#sources): what a
+ * subgraph that owns searchable entities declares, and the two internal routes core serves for it
+ * over the subgraph's own event log. A subgraph gives `search` to defineSubgraph; nothing else.
+ */
+
+/** A family of followed streams: every stream whose name starts with `prefix` (and ends with `suffix`). */
+export interface SearchStreamPattern {
+  prefix: string;
+  suffix?: string;
+}
+
+export interface SearchSource {
+  /** The event-log streams whose events change searchable entities (e.g. `{ prefix: 'file.org:' }`). */
+  streams: SearchStreamPattern[];
+  /** The entities an event of a followed stream touched (ids only: the documents are read afresh). */
+  refsOf(event: StoredEvent): SearchDocumentRef[];
+  /**
+   * The current documents of `refs`; a ref with no document (deleted, no longer in that
+   * organization) becomes a delete. It may add documents that depend on a ref (a definition's
+   * runs, whose titles carry its name).
+   */
+  documents(db: Database, refs: SearchDocumentRef[]): Promise<SearchDocument[]>;
+  /** The scope a followed stream's events cover: resynced whole when the log no longer covers the caller's cursor. */
+  scopeOf(stream: string): SearchResyncScope | null;
+  /** One page of every current document, in a stable order; `after` is the `next` of the page before (core's pagedDocuments builds both). */
+  allDocuments(db: Database, after: string | null, limit: number): Promise<{ documents: SearchDocument[]; next: string | null }>;
+  /** Every current document of a scope (a resync). */
+  scopeDocuments(db: Database, scope: SearchResyncScope): Promise<SearchDocument[]>;
+}
+
+/** Thrown by allDocuments for an `after` it did not make: the route answers 400. */
+export class SearchCursorInvalid extends Error {
+  constructor() {
+    super('after is not a cursor this source gave');
+  }
+}
+
+/** Events read per changes call when the caller names no limit, and at most. */
+export const SEARCH_CHANGES_DEFAULT_LIMIT = 500;
+export const SEARCH_CHANGES_MAX_LIMIT = 2000;
+/** Documents per page of SEARCH_DOCUMENTS_PATH when the caller names no limit, and at most. */
+export const SEARCH_DOCUMENTS_DEFAULT_LIMIT = 200;
+export const SEARCH_DOCUMENTS_MAX_LIMIT = 1000;
+/** Streams a changes request may name (cursors); more is a malformed request. */
+export const SEARCH_CURSORS_MAX = 100_000;
+
+/** The key of a document or ref: one entity in one organization. */
+export const searchKey = (ref: Pick<SearchDocumentRef, 'type' | 'id' | 'organizationId'>) => `${ref.type}:${ref.id}:${ref.organizationId}`;
+
+/** Whether `stream` is one of `patterns`. */
+export const followsStream = (patterns: SearchStreamPattern[], stream: string) =>
+  patterns.some((p) => stream.startsWith(p.prefix) && (p.suffix === undefined || (stream.endsWith(p.suffix) && stream.length >= p.prefix.length + p.suffix.length)));
+
+const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The heads (newest seq) of every followed stream that has one. */
+export async function searchStreamHeads(db: Database, tables: EventLogTables, patterns: SearchStreamPattern[]): Promise<Record<string, number>> {
+  if (patterns.length === 0) return {};
+  const { eventStreams } = tables;
+  const rows = await db
+    .select({ stream: eventStreams.stream, seq: eventStreams.seq })
+    .from(eventStreams)
+    .where(or(...patterns.map((p) => like(eventStreams.stream, `${likeEscape(p.prefix)}%${p.suffix === undefined ? '' : likeEscape(p.suffix)}`))))
+    .orderBy(asc(eventStreams.stream));
+  const heads: Record<string, number> = {};
+  for (const row of rows) if (followsStream(patterns, row.stream)) heads[row.stream] = Number(row.seq);
+  return heads;
+}
+
+/** Merges scopes of one organization into one (their types together). */
+function mergeScopes(scopes: SearchResyncScope[]): SearchResyncScope[] {
+  const byOrg = new Map<string, Set<SearchType>>();
+  for (const scope of scopes) {
+    const types = byOrg.get(scope.organizationId) ?? new Set<SearchType>();
+    for (const type of scope.types) types.add(type);
+    byOrg.set(scope.organizationId, types);
+  }
+  return [...byOrg].map(([organizationId, types]) => ({ organizationId, types: SEARCH_TYPES.filter((t) => types.has(t)) }));
+}
+
+/**
+ * The changes after `cursors` (SEARCH_CHANGES_PATH). The heads are read first and nothing past
+ * them is read, so the cursors answered are exactly what the documents reflect at least. A stream
+ * whose next event is gone (trimmed), or whose cursor is past its head, is answered as a resync of
+ * its scope. At most `limit` events are read (a resync counts its documents); `more` when cut.
+ */
+export async function searchChanges(
+  db: Database,
+  tables: EventLogTables,
+  source: SearchSource,
+  request: { cursors: Record<string, number>; limit: number },
+): Promise<SearchChangesResponse> {
+  const heads = await searchStreamHeads(db, tables, source.streams);
+  const cursors: Record<string, number> = {};
+  // The caller's cursors stand for streams this call does not reach (only followed ones).
+  for (const [stream, seq] of Object.entries(request.cursors)) if (followsStream(source.streams, stream)) cursors[stream] = seq;
+  const refs = new Map<string, SearchDocumentRef>();
+  const scopes: SearchResyncScope[] = [];
+  let budget = request.limit;
+  let more = false;
+  for (const [stream, head] of Object.entries(heads)) {
+    const after = request.cursors[stream] ?? 0;
+    if (after === head) {
+      cursors[stream] = head;
+      continue;
+    }
+    if (budget <= 0) {
+      more = true;
+      break;
+    }
+    const events = after > head ? [] : await readEvents(db, tables, stream, after, head, budget);
+    if (after > head || events[0]?.seq !== after + 1) {
+      // The log no longer covers the cursor (or was reset under it): the whole scope, as it is now.
+      const scope = source.scopeOf(stream);
+      if (!scope) {
+        cursors[stream] = head;
+        continue;
+      }
+      scopes.push(scope);
+      cursors[stream] = head;
+      budget -= request.limit; // one resync per call: its documents may be many
+      continue;
+    }
+    for (const event of events) for (const ref of source.refsOf(event)) refs.set(searchKey(ref), ref);
+    const last = events[events.length - 1]!.seq;
+    cursors[stream] = last;
+    budget -= events.length;
+    if (last < head) {
+      more = true;
+      break;
+    }
+  }
+  const resync = mergeScopes(scopes);
+  const upserts = new Map<string, SearchDocument>();
+  for (const scope of resync) for (const doc of await source.scopeDocuments(db, scope)) upserts.set(searchKey(doc), doc);
+  const wanted = [...refs.values()];
+  if (wanted.length > 0) for (const doc of await source.documents(db, wanted)) upserts.set(searchKey(doc), doc);
+  const deletes = wanted.filter((ref) => !upserts.has(searchKey(ref)));
+  // A stream not yet reached keeps the caller's cursor; one cut short says `more`.
+  if (!more) more = Object.entries(heads).some(([stream, head]) => (cursors[stream] ?? 0) < head);
+  return { upserts: [...upserts.values()], deletes, resync, cursors, more };
+}
+
+async function readEvents(db: Database, tables: EventLogTables, stream: string, after: number, upTo: number, limit: number): Promise<StoredEvent[]> {
+  const { events } = tables;
+  const rows = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.stream, stream), gt(events.seq, after), lte(events.seq, upTo)))
+    .orderBy(asc(events.seq))
+    .limit(limit);
+  return rows.map((r) => ({ stream: r.stream, seq: Number(r.seq), type: r.type, organizationId: r.organizationId, payload: r.payload as Record<string, unknown>, createdAt: r.createdAt }));
+}
+
+/**
+ * One kind of document a source pages through for allDocuments: its rows in a stable order of a
+ * unique text key (an id), after `afterKey`.
+ */
+export interface SearchDocumentPager {
+  page(db: Database, afterKey: string | null, limit: number): Promise<Array<{ key: string; document: SearchDocument }>>;
+}
+
+/**
+ * allDocuments over several pagers, one after another: `next` is the pager's index and the last
+ * key read (opaque to the caller); a page ends early only where a pager ends.
+ */
+export async function pagedDocuments(db: Database, pagers: SearchDocumentPager[], after: string | null, limit: number): Promise<{ documents: SearchDocument[]; next: string | null }> {
+  let index = 0;
+  let afterKey: string | null = null;
+  if (after !== null) {
+    const match = /^(\d{1,3}):(.{1,200})$/.exec(Buffer.from(after, 'base64url').toString('utf8'));
+    if (!match || Number(match[1]) >= pagers.length) throw new SearchCursorInvalid();
+    index = Number(match[1]);
+    afterKey = match[2]!;
+  }
+  const documents: SearchDocument[] = [];
+  while (index < pagers.length && documents.length < limit) {
+    const rows = await pagers[index]!.page(db, afterKey, limit - documents.length);
+    documents.push(...rows.map((r) => r.document));
+    if (documents.length >= limit && rows.length > 0) {
+      return { documents, next: Buffer.from(`${index}:${rows[rows.length - 1]!.key}`).toString('base64url') };
+    }
+    index += 1;
+    afterKey = null;
+  }
+  return { documents, next: null };
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+function parseLimit(value: unknown, fallback: number, max: number): Parsed<number> {
+  if (value === undefined || value === null) return { ok: true, value: fallback };
+  if (!isCount(value) || value < 1) return { ok: false, message: 'limit must be a positive integer' };
+  return { ok: true, value: Math.min(value, max) };
+}
+
+export function parseChangesRequest(body: unknown): Parsed<{ cursors: Record<string, number>; limit: number }> {
+  if (!isRecord(body)) return { ok: false, message: 'the body must be a JSON object' };
+  const cursors = body.cursors ?? {};
+  if (!isRecord(cursors)) return { ok: false, message: 'cursors must be an object of stream names to seqs' };
+  const entries = Object.entries(cursors);
+  if (entries.length > SEARCH_CURSORS_MAX) return { ok: false, message: `at most ${SEARCH_CURSORS_MAX} cursors` };
+  for (const [stream, seq] of entries) {
+    if (stream.length === 0 || stream.length > 500) return { ok: false, message: 'a stream name must have 1 to 500 characters' };
+    if (!isCount(seq)) return { ok: false, message: `cursors["${stream.slice(0, 100)}"] must be a non-negative integer` };
+  }
+  const limit = parseLimit(body.limit, SEARCH_CHANGES_DEFAULT_LIMIT, SEARCH_CHANGES_MAX_LIMIT);
+  if (!limit.ok) return limit;
+  return { ok: true, value: { cursors: Object.fromEntries(entries) as Record<string, number>, limit: limit.value } };
+}
+
+export function parseDocumentsRequest(body: unknown): Parsed<{ after: string | null; limit: number }> {
+  if (!isRecord(body)) return { ok: false, message: 'the body must be a JSON object' };
+  const after = body.after ?? null;
+  if (after !== null && (typeof after !== 'string' || after.length === 0 || after.length > 1000)) return { ok: false, message: 'after must be null or the next of the page before' };
+  const limit = parseLimit(body.limit, SEARCH_DOCUMENTS_DEFAULT_LIMIT, SEARCH_DOCUMENTS_MAX_LIMIT);
+  if (!limit.ok) return limit;
+  return { ok: true, value: { after, limit: limit.value } };
+}
+
+export interface SearchSourceRoutes {
+  /** The subgraph's name: the audience its internal tokens must carry. */
+  name: string;
+  internalTokenSecret: string;
+  db: Database;
+  tables: EventLogTables;
+  source: SearchSource;
+  log: Logger;
+}
+
+/** Largest body of a search source request (a changes request names a cursor per followed stream). */
+export const SEARCH_SOURCE_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Mounts POST SEARCH_CHANGES_PATH and SEARCH_DOCUMENTS_PATH. Only the platform may call them: an
+ * internal token addressed to this subgraph (else 401 INTERNAL_TOKEN_INVALID) with no viewer
+ * (else 403 PLATFORM_ONLY): the answers hold every organization's documents. A malformed body is
+ * 400 BAD_USER_INPUT (413 PAYLOAD_TOO_LARGE past the bound); refusals are `{ error, message }`.
+ */
+export function mountSearchSource(app: express.Express, options: SearchSourceRoutes): void {
+  const { db, tables, source, log } = options;
+  const refuse = (res: express.Response, status: number, error: string, message: string) => void res.status(status).json({ error, message });
+  const fromPlatform: express.RequestHandler = (req, res, next) => {
+    const header = req.headers[INTERNAL_TOKEN_HEADER];
+    verifyInternalToken(options.internalTokenSecret, options.name, Array.isArray(header) ? header[0] : header).then(
+      (auth) => {
+        if (!auth.ok) return refuse(res, 401, 'INTERNAL_TOKEN_INVALID', `Search sources only answer the platform (${auth.reason})`);
+        if (auth.viewer !== null) return refuse(res, 403, 'PLATFORM_ONLY', 'Search sources answer the platform itself, never a person');
+        next();
+      },
+      next,
+    );
+  };
+  const json = express.json({ limit: SEARCH_SOURCE_MAX_BODY_BYTES, type: () => true });
+  const body: express.RequestHandler = (req, res, next) =>
+    json(req, res, (error?: unknown) => {
+      if (!error) return next();
+      const status = (error as { status?: number }).status;
+      if (status === 413) return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `The body is over ${SEARCH_SOURCE_MAX_BODY_BYTES} bytes`);
+      refuse(res, 400, 'BAD_USER_INPUT', 'The body must be JSON');
+    });
+  const answer =
+    <T>(work: (req: express.Request, res: express.Response) => Promise<T | undefined>): express.RequestHandler =>
+    (req, res) => {
+      work(req, res).then(
+        (result) => {
+          if (result !== undefined) res.json(result);
+        },
+        (error: unknown) => {
+          if (error instanceof SearchCursorInvalid) return refuse(res, 400, 'BAD_USER_INPUT', error.message);
+          log.error('search source failed', { error, path: req.path });
+          // Never a 5xx for what the caller sent: this is the source's own failure (its database), retried by the caller.
+          refuse(res, 503, 'SUBGRAPH_UNAVAILABLE', 'The search source could not answer; retry later');
+        },
+      );
+    };
+  app.post(
+    SEARCH_CHANGES_PATH,
+    fromPlatform,
+    body,
+    answer(async (req, res): Promise<SearchChangesResponse | undefined> => {
+      const parsed = parseChangesRequest(req.body);
+      if (!parsed.ok) return void refuse(res, 400, 'BAD_USER_INPUT', parsed.message);
+      return searchChanges(db, tables, source, parsed.value);
+    }),
+  );
+  app.post(
+    SEARCH_DOCUMENTS_PATH,
+    fromPlatform,
+    body,
+    answer(async (req, res): Promise<SearchDocumentsResponse | undefined> => {
+      const parsed = parseDocumentsRequest(req.body);
+      if (!parsed.ok) return void refuse(res, 400, 'BAD_USER_INPUT', parsed.message);
+      const { after, limit } = parsed.value;
+      // The first page's heads are read before any document: changes made during the rebuild are after them.
+      const cursors = after === null ? await searchStreamHeads(db, tables, source.streams) : undefined;
+      const page = await source.allDocuments(db, after, limit);
+      return { documents: page.documents, next: page.next, ...(cursors ? { cursors } : {}) };
+    }),
+  );
+}
