@@ -6,13 +6,20 @@ export const DashboardDocument = graphql(`
     organization(id: $organizationId) {
       id
       activity(from: $from, bucket: HOUR) {
-        activeUsers
-        eventCount
-        totals {
-          type
-          count
-        }
+        ...DashboardCounters
       }
+    }
+  }
+`);
+
+/** The dashboard's counters (Dashboard, and FirstScreen for the first paint). */
+export const DashboardCountersFragment = graphql(`
+  fragment DashboardCounters on OrganizationActivity {
+    activeUsers
+    eventCount
+    totals {
+      type
+      count
     }
   }
 `);

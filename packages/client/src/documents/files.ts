@@ -8,17 +8,24 @@ export const RunFilesDocument = graphql(`
       files(first: 50) {
         totalCount
         nodes {
-          id
-          name
-          contentType
-          size
-          createdAt
-          owner {
-            id
-            name
-          }
+          ...FileSummary
         }
       }
+    }
+  }
+`);
+
+/** What every list of files shows of each (a run's files, an organization's). */
+export const FileSummaryFragment = graphql(`
+  fragment FileSummary on File {
+    id
+    name
+    contentType
+    size
+    createdAt
+    owner {
+      id
+      name
     }
   }
 `);
@@ -43,16 +50,8 @@ export const FilesDocument = graphql(`
       files(first: 100) {
         totalCount
         nodes {
-          id
-          name
-          contentType
-          size
+          ...FileSummary
           currentVersion
-          createdAt
-          owner {
-            id
-            name
-          }
           processing {
             state
             thumbnailUrl
