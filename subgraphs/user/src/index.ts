@@ -30,6 +30,7 @@ import { domain as audit } from './domains/audit/resolvers.js';
 import { domain as live } from './domains/live/resolvers.js';
 import { domain as oidc } from './domains/oidc/resolvers.js';
 import { domain as organizations } from './domains/organizations/resolvers.js';
+import { userSearchSource } from './domains/search/source.js';
 import { SecretBox } from './crypto/secrets.js';
 import { createMailer, type MailSettings } from './mail/mailer.js';
 import { OidcProvidersSetting, type OidcProviderInput } from './domains/oidc/config.js';
@@ -97,6 +98,7 @@ export const subgraph = defineSubgraph({
   // Then the sensitive operations' recent-second-factor check (domains/accounts/step-up.ts).
   securePermissions: withStepUp,
   eventTables: { events, eventStreams, idempotencyKeys },
+  search: userSearchSource,
   loaders: createLoaders,
   /** Loads the signing keys too. */
   services: async (core: SubgraphServices, options: UserSubgraphOptions): Promise<UserServices> => {

@@ -172,11 +172,16 @@ async function readEvents(db: Database, tables: EventLogTables, stream: string, 
   return rows.map((r) => ({ stream: r.stream, seq: Number(r.seq), type: r.type, organizationId: r.organizationId, payload: r.payload as Record<string, unknown>, createdAt: r.createdAt }));
 }
 
+/** The keyPattern of a pager keyed by uuid. */
+export const UUID_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * One kind of document a source pages through for allDocuments: its rows in a stable order of a
  * unique text key (an id), after `afterKey`.
  */
 export interface SearchDocumentPager {
+  /** What a key looks like: a cursor whose key does not match is refused (400) before any query. */
+  keyPattern: RegExp;
   page(db: Database, afterKey: string | null, limit: number): Promise<Array<{ key: string; document: SearchDocument }>>;
 }
 
@@ -189,7 +194,7 @@ export async function pagedDocuments(db: Database, pagers: SearchDocumentPager[]
   let afterKey: string | null = null;
   if (after !== null) {
     const match = /^(\d{1,3}):(.{1,200})$/.exec(Buffer.from(after, 'base64url').toString('utf8'));
-    if (!match || Number(match[1]) >= pagers.length) throw new SearchCursorInvalid();
+    if (!match || Number(match[1]) >= pagers.length || !pagers[Number(match[1])]!.keyPattern.test(match[2]!)) throw new SearchCursorInvalid();
     index = Number(match[1]);
     afterKey = match[2]!;
   }
