@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Extensions } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -25,6 +25,12 @@ export interface DatabaseOptions {
   poolMax?: number | undefined;
   /** Called with every SQL statement (tests count queries to prove batching). */
   onQuery?: ((sql: string) => void) | undefined;
+  /**
+   * Postgres extensions PGlite must load before the migrations run (their CREATE EXTENSION), e.g.
+   * `{ pg_trgm }` from '@electric-sql/pglite/contrib/pg_trgm'. A Postgres server has its contrib
+   * modules installed already.
+   */
+  pgliteExtensions?: Extensions | undefined;
 }
 
 export interface OpenDatabase {
@@ -70,7 +76,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
   }
   const dataDir = options.dataDir ?? 'memory';
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
-  const pglite = dataDir === 'memory' ? new PGlite() : new PGlite(dataDir);
+  const extensions = options.pgliteExtensions ? { extensions: options.pgliteExtensions } : {};
+  const pglite = dataDir === 'memory' ? new PGlite(extensions) : new PGlite(dataDir, extensions);
   await pglite.waitReady;
   const db = drizzlePglite(pglite, { logger: queryLogger(options) }) as unknown as Database;
   await migratePglite(db as never, migrationConfig);

@@ -78,6 +78,8 @@ export interface SubgraphDefinition<Options extends SubgraphOptions, Services ex
   search?: SearchSource;
   /** Routes beside /graphql (the user subgraph's identity endpoints for the gateway). */
   routes?: (app: express.Express, services: Services, options: Options) => void;
+  /** Postgres extensions PGlite loads for this subgraph's migrations (DatabaseOptions.pgliteExtensions). */
+  pgliteExtensions?: DatabaseOptions['pgliteExtensions'];
   /** Largest request body (default: startSubgraphServer's). */
   maxBodyBytes?: (options: Options) => number;
   /** Its options from the URLs of the subgraphs it needs (`needs` in subgraphs.ts), when the platform starts it. */
@@ -138,7 +140,7 @@ export function defineSubgraph<Options extends SubgraphOptions = SubgraphOptions
 
   async function start(options: Options): Promise<StartedSubgraph<Services>> {
     const { name } = definition;
-    const database = await openDatabase({ ...options.database, schema: databaseSchemaOf(name), migrationsFolder });
+    const database = await openDatabase({ ...options.database, schema: databaseSchemaOf(name), migrationsFolder, pgliteExtensions: definition.pgliteExtensions });
     const opened: Array<() => Promise<void>> = [() => database.close()];
     // What was opened closes in reverse when a later step fails: no pool, trim timer or PubSub is left behind.
     const undo = async () => {
