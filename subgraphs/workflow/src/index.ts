@@ -5,6 +5,7 @@ import { domain as definitions } from './domains/definitions/resolvers.js';
 import { domain as live } from './domains/live/resolvers.js';
 import { domain as organizations } from './domains/organizations/resolvers.js';
 import { domain as runs } from './domains/runs/resolvers.js';
+import { workflowSearchSource } from './domains/search/source.js';
 import { domain as tasks } from './domains/tasks/resolvers.js';
 
 /** Workflow definitions, their runs and human tasks. */
@@ -13,6 +14,7 @@ export const subgraph = defineSubgraph({
   root: import.meta.url,
   domains: [definitions, runs, tasks, organizations, live],
   eventTables: { events, eventStreams, idempotencyKeys },
+  search: workflowSearchSource,
   loaders: createLoaders,
 });
 

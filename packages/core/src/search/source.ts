@@ -102,7 +102,8 @@ function mergeScopes(scopes: SearchResyncScope[]): SearchResyncScope[] {
  * The changes after `cursors` (SEARCH_CHANGES_PATH). The heads are read first and nothing past
  * them is read, so the cursors answered are exactly what the documents reflect at least. A stream
  * whose next event is gone (trimmed), or whose cursor is past its head, is answered as a resync of
- * its scope. At most `limit` events are read (a resync counts its documents); `more` when cut.
+ * its scope. At most `limit` events are read (a resync counts its documents, and is never cut);
+ * `more` when cut.
  */
 export async function searchChanges(
   db: Database,
@@ -116,6 +117,7 @@ export async function searchChanges(
   for (const [stream, seq] of Object.entries(request.cursors)) if (followsStream(source.streams, stream)) cursors[stream] = seq;
   const refs = new Map<string, SearchDocumentRef>();
   const scopes: SearchResyncScope[] = [];
+  const upserts = new Map<string, SearchDocument>();
   let budget = request.limit;
   let more = false;
   for (const [stream, head] of Object.entries(heads)) {
@@ -138,7 +140,10 @@ export async function searchChanges(
       }
       scopes.push(scope);
       cursors[stream] = head;
-      budget -= request.limit; // one resync per call: its documents may be many
+      // Read now, so that a resync counts its documents against the limit (at least one).
+      const documents = await source.scopeDocuments(db, scope);
+      for (const doc of documents) upserts.set(searchKey(doc), doc);
+      budget -= Math.max(1, documents.length);
       continue;
     }
     for (const event of events) for (const ref of source.refsOf(event)) refs.set(searchKey(ref), ref);
@@ -151,8 +156,6 @@ export async function searchChanges(
     }
   }
   const resync = mergeScopes(scopes);
-  const upserts = new Map<string, SearchDocument>();
-  for (const scope of resync) for (const doc of await source.scopeDocuments(db, scope)) upserts.set(searchKey(doc), doc);
   const wanted = [...refs.values()];
   if (wanted.length > 0) for (const doc of await source.documents(db, wanted)) upserts.set(searchKey(doc), doc);
   const deletes = wanted.filter((ref) => !upserts.has(searchKey(ref)));

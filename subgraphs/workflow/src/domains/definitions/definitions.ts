@@ -17,11 +17,13 @@ import {
   type SortDirection,
   type SortKey,
   requireRole,
+  transactionWithEvents,
   viewerOrganizationIds,
 } from '@organoise/core';
 import { and, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { definitions, definitionVersions, idempotencyKeys } from '../../db/schema.js';
 import type { PageDeps, WorkflowDeps } from '../../context.js';
+import { emitDefinitionChange } from './events.js';
 import { addGraphIssues, graphFields, sameGraph, type WorkflowSpec } from './spec.js';
 
 export type DefinitionRow = typeof definitions.$inferSelect;
@@ -158,7 +160,7 @@ export function listVersions({ loaders: { page }, viewer }: PageDeps, definition
   );
 }
 
-export async function createDefinition({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, rawInput: unknown): Promise<DefinitionRow> {
+export async function createDefinition({ db, bus, viewer }: Pick<WorkflowDeps, 'db' | 'bus' | 'viewer'>, rawInput: unknown): Promise<DefinitionRow> {
   const { idempotencyKey: key, ...input } = parseInput(CreateWorkflowDefinitionInput, rawInput);
   const v = requireViewer(viewer);
   requireRole(v, input.organizationId, 'ADMIN');
@@ -166,8 +168,7 @@ export async function createDefinition({ db, viewer }: Pick<WorkflowDeps, 'db' |
   const definitionId = randomUUID();
   const spec: WorkflowSpec = { states: input.states, initialState: input.initialState, transitions: input.transitions };
   try {
-    return await db.transaction(async (txn) => {
-      const tx = txn as unknown as Database;
+    return await transactionWithEvents(db, bus, async (tx, emit) => {
       const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'createWorkflowDefinition', input }, async () => {
         const [row] = await tx
           .insert(definitions)
@@ -185,6 +186,7 @@ export async function createDefinition({ db, viewer }: Pick<WorkflowDeps, 'db' |
           })
           .returning();
         await tx.insert(definitionVersions).values({ definitionId, version: 1, spec, createdBy: v.userId, createdAt: now });
+        await emitDefinitionChange(emit, 'workflow.definition.created', row!, true, v.userId);
         return row!;
       });
       if ('created' in result) return result.created;
@@ -206,10 +208,10 @@ export async function createDefinition({ db, viewer }: Pick<WorkflowDeps, 'db' |
  * definition's latest; runs keep the version they started on. The definition row is locked so
  * two concurrent edits number their versions one after the other.
  */
-export async function updateDefinition({ db, viewer }: Pick<WorkflowDeps, 'db' | 'viewer'>, rawInput: unknown): Promise<DefinitionRow> {
+export async function updateDefinition({ db, bus, viewer }: Pick<WorkflowDeps, 'db' | 'bus' | 'viewer'>, rawInput: unknown): Promise<DefinitionRow> {
   const input = parseInput(UpdateWorkflowDefinitionInput, rawInput);
   const v = requireViewer(viewer);
-  return db.transaction(async (tx) => {
+  return transactionWithEvents(db, bus, async (tx, emit) => {
     const [current] = await tx.select().from(definitions).where(eq(definitions.id, input.id)).for('update');
     // Another tenant's definition is as unknown as a missing one.
     if (!current || !viewerOrganizationIds(v).includes(current.organizationId)) throw notFound('Workflow definition');
@@ -243,6 +245,7 @@ export async function updateDefinition({ db, viewer }: Pick<WorkflowDeps, 'db' |
       })
       .where(eq(definitions.id, current.id))
       .returning();
+    await emitDefinitionChange(emit, 'workflow.definition.updated', row!, latestVersion !== current.latestVersion, v.userId);
     return row!;
   });
 }
