@@ -96,3 +96,35 @@ const webSchema = z.object({
 });
 
 export const loadWebBenchEnv = () => parseEnv(webSchema, process.env);
+
+/** Settings of `npm run bench:search` (bench/search.ts). */
+const searchBenchSchema = z.object({
+  /** The Postgres server the benchmark creates its own database on (and drops at the end). */
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  /** Documents indexed (a seeded mix of users, definitions, runs, tasks and files). */
+  BENCH_SEARCH_DOCUMENTS: z.coerce.number().int().min(1_000).max(10_000_000).default(100_000),
+  /** Organizations they are spread over: the first holds a quarter, the rest by a Zipf law. */
+  BENCH_SEARCH_ORGANIZATIONS: z.coerce.number().int().min(2).max(10_000).default(40),
+  /** Documents per upsert call (the indexer writes a source's answer at once). */
+  BENCH_SEARCH_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Measured queries per kind (after 20 unmeasured ones), one at a time. */
+  BENCH_SEARCH_QUERIES: z.coerce.number().int().min(10).max(100_000).default(300),
+  /**
+   * The indexes measured, any of: postgres (the machine's Postgres), pglite (embedded, in memory;
+   * slow to fill at 100k), elasticsearch (needs ELASTICSEARCH_URL).
+   */
+  BENCH_SEARCH_ENGINES: z
+    .string()
+    .default('postgres')
+    .transform((v) => v.split(',').map((e) => e.trim()))
+    .pipe(z.array(z.enum(['postgres', 'pglite', 'elasticsearch'])).min(1)),
+  /** The text search configuration of the Postgres indexes (the search subgraph's SEARCH_LANGUAGE). */
+  SEARCH_LANGUAGE: z.string().default('simple'),
+  ELASTICSEARCH_URL: z.string().url().optional(),
+  /** Keep the benchmark's database (or Elasticsearch index) at the end instead of dropping it. */
+  BENCH_KEEP_DATABASE: bool(false),
+});
+
+export type SearchBenchEnv = z.output<typeof searchBenchSchema>;
+
+export const loadSearchBenchEnv = (): SearchBenchEnv => parseEnv(searchBenchSchema, process.env);
