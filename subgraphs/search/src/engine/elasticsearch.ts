@@ -1,7 +1,8 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
-import { appError, SEARCH_TYPES, type Role, type SearchDocument, type SearchDocumentRef, type SearchResyncScope, type SearchType } from '@organoise/core';
+import { SEARCH_TYPES, type Role, type SearchDocument, type SearchDocumentRef, type SearchResyncScope, type SearchType } from '@organoise/core';
 import template from '../../elasticsearch/index-template.json' with { type: 'json' };
-import type { SearchHighlight, SearchHit, SearchIndex, SearchMatch, SearchPage, SearchQuery } from './search-index.js';
+import type { SearchHighlight, SearchHit, SearchIndex, SearchPage, SearchQuery } from './search-index.js';
+import { cleanText, decodeSearchCursor, encodeSearchCursor, MARK_END, MARK_START, MIN_TYPO_WORD_LENGTH, parseMarked, querySignature, rankOf, typoHighlight, wordsOf } from './text.js';
 
 /**
  * The Elasticsearch SearchIndex (issue 15), used when ELASTICSEARCH_URL is set. One index holds every
@@ -9,14 +10,17 @@ import type { SearchHighlight, SearchHit, SearchIndex, SearchMatch, SearchPage, 
  * write is idempotent. The index template (elasticsearch/index-template.json, committed) is put on
  * start and the index created if missing.
  *
- * Matching, as the contract suite (test/engine/contract.ts) asks and as the Postgres index does:
- * the text is cut into words here, on the same boundaries as the index's `words` tokenizer (anything
- * that is not a letter, digit or mark), and each word is required: a prefix of a word of the title
- * or the body, or a word of the title within the edit distance AUTO gives (typos). Each clause is
- * analyzed by Elasticsearch (lowercase, ASCII folding) and scored as a constant (title prefix 3,
- * title typo 2, body prefix 1; per word the best of them, summed over the words), so equal matches
- * tie exactly and fall to the newer, then to the key: the order is total, which search_after needs.
- * No query syntax is parsed anywhere (no query_string), so no text can fail as a query.
+ * Matching, as the contract suite (test/engine/contract.ts) asks and as the Postgres index does
+ * (the words, the typo distances, the cursor and the highlight ranges come from text.ts, shared with
+ * it): the text is cut into words (wordsOf), on the same boundaries as the index's `words` tokenizer
+ * (anything that is not a letter, digit or mark), and each word is required: a prefix of a word of
+ * the title or the body or, for a word of MIN_TYPO_WORD_LENGTH or more, the beginning of a title
+ * word within typoEdits (fuzziness AUTO:4,6 on title.beginnings, the words' edge n-grams). Each
+ * clause is analyzed by Elasticsearch (lowercase, ASCII folding) and scored as a constant (title
+ * prefix 3, title typo 2, body prefix 1; per word the best of them, summed over the words), so equal
+ * matches tie exactly and fall to the newer, then to the key: the order is total, which search_after
+ * needs. No query syntax is parsed anywhere (no query_string), so no text can fail as a query. A
+ * fuzzy clause expands to at most 50 terms (Elasticsearch's max_expansions), the closest first.
  *
  * Tenant isolation is in the query itself: every search (and every delete_by_query of retainOnly)
  * carries a `term` filter on organizationId and, for searches, a range on minRoleRank up to the
@@ -37,22 +41,14 @@ export interface ElasticsearchSearchIndexOptions {
 
 export const DEFAULT_INDEX_PREFIX = 'organoise-search-';
 
-const ROLE_RANK: Record<Role, number> = { VIEWER: 1, MEMBER: 2, ADMIN: 3, OWNER: 4 };
-/** Wrapped around each highlighted span by Elasticsearch; replaced in indexed text, so a marker in a fragment is always ours. */
-export const HIGHLIGHT_PRE = '\uE000';
-export const HIGHLIGHT_POST = '\uE001';
-const MARKERS = /[\uE000\uE001]/g;
-/** The index's `words` tokenizer splits on the complement of these (elasticsearch/index-template.json). */
-const WORD = /[\p{L}\p{N}\p{M}]+/gu;
-/** At most this many words of a query are used, each cut to this many characters (a bound on the query's size). */
-const MAX_WORDS = 16;
-const MAX_WORD_LENGTH = 64;
+/** Wrapped around each highlighted span by Elasticsearch (pre/post tags); removed from indexed text, so a marker in a fragment is always ours. */
+export const HIGHLIGHT_PRE = MARK_START;
+export const HIGHLIGHT_POST = MARK_END;
 const BODY_FRAGMENT = 160;
 /** Bulk requests are cut at this many operations. */
 const BULK_OPERATIONS = 500;
 /** A terms query holds at most 65,536 values (index.max_terms_count): retainOnly's keep list is cut into such terms. */
 const MAX_TERMS = 65_536;
-const CURSOR_TAG = 'es1';
 
 export class ElasticsearchSearchIndex implements SearchIndex {
   readonly index: string;
@@ -139,11 +135,12 @@ export class ElasticsearchSearchIndex implements SearchIndex {
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {
-    const after = query.after === null ? null : parseCursor(query.after);
-    const body = searchRequest(this.index, query, after);
-    if (!body) return { hits: [], total: 0, facets: [], hasNextPage: false };
-    const response = await this.#client.search<IndexedDocument>(body);
-    return searchPage(response, query.first);
+    const words = wordsOf(query.text);
+    const signature = querySignature(words, query.types);
+    const after = query.after === null ? null : sortValuesOf(query.organizationId, decodeSearchCursor(signature, query.after));
+    if (words.length === 0) return { hits: [], total: 0, facets: [], hasNextPage: false };
+    const response = await this.#client.search<IndexedDocument>(searchRequest(this.index, query, words, after));
+    return searchPage(response, query.first, words, signature);
   }
 
   async close(): Promise<void> {
@@ -175,38 +172,32 @@ export function source(doc: SearchDocument): IndexedDocument {
     type: doc.type,
     id: doc.id,
     minRole: doc.minRole,
-    minRoleRank: ROLE_RANK[doc.minRole],
-    title: doc.title.replace(MARKERS, '\uFFFD'),
-    body: doc.body.replace(MARKERS, '\uFFFD'),
-    keywords: doc.keywords,
+    minRoleRank: rankOf(doc.minRole),
+    title: cleanText(doc.title),
+    body: cleanText(doc.body),
+    keywords: Object.fromEntries(Object.entries(doc.keywords).map(([k, v]) => [cleanText(k), cleanText(String(v))])),
     updatedAt: doc.updatedAt,
   };
 }
 
-/** The words of a query as the index cuts them; none for text with no letter or digit. */
-export function queryWords(text: string): string[] {
-  const words = [...text.matchAll(WORD)].map((m) => m[0].slice(0, MAX_WORD_LENGTH));
-  return [...new Set(words.map((w) => w.toLowerCase()))].slice(0, MAX_WORDS);
-}
-
-/** The search request for a query, or null when the text has no word (nothing matches). */
-export function searchRequest(index: string, query: SearchQuery, after: SortValues | null): estypes.SearchRequest | null {
-  const words = queryWords(query.text);
-  if (words.length === 0) return null;
+/** The search request for a query's words (wordsOf: at least one). */
+export function searchRequest(index: string, query: SearchQuery, words: readonly string[], after: SortValues | null): estypes.SearchRequest {
   const constant = (filter: estypes.QueryDslQueryContainer, boost: number): estypes.QueryDslQueryContainer => ({ constant_score: { filter, boost } });
   const titlePrefix = (word: string): estypes.QueryDslQueryContainer => ({ match_bool_prefix: { title: { query: word } } });
-  const titleTypo = (word: string): estypes.QueryDslQueryContainer => ({ match: { title: { query: word, fuzziness: 'AUTO' } } });
+  // AUTO:4,6 is typoEdits: no typo under 4 characters, one up to 5, two from 6.
+  const titleTypo = (word: string): estypes.QueryDslQueryContainer => ({ match: { 'title.beginnings': { query: word, fuzziness: 'AUTO:4,6' } } });
   const bodyPrefix = (word: string): estypes.QueryDslQueryContainer => ({ match_bool_prefix: { body: { query: word } } });
+  const clauses = (word: string) => [constant(titlePrefix(word), 3), ...([...word].length >= MIN_TYPO_WORD_LENGTH ? [constant(titleTypo(word), 2)] : []), constant(bodyPrefix(word), 1)];
   return {
     index,
     size: query.first + 1,
     track_total_hits: true,
-    _source: ['type', 'id', 'organizationId', 'keywords'],
+    _source: ['type', 'id', 'organizationId', 'title', 'keywords'],
     query: {
       bool: {
         // Tenant isolation: always both, whatever the text.
-        filter: [{ term: { organizationId: query.organizationId } }, { range: { minRoleRank: { lte: ROLE_RANK[query.viewerRole] } } }],
-        must: words.map((word) => ({ dis_max: { queries: [constant(titlePrefix(word), 3), constant(titleTypo(word), 2), constant(bodyPrefix(word), 1)] } })),
+        filter: [{ term: { organizationId: query.organizationId } }, { range: { minRoleRank: { lte: rankOf(query.viewerRole) } } }],
+        must: words.map((word) => ({ dis_max: { queries: clauses(word) } })),
       },
     },
     aggs: { types: { terms: { field: 'type', size: SEARCH_TYPES.length } } },
@@ -219,71 +210,51 @@ export function searchRequest(index: string, query: SearchQuery, after: SortValu
       encoder: 'default',
       require_field_match: true,
       fields: {
-        title: { type: 'unified', number_of_fragments: 0, highlight_query: { bool: { should: words.flatMap((w) => [titlePrefix(w), titleTypo(w)]) } } },
+        // Prefixes only: a title found despite a typo is highlighted here, as the Postgres index does (typoHighlight).
+        title: { type: 'unified', number_of_fragments: 0, highlight_query: { bool: { should: words.map(titlePrefix) } } },
         body: { type: 'unified', number_of_fragments: 1, fragment_size: BODY_FRAGMENT, highlight_query: { bool: { should: words.map(bodyPrefix) } } },
       },
     },
   };
 }
 
+/** search_after's values: the score, updatedAt in epoch milliseconds, the key. */
 type SortValues = [number, number, string];
 
-/** A hit's cursor: its sort values (score, updatedAt in ms, key), tagged, as base64url JSON. */
-export const cursorOf = (sort: SortValues): string => Buffer.from(JSON.stringify([CURSOR_TAG, ...sort])).toString('base64url');
-
-export function parseCursor(cursor: string): SortValues {
-  const bad = () => appError('BAD_USER_INPUT', 'after is not a valid cursor for this search', { issues: [{ path: 'after', message: 'invalid cursor' }] });
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
-  if (!Array.isArray(value) || value.length !== 4 || value[0] !== CURSOR_TAG) throw bad();
-  const [, score, updatedAt, docKey] = value as unknown[];
-  if (typeof score !== 'number' || !Number.isFinite(score) || !Number.isSafeInteger(updatedAt) || typeof docKey !== 'string') throw bad();
-  return [score, updatedAt as number, docKey];
+/**
+ * A cursor (text.ts's, as the Postgres index makes them: bound to the query's words and types) as
+ * sort values. The key is rebuilt with the query's organization, so a cursor cannot point into
+ * another tenant's order (nor would it matter: the filter still holds).
+ */
+function sortValuesOf(organizationId: string, cursor: ReturnType<typeof decodeSearchCursor>): SortValues {
+  return [Number(cursor.score), Date.parse(cursor.updatedAt), key({ organizationId, type: cursor.type, id: cursor.id })];
 }
 
-/** A fragment with our markers as plain text and the spans they wrapped. */
-export function parseHighlight(field: SearchHighlight['field'], fragment: string): SearchHighlight {
-  const matches: SearchMatch[] = [];
-  let text = '';
-  let open = -1;
-  for (const char of fragment) {
-    if (char === HIGHLIGHT_PRE) open = text.length;
-    else if (char === HIGHLIGHT_POST) {
-      if (open >= 0 && text.length > open) {
-        const last = matches.at(-1);
-        // Elasticsearch may mark adjacent terms apart ("<a><b>"): one span.
-        if (last && last.start + last.length === open) last.length += text.length - open;
-        else matches.push({ start: open, length: text.length - open });
-      }
-      open = -1;
-    } else text += char;
-  }
-  return { field, text, matches };
-}
-
-export function searchPage(response: estypes.SearchResponse<IndexedDocument>, first: number): SearchPage {
+export function searchPage(response: estypes.SearchResponse<IndexedDocument>, first: number, words: readonly string[], signature: string): SearchPage {
   const rows = response.hits.hits;
   const hits: SearchHit[] = rows.slice(0, first).map((row) => {
     const doc = row._source!;
+    const [score, updatedAt] = row.sort as SortValues;
     const highlights: SearchHighlight[] = [];
-    for (const field of ['title', 'body'] as const) {
-      for (const fragment of row.highlight?.[field] ?? []) {
-        const highlight = parseHighlight(field, fragment);
-        if (highlight.matches.length > 0) highlights.push(highlight);
-      }
+    const title = (row.highlight?.title ?? []).map((fragment) => parseMarked('title', fragment)).filter((h) => h.matches.length > 0);
+    if (title.length > 0) highlights.push(...title);
+    else {
+      // Found by a typo in a name (or by the body only): the title's words close to a typed one.
+      const typo = typoHighlight(doc.title, words);
+      if (typo.matches.length > 0) highlights.push(typo);
+    }
+    for (const fragment of row.highlight?.body ?? []) {
+      const highlight = parseMarked('body', fragment);
+      if (highlight.matches.length > 0) highlights.push(highlight);
     }
     return {
       type: doc.type,
       id: doc.id,
       organizationId: doc.organizationId,
-      score: row._score ?? 0,
+      score: row._score ?? score,
       highlights,
       keywords: doc.keywords ?? {},
-      cursor: cursorOf(row.sort as SortValues),
+      cursor: encodeSearchCursor(signature, { score: String(score), updatedAt: new Date(updatedAt).toISOString(), type: doc.type, id: doc.id }),
     };
   });
   const total = response.hits.total;

@@ -4,8 +4,9 @@ import { Client } from '@elastic/elasticsearch';
 import type { SearchDocument } from '@organoise/core';
 import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { ElasticsearchSearchIndex, HIGHLIGHT_POST, HIGHLIGHT_PRE, parseHighlight, queryWords } from '../../src/engine/elasticsearch.js';
+import { ElasticsearchSearchIndex, HIGHLIGHT_POST, HIGHLIGHT_PRE } from '../../src/engine/elasticsearch.js';
 import type { SearchQuery } from '../../src/engine/search-index.js';
+import { decodeSearchCursor, querySignature, wordsOf } from '../../src/engine/text.js';
 
 // No Elasticsearch server can run here. These tests run the real @elastic/elasticsearch client on
 // @elastic/elasticsearch-mock's mocked HTTP layer: every request the adapter sends is recorded and
@@ -116,14 +117,14 @@ describe('Elasticsearch adapter requests match recorded shapes (@elastic/elastic
     await expect(open()).rejects.toThrow();
   });
 
-  it('upsert and remove are bulk requests by deterministic _id with refresh=wait_for; markers in text are replaced', async () => {
+  it('upsert and remove are bulk requests by deterministic _id with refresh=wait_for; markers in text are removed', async () => {
     await index.upsert([doc('f1'), doc('f2', { minRole: 'ADMIN', title: `A \uE000marker\uE001`, updatedAt: '2026-02-01T00:00:00.000Z' })]);
     await index.remove([{ type: 'File', id: 'f1', organizationId: 'org-a' }, { type: 'User', id: 'u1', organizationId: 'org-b' }]);
     expectShape('upsert and remove', requests);
     for (const r of requests) expect(r).toMatchObject({ method: 'POST', path: `/${INDEX}/_bulk`, querystring: { refresh: 'wait_for' } });
     const [upsert, remove] = requests.map((r) => r.body as Record<string, any>[]);
     expect(upsert!.filter((_, i) => i % 2 === 0)).toEqual([{ index: { _id: 'org-a:File:f1' } }, { index: { _id: 'org-a:File:f2' } }]);
-    expect(upsert![3]).toMatchObject({ minRole: 'ADMIN', minRoleRank: 3, title: 'A \uFFFDmarker\uFFFD' });
+    expect(upsert![3]).toMatchObject({ minRole: 'ADMIN', minRoleRank: 3, title: 'A marker' });
     expect(remove).toEqual([{ delete: { _id: 'org-a:File:f1' } }, { delete: { _id: 'org-b:User:u1' } }]);
 
     requests = [];
@@ -180,20 +181,25 @@ describe('Elasticsearch adapter requests match recorded shapes (@elastic/elastic
       expect(r!.body.sort).toEqual([{ _score: { order: 'desc' } }, { updatedAt: { order: 'desc' } }, { key: { order: 'asc' } }]);
     }
     expect(a!.body.query.bool.must).toHaveLength(2);
+    // Per word: title prefix 3, a name's beginning despite a typo 2 (words of 4 characters or more), body prefix 1.
+    const boosts = (r: { body: Record<string, any> }) => r.body.query.bool.must.map((m: any) => m.dis_max.queries.map((q: any) => q.constant_score.boost));
+    expect(boosts(a!)).toEqual([[3, 2, 1], [3, 2, 1]]);
+    expect(boosts(d!), "'x' is too short for a typo").toEqual([[3, 1]]);
+    expect(a!.body.query.bool.must[1].dis_max.queries[1].constant_score.filter).toEqual({ match: { 'title.beginnings': { query: 'quartely', fuzziness: 'AUTO:4,6' } } });
     expect(a!.body.size).toBe(3);
     expect(a!.body.post_filter).toEqual({ terms: { type: ['File'] } });
     expect(a!.body.search_after).toBeUndefined();
-    expect(b!.body.search_after).toEqual([2, 1764547200000, 'org-a:File:f2']);
+    expect(b!.body.search_after).toEqual([5, 1764547200000, 'org-a:File:f2']);
     expect(c!.body.post_filter).toBeUndefined();
     expect(d!.body.post_filter).toEqual({ terms: { type: [] } });
   });
 
-  it('turns a recorded answer into a SearchPage: hits, highlight ranges, facets, total, cursor, next page', async () => {
-    const page = await index.search(query());
-    expect(page.total).toBe(3);
+  it('turns a recorded answer into a SearchPage: hits, highlight ranges (typo titles marked as Postgres does), facets, total, cursor, next page', async () => {
+    const page = await index.search(query({ first: 3 }));
+    expect(page.total).toBe(4);
     expect(page.hasNextPage).toBe(true);
     expect(page.facets).toEqual([
-      { type: 'File', count: 3 },
+      { type: 'File', count: 4 },
       { type: 'User', count: 2 },
     ]);
     expect(page.hits.map(({ cursor: _, ...hit }) => hit)).toEqual([
@@ -201,7 +207,7 @@ describe('Elasticsearch adapter requests match recorded shapes (@elastic/elastic
         type: 'File',
         id: 'f1',
         organizationId: 'org-a',
-        score: 4,
+        score: 5,
         keywords: { contentType: 'application/pdf' },
         highlights: [
           { field: 'title', text: 'Budget «2026» – quarterly Budget', matches: [{ start: 0, length: 6 }, { start: 26, length: 6 }] },
@@ -212,15 +218,29 @@ describe('Elasticsearch adapter requests match recorded shapes (@elastic/elastic
         type: 'File',
         id: 'f2',
         organizationId: 'org-a',
-        score: 2,
+        score: 5,
         keywords: {},
         // The emoji is two UTF-16 code units: ranges count as JavaScript strings do.
-        highlights: [{ field: 'title', text: '📎 Budgte Quarterly', matches: [{ start: 3, length: 6 }, { start: 10, length: 9 }] }],
+        highlights: [{ field: 'title', text: '📎 Budgte Quarterly', matches: [{ start: 3, length: 6 }] }],
+      },
+      {
+        type: 'File',
+        id: 'f3',
+        organizationId: 'org-a',
+        score: 3,
+        keywords: {},
+        // No prefix in the title: its words close to a typed one ('quartely') are marked (typoHighlight).
+        highlights: [
+          { field: 'title', text: 'Quarterly figures', matches: [{ start: 0, length: 9 }] },
+          { field: 'body', text: 'Figures for the budget review.', matches: [{ start: 16, length: 6 }] },
+        ],
       },
     ]);
     const slices = page.hits[0]!.highlights.flatMap((h) => h.matches.map((m) => h.text.slice(m.start, m.start + m.length)));
     expect(slices).toEqual(['Budget', 'Budget', 'budget', 'budgetary']);
-    expect(Buffer.from(page.hits[1]!.cursor, 'base64url').toString()).toBe('["es1",2,1764547200000,"org-a:File:f2"]');
+    const signature = querySignature(wordsOf('Budg quartely'), ['File']);
+    expect(decodeSearchCursor(signature, page.hits[1]!.cursor)).toEqual({ score: '5', updatedAt: '2025-12-01T00:00:00.000Z', type: 'File', id: 'f2' });
+    expect(() => decodeSearchCursor(querySignature(wordsOf('budget'), ['File']), page.hits[1]!.cursor), 'bound to its query').toThrow();
 
     answer = (r) => (r.path.endsWith('/_search') ? { took: 1, timed_out: false, hits: { total: { value: 0, relation: 'eq' }, max_score: null, hits: [] }, aggregations: { types: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [] } } } : ok(r));
     expect(await index.search(query())).toEqual({ hits: [], total: 0, facets: [], hasNextPage: false });
@@ -228,7 +248,9 @@ describe('Elasticsearch adapter requests match recorded shapes (@elastic/elastic
 
   it('refuses a cursor it did not make with BAD_USER_INPUT, before sending anything', async () => {
     const made = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    for (const after of ['garbage', '', 'eyJ4IjoxfQ', made(['es1', 1, 2]), made(['es1', 'x', 2, 'k']), made(['es1', 1, 1.5, 'k']), made(['pg', 1, 2, 'k']), made(['es1', 1, 2, 3])]) {
+    const q = querySignature(wordsOf(query().text), ['File']);
+    const other = querySignature(wordsOf('another query'), ['File']);
+    for (const after of ['garbage', '', 'eyJ4IjoxfQ', made({ q: other, s: '1', u: '2026-01-01T00:00:00.000Z', t: 'File', i: 'f' }), made({ q, s: 'x', u: '2026-01-01T00:00:00.000Z', t: 'File', i: 'f' }), made({ q, s: '1', u: 'soon', t: 'File', i: 'f' }), made({ q, s: '1', u: '2026-01-01T00:00:00.000Z', t: 'Nope', i: 'f' })]) {
       await expect(index.search(query({ after })), after).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     }
     expect(requests).toEqual([]);
@@ -245,20 +267,12 @@ describe('Elasticsearch adapter requests match recorded shapes (@elastic/elastic
       fc.asyncProperty(fc.string({ unit: 'grapheme-composite', maxLength: 400 }), async (text) => {
         requests = [];
         await index.search(query({ text }));
-        const words = queryWords(text);
+        const words = wordsOf(text);
         expect(words.length).toBeLessThanOrEqual(16);
         for (const w of words) expect(w).toMatch(/^[\p{L}\p{N}\p{M}]{1,64}$/u);
         expect(searches()).toHaveLength(words.length === 0 ? 0 : 1);
       }),
       { numRuns: 200, seed: 15 },
     );
-  });
-
-  it('reads highlight fragments: markers out, ranges in UTF-16 units, adjacent spans joined', () => {
-    const [pre, post] = [HIGHLIGHT_PRE, HIGHLIGHT_POST];
-    expect(parseHighlight('title', 'plain')).toEqual({ field: 'title', text: 'plain', matches: [] });
-    expect(parseHighlight('body', `${pre}a${post}${pre}b${post} c ${pre}dé${post}`)).toEqual({ field: 'body', text: 'ab c dé', matches: [{ start: 0, length: 2 }, { start: 5, length: 2 }] });
-    expect(parseHighlight('body', `𝒳 ${pre}y${post}`).matches).toEqual([{ start: 3, length: 1 }]);
-    expect(parseHighlight('body', `${pre}${post}x${post}`), 'stray markers are dropped').toEqual({ field: 'body', text: 'x', matches: [] });
   });
 });
