@@ -14,6 +14,7 @@ const source = {
     workflow: env.WORKFLOW_DATABASE_URL ?? env.DATABASE_URL ?? '',
     file: env.FILE_DATABASE_URL ?? env.DATABASE_URL ?? '',
     analytics: env.ANALYTICS_DATABASE_URL ?? env.DATABASE_URL ?? '',
+    search: env.SEARCH_DATABASE_URL ?? env.DATABASE_URL ?? '',
   },
   fileStorageDir: env.FILE_STORAGE_DIR ?? `${env.DATA_DIR}/files`,
 };

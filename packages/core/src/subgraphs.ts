@@ -12,6 +12,8 @@ export const SUBGRAPHS = [
   // Asks the workflow subgraph about run ids before a file is attached to one (docs/decisions/0008).
   { name: 'file', databaseSchema: 'files', portOffset: 3, needs: ['workflow'] },
   { name: 'analytics', databaseSchema: 'analytics', portOffset: 4, needs: [] },
+  // Follows the sources' logs through their internal routes (docs/protocols/search.md, docs/decisions/0014).
+  { name: 'search', databaseSchema: 'search', portOffset: 5, needs: ['user', 'workflow', 'file'] },
 ] as const satisfies readonly { name: string; databaseSchema: string; portOffset: number; needs: readonly string[] }[];
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { SearchDocument, SearchType, Viewer } from '@organoise/core';
+import { capturingLogger, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, type TestDatabase } from '@organoise/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIndexer } from '../src/domains/indexing/indexer.js';
+import { startSearchSubgraph, SUBGRAPH_NAME, type SearchSubgraph } from '../src/index.js';
+import { FakeSource } from './fake-source.js';
+
+/*
+ * The indexer against search sources over real HTTP. The sources here are a small server that
+ * implements the protocol (test/fake-source.ts), not the real subgraphs: it can go down, lose its
+ * log, and change without an event on demand. The real subgraphs are followed in test/platform.test.ts.
+ */
+const org = randomUUID();
+const viewer: Viewer = { userId: randomUUID(), sessionId: randomUUID(), memberships: { [org]: 'OWNER' } };
+const doc = (type: SearchType, id: string, title: string, extra: Partial<SearchDocument> = {}): SearchDocument => ({
+  type,
+  id,
+  organizationId: org,
+  minRole: 'VIEWER',
+  title,
+  body: '',
+  keywords: {},
+  updatedAt: new Date().toISOString(),
+  ...extra,
+});
+
+let testDb: TestDatabase;
+let server: SearchSubgraph;
+let call: ReturnType<typeof subgraphClient>;
+const users = new FakeSource('user', TEST_INTERNAL_SECRET, ['User']);
+const workflows = new FakeSource('workflow', TEST_INTERNAL_SECRET, ['WorkflowDefinition', 'WorkflowRun', 'HumanTask']);
+const log = capturingLogger();
+
+const SEARCH = 'query S($org: ID!, $q: String!) { search(organizationId: $org, query: $q, first: 50) { totalCount nodes { __typename ... on User { id } ... on WorkflowDefinition { id } ... on File { id } } } }';
+const found = async (q: string) => {
+  const response = await call<{ search: { totalCount: number; nodes: { __typename: string; id: string }[] } }>(SEARCH, { org, q }, viewer);
+  expect(response.errors).toBeUndefined();
+  return response.data!.search.nodes.map((n) => `${n.__typename}:${n.id}`).sort();
+};
+/** Passes until `check` holds: the indexer's own passes, never a timer. */
+const afterPasses = async (check: () => Promise<boolean>, passes = 40) => {
+  for (let i = 0; i < passes; i++) {
+    await server.services.indexer!.nextPass();
+    if (await check()) return;
+  }
+  throw new Error('the index did not catch up');
+};
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  await users.start();
+  await workflows.start();
+  // Before the first start: the rebuild from documents pages (two per page) brings them in.
+  users.put(doc('User', 'u1', 'Ada Lovelace'));
+  users.put(doc('User', 'u2', 'Grace Hopper'));
+  users.put(doc('User', 'u3', 'Alan Turing'));
+  workflows.put(doc('WorkflowDefinition', 'w1', 'Invoice approval'));
+  server = await startSearchSubgraph({
+    database: { url: testDb.url, dataDir: testDb.dataDir },
+    internalTokenSecret: TEST_INTERNAL_SECRET,
+    log,
+    pollIntervalMs: 20,
+    sources: { user: users.url, workflow: workflows.url },
+  });
+  call = subgraphClient(server.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await users.stop();
+  await workflows.stop();
+  await testDb?.drop();
+});
+
+describe('indexer (sources: a protocol server in the test, over real HTTP)', () => {
+  it('on a first start with no cursors, rebuilds from every source’s documents pages', async () => {
+    await afterPasses(async () => (await found('a')).length > 0);
+    expect(await found('ada')).toEqual(['User:u1']);
+    expect(await found('hopper')).toEqual(['User:u2']);
+    expect(await found('invoice')).toEqual(['WorkflowDefinition:w1']);
+    expect(users.calls.documents).toBe(2);
+    expect(users.calls.refused).toBe(0);
+  });
+
+  it('follows changes after the stored cursors: upserts, replacements and deletes', async () => {
+    users.put(doc('User', 'u4', 'Katherine Johnson'));
+    workflows.put(doc('WorkflowDefinition', 'w1', 'Expense approval'));
+    users.delete({ type: 'User', id: 'u3', organizationId: org });
+    await afterPasses(async () => (await found('katherine')).length === 1 && (await found('turing')).length === 0);
+    expect(await found('expense')).toEqual(['WorkflowDefinition:w1']);
+    expect(await found('invoice')).toEqual([]);
+    // Nothing was rebuilt again: the changes came from the log.
+    expect(users.calls.documents).toBe(2);
+  });
+
+  it('loops while the source says more', async () => {
+    for (let i = 0; i < 1200; i++) users.put(doc('User', `bulk${i}`, `Bulk person ${i}`));
+    await afterPasses(async () => (await call<{ search: { totalCount: number } }>('query($org: ID!) { search(organizationId: $org, query: "bulk") { totalCount } }', { org }, viewer)).data?.search.totalCount === 1200);
+  });
+
+  it('a source whose log no longer covers the cursor answers a resync: its scope keeps only current documents', async () => {
+    users.deleteSilently({ type: 'User', id: 'u1', organizationId: org });
+    users.putSilently(doc('User', 'u2', 'Grace Brewster Hopper'));
+    users.trim();
+    users.put(doc('User', 'u5', 'Edsger Dijkstra'));
+    users.trim();
+    await afterPasses(async () => (await found('ada')).length === 0);
+    expect(await found('brewster')).toEqual(['User:u2']);
+    expect(await found('dijkstra')).toEqual(['User:u5']);
+    // The other source's documents are not in the scope.
+    expect(await found('expense')).toEqual(['WorkflowDefinition:w1']);
+  });
+
+  it('a source that is down is retried with backoff; the others go on; nothing crashes', async () => {
+    users.down = true;
+    users.put(doc('User', 'u6', 'Barbara Liskov'));
+    workflows.put(doc('WorkflowDefinition', 'w2', 'Onboarding'));
+    await afterPasses(async () => (await found('onboarding')).length === 1);
+    expect(await found('liskov')).toEqual([]);
+    expect(log.lines.some((l) => l.includes('source failed; backing off') && l.includes('"source":"user"'))).toBe(true);
+    users.down = false;
+    await afterPasses(async () => (await found('liskov')).length === 1, 400);
+    expect(log.lines.some((l) => l.includes('source answers again'))).toBe(true);
+  });
+
+  it('only one replica indexes: another stands by until the holder stops, then takes over', async () => {
+    const standby = startIndexer({
+      db: server.services.db,
+      index: server.services.index,
+      sources: [{ name: 'user', url: users.url }],
+      internalTokenSecret: TEST_INTERNAL_SECRET,
+      log,
+      pollIntervalMs: 20,
+    });
+    try {
+      await standby.nextPass();
+      expect(server.services.indexer!.active).toBe(true);
+      expect(standby.active).toBe(false);
+      await server.services.indexer!.stop();
+      users.put(doc('User', 'u7', 'Frances Allen'));
+      for (let i = 0; i < 400 && !standby.active; i++) await standby.nextPass();
+      expect(standby.active).toBe(true);
+      for (let i = 0; i < 400 && (await found('frances')).length === 0; i++) await standby.nextPass();
+      expect(await found('frances')).toEqual(['User:u7']);
+    } finally {
+      await standby.stop();
+    }
+  });
+});
