@@ -15,6 +15,10 @@ export interface FileSubgraphServices extends SubgraphServices {
   uploads: UploadConfig;
   /** Stops the timer that removes expired uploads. */
   stopUploadCleanup: () => Promise<void>;
+  /** Days a deleted file stays restorable (FILE_RETENTION_DAYS). */
+  fileRetentionDays: number;
+  /** Stops the timer that purges deleted files past their retention (domains/files/retention.ts). */
+  stopFilePurge: () => Promise<void>;
   /** Processing after upload: the pg-boss queue its jobs go to (domains/processing). */
   processing: JobQueue;
 }

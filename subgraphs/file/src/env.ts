@@ -42,6 +42,8 @@ export const env = parseEnv(
       FILE_PROCESSING_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(24 * 3600).default(300),
       /** Larger files are only sniffed (no text, no thumbnail): processing holds a file in memory. */
       FILE_PROCESSING_MAX_BYTES: z.coerce.number().int().min(1).max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
+      /** Days a deleted file can be restored (restoreFile) before its bytes, then its rows, are purged. */
+      FILE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
       /** The workflow subgraph, asked whether a run id may be attached to a file (its default address when unset). */
       SUBGRAPH_WORKFLOW_URL: z.string().url().default(localUrlOf('workflow', '127.0.0.1')),
     })

@@ -18,6 +18,7 @@ await runSubgraphMain({
         }
       : { storageDir: e.FILE_STORAGE_DIR }),
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    fileRetentionDays: e.FILE_RETENTION_DAYS,
     uploads: {
       defaultMaxBytes: e.UPLOAD_MAX_BYTES,
       defaultContentTypes: e.UPLOAD_CONTENT_TYPES,

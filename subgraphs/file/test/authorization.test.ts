@@ -131,6 +131,7 @@ describe('a member of another organization', () => {
     ['renameFile', `mutation($input: RenameFileInput!) { renameFile(input: $input) { id } }`, () => ({ input: { fileId: fileB, name: 'pwned' } })],
     ['attachFileToRun', `mutation($input: AttachFileToRunInput!) { attachFileToRun(input: $input) { id } }`, () => ({ input: { fileId: fileB, workflowRunId: null } })],
     ['deleteFile', `mutation($id: ID!) { deleteFile(id: $id) { deletedFileId } }`, () => ({ id: fileB })],
+    ['restoreFile of their file', `mutation($id: ID!) { restoreFile(id: $id) { id } }`, () => ({ id: fileB })],
     ['createUpload into their organization', `mutation($input: CreateUploadInput!) { createUpload(input: $input) { id } }`, () => ({ input: { organizationId: orgB, name: 'planted', size: 1, contentType: 'text/plain', sha256: 'a'.repeat(64) } })],
     ['createVersionUpload of their file', `mutation($input: CreateVersionUploadInput!) { createVersionUpload(input: $input) { id } }`, () => ({ input: { fileId: fileB, size: 1, sha256: 'a'.repeat(64) } })],
     ['completeUpload of theirs', `mutation($input: CompleteUploadInput!) { completeUpload(input: $input) { id } }`, () => ({ input: { uploadId: uploadB } })],

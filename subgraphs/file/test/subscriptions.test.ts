@@ -165,6 +165,28 @@ describe.each(implementations)('file subscriptions over %s', (pubsubName, create
     for (const w of [one, all, resumed]) w.stop();
   });
 
+  it('delivers a restore after the deletion, with the file again, to both subscriptions, and follows the restored file afresh', async () => {
+    const { orgId, admin, member } = organization();
+    const file = await upload(member, orgId);
+    const client = connect(admin);
+    const one = watch(client, FILE_PROCESSED, { fileId: file.id, after: '1' });
+    const all = watch(client, FILES_CHANGED, { organizationId: orgId, after: '1' });
+    ok(await call(DELETE, { id: file.id }, member));
+    ok(await call(`mutation($id: ID!) { restoreFile(id: $id) { id } }`, { id: file.id }, admin));
+    for (const w of [one, all]) {
+      await waitFor(() => w.events().length === 2, 'the deletion and the restore');
+      expect(summary(w.events())).toEqual(['2:file.deleted', '3:file.restored']);
+      // The restore's event carries the file as it is now: back.
+      expect(w.events()[1]!.file).toMatchObject({ id: file.id });
+    }
+    // A fresh subscription to the restored file is accepted, and gets its next change.
+    const fresh = watch(client, FILE_PROCESSED, { fileId: file.id, after: '3' });
+    ok(await call(RENAME, { input: { fileId: file.id, name: 'back.txt' } }, member));
+    await waitFor(() => fresh.events().length === 1 || codes(fresh).length > 0, 'the rename');
+    expect(summary(fresh.events())).toEqual(['4:file.renamed']);
+    for (const w of [one, all, fresh]) w.stop();
+  });
+
   it('delivers without a cursor only the events committed after the subscription started', async () => {
     const { admin, member, orgId } = organization();
     const file = await upload(member, orgId);

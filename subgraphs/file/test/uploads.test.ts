@@ -327,7 +327,8 @@ describe('a new version uploaded directly (createVersionUpload)', () => {
     const deleted = await call(`mutation($id: ID!) { deleteFile(id: $id) { deletedFileId } }`, { id: first.id }, member);
     expect(deleted.errors).toBeUndefined();
     expect(codesOf(await complete(member, upload.id))).toEqual(['NOT_FOUND']);
-    expect(await versionRows(first.id)).toBe(0);
+    // Only the first version, kept with the deleted file for its retention period.
+    expect(await versionRows(first.id)).toBe(1);
   });
 });
 

@@ -31,6 +31,15 @@ export const files = filesSchema.table(
     workflowRunId: uuid('workflow_run_id'),
     createdAt: at('created_at').notNull(),
     updatedAt: at('updated_at').notNull(),
+    /**
+     * Soft deletion (domains/files/retention.ts): a deleted file is out of every list and read,
+     * its bytes kept until FILE_RETENTION_DAYS after `deleted_at`, when the purge removes them and
+     * then the row; restoreFile clears it before that.
+     */
+    deletedAt: at('deleted_at'),
+    deletedBy: uuid('deleted_by'),
+    /** When a purge sweep claimed the file (a lease: another replica takes it over only once it is old). */
+    purgeClaimedAt: at('purge_claimed_at'),
   },
   (t) => [
     index('files_org_created_idx').on(t.organizationId, t.createdAt, t.id),
@@ -38,6 +47,9 @@ export const files = filesSchema.table(
     index('files_org_size_idx').on(t.organizationId, t.size, t.id),
     index('files_org_content_type_idx').on(t.organizationId, t.contentType),
     index('files_run_idx').on(t.workflowRunId, t.organizationId, t.createdAt, t.id),
+    // An organization's deleted files (newest deletion first), and the purge's oldest deletions.
+    index('files_org_deleted_idx').on(t.organizationId, t.deletedAt, t.id).where(sql`deleted_at is not null`),
+    index('files_deleted_idx').on(t.deletedAt).where(sql`deleted_at is not null`),
     check('files_size_check', sql`size >= 0`),
     check('files_current_version_check', sql`current_version >= 1`),
   ],

@@ -17,6 +17,8 @@ export type FileEventType =
   | 'file.renamed'
   | 'file.attached'
   | 'file.deleted'
+  // Brought back by restoreFile within the retention period (the file reads as before its deletion).
+  | 'file.restored'
   // Processing after upload (domains/processing): the findings are saved, or the last try failed.
   | 'file.processed'
   | 'file.processing.failed';

@@ -26,8 +26,8 @@ import {
   type Viewer,
   roleIn,
 } from '@organoise/core';
-import { and, asc, count, desc, eq, ilike, inArray, like } from 'drizzle-orm';
-import { fileProcessing, fileVersions, files, idempotencyKeys } from '../../db/schema.js';
+import { and, asc, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, like } from 'drizzle-orm';
+import { fileVersions, files, idempotencyKeys } from '../../db/schema.js';
 import type { BlobStorage } from '../../storage/index.js';
 import { requireRunOf, type WorkflowRuns } from '../runs/workflow-runs.js';
 import { emitFileChange } from './events.js';
@@ -46,12 +46,19 @@ export interface FileServices {
   runs: WorkflowRuns;
   /** The end client's address, forwarded with the run check. */
   clientIp: string | null;
+  /** Days a deleted file can be restored before its bytes are purged (FILE_RETENTION_DAYS). */
+  fileRetentionDays: number;
 }
 
 /** A file write's services and the caller: what the request context holds (docs/decisions/0012-domain-functions.md). */
 export type FileWriteDeps = FileServices & Pick<Caller, 'viewer'>;
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+/** Days a deleted file is kept (restorable) before its bytes go: FILE_RETENTION_DAYS's default. */
+export const DEFAULT_FILE_RETENTION_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The moment before which a deletion is past the retention period. */
+export const retentionCutoff = (retentionDays: number, now = new Date()) => new Date(now.getTime() - retentionDays * DAY_MS);
 
 /** Longest base64 text that can decode to `bytes` bytes. */
 export const base64LengthFor = (bytes: number) => Math.ceil(bytes / 3) * 4;
@@ -138,15 +145,18 @@ const storageKeyFor = (organizationId: string, fileId: string) => `${organizatio
 
 // --- reads ----------------------------------------------------------------------------------
 
-/** Files by id in organizations the viewer belongs to (batched by the loader); others are simply absent. */
-export async function visibleFiles({ db, viewer }: Pick<FileWriteDeps, 'db' | 'viewer'>, ids: readonly string[]): Promise<FileRow[]> {
+/**
+ * Files by id in organizations the viewer belongs to (batched by the loader); others are simply
+ * absent, and so are deleted ones unless `includeDeleted` (deleteFile's and restoreFile's rules).
+ */
+export async function visibleFiles({ db, viewer }: Pick<FileWriteDeps, 'db' | 'viewer'>, ids: readonly string[], includeDeleted = false): Promise<FileRow[]> {
   const orgIds = viewerOrganizationIds(viewer);
   const valid = ids.filter(isUuid);
   if (orgIds.length === 0 || valid.length === 0) return [];
   return db
     .select()
     .from(files)
-    .where(and(inArray(files.id, valid), inArray(files.organizationId, orgIds)));
+    .where(and(inArray(files.id, valid), inArray(files.organizationId, orgIds), includeDeleted ? undefined : isNull(files.deletedAt)));
 }
 
 /** Versions of many files, newest first (batched by the loader; the files were already authorised). */
@@ -193,6 +203,7 @@ export function listFiles({ db, viewer }: Pick<FileWriteDeps, 'db' | 'viewer'>, 
   const type = filter?.contentType || undefined;
   const where = and(
     eq(files.organizationId, organizationId),
+    isNull(files.deletedAt),
     search ? ilike(files.name, `%${escapeLike(search)}%`) : undefined,
     type ? (type.endsWith('/*') ? like(files.contentType, `${escapeLike(type.slice(0, -1))}%`) : eq(files.contentType, type)) : undefined,
     filter?.workflowRunId ? eq(files.workflowRunId, filter.workflowRunId) : undefined,
@@ -205,15 +216,41 @@ export function listFiles({ db, viewer }: Pick<FileWriteDeps, 'db' | 'viewer'>, 
   });
 }
 
+const DELETED_FILE_KEYS: SortKey<FileRow>[] = [
+  { column: files.deletedAt, cast: 'timestamptz', direction: 'DESC', value: (r) => r.deletedAt },
+  { column: files.id, cast: 'uuid', direction: 'DESC', value: (r) => r.id },
+];
+
+/**
+ * An organization's deleted files still within the retention period (restorable), the latest
+ * deletion first. Admins and owners only: a deleted file is out of every member's sight.
+ */
+export function listDeletedFiles({ db, viewer, fileRetentionDays }: Pick<FileWriteDeps, 'db' | 'viewer' | 'fileRetentionDays'>, organizationId: string, args: PageArgs) {
+  requireRole(viewer, organizationId, 'ADMIN');
+  const where = and(
+    eq(files.organizationId, organizationId),
+    isNotNull(files.deletedAt),
+    isNull(files.purgeClaimedAt),
+    gte(files.deletedAt, retentionCutoff(fileRetentionDays)),
+  );
+  return paginate({
+    args,
+    keys: DELETED_FILE_KEYS,
+    fetch: (after, limit) => db.select().from(files).where(and(where, after)).orderBy(...orderByKeys(DELETED_FILE_KEYS)).limit(limit),
+    count: async () => (await db.select({ n: count() }).from(files).where(where))[0]?.n ?? 0,
+  });
+}
+
 // --- writes ---------------------------------------------------------------------------------
 
 /**
  * A file the viewer may change: NOT_FOUND unless it exists in one of their organizations (the same
- * answer for both, so ids of other tenants reveal nothing), FORBIDDEN below `minimum`.
+ * answer for both, so ids of other tenants reveal nothing), FORBIDDEN below `minimum`. A deleted
+ * file is NOT_FOUND too, unless `includeDeleted` (deleteFile's replay, restoreFile).
  */
-export async function fileForChange(db: Database, viewer: Viewer | null, fileId: string, minimum: Role, lock = false) {
+export async function fileForChange(db: Database, viewer: Viewer | null, fileId: string, minimum: Role, lock = false, includeDeleted = false) {
   const v = requireViewer(viewer);
-  const query = db.select().from(files).where(eq(files.id, fileId));
+  const query = db.select().from(files).where(and(eq(files.id, fileId), includeDeleted ? undefined : isNull(files.deletedAt)));
   const [file] = lock ? await query.for('update') : await query;
   const role = file ? roleIn(v, file.organizationId) : null;
   if (!file || !role) throw notFound('File');
@@ -275,7 +312,7 @@ export async function uploadFile(services: FileWriteDeps, rawInput: unknown): Pr
       });
       if ('created' in result) return result;
       // A retry of an upload already saved: that file, as it is now (same organization: it is part of the keyed input).
-      const [file] = await tx.select().from(files).where(and(eq(files.id, result.replayedId), eq(files.organizationId, input.organizationId)));
+      const [file] = await tx.select().from(files).where(and(eq(files.id, result.replayedId), eq(files.organizationId, input.organizationId), isNull(files.deletedAt)));
       if (!file) throw notFound('File');
       return { replayed: file };
     }),
@@ -358,23 +395,61 @@ export async function attachFileToRun(services: FileWriteDeps, rawInput: unknown
   });
 }
 
-/** The owner (while still a member or more) or an admin deletes a file with all its versions. */
-export async function deleteFile(services: FileWriteDeps, fileId: string) {
+export const DeleteFileArgs = z.object({ id: id(), idempotencyKey: idempotencyKey() });
+
+/**
+ * The owner (while still a member or more) or an admin deletes a file: softly. It leaves every
+ * list and read at once (NOT_FOUND, as if gone) and file.deleted is emitted, but its bytes and
+ * versions stay FILE_RETENTION_DAYS, during which an admin may restore it (restoreFile); then
+ * the purge (retention.ts) removes the bytes, then the rows. With an idempotency key, a retry
+ * answers as the first attempt did, once.
+ */
+export async function deleteFile(services: Pick<FileWriteDeps, 'db' | 'bus' | 'viewer'>, rawArgs: unknown) {
   const { viewer } = services;
-  const idValue = parseInput(id(), fileId);
-  const { file, keys } = await transactionWithEvents(services.db, services.bus, async (tx, emit) => {
-    const { file, role, viewer: v } = await fileForChange(tx, viewer, idValue, 'MEMBER', true);
-    if (file.ownerId !== v.userId && !roleAtLeast(role, 'ADMIN')) throw forbidden('Only the owner or an admin may delete this file');
-    const versions = await tx.select({ storageKey: fileVersions.storageKey }).from(fileVersions).where(eq(fileVersions.fileId, file.id));
-    // Processing's thumbnail goes with the bytes (its row goes with the file, by cascade).
-    const thumbnails = await tx.select({ key: fileProcessing.thumbnailKey }).from(fileProcessing).where(eq(fileProcessing.fileId, file.id));
-    await tx.delete(files).where(eq(files.id, file.id));
-    await emitFileChange(emit, 'file.deleted', file, v.userId);
-    return { file, keys: [...versions.map((r) => r.storageKey), ...thumbnails.flatMap((t) => (t.key ? [t.key] : []))] };
+  const { id: fileId, idempotencyKey: key } = parseInput(DeleteFileArgs, rawArgs);
+  return transactionWithEvents(services.db, services.bus, async (tx, emit) => {
+    // Deleted ones too, so that a retry with the key finds its file; without one, NOT_FOUND below.
+    const { file, role, viewer: v } = await fileForChange(tx, viewer, fileId, 'MEMBER', true, true);
+    const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'deleteFile', input: { fileId } }, async () => {
+      if (file.deletedAt) throw notFound('File');
+      if (file.ownerId !== v.userId && !roleAtLeast(role, 'ADMIN')) throw forbidden('Only the owner or an admin may delete this file');
+      const [row] = await tx.update(files).set({ deletedAt: new Date(), deletedBy: v.userId }).where(eq(files.id, file.id)).returning();
+      await emitFileChange(emit, 'file.deleted', row!, v.userId);
+      return row!;
+    });
+    // A replay: the same answer (the file was deleted once, whatever happened to it since).
+    return { deletedFileId: file.id, organizationId: file.organizationId, replayed: !('created' in result) };
   });
-  // Metadata first, bytes after: a failure here leaves orphan bytes, never metadata without bytes.
-  for (const key of keys) {
-    await services.storage.delete(key).catch((error: unknown) => services.log.warn('could not remove blob of deleted file', { storageKey: key, error }));
-  }
-  return { deletedFileId: file.id, organizationId: file.organizationId };
+}
+
+export const RestoreFileArgs = DeleteFileArgs;
+
+/**
+ * Admins and owners of the file's organization bring a deleted file back, as it was, while it is
+ * within the retention period: NOT_FOUND once it is past it (or being purged), CONFLICT for a file
+ * that is not deleted. Emits file.restored. With an idempotency key, a retry restores nothing more
+ * and answers with the file as it is now.
+ */
+export async function restoreFile(
+  services: Pick<FileWriteDeps, 'db' | 'bus' | 'viewer' | 'fileRetentionDays'> & { afterRestore?: (tx: Database, file: FileRow) => Promise<void> },
+  rawArgs: unknown,
+): Promise<FileRow> {
+  const { viewer } = services;
+  const { id: fileId, idempotencyKey: key } = parseInput(RestoreFileArgs, rawArgs);
+  return transactionWithEvents(services.db, services.bus, async (tx, emit) => {
+    // Locked: the purge claims a file under the same lock, so a restore and a purge never both win.
+    const { file, viewer: v } = await fileForChange(tx, viewer, fileId, 'ADMIN', true, true);
+    const result = await once(tx, idempotencyKeys, { viewer: v, key, operation: 'restoreFile', input: { fileId } }, async () => {
+      if (!file.deletedAt) throw appError('CONFLICT', 'This file is not deleted');
+      if (file.purgeClaimedAt || file.deletedAt.getTime() < retentionCutoff(services.fileRetentionDays).getTime()) throw notFound('File');
+      const [row] = await tx.update(files).set({ deletedAt: null, deletedBy: null, updatedAt: new Date() }).where(eq(files.id, file.id)).returning();
+      await services.afterRestore?.(tx, row!);
+      await emitFileChange(emit, 'file.restored', row!, v.userId);
+      return row!;
+    });
+    if ('created' in result) return result.created;
+    // A replay: the file as it is now, if it is still there (deleted again since: NOT_FOUND).
+    if (file.deletedAt) throw notFound('File');
+    return file;
+  });
 }

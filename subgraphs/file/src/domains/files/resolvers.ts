@@ -5,12 +5,14 @@ import {
   deleteFile,
   readContent,
   renameFile,
+  restoreFile,
   uploadFile,
   uploadFileVersion,
   type FileRow,
   type FileVersionRow,
 } from './files.js';
 import { permissions } from './permissions.js';
+import { requeueAfterRestore } from '../processing/processing.js';
 
 export const fileResolvers = {
   Query: {
@@ -21,16 +23,19 @@ export const fileResolvers = {
     uploadFileVersion: (_: unknown, args: { input: unknown }, ctx: FileContext) => uploadFileVersion(ctx, args.input),
     renameFile: (_: unknown, args: { input: unknown }, ctx: FileContext) => renameFile(ctx, args.input),
     attachFileToRun: (_: unknown, args: { input: unknown }, ctx: FileContext) => attachFileToRun(ctx, args.input),
-    deleteFile: async (_: unknown, args: { id: string }, ctx: FileContext) => {
-      const result = await deleteFile(ctx, args.id);
+    deleteFile: async (_: unknown, args: unknown, ctx: FileContext) => {
+      const result = await deleteFile(ctx, args);
       return { deletedFileId: result.deletedFileId, organization: { id: result.organizationId } };
     },
+    // A restored file whose processing was cut short by the deletion (the worker skips deleted files) is queued again.
+    restoreFile: (_: unknown, args: unknown, ctx: FileContext) => restoreFile({ ...ctx, afterRestore: (tx, file) => requeueAfterRestore(tx, ctx.processing, file) }, args),
   },
   File: {
     __resolveReference: (ref: { id: string }, ctx: FileContext) => ctx.loaders.file.load(ref.id),
     organization: (f: FileRow) => ({ id: f.organizationId }),
     owner: (f: FileRow) => ({ __typename: 'User', id: f.ownerId }),
     workflowRun: (f: FileRow) => (f.workflowRunId ? { __typename: 'WorkflowRun', id: f.workflowRunId } : null),
+    deletedBy: (f: FileRow) => (f.deletedBy ? { __typename: 'User', id: f.deletedBy } : null),
     versions: (f: FileRow, _: unknown, ctx: FileContext) => ctx.loaders.versions.load(f.id),
     contentBase64: (f: FileRow, _: unknown, ctx: FileContext) => readContent(ctx, f.storageKey),
   },

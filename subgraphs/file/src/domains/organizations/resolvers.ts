@@ -1,7 +1,7 @@
 import { roleIn, subgraphDomain } from '@organoise/core';
 import type { PageArgs } from '@organoise/core';
 import type { FileContext } from '../../context.js';
-import { listFiles, type FileOrder } from '../files/files.js';
+import { listDeletedFiles, listFiles, type FileOrder } from '../files/files.js';
 import { permissions } from './permissions.js';
 
 export const organizationResolvers = {
@@ -10,6 +10,7 @@ export const organizationResolvers = {
     __resolveReference: (ref: { id: string }, ctx: FileContext) => (roleIn(ctx.viewer, ref.id) ? { id: ref.id } : null),
     files: (org: { id: string }, args: PageArgs & { filter?: unknown; orderBy?: FileOrder | null }, ctx: FileContext) =>
       listFiles(ctx, org.id, args),
+    deletedFiles: (org: { id: string }, args: PageArgs, ctx: FileContext) => listDeletedFiles(ctx, org.id, args),
   },
 };
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { appError, id, notFound, parseInput, requireRole, requireViewer, transactionWithEvents, viewerOrganizationIds, type Database, type EventBus, type Logger, type Viewer } from '@organoise/core';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { fileProcessing, files } from '../../db/schema.js';
 import type { BlobStorage } from '../../storage/index.js';
 import { emitFileChange } from '../files/events.js';
@@ -117,7 +117,8 @@ export async function processFileJob(services: ProcessingServices, job: Processi
   const current = and(eq(fileProcessing.fileId, fileId), eq(fileProcessing.version, version), eq(fileProcessing.jobId, job.id));
   const [claimed] = await services.db.update(fileProcessing).set({ state: 'RUNNING', attempts: attempt, updatedAt: new Date() }).where(current).returning();
   if (!claimed) return;
-  const [file] = await services.db.select().from(files).where(eq(files.id, fileId));
+  // A deleted file is not processed (its bytes may be purged under the try); restoreFile queues it again.
+  const [file] = await services.db.select().from(files).where(and(eq(files.id, fileId), isNull(files.deletedAt)));
   if (!file || file.currentVersion !== version) return;
   try {
     await services.queue.config.beforeTry?.(job);
@@ -151,6 +152,15 @@ export async function processFileJob(services: ProcessingServices, job: Processi
 const IN_PROGRESS = new Set(['QUEUED', 'RUNNING', 'RETRYING']);
 
 /**
+ * In restoreFile's transaction: a file whose processing had not finished when it was deleted (the
+ * worker skips deleted files, so its job may have ended without a word) is queued again.
+ */
+export async function requeueAfterRestore(tx: Database, queue: JobQueue, file: FileRow): Promise<void> {
+  const [row] = await tx.select().from(fileProcessing).where(eq(fileProcessing.fileId, file.id));
+  if (row && IN_PROGRESS.has(row.state)) await enqueueProcessing(tx, queue, file);
+}
+
+/**
  * Processes the file's current version again, as a new job: after a dead-lettered failure (once
  * its cause is fixed), after a change of extractors, or for a file never processed (uploaded
  * through the base64 path). Admins and owners of the file's organization; another tenant's file
@@ -165,7 +175,7 @@ export async function reprocessFile(
   const orgIds = viewerOrganizationIds(v);
   if (orgIds.length === 0) throw notFound('File');
   return transactionWithEvents(db, bus, async (tx) => {
-    const [file] = await tx.select().from(files).where(and(eq(files.id, fileId), inArray(files.organizationId, orgIds))).for('update');
+    const [file] = await tx.select().from(files).where(and(eq(files.id, fileId), inArray(files.organizationId, orgIds), isNull(files.deletedAt))).for('update');
     if (!file) throw notFound('File');
     requireRole(v, file.organizationId, 'ADMIN');
     const [row] = await tx.select().from(fileProcessing).where(eq(fileProcessing.fileId, file.id));

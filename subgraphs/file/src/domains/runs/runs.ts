@@ -1,5 +1,5 @@
 import { roleIn, byIdLoader, groupedLoader, isUuid, orderBy as orderByKeys, pageSize, paginate, type Connection, type Database, type PageArgs, type SortKey, type Viewer } from '@organoise/core';
-import { and, count, eq, lte, or, sql, getTableColumns, type SQL } from 'drizzle-orm';
+import { and, count, eq, isNull, lte, or, sql, getTableColumns, type SQL } from 'drizzle-orm';
 import { files } from '../../db/schema.js';
 import type { FileRow } from '../files/files.js';
 
@@ -24,13 +24,14 @@ const splitKey = (key: string) => {
 };
 const rowKey = (row: FileRow) => runKey(row.workflowRunId!, row.organizationId);
 
+/** Files attached to these runs, deleted ones left out. */
 function matchingRuns(keys: readonly string[]): SQL {
-  return or(
+  return and(isNull(files.deletedAt), or(
     ...keys.map((key) => {
       const { runId, organizationId } = splitKey(key);
       return and(eq(files.workflowRunId, runId), eq(files.organizationId, organizationId))!;
     }),
-  )!;
+  ))!;
 }
 
 /**

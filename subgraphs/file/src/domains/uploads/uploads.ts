@@ -348,7 +348,7 @@ async function dropUpload(services: UploadServices, upload: UploadRow): Promise<
 }
 
 async function fileOf(db: Database, upload: UploadRow): Promise<FileRow> {
-  const [file] = await db.select().from(files).where(and(eq(files.id, upload.fileId), eq(files.organizationId, upload.organizationId)));
+  const [file] = await db.select().from(files).where(and(eq(files.id, upload.fileId), eq(files.organizationId, upload.organizationId), isNull(files.deletedAt)));
   if (!file) throw notFound('File');
   return file;
 }
@@ -408,7 +408,7 @@ export async function completeUpload(services: UploadDeps, raw: unknown): Promis
         const [current] = await tx
           .select()
           .from(files)
-          .where(and(eq(files.id, upload.fileId), eq(files.organizationId, upload.organizationId)))
+          .where(and(eq(files.id, upload.fileId), eq(files.organizationId, upload.organizationId), isNull(files.deletedAt)))
           .for('update');
         if (!current) throw notFound('File');
         const version = current.currentVersion + 1;
