@@ -28,7 +28,7 @@ export const ERROR_CODES = {
   INTERNAL_TOKEN_INVALID: 'A subgraph was called without a valid internal token from the gateway.',
   PLATFORM_ONLY: 'An internal route that only the platform itself may call (an internal token with no viewer, such as the search indexer asking a search source) was called on behalf of a person (HTTP 403); nothing was read.',
   SUBGRAPH_UNAVAILABLE:
-    'A subgraph could not be reached (it refused the connection, answered 503 because no replica was ready or one was stopping, or a subscription source closed or did not start in time). That part did nothing; retry later.',
+    'A subgraph could not be reached (it refused the connection, answered 503 because no replica was ready or one was stopping, or a subscription source closed or did not start in time), or the job queue of a subgraph did not take the job a write needs (`extensions.reason`: `job-queue`: processing after upload in the file subgraph). That part did nothing; retry later.',
   IDEMPOTENCY_KEY_REUSED:
     'The idempotency key was already used by this caller for a different mutation or input (within 24 hours); nothing was done. A new write needs a new key.',
   DATABASE_UNAVAILABLE:

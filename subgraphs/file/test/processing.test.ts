@@ -7,7 +7,10 @@ import { metricsText, type Role, type Viewer } from '@organoise/core';
 import { codesOf, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testEnv, testLog, waitFor, type TestDatabase } from '@organoise/core/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { files } from '../src/db/schema.js';
 import { fileStream } from '../src/domains/files/events.js';
+import { purgeDeletedFiles } from '../src/domains/files/retention.js';
 import { PROCESSING_DEAD_LETTER_QUEUE, PROCESSING_QUEUE, type ProcessingConfig } from '../src/domains/processing/queue.js';
 import { startFileSubgraph, SUBGRAPH_NAME, type FileSubgraph } from '../src/index.js';
 import { StandInWorkflowRuns } from './support/runs.js';
@@ -137,9 +140,13 @@ describe('processing after a direct upload', () => {
     const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
     // 640 x 480 fits in 256 x 256 as 256 x 192.
     expect(meta).toMatchObject({ format: 'webp', width: 256, height: 192 });
-    // Deleting the file removes the thumbnail with the bytes.
+    // Deleting the file keeps the thumbnail for the retention period; the purge removes it with the bytes.
     const deleted = await run.call(`mutation($id: ID!) { deleteFile(id: $id) { deletedFileId } }`, { id: fileId }, member);
     expect(deleted.errors).toBeUndefined();
+    expect((await fetch(run.origin + p.thumbnailUrl)).status).toBe(200);
+    const { db, storage } = run.server.services;
+    await db.update(files).set({ deletedAt: new Date(Date.now() - 31 * 24 * 3600 * 1000) }).where(eq(files.id, fileId));
+    await purgeDeletedFiles({ db, storage, log: testLog }, { retentionDays: 30 });
     expect((await fetch(run.origin + p.thumbnailUrl)).status).toBe(404);
   });
 
@@ -266,6 +273,51 @@ describe('processing across a restart', () => {
     }
   });
 
+  it('answers SUBGRAPH_UNAVAILABLE with nothing written when the queue cannot take the job (its table is gone), and completes the same upload once it is back', { timeout: 120_000 }, async () => {
+    const db = await createTestDatabase();
+    const storageDir = await mkdtemp(path.join(tmpdir(), 'organoise-processing-queue-'));
+    const run = await start({ url: db.url, dataDir: db.dataDir }, storageDir);
+    try {
+      const bytes = fixture('notes.txt');
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const created = await run.call(CREATE, { input: { organizationId: orgA, name: 'notes.txt', size: bytes.length, contentType: 'text/plain', sha256 } }, member);
+      const { id: uploadId, target } = created.data!.createUpload;
+      expect((await fetch(run.origin + target.url, { method: 'PUT', headers: Object.fromEntries(target.headers.map((h: { name: string; value: string }) => [h.name, h.value])), body: bytes })).status).toBe(200);
+      // The queue's own table, renamed away under pg-boss (as an operator's mistake or a broken
+      // migration would leave it): its INSERT fails for real inside the completion's transaction.
+      const { db: database } = run.server.services;
+      // postgres.js answers the rows, PGlite { rows }.
+      const answer = (await database.execute(sql`select table_name from files_jobs.queue where name = ${PROCESSING_QUEUE}`)) as unknown as Array<{ table_name: string }> | { rows: Array<{ table_name: string }> };
+      const [queue] = Array.isArray(answer) ? answer : answer.rows;
+      const table = queue!.table_name;
+      await database.execute(sql.raw(`alter table files_jobs.${table} rename to ${table}_away`));
+      const organizationStream = await run.server.services.bus.log.head(`file.org:${orgA}`);
+      let restored = false;
+      try {
+        const refused = await run.call(COMPLETE, { input: { uploadId, idempotencyKey: randomUUID() } }, member);
+        expect(codesOf(refused)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+        expect(refused.errors![0]!.extensions).toMatchObject({ reason: 'job-queue' });
+        // Nothing written: no file, no processing row, no event; the upload still open.
+        const upload = await run.call(`query($id: ID!) { upload(id: $id) { file { id } } }`, { id: uploadId }, member);
+        expect(upload.data!.upload.file).toBeNull();
+        expect(await database.select().from(files).where(eq(files.organizationId, orgA)).then((rows) => rows.filter((f) => f.name === 'notes.txt' && f.sha256 === sha256))).toEqual([]);
+        expect(await run.server.services.bus.log.head(`file.org:${orgA}`)).toBe(organizationStream);
+        await database.execute(sql.raw(`alter table files_jobs.${table}_away rename to ${table}`));
+        restored = true;
+      } finally {
+        if (!restored) await database.execute(sql.raw(`alter table files_jobs.${table}_away rename to ${table}`)).catch(() => {});
+      }
+      const done = await run.call(COMPLETE, { input: { uploadId } }, member);
+      expect(done.errors).toBeUndefined();
+      const p = await processingWhen(run, done.data!.completeUpload.id, finished);
+      expect(p).toMatchObject({ state: 'DONE', detectedContentType: 'text/plain' });
+    } finally {
+      await run.server.close();
+      await db.drop();
+      await rm(storageDir, { recursive: true, force: true });
+    }
+  });
+
   // Postgres only: on PGlite every statement shares one connection, and pg-boss reads a queue it
   // no longer knows through its own adapter, which waits for the open transaction: the refusal
   // this test provokes cannot happen there without an operator deleting the queue (decision 0013).
@@ -282,7 +334,7 @@ describe('processing across a restart', () => {
       // The queue is gone (as if an operator deleted it): the job's insert fails inside the completion's transaction.
       await first.server.services.processing.boss.deleteQueue(PROCESSING_QUEUE);
       const refused = await first.call(COMPLETE, { input: { uploadId } }, member);
-      expect(refused.errors?.length).toBeGreaterThan(0);
+      expect(codesOf(refused)).toEqual(['SUBGRAPH_UNAVAILABLE']);
       const upload = await first.call(`query($id: ID!) { upload(id: $id) { file { id } } organization: uploadSettings(organizationId: "${orgA}") { maxBytes } }`, { id: uploadId }, member);
       expect(upload.data!.upload.file).toBeNull();
       await first.server.close();

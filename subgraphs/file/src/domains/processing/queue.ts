@@ -1,4 +1,4 @@
-import { watchJobQueue, type Database, type Logger } from '@organoise/core';
+import { appError, watchJobQueue, type Database, type Logger } from '@organoise/core';
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, fromPglite, PgBoss, type JobWithMetadata, type QueueOptions } from 'pg-boss';
 
@@ -67,7 +67,10 @@ export const DEFAULT_PROCESSING_CONFIG: ProcessingConfig = {
 export interface JobQueue {
   boss: PgBoss;
   config: ProcessingConfig;
-  /** Inserts one processing job inside `tx` (the caller's transaction); answers its id. */
+  /**
+   * Inserts one processing job inside `tx` (the caller's transaction); answers its id. When the
+   * queue does not take it: SUBGRAPH_UNAVAILABLE, and the caller's transaction rolls back whole.
+   */
   enqueue(tx: Database, data: ProcessingJobData): Promise<string>;
   /** Runs `handler` for each job (a throw fails the try: retried, then dead-lettered). No-op when concurrency is 0. */
   work(handler: (job: ProcessingJob) => Promise<void>): Promise<void>;
@@ -117,8 +120,16 @@ export async function openJobQueue(input: { db: Database; url: string | undefine
     enqueue: async (tx, data) => {
       // Inside the caller's transaction. pg-boss already knows the queue (ensureQueue cached it),
       // so this is the one INSERT: on PGlite nothing else may run until that transaction ends.
-      const id = await boss.send(PROCESSING_QUEUE, data, { db: fromDrizzle(tx as never, sql as never) });
-      if (!id) throw new Error('the job queue refused the processing job');
+      let id: string | null;
+      try {
+        id = await boss.send(PROCESSING_QUEUE, data, { db: fromDrizzle(tx as never, sql as never) });
+      } catch (error) {
+        // The queue's table is missing, locked out or refused the row: the write that needed the
+        // job rolls back with it (nothing was saved), so the client may simply retry later.
+        log.warn('the job queue did not take a processing job', { fileId: data.fileId, error });
+        throw queueUnavailable();
+      }
+      if (!id) throw queueUnavailable();
       return id;
     },
     work: async (handler) => {
@@ -135,6 +146,9 @@ export async function openJobQueue(input: { db: Database; url: string | undefine
     },
   };
 }
+
+const queueUnavailable = () =>
+  appError('SUBGRAPH_UNAVAILABLE', 'The file service could not queue the processing of this file: nothing was saved; retry later', { reason: 'job-queue' });
 
 /** Creates the queue, or brings an existing one to these settings (they come from the environment, and may change between deploys). */
 async function ensureQueue(boss: PgBoss, name: string, options: QueueOptions & { deadLetter?: string }): Promise<void> {
