@@ -1,7 +1,8 @@
 import { defineSubgraph, type StartedSubgraph, type SubgraphOptions, type SubgraphServices } from '@organoise/core';
 import { createLoaders, type FileSubgraphServices } from './context.js';
 import { events, eventStreams, idempotencyKeys } from './db/schema.js';
-import { base64LengthFor, DEFAULT_MAX_UPLOAD_BYTES } from './domains/files/files.js';
+import { base64LengthFor, DEFAULT_FILE_RETENTION_DAYS, DEFAULT_MAX_UPLOAD_BYTES } from './domains/files/files.js';
+import { startFilePurge } from './domains/files/retention.js';
 import { domain as files } from './domains/files/resolvers.js';
 import { domain as live } from './domains/live/resolvers.js';
 import { domain as organizations } from './domains/organizations/resolvers.js';
@@ -33,6 +34,10 @@ export interface FileSubgraphOptions extends SubgraphOptions {
   processing?: Partial<ProcessingConfig>;
   /** How often expired uploads are removed (10 minutes by default). */
   uploadCleanupIntervalMs?: number;
+  /** Days a deleted file stays restorable before its bytes and rows are purged (30 by default). */
+  fileRetentionDays?: number;
+  /** How often the purge of deleted files past their retention runs (hourly by default). */
+  filePurgeIntervalMs?: number;
   /** Largest file accepted, in bytes (10 MiB by default). */
   maxUploadBytes?: number;
   /**
@@ -70,15 +75,18 @@ export const subgraph = defineSubgraph({
     if (runs === NO_WORKFLOW_RUNS) options.log.warn('file subgraph started without the workflow subgraph URL: files cannot be attached to runs');
     const uploads: UploadConfig = { ...DEFAULT_UPLOAD_CONFIG, ...options.uploads, signer: urlSigner(options.internalTokenSecret) };
     const queue = await openJobQueue({ db: core.db, url: options.database.url, log: options.log, config: { ...DEFAULT_PROCESSING_CONFIG, ...options.processing } });
-    const base = { ...core, storage, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, runs, uploads, clientIp: null, processing: queue };
+    const fileRetentionDays = options.fileRetentionDays ?? DEFAULT_FILE_RETENTION_DAYS;
+    const base = { ...core, storage, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, runs, uploads, clientIp: null, processing: queue, fileRetentionDays };
     await queue.work((job) => processFileJob({ db: core.db, bus: core.bus, storage, log: options.log, queue }, job));
     const cleanup = startUploadCleanup({ ...base, log: options.log }, options.log, options.uploadCleanupIntervalMs);
-    return { ...core, storage, maxUploadBytes: base.maxUploadBytes, runs, uploads, stopUploadCleanup: cleanup.stop, processing: queue };
+    const purge = startFilePurge({ db: core.db, storage, log: options.log }, { retentionDays: fileRetentionDays, ...(options.filePurgeIntervalMs ? { intervalMs: options.filePurgeIntervalMs } : {}) });
+    return { ...core, storage, maxUploadBytes: base.maxUploadBytes, runs, uploads, stopUploadCleanup: cleanup.stop, processing: queue, fileRetentionDays, stopFilePurge: purge.stop };
   },
   // Signed upload and download URLs for a store clients cannot reach (local disk), streamed.
   routes: (app, services, options) => mountUploadRoutes(app, { db: services.db, storage: services.storage, signer: services.uploads.signer, log: options.log }),
   drain: async (services) => {
     await services.stopUploadCleanup();
+    await services.stopFilePurge();
     await services.processing.stop();
   },
   // A body just big enough for the largest allowed upload: bigger ones stop at the HTTP layer (413).

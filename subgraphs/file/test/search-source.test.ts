@@ -42,6 +42,7 @@ const person = (memberships: Record<string, Role>): Viewer => ({ userId: randomU
 const UPLOAD = `mutation($input: UploadFileInput!) { uploadFile(input: $input) { id } }`;
 const RENAME = `mutation($input: RenameFileInput!) { renameFile(input: $input) { id name } }`;
 const DELETE = `mutation($id: ID!) { deleteFile(id: $id) { deletedFileId } }`;
+const RESTORE = `mutation($id: ID!) { restoreFile(id: $id) { id } }`;
 const CREATE_UPLOAD = `mutation($input: CreateUploadInput!) { createUpload(input: $input) { id target { url method headers { name value } } } }`;
 const COMPLETE_UPLOAD = `mutation($input: CompleteUploadInput!) { completeUpload(input: $input) { id } }`;
 const PROCESSING = `query($id: ID!) { file(id: $id) { processing { state } } }`;
@@ -108,7 +109,7 @@ describe('the file search source', () => {
     expect(doc.body.length).toBe(SEARCH_FILE_TEXT_MAX_CHARS);
   });
 
-  it('a rename re-titles the file; a deletion answers a delete', async () => {
+  it('a rename re-titles the file; a deletion answers a delete; a restore brings it back', async () => {
     const organizationId = randomUUID();
     const member = person({ [organizationId]: 'MEMBER' });
     const fileId = await upload(member, organizationId, 'draft.txt', 'hello');
@@ -120,6 +121,11 @@ describe('the file search source', () => {
     const deleted = await changes(renamed.cursors);
     expect(deleted.deletes).toEqual([{ type: 'File', id: fileId, organizationId }]);
     expect(deleted.upserts).toEqual([]);
+    const admin = person({ [organizationId]: 'ADMIN' });
+    await ok(call(RESTORE, { id: fileId }, admin));
+    const restored = await changes(deleted.cursors);
+    expect(find(restored.upserts, fileId)!.title).toBe('final.txt');
+    expect(restored.deletes).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { pagedDocuments, UUID_KEY, type Database, type SearchDocument, type SearchSource } from '@organoise/core';
-import { asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
 import { fileProcessing, files } from '../../db/schema.js';
 
 /**
@@ -11,7 +11,8 @@ import { fileProcessing, files } from '../../db/schema.js';
  * - body: the text processing extracted from its current version (domains/processing; reset when
  *   a version is added, saved again once processed), cut to SEARCH_FILE_TEXT_MAX_CHARS.
  * - minRole VIEWER: any member of the organization reads a file (Query.file, File's fields).
- * - A deleted file is no document: file.deleted answers a delete.
+ * - A deleted file (deleted_at set, restorable until purged) is no document: file.deleted answers
+ *   a delete, file.restored an upsert again.
  */
 export const SEARCH_FILE_TEXT_MAX_CHARS = 100_000;
 
@@ -25,7 +26,7 @@ const selectFiles = (db: Database, where: SQL | undefined) =>
     .select(columns)
     .from(files)
     .leftJoin(fileProcessing, eq(fileProcessing.fileId, files.id))
-    .where(where)
+    .where(and(isNull(files.deletedAt), where))
     .orderBy(asc(files.id));
 
 function toDocument({ file, state, text }: Row): SearchDocument {
