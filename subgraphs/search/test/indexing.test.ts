@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SearchDocument, SearchType, Viewer } from '@organoise/core';
 import { capturingLogger, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, type TestDatabase } from '@organoise/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIndexer } from '../src/domains/indexing/indexer.js';
+import { reindex, startIndexer, storedCursors } from '../src/domains/indexing/indexer.js';
 import { startSearchSubgraph, SUBGRAPH_NAME, type SearchSubgraph } from '../src/index.js';
 import { FakeSource } from './fake-source.js';
 
@@ -146,5 +146,28 @@ describe('indexer (sources: a protocol server in the test, over real HTTP)', () 
     } finally {
       await standby.stop();
     }
+  });
+
+  it('reindex (npm run reindex) clears the index and rebuilds it from the documents pages, storing the first pages’ heads', async () => {
+    users.putSilently(doc('User', 'u8', 'Hedy Lamarr'));
+    workflows.deleteSilently({ type: 'WorkflowDefinition', id: 'w2', organizationId: org });
+    expect(await found('hedy')).toEqual([]);
+    const before = users.calls.documents;
+    const counts = await reindex({
+      db: server.services.db,
+      index: server.services.index,
+      sources: [
+        { name: 'user', url: users.url },
+        { name: 'workflow', url: workflows.url },
+      ],
+      internalTokenSecret: TEST_INTERNAL_SECRET,
+      log,
+    });
+    expect(counts.workflow).toBe(1);
+    expect(users.calls.documents).toBeGreaterThan(before);
+    expect(await found('hedy')).toEqual(['User:u8']);
+    expect(await found('onboarding')).toEqual([]);
+    expect(await found('expense')).toEqual(['WorkflowDefinition:w1']);
+    expect(await storedCursors(server.services.db, 'user')).toEqual({ [users.stream]: expect.any(Number) });
   });
 });

@@ -255,3 +255,57 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
     },
   };
 }
+
+export interface ReindexOptions {
+  db: Database;
+  index: SearchIndex;
+  sources: readonly SearchSourceEndpoint[];
+  internalTokenSecret: string;
+  log: Logger;
+  sourceTimeoutMs?: number;
+}
+
+/**
+ * `npm run reindex`: the index rebuilt from every source's documents pages. It takes the indexer
+ * lease over (a running indexer's next cursor write fails its fence and it stands by), clears the
+ * index and every cursor, indexes each source's pages and stores the heads of its first page, then
+ * gives the lease up: the replicas' indexer resumes from those cursors. A source that fails stops
+ * the reindex; that source has no cursors then, so the indexer rebuilds it once it answers.
+ */
+export async function reindex(options: ReindexOptions): Promise<Record<string, number>> {
+  const { db, index, log } = options;
+  const holder = `reindex:${randomUUID()}`;
+  const leaseMs = DEFAULT_LEASE_MS;
+  const take = () =>
+    db.execute(sql`
+      insert into search.indexer_lease as l (id, holder, expires_at) values (1, ${holder}, now() + ${leaseMs} * interval '1 millisecond')
+      on conflict (id) do update set holder = excluded.holder, expires_at = excluded.expires_at`);
+  await take();
+  // Renewed while the pages are read (a reindex of a large platform takes longer than one lease).
+  const renew = setInterval(() => void take().catch((error: unknown) => log.warn('reindex: could not renew the lease', { error })), leaseMs / 3);
+  const fence = async (tx: Database) => {
+    const held = await tx.select().from(indexerLease).where(and(eq(indexerLease.id, 1), eq(indexerLease.holder, holder)));
+    if (held.length === 0) throw new LeaseLostError('the indexer lease was taken over during the reindex');
+  };
+  try {
+    if (index instanceof PostgresSearchIndex) {
+      await index.transaction(async (txIndex, tx) => {
+        await txIndex.clear();
+        await tx.delete(cursors);
+      });
+    } else {
+      await db.delete(cursors);
+      await index.clear();
+    }
+    const counts: Record<string, number> = {};
+    for (const source of options.sources) {
+      const { documents } = await rebuildSource(db, index, sourceClient(source, options.internalTokenSecret, options.sourceTimeoutMs), { fence });
+      counts[source.name] = documents;
+      log.info('reindex: source indexed', { source: source.name, documents });
+    }
+    return counts;
+  } finally {
+    clearInterval(renew);
+    await db.delete(indexerLease).where(and(eq(indexerLease.id, 1), eq(indexerLease.holder, holder)));
+  }
+}
