@@ -21,6 +21,13 @@ const schema = z.object({
    * 0 keeps the gateway's default (2 s).
    */
   BENCH_AUTH_RECHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
+  /**
+   * A directory: the gateway writes a heap snapshot before the sockets open and once they are warm
+   * (gateway-before/after.heapsnapshot; compare with bench/heap-diff.ts). Empty: none. For
+   * diagnosis only: writing one freezes the gateway for seconds, and past graphql-ws's 12 s ping a
+   * loaded run's sockets are dropped (1006) and the run fails after printing its memory.
+   */
+  BENCH_HEAP_SNAPSHOT_DIR: z.string().default(''),
   /** Which phases run, in order: the gateway and/or the baseline (the same clients straight on the workflow subgraph, which is left busy for a while after). */
   BENCH_PHASES: z
     .string()

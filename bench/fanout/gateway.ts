@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import { createLogger } from '@organoise/core';
 import { loadSupergraph, startGateway } from '@organoise/gateway';
 import { serveChild } from '../lib/child.js';
@@ -14,9 +15,11 @@ export interface GatewayConfig {
   authRecheckMs: number;
 }
 
-process.on('message', (message: { type: string }) => {
+process.on('message', (message: { type: string; snapshot?: string }) => {
   if (message.type !== 'memory') return;
   (globalThis as { gc?: () => void }).gc?.();
+  // BENCH_HEAP_SNAPSHOT_DIR: a heap snapshot at each reading, for bench/heap-diff.ts (after the reading's GC).
+  if (message.snapshot) v8.writeHeapSnapshot(message.snapshot);
   const usage = process.memoryUsage();
   process.send!({ type: 'memory', rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external });
 });
