@@ -267,7 +267,8 @@ export async function startOnebox(options: OneboxOptions): Promise<Onebox> {
             DATA_DIR: join(work, name),
             // Both file replicas serve the same bytes (a shared volume; S3 in a real cluster).
             FILE_STORAGE_DIR: fileStorageDir,
-            SUBGRAPH_WORKFLOW_URL: serviceUrls.workflow,
+            // The subgraphs each needs (the file subgraph the workflow one, search its sources), behind haproxy.
+            ...Object.fromEntries(SUBGRAPH_NAMES.map((s) => [subgraphUrlSetting(s), serviceUrls[s]])),
             ...options.subgraphEnv,
           };
     const entry = service === 'gateway' ? GATEWAY_MAIN : subgraphMain(service);
