@@ -38,15 +38,61 @@ export interface GraphQLWsOptions {
   log: Logger;
 }
 
-interface SocketState extends Authentication {
-  authorization: string | undefined;
-  apiKeyHeader: string | undefined;
-  clientIp: string | null;
-  active: number;
-  unwatch: () => void;
-  /** Operations waiting to be accepted, by id: a `complete` from the client ends the wait. */
-  waiting: Map<string, () => void>;
+/**
+ * What the gateway keeps per socket. A class, not an object literal with closures: at 10,000
+ * sockets every per-socket closure and property table counts (docs/benchmarks.md, section 3).
+ */
+class SocketState implements Authentication {
+  active = 0;
+  /** Operations waiting to be accepted, by id: a `complete` from the client ends the wait. Made on first use. */
+  waiting: Map<string, () => void> | null = null;
+
+  constructor(
+    readonly viewer: Authentication['viewer'],
+    readonly expiresAt: Authentication['expiresAt'],
+    readonly authorization: string | undefined,
+    readonly apiKeyHeader: string | undefined,
+    readonly clientIp: string | null,
+    readonly unwatch: () => void,
+  ) {}
 }
+
+/**
+ * graphql-ws has no hook for a `complete` that arrives while an operation is still being
+ * started: each socket's messages are read here too (one listener shared by all sockets, `this`
+ * being the socket), only while something waits, so the wait ends at once.
+ */
+function endWaitOnComplete(this: WebSocket, message: unknown) {
+  const waiting = sockets.get(this)?.waiting;
+  if (!waiting || waiting.size === 0) return;
+  const text = String(message);
+  if (!text.includes('complete')) return;
+  try {
+    const parsed = JSON.parse(text) as { type?: unknown; id?: unknown };
+    if (parsed.type === 'complete' && typeof parsed.id === 'string') waiting.get(parsed.id)?.();
+  } catch {
+    // not JSON: graphql-ws closes the socket for it
+  }
+}
+const sockets = new WeakMap<WebSocket, SocketState>();
+
+/**
+ * A message over maxPayload makes ws close the socket with 1009 and then emit 'error', which
+ * graphql-ws reports to the console as an internal error: any client could flood the logs so.
+ * Every socket's `emit` is this one function (no closure per socket): it keeps that error to one
+ * warning and passes everything else on.
+ */
+const oversizeWarnings = new WeakMap<WebSocket, () => void>();
+function emitWithoutOversizeError(this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
+  if (event === 'error' && (args[0] as { code?: unknown } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+    oversizeWarnings.get(this)?.();
+    return true;
+  }
+  return (Object.getPrototypeOf(this) as WebSocket).emit.call(this, event, ...args);
+}
+
+/** What a connected socket's `ctx.extra.request` is once its upgrade request is let go (onConnect). */
+const UPGRADE_REQUEST_RELEASED = Object.freeze({ released: true });
 
 export function graphqlWsAdapter(options: GraphQLWsOptions) {
   const { gate, log } = options;
@@ -61,23 +107,16 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
       done(false, 403, body, { 'Content-Type': 'application/json; charset=utf-8' });
     },
   });
-  const sockets = new WeakMap<WebSocket, SocketState>();
-  // A message over maxPayload makes ws close the socket with 1009 and then emit 'error', which
-  // graphql-ws reports to the console as an internal error: any client could flood the logs so.
-  // This listener runs before graphql-ws's (registered first) and keeps that error to one warning.
+  const warnOversize = () => log.warn('graphql-ws message over the size limit; connection closed with 1009', { maxMessageBytes: options.maxMessageBytes });
+  // Registered before graphql-ws's listener, so the socket's emit is replaced before it can fail.
   wsServer.on('connection', (socket) => {
-    const emit = socket.emit.bind(socket);
-    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
-      if (event === 'error' && (args[0] as { code?: unknown } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-        log.warn('graphql-ws message over the size limit; connection closed with 1009', { maxMessageBytes: options.maxMessageBytes });
-        return true;
-      }
-      return emit(event, ...args);
-    }) as typeof socket.emit;
+    oversizeWarnings.set(socket, warnOversize);
+    socket.emit = emitWithoutOversizeError as typeof socket.emit;
   });
   // The socket each operation came on: an operation whose socket closed while it was being
   // checked opens nothing, and one waiting to be accepted stops waiting when it closes.
   const operationOf = new WeakMap<GatewayContext, { socket: WebSocket; id: string; waiting: Map<string, () => void>; subscriptions: Record<string, unknown> }>();
+  const failureErrorsOf = (error: unknown) => failureErrors(error, options.formatError, log);
   const cutOff = (socket: WebSocket) => () => {
     if (socket.readyState === socket.OPEN) socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer');
   };
@@ -108,21 +147,11 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
           return false;
         }
         const unwatch = options.watch(authorization, clientIp, authentication, (loss) => socket.close(loss.close, loss.reason));
-        const waiting = new Map<string, () => void>();
-        sockets.set(socket, { ...authentication, authorization, apiKeyHeader, clientIp, active: 0, unwatch, waiting });
-        // graphql-ws has no hook for a `complete` that arrives while an operation is still being
-        // started: read it here, only while something waits, so the wait ends at once.
-        socket.on('message', (message) => {
-          if (waiting.size === 0) return;
-          const text = String(message);
-          if (!text.includes('complete')) return;
-          try {
-            const parsed = JSON.parse(text) as { type?: unknown; id?: unknown };
-            if (parsed.type === 'complete' && typeof parsed.id === 'string') waiting.get(parsed.id)?.();
-          } catch {
-            // not JSON: graphql-ws closes the socket for it
-          }
-        });
+        sockets.set(socket, new SocketState(authentication.viewer, authentication.expiresAt, authorization, apiKeyHeader, clientIp, unwatch));
+        socket.on('message', endWaitOnComplete);
+        // Nothing reads the upgrade request after this point: graphql-ws would keep it (its headers,
+        // stream state and buffers, about 2 KiB) for the socket's whole life.
+        (ctx.extra as { request: unknown }).request = UPGRADE_REQUEST_RELEASED;
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -148,7 +177,7 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
           }
           state.active++;
         }
-        operationOf.set(admission.context, { socket: ctx.extra.socket, id, waiting: state.waiting, subscriptions: ctx.subscriptions });
+        operationOf.set(admission.context, { socket: ctx.extra.socket, id, waiting: (state.waiting ??= new Map()), subscriptions: ctx.subscriptions });
         return { schema: options.engine().apiGraphQLSchema, document: admission.document, variableValues: admission.variables, operationName: admission.operationName ?? null, contextValue: admission.context };
       },
       subscribe: async (args) => {
@@ -189,11 +218,7 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
           if (reserved) state.active--;
           return result;
         }
-        return guard(result as unknown as AsyncIterableIterator<ExecutionResult>, {
-          onSlowConsumer: cutOff(ctx.extra.socket),
-          onEnd: () => state.active--,
-          failureErrors: (error) => failureErrors(error, options.formatError, log),
-        });
+        return new Guarded(result as unknown as AsyncIterableIterator<ExecutionResult>, ctx.extra.socket, state, failureErrorsOf);
       },
       onClose: (ctx) => {
         sockets.get(ctx.extra.socket)?.unwatch();
@@ -241,52 +266,64 @@ export function printDocument(document: { loc?: { source: { body: string } } | u
 /**
  * Wraps a subscription's iterator for the socket: SLOW_CONSUMER closes the connection with its
  * code; any other failure becomes a final error result; the per-connection count goes down once.
+ * A class whose methods live on its prototype, and `next` chains promises instead of suspending
+ * an async frame: one of these waits on every open subscription (docs/benchmarks.md, section 3).
  */
-function guard(
-  source: AsyncIterableIterator<ExecutionResult>,
-  hooks: { onSlowConsumer: () => void; onEnd: () => void; failureErrors: (error: unknown) => GraphQLFormattedError[] },
-): AsyncIterableIterator<ExecutionResult> {
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    hooks.onEnd();
-  };
-  let pendingError: ExecutionResult | null = null;
-  const iterator: AsyncIterableIterator<ExecutionResult> = {
-    async next() {
-      if (pendingError) {
-        const value = pendingError;
-        pendingError = null;
-        return { value, done: false };
-      }
-      if (finished) return { value: undefined, done: true };
-      try {
-        const step = await source.next();
-        if (step.done) finish();
-        return step;
-      } catch (error) {
-        finish();
-        if (isAppError(error) && error.extensions.code === 'SLOW_CONSUMER') {
-          hooks.onSlowConsumer();
-          return { value: undefined, done: true };
-        }
-        return { value: { errors: asGraphQLErrors(hooks.failureErrors(error)) }, done: false };
-      }
-    },
-    async return() {
-      finish();
-      await source.return?.();
+class Guarded implements AsyncIterableIterator<ExecutionResult> {
+  private finished = false;
+
+  constructor(
+    private readonly source: AsyncIterableIterator<ExecutionResult>,
+    private readonly socket: WebSocket,
+    private readonly state: SocketState,
+    private readonly failureErrors: (error: unknown) => GraphQLFormattedError[],
+  ) {}
+
+  private finish() {
+    if (this.finished) return;
+    this.finished = true;
+    this.state.active--;
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.finished) return Promise.resolve({ value: undefined, done: true });
+    let step: Promise<IteratorResult<ExecutionResult>>;
+    try {
+      step = this.source.next();
+    } catch (error) {
+      return Promise.resolve(this.failed(error));
+    }
+    return step.then(
+      (result) => {
+        if (result.done) this.finish();
+        return result;
+      },
+      (error: unknown) => this.failed(error),
+    );
+  }
+
+  private failed(error: unknown): IteratorResult<ExecutionResult> {
+    this.finish();
+    if (isAppError(error) && error.extensions.code === 'SLOW_CONSUMER') {
+      if (this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer');
       return { value: undefined, done: true };
-    },
-    async throw(error) {
-      finish();
-      await source.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+    }
+    return { value: { errors: asGraphQLErrors(this.failureErrors(error)) }, done: false };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.finish();
+    await this.source.return?.();
+    return { value: undefined, done: true };
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.finish();
+    await this.source.return?.();
+    throw error;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
 }
