@@ -134,16 +134,14 @@ export class SubscriptionEngine {
   private readonly topics = new Map<string, Topic>();
   private readonly connections = new Map<string, { client: Client; refs: number }>();
   /** The most events (and bytes) that ever waited for one subscriber, and how many subscribers were cut off. */
-  private peakQueued = 0;
-  private peakQueuedBytes = 0;
-  private slowConsumers = 0;
+  private readonly counters: QueueCounters = { peakQueued: 0, peakQueuedBytes: 0, slowConsumers: 0 };
   /** Each open subscriber's count of events waiting for it, read when Prometheus scrapes. */
-  private readonly waiting = new Set<() => number>();
+  private readonly waiting = new Set<Subscriber>();
   private readonly unwatch = watchSubscriptions({
     open: () => this.stats().listeners,
     queued: () => {
       let n = 0;
-      for (const depth of this.waiting) n += depth();
+      for (const subscriber of this.waiting) n += subscriber.queued;
       return n;
     },
   });
@@ -163,7 +161,8 @@ export class SubscriptionEngine {
 
   /** The most events that ever waited for one subscriber (never above maxQueue), and how many subscribers were cut off. */
   queueStats() {
-    return { peakQueued: this.peakQueued, peakQueuedBytes: this.peakQueuedBytes, slowConsumers: this.slowConsumers };
+    const { peakQueued, peakQueuedBytes, slowConsumers } = this.counters;
+    return { peakQueued, peakQueuedBytes, slowConsumers };
   }
 
   subscribe(request: SubscribeRequest): EngineSubscription {
@@ -172,51 +171,13 @@ export class SubscriptionEngine {
     const cursor = prepared.cursorOf(request.variables);
     const { maxQueue } = this.options;
     const maxBytes = this.options.maxQueueBytes ?? 8 * 1024 * 1024;
-    // Mirrors the bounded queue of createEventIterator from outside: an event pushed while the
-    // consumer waits is handed over, any other one waits in the queue, and one more than maxQueue
-    // cuts the subscriber off (the iterator drops it and fails with SLOW_CONSUMER). What waits is
-    // bounded in bytes too: a few large events cut off a socket that stopped draining.
-    let queued = 0;
-    let queuedBytes = 0;
-    const sizes: number[] = [];
-    let pulling = false;
-    let cut = false;
-    /** A catch-up waiting for the subscriber to drain before it pushes more. */
-    let room: (() => void) | undefined;
-    let accepted: Promise<void> = Promise.resolve();
-    const depth = () => queued;
-    this.waiting.add(depth);
-    const inner = createEventIterator<ExecutionResult>({
+    const subscriber = new Subscriber(this.counters, this.waiting, maxQueue, maxBytes, request.onSlowConsumer);
+    this.waiting.add(subscriber);
+    subscriber.inner = createEventIterator<ExecutionResult>({
       maxQueue,
       start: async (sink) => {
-        const counted: EventSink<ExecutionResult> = {
-          push: (value) => {
-            if (pulling) pulling = false;
-            else if (queued < maxQueue) {
-              this.peakQueued = Math.max(this.peakQueued, ++queued);
-              const size = sizeOf(value);
-              sizes.push(size);
-              queuedBytes += size;
-              this.peakQueuedBytes = Math.max(this.peakQueuedBytes, queuedBytes);
-              if (queuedBytes > maxBytes && !cut) {
-                cut = true;
-                this.slowConsumers++;
-                countSlowConsumer();
-                request.onSlowConsumer?.();
-                sink.fail(appError('SLOW_CONSUMER', `More than ${maxBytes} bytes of events waited for this subscriber; it was cut off`));
-                return;
-              }
-            } else if (!cut) {
-              cut = true;
-              this.slowConsumers++;
-              countSlowConsumer();
-              request.onSlowConsumer?.();
-            }
-            sink.push(value);
-          },
-          fail: (error) => sink.fail(error),
-          end: () => sink.end(),
-        };
+        subscriber.sink = sink;
+        const counted: EventSink<ExecutionResult> = subscriber;
         let topic = this.topics.get(key);
         if (!topic) topic = this.openTopic(key, prepared, request);
         const joined = topic;
@@ -224,19 +185,19 @@ export class SubscriptionEngine {
           // Joined at once, so it receives every event the topic delivers from now on; a new topic
           // delivers nothing before its upstream is live, and that moment is when it is accepted.
           joined.listeners.set(counted, request.context);
-          accepted = joined.accepted;
+          subscriber.accepted = joined.accepted;
           return async () => {
-            this.waiting.delete(depth);
+            this.waiting.delete(subscriber);
             joined.listeners.delete(counted);
             if (joined.listeners.size === 0) this.closeTopic(joined);
           };
         }
-        const catchUp = new CatchUp(counted, maxQueue, () => (queued < maxQueue / 2 ? Promise.resolve() : new Promise<void>((resolve) => (room = resolve))));
+        const catchUp = new CatchUp(counted, maxQueue, () => subscriber.roomFor());
         catchUp.topicPosition = () => joined.position;
         joined.listeners.set(catchUp.gate, request.context);
         // The live topic's position when this subscriber joined: its backlog ends there.
         const from = joined.live ? Promise.resolve(joined.position) : joined.accepted.then(() => joined.position);
-        accepted = from.then(() => undefined);
+        subscriber.accepted = from.then(() => undefined);
         let own: Topic | undefined;
         const leave = (topic: Topic, sinkOf: EventSink<ExecutionResult>) => {
           topic.listeners.delete(sinkOf);
@@ -255,43 +216,14 @@ export class SubscriptionEngine {
           .then((until) => (until === undefined && this.topics.get(key) === joined && !catchUp.closed ? alone() : this.replayBacklog(catchUp, prepared, request, cursor, until)))
           .catch((error: unknown) => catchUp.failWith(this.errorResult(error)));
         return async () => {
-          this.waiting.delete(depth);
+          this.waiting.delete(subscriber);
           catchUp.close();
           leave(joined, catchUp.gate);
           if (own) leave(own, counted);
         };
       },
     });
-    const iterator: EngineSubscription = {
-      get accepted() {
-        return accepted;
-      },
-      next: async () => {
-        if (queued > 0) {
-          queued--;
-          queuedBytes -= sizes.shift() ?? 0;
-          if (room && queued < maxQueue / 2) {
-            const r = room;
-            room = undefined;
-            r();
-          }
-          return inner.next();
-        }
-        pulling = true;
-        try {
-          return await inner.next();
-        } finally {
-          pulling = false;
-        }
-      },
-      return: () => {
-        this.waiting.delete(depth);
-        return inner.return!();
-      },
-      throw: (error) => inner.throw!(error),
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return subscriber;
   }
 
   /**
@@ -565,6 +497,118 @@ export class SubscriptionEngine {
       this.connections.delete(id);
       void disposeQuietly(connection.client);
     }
+  }
+}
+
+/** The most events (and bytes) that ever waited for one subscriber, and how many subscribers were cut off. */
+interface QueueCounters {
+  peakQueued: number;
+  peakQueuedBytes: number;
+  slowConsumers: number;
+}
+
+/**
+ * One subscriber as the engine hands it to a transport, and the sink its topic pushes into.
+ *
+ * Mirrors the bounded queue of createEventIterator from outside: an event pushed while the
+ * consumer waits is handed over, any other one waits in the queue, and one more than maxQueue
+ * cuts the subscriber off (the iterator drops it and fails with SLOW_CONSUMER). What waits is
+ * bounded in bytes too: a few large events cut off a socket that stopped draining.
+ *
+ * A class with its methods on the prototype rather than an object of closures: there is one per
+ * open subscription, 10,000 on the fan-out benchmark (docs/benchmarks.md, section 3).
+ */
+class Subscriber implements EngineSubscription, EventSink<ExecutionResult> {
+  /** Events waiting for the consumer (read when Prometheus scrapes). */
+  queued = 0;
+  private queuedBytes = 0;
+  private readonly sizes: number[] = [];
+  private pulling = false;
+  private cut = false;
+  /** A catch-up waiting for the subscriber to drain before it pushes more. */
+  private room: (() => void) | undefined = undefined;
+  accepted: Promise<void> = Promise.resolve();
+  inner!: AsyncIterableIterator<ExecutionResult>;
+  /** The inner iterator's sink (set when it starts). */
+  sink!: EventSink<ExecutionResult>;
+
+  constructor(
+    private readonly counters: QueueCounters,
+    /** The engine's open subscribers (Prometheus reads their queues): left on return. */
+    private readonly open: Set<Subscriber>,
+    private readonly maxQueue: number,
+    private readonly maxBytes: number,
+    private readonly onSlowConsumer: (() => void) | undefined,
+  ) {}
+
+  push(value: ExecutionResult): void {
+    if (this.pulling) this.pulling = false;
+    else if (this.queued < this.maxQueue) {
+      this.counters.peakQueued = Math.max(this.counters.peakQueued, ++this.queued);
+      const size = sizeOf(value);
+      this.sizes.push(size);
+      this.queuedBytes += size;
+      this.counters.peakQueuedBytes = Math.max(this.counters.peakQueuedBytes, this.queuedBytes);
+      if (this.queuedBytes > this.maxBytes && !this.cut) {
+        this.cut = true;
+        this.counters.slowConsumers++;
+        countSlowConsumer();
+        this.onSlowConsumer?.();
+        this.sink.fail(appError('SLOW_CONSUMER', `More than ${this.maxBytes} bytes of events waited for this subscriber; it was cut off`));
+        return;
+      }
+    } else if (!this.cut) {
+      this.cut = true;
+      this.counters.slowConsumers++;
+      countSlowConsumer();
+      this.onSlowConsumer?.();
+    }
+    this.sink.push(value);
+  }
+
+  fail(error: unknown): void {
+    this.sink.fail(error);
+  }
+
+  end(): void {
+    this.sink.end();
+  }
+
+  /** Settles when a catch-up may push more: at once, or once the consumer drained half its queue. */
+  roomFor(): Promise<void> {
+    return this.queued < this.maxQueue / 2 ? Promise.resolve() : new Promise<void>((resolve) => (this.room = resolve));
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.queued > 0) {
+      this.queued--;
+      this.queuedBytes -= this.sizes.shift() ?? 0;
+      if (this.room && this.queued < this.maxQueue / 2) {
+        const r = this.room;
+        this.room = undefined;
+        r();
+      }
+      return this.inner.next();
+    }
+    this.pulling = true;
+    try {
+      return await this.inner.next();
+    } finally {
+      this.pulling = false;
+    }
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    this.open.delete(this);
+    return this.inner.return!();
+  }
+
+  throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    return this.inner.throw!(error);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
   }
 }
 
