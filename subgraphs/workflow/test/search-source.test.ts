@@ -82,7 +82,7 @@ describe('the workflow search source', () => {
     expect(review).toMatchObject({ title: 'Review the request', keywords: { status: 'OPEN', assigneeRole: 'ADMIN' } });
   });
 
-  it("writes the definition's events in its transaction: renaming it re-titles it and its runs; a new graph is a new version; an idempotent retry adds no event", async () => {
+  it("writes the definition's events in its transaction: renaming it re-titles it and its runs; a new graph is a new version (its runs are not re-read); an idempotent retry adds no event", async () => {
     const { organizationId, admin, definition, run } = await seedOrganization();
     const stream = organizationDefinitionsStream(organizationId);
     const before = await heads();
@@ -100,11 +100,13 @@ describe('the workflow search source', () => {
     const versioned = await changes(renamed.cursors);
     expect(find(versioned.upserts, 'WorkflowDefinition', definition.id)!.keywords.version).toBe('2');
     expect(find(versioned.upserts, 'WorkflowDefinition', definition.id)!.body).toContain('escalated');
+    // Only a rename re-reads the runs: a new graph leaves their titles as they are.
+    expect(find(versioned.upserts, 'WorkflowRun', run.id)).toBeUndefined();
     const logged = await h.server.services.db.select().from(events).where(eq(events.stream, stream));
-    expect(logged.map((e) => [e.type, (e.payload as { versioned: boolean }).versioned])).toEqual([
-      ['workflow.definition.created', true],
-      ['workflow.definition.updated', false],
-      ['workflow.definition.updated', true],
+    expect(logged.map((e) => [e.type, (e.payload as { versioned: boolean }).versioned, (e.payload as { renamed: boolean }).renamed])).toEqual([
+      ['workflow.definition.created', true, true],
+      ['workflow.definition.updated', false, true],
+      ['workflow.definition.updated', true, false],
     ]);
     // A retried creation (same idempotency key) answers the first and appends nothing.
     const input = { organizationId, key: 'retried', name: 'Retried', idempotencyKey: randomUUID(), ...approvalGraph() };

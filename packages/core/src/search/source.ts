@@ -29,17 +29,20 @@ export interface SearchStreamPattern {
   suffix?: string;
 }
 
+/** A ref as a source's refsOf gives it: `dependents` when the change also changes other documents. */
+export type SearchSourceRef = SearchDocumentRef & { dependents?: boolean };
+
 export interface SearchSource {
   /** The event-log streams whose events change searchable entities (e.g. `{ prefix: 'file.org:' }`). */
   streams: SearchStreamPattern[];
   /** The entities an event of a followed stream touched (ids only: the documents are read afresh). */
-  refsOf(event: StoredEvent): SearchDocumentRef[];
+  refsOf(event: StoredEvent): SearchSourceRef[];
   /**
    * The current documents of `refs`; a ref with no document (deleted, no longer in that
-   * organization) becomes a delete. It may add documents that depend on a ref (a definition's
-   * runs, whose titles carry its name).
+   * organization) becomes a delete. For a ref marked `dependents`, it adds the documents that
+   * depend on it (a renamed definition's runs, whose titles carry its name).
    */
-  documents(db: Database, refs: SearchDocumentRef[]): Promise<SearchDocument[]>;
+  documents(db: Database, refs: SearchSourceRef[]): Promise<SearchDocument[]>;
   /** The scope a followed stream's events cover: resynced whole when the log no longer covers the caller's cursor. */
   scopeOf(stream: string): SearchResyncScope | null;
   /** One page of every current document, in a stable order; `after` is the `next` of the page before (core's pagedDocuments builds both). */
@@ -115,7 +118,7 @@ export async function searchChanges(
   const cursors: Record<string, number> = {};
   // The caller's cursors stand for streams this call does not reach (only followed ones).
   for (const [stream, seq] of Object.entries(request.cursors)) if (followsStream(source.streams, stream)) cursors[stream] = seq;
-  const refs = new Map<string, SearchDocumentRef>();
+  const refs = new Map<string, SearchSourceRef>();
   const scopes: SearchResyncScope[] = [];
   const upserts = new Map<string, SearchDocument>();
   let budget = request.limit;
@@ -146,7 +149,12 @@ export async function searchChanges(
       budget -= Math.max(1, documents.length);
       continue;
     }
-    for (const event of events) for (const ref of source.refsOf(event)) refs.set(searchKey(ref), ref);
+    for (const event of events) {
+      for (const ref of source.refsOf(event)) {
+        const key = searchKey(ref);
+        refs.set(key, refs.get(key)?.dependents ? { ...ref, dependents: true } : ref);
+      }
+    }
     const last = events[events.length - 1]!.seq;
     cursors[stream] = last;
     budget -= events.length;
@@ -158,7 +166,7 @@ export async function searchChanges(
   const resync = mergeScopes(scopes);
   const wanted = [...refs.values()];
   if (wanted.length > 0) for (const doc of await source.documents(db, wanted)) upserts.set(searchKey(doc), doc);
-  const deletes = wanted.filter((ref) => !upserts.has(searchKey(ref)));
+  const deletes: SearchDocumentRef[] = wanted.filter((ref) => !upserts.has(searchKey(ref))).map(({ type, id, organizationId }) => ({ type, id, organizationId }));
   // A stream not yet reached keeps the caller's cursor; one cut short says `more`.
   if (!more) more = Object.entries(heads).some(([stream, head]) => (cursors[stream] ?? 0) < head);
   return { upserts: [...upserts.values()], deletes, resync, cursors, more };

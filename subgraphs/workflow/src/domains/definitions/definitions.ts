@@ -186,7 +186,7 @@ export async function createDefinition({ db, bus, viewer }: Pick<WorkflowDeps, '
           })
           .returning();
         await tx.insert(definitionVersions).values({ definitionId, version: 1, spec, createdBy: v.userId, createdAt: now });
-        await emitDefinitionChange(emit, 'workflow.definition.created', row!, true, v.userId);
+        await emitDefinitionChange(emit, 'workflow.definition.created', row!, { versioned: true, renamed: true }, v.userId);
         return row!;
       });
       if ('created' in result) return result.created;
@@ -245,7 +245,7 @@ export async function updateDefinition({ db, bus, viewer }: Pick<WorkflowDeps, '
       })
       .where(eq(definitions.id, current.id))
       .returning();
-    await emitDefinitionChange(emit, 'workflow.definition.updated', row!, latestVersion !== current.latestVersion, v.userId);
+    await emitDefinitionChange(emit, 'workflow.definition.updated', row!, { versioned: latestVersion !== current.latestVersion, renamed: row!.name !== current.name }, v.userId);
     return row!;
   });
 }

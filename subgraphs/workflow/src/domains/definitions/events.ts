@@ -19,10 +19,12 @@ export interface DefinitionEventPayload {
   version: number;
   /** Whether the change added that version. */
   versioned: boolean;
+  /** Whether the name changed (always true for `created`): the runs' titles carry it. */
+  renamed: boolean;
   actorId: string;
 }
 
-export function emitDefinitionChange(emit: Emit, type: DefinitionEventType, definition: DefinitionRow, versioned: boolean, actorId: string) {
-  const payload: DefinitionEventPayload = { definitionId: definition.id, version: definition.latestVersion, versioned, actorId };
+export function emitDefinitionChange(emit: Emit, type: DefinitionEventType, definition: DefinitionRow, change: { versioned: boolean; renamed: boolean }, actorId: string) {
+  const payload: DefinitionEventPayload = { definitionId: definition.id, version: definition.latestVersion, ...change, actorId };
   return emit({ stream: organizationDefinitionsStream(definition.organizationId), type, organizationId: definition.organizationId, payload: { ...payload } });
 }

@@ -1,4 +1,4 @@
-import { pagedDocuments, UUID_KEY, type Database, type SearchDocument, type SearchDocumentRef, type SearchResyncScope, type SearchSource, type SearchType } from '@organoise/core';
+import { pagedDocuments, UUID_KEY, type Database, type SearchDocument, type SearchDocumentRef, type SearchResyncScope, type SearchSource, type SearchSourceRef, type SearchType } from '@organoise/core';
 import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
 import { definitions, definitionVersions, runs, runTransitions, tasks } from '../../db/schema.js';
 
@@ -120,10 +120,13 @@ export const workflowSearchSource: SearchSource = {
   refsOf: (event) => {
     const organizationId = event.organizationId;
     if (!organizationId) return [];
-    const ref = (type: SearchType, field: string): SearchDocumentRef[] => {
+    const ref = (type: SearchType, field: string, dependents = false): SearchSourceRef[] => {
       const id = idOf(event.payload, field);
-      return id ? [{ type, id, organizationId }] : [];
+      return id ? [{ type, id, organizationId, ...(dependents ? { dependents } : {}) }] : [];
     };
+    // A rename re-titles the definition's runs; a created definition has none yet. (An event
+    // without `renamed` re-reads them, to be safe.)
+    if (event.type === 'workflow.definition.updated') return ref('WorkflowDefinition', 'definitionId', event.payload.renamed !== false);
     if (event.type.startsWith('workflow.definition.')) return ref('WorkflowDefinition', 'definitionId');
     if (event.type.startsWith('workflow.run.')) return ref('WorkflowRun', 'runId');
     if (event.type.startsWith('workflow.task.')) return ref('HumanTask', 'taskId');
@@ -138,7 +141,8 @@ export const workflowSearchSource: SearchSource = {
       const found = (await selectDefinitions(db, inArray(definitions.id, definitionIds))).map(definitionDocument).filter(inOrg(refs));
       docs.push(...found);
       // A definition's runs carry its name in their titles: a renamed definition renames them.
-      if (found.length > 0) docs.push(...(await selectRuns(db, inArray(runs.definitionId, found.map((d) => d.id)))).map(runDocument));
+      const renamed = found.filter((d) => refs.some((r) => r.dependents && r.type === 'WorkflowDefinition' && r.id === d.id)).map((d) => d.id);
+      if (renamed.length > 0) docs.push(...(await selectRuns(db, inArray(runs.definitionId, renamed))).map(runDocument));
     }
     if (runIds.length > 0) docs.push(...(await selectRuns(db, inArray(runs.id, runIds))).map(runDocument).filter(inOrg(refs)));
     if (taskIds.length > 0) docs.push(...(await selectTasks(db, inArray(tasks.id, taskIds))).map(taskDocument).filter(inOrg(refs)));
