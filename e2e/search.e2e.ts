@@ -71,6 +71,13 @@ describe('search across the platform (real sources, through the gateway)', () =>
     expect(title.text.slice(title.matches[0]!.start, title.matches[0]!.start + title.matches[0]!.length)).toBe('Expense');
     // A typo in a name.
     expect((await search('expnse', tokens.OWNER, ['WORKFLOW_DEFINITION'])).totalCount).toBeGreaterThan(0);
+    // Files (the file source), by a word of their name, and runs and tasks (the workflow source).
+    const receipts = await eventually(() => search('receipt', tokens.OWNER, ['FILE']), (r) => r.totalCount > 0);
+    expect(receipts.edges[0]!.node).toMatchObject({ __typename: 'File', name: expect.stringContaining('receipt') });
+    const review = await eventually(() => search('review', tokens.OWNER, ['HUMAN_TASK']), (r) => r.totalCount > 0);
+    expect(review.edges[0]!.node).toMatchObject({ __typename: 'HumanTask', title: expect.stringMatching(/^Review/) });
+    const runs = await eventually(() => search('expense', tokens.OWNER, ['WORKFLOW_RUN']), (r) => r.totalCount > 0);
+    expect(runs.edges[0]!.node).toMatchObject({ __typename: 'WorkflowRun', state: expect.any(String) });
   }, 300_000);
 
   it('a new definition is searchable shortly after it is created', async () => {

@@ -65,3 +65,4 @@ export const subgraph = defineSubgraph({
 
 export const { name: SUBGRAPH_NAME, typeDefs, resolvers, permissions, eventChannelPrefix: EVENT_CHANNEL_PREFIX, start: startSearchSubgraph } = subgraph;
 export type SearchSubgraph = StartedSubgraph<SearchServices>;
+export type { SearchServices } from './context.js';

@@ -18,6 +18,9 @@ import {
 } from './text.js';
 
 /**
+ * Titles and bodies are parsed as words (the search.words SQL function, migration 0001): ASCII
+ * punctuation is a space, so a file named 'taxi-ride-receipt.txt' is found by 'receipt'.
+ *
  * Typo tolerance is two steps: a title is a candidate when a typed word is this close to one of its
  * words by pg_trgm's word_similarity (`<%`, the trigram index answers it; 'invioce' is 0.375 from
  * 'Invoice', so pg_trgm's default 0.6 is far too strict), then it matches when the edit distance
@@ -162,7 +165,7 @@ export class PostgresSearchIndex implements SearchIndex {
                 'type', p.type, 'id', p.id, 'organizationId', p.organization_id, 'score', p.score::text,
                 'updatedAt', to_char(p.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                 'keywords', p.keywords,
-                'title', case when p.tsv @@ ${anyWord} then ts_headline(${config}, p.title, ${anyWord}, ${TITLE_HEADLINE}) end,
+                'title', case when p.tsv @@ ${anyWord} then ts_headline(${config}, search.words(p.title), ${anyWord}, ${TITLE_HEADLINE}) end,
                 'body', case when p.tsv @@ ${anyWord} and p.body <> '' then ts_headline(${config}, left(p.body, ${HEADLINE_MAX_CHARS}), ${anyWord}, ${BODY_HEADLINE}) end,
                 'plainTitle', p.title
               ) order by p.score desc, p.updated_at desc, p.type asc, p.id asc), '[]'::json) from page p) as hits`),
@@ -201,7 +204,7 @@ function typoInTitle(word: string): SQL {
   const k = typoEdits(word);
   const near = (n: number) => sql`levenshtein_less_equal(${word}, left(t.word, ${n}), ${k}) <= ${k}`;
   return sql`(${word} <% d.title and exists (
-    select 1 from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, d.title))) as t(word)
+    select 1 from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, search.words(d.title)))) as t(word)
     where ${near(length - 1)} or ${near(length)} or ${near(length + 1)}))`;
 }
 
@@ -220,7 +223,8 @@ interface RawHit {
 /** Title (whole) and body fragments whose words matched; a title found only despite a typo gets its close words marked. */
 function highlightsOf(hit: RawHit, words: readonly string[]): SearchHighlight[] {
   const highlights: SearchHighlight[] = [];
-  const title = hit.title === null ? null : parseMarked('title', hit.title);
+  // Marked on the title's words (search.words: punctuation as spaces, one for one), so the ranges hold for the title itself.
+  const title = hit.title === null ? null : { ...parseMarked('title', hit.title), text: hit.plainTitle };
   if (title && title.matches.length > 0) highlights.push(title);
   else {
     const typo = typoHighlight(hit.plainTitle, words);

@@ -122,6 +122,18 @@ export function searchIndexContract(name: string, make: () => Promise<SearchInde
       expect(ids(await search(org, 'monthly budget'))).toEqual([]);
     });
 
+    it('finds the words of punctuated names (file names, snake_case, dotted) and highlights them there', async () => {
+      const org = randomUUID();
+      await index.upsert([doc(org, 'File', 'f', 'taxi-ride-receipt.txt'), doc(org, 'File', 'g', 'invoice_march.2026.pdf', { body: 'see www.example.com/quarterly-report.pdf' })]);
+      expect(ids(await search(org, 'receipt'))).toEqual(['f']);
+      expect(ids(await search(org, 'rece'))).toEqual(['f']);
+      expect(ids(await search(org, 'march'))).toEqual(['g']);
+      expect(ids(await search(org, 'quarterly'))).toEqual(['g']);
+      const [hit] = (await search(org, 'receipt')).hits;
+      expect(hit!.highlights.find((h) => h.field === 'title')?.text).toBe('taxi-ride-receipt.txt');
+      expect(slices(hit!, 'title')).toEqual(['receipt']);
+    });
+
     it('tolerates a typo in a name (title)', async () => {
       const org = randomUUID();
       await index.upsert([

@@ -43,6 +43,13 @@ export interface RunningIndexer {
   readonly active: boolean;
   /** Resolves after the next full pass over every source has ended (tests wait on it, never on time). */
   nextPass(): Promise<void>;
+  /**
+   * Stops indexing after the pass in flight (the lease is kept while paused, and lapses if the
+   * pause is longer): tests that count a subgraph's queries pause the indexer, whose polls of the
+   * sources would be counted too.
+   */
+  pause(): Promise<void>;
+  resume(): void;
   /** Ends the loop after the pass in flight and gives the lease up, so a standby takes over at once. */
   stop(): Promise<void>;
 }
@@ -139,6 +146,7 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
   const backoff = new Map<string, { until: number; delay: number; failures: number }>();
   let active = false;
   let stopping = false;
+  let paused = false;
   let leaseRenewedAt = 0;
   let waiters: Array<() => void> = [];
   let wake: (() => void) | null = null;
@@ -208,7 +216,7 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
   const loop = (async () => {
     while (!stopping) {
       try {
-        await pass();
+        if (!paused) await pass();
       } catch (error) {
         if (error instanceof LeaseLostError) {
           log.warn('search indexer: lease lost to another replica; standing by', { holder });
@@ -242,6 +250,16 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
         waiters.push(onEnd);
         wake?.();
       }),
+    pause: () =>
+      new Promise<void>((resolve) => {
+        paused = true;
+        waiters.push(resolve);
+        wake?.();
+      }),
+    resume() {
+      paused = false;
+      wake?.();
+    },
     async stop() {
       stopping = true;
       wake?.();
