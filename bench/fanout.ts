@@ -130,7 +130,7 @@ async function main() {
   const { organizations, members, urls } = services.info;
   progress(`subgraphs ready (pid ${services.pid}): ${members.length} members with tokens`);
 
-  const gateway = await startChild<GatewayConfig, { url: string }>(here('./fanout/gateway.ts'), { subgraphUrls: urls, internalTokenSecret: SECRET, issuer: ISSUER, authRecheckMs: env.BENCH_AUTH_RECHECK_MS }, { execArgv: ['--expose-gc'] });
+  const gateway = await startChild<GatewayConfig, { url: string }>(here('./fanout/gateway.ts'), { subgraphUrls: urls, internalTokenSecret: SECRET, issuer: ISSUER, authRecheckMs: env.BENCH_AUTH_RECHECK_MS }, { execArgv: ['--expose-gc'], readyTimeoutMs: 300_000 });
   children.push(gateway);
   progress(`gateway on ${gateway.info.url} (pid ${gateway.pid})`);
 
