@@ -47,8 +47,11 @@ export async function buildWorkspace(workspace: string): Promise<BuildResult> {
     platform: 'node',
     format: 'esm',
     target: 'node24',
-    // Names in stack traces and logs stay as written; nothing is minified.
-    keepNames: true,
+    // Names in stack traces and logs stay as written without keepNames: nothing is bundled or
+    // minified, so nothing is renamed. keepNames would wrap every named function in a __name() call,
+    // which makes each closure several times bigger (about 320 bytes instead of 65 on Node 24,
+    // measured per socket in bench:fanout's heap snapshots).
+    keepNames: false,
     logLevel: 'warning',
   });
   const assets = globSync(ASSETS, { cwd: src, exclude: ['testing/**'] });
