@@ -1,8 +1,10 @@
 import { createLogger, databaseUrlsFrom, openDatabase } from '@organoise/core';
 import { fileURLToPath } from 'node:url';
 import { reindex } from './domains/indexing/indexer.js';
+import { ElasticsearchSearchIndex } from './engine/elasticsearch.js';
 import { PGLITE_EXTENSIONS } from './engine/extensions.js';
 import { openPostgresSearchIndex } from './engine/postgres.js';
+import type { SearchIndex } from './engine/search-index.js';
 import { env } from './env.js';
 
 /**
@@ -24,8 +26,12 @@ const database = await openDatabase({
   migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
   pgliteExtensions: PGLITE_EXTENSIONS,
 });
+let index: SearchIndex | undefined;
 try {
-  const index = await openPostgresSearchIndex(database.db, { language: env.SEARCH_LANGUAGE });
+  // The index the subgraph uses (main.ts): Elasticsearch when ELASTICSEARCH_URL is set.
+  index = env.ELASTICSEARCH_URL
+    ? await ElasticsearchSearchIndex.open({ node: env.ELASTICSEARCH_URL, indexPrefix: env.ELASTICSEARCH_INDEX_PREFIX })
+    : await openPostgresSearchIndex(database.db, { language: env.SEARCH_LANGUAGE });
   const started = Date.now();
   const counts = await reindex({
     db: database.db,
@@ -43,5 +49,6 @@ try {
   log.error('reindex failed', { error });
   process.exitCode = 1;
 } finally {
+  await index?.close();
   await database.close();
 }
