@@ -35,6 +35,9 @@ COPY --from=build /app/packages/core/dist ./packages/core/dist
 COPY --from=build /app/subgraphs/search/dist ./subgraphs/search/dist
 # Migrations, applied at start (under a lock, so replicas may start together).
 COPY --from=build /app/subgraphs/search/drizzle ./subgraphs/search/drizzle
+# The Elasticsearch index template: src/engine/elasticsearch.ts imports it (a JSON import) when
+# main.js loads, whichever index ELASTICSEARCH_URL selects.
+COPY --from=build /app/subgraphs/search/elasticsearch ./subgraphs/search/elasticsearch
 COPY --from=build /app/infra/docker/healthcheck.mjs ./infra/docker/
 USER node
 EXPOSE 4005
