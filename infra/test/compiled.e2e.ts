@@ -117,6 +117,9 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the compiled services (np
     services.push(user, workflow, analytics);
     const file = await startImage(images.file!, 'file', { ...common, FILE_STORAGE_DIR: join(dataDir, 'files'), SUBGRAPH_WORKFLOW_URL: workflow.url });
     services.push(file);
+    // Search follows its sources (their internal routes), so it starts once they listen.
+    const search = await startImage(images.search!, 'search', { ...common, SUBGRAPH_USER_URL: user.url, SUBGRAPH_WORKFLOW_URL: workflow.url, SUBGRAPH_FILE_URL: file.url });
+    services.push(search);
     gateway = await startImage(
       images.gateway!,
       'gateway',
@@ -125,6 +128,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the compiled services (np
         SUBGRAPH_WORKFLOW_URL: workflow.url,
         SUBGRAPH_FILE_URL: file.url,
         SUBGRAPH_ANALYTICS_URL: analytics.url,
+        SUBGRAPH_SEARCH_URL: search.url,
         // Ad hoc operations below, not the clients' persisted ones; the web app is not built here.
         SAFELIST: 'off',
         WEB: 'false',
@@ -165,12 +169,25 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the compiled services (np
     );
     expect(read.errors).toBeUndefined();
     expect(read.data!.organizations.nodes).toEqual([{ name: 'Compiled', workflows: { totalCount: 0 }, activity: { activeUsers: expect.any(Number) } }]);
+    // The search image indexes the new member from the user image's source routes, and the user image completes the hit.
+    const organizationId = (created.data as { createOrganization: { id: string } }).createOrganization.id;
+    let found: unknown;
+    await waitFor(
+      async () => {
+        const res = await postGraphQL<{ search: { nodes: unknown[] } }>(graphql, 'query ($org: ID!) { search(organizationId: $org, query: "compil") { nodes { ... on User { name } } } }', { org: organizationId }, headers);
+        found = res.data?.search.nodes;
+        return Array.isArray(found) && found.length > 0;
+      },
+      'the new member to be searchable',
+      60_000,
+    );
+    expect(found).toEqual([{ name: 'Compiled' }]);
   }, 120_000);
 
   it('is healthy to the images’ HEALTHCHECK (infra/docker/healthcheck.mjs: GET /readyz), and a closed port is not', async () => {
     for (const service of services) expect(await healthcheck(service.image, new URL(service.url).port), service.name).toBe(0);
     const gatewayReady = await fetch(new URL('/readyz', gateway.url));
-    expect(await gatewayReady.json()).toMatchObject({ status: 'ready', subgraphs: { user: 'ok', workflow: 'ok', file: 'ok', analytics: 'ok' } });
+    expect(await gatewayReady.json()).toMatchObject({ status: 'ready', subgraphs: { user: 'ok', workflow: 'ok', file: 'ok', analytics: 'ok', search: 'ok' } });
     expect(await healthcheck(gateway.image, await closedPort())).toBe(1);
   }, 120_000);
 
