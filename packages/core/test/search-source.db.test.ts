@@ -14,7 +14,7 @@ import {
   type SearchDocument,
   type SearchSource,
 } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
+import { createTestDatabase, testSearchDocument, type TestDatabase } from '../src/testing/index.js';
 import { events, eventStreams } from './fixtures/event-schema.js';
 
 // The generic half of a search source (src/search/source.ts) over a real event log, on each
@@ -40,16 +40,7 @@ afterAll(async () => {
 
 /** Toy documents: a File per id, in the organization its stream names (`toy.org:<org>:things`). */
 const docs = new Map<string, SearchDocument>();
-const doc = (organizationId: string, id: string, title: string): SearchDocument => ({
-  type: 'File',
-  id,
-  organizationId,
-  minRole: 'VIEWER',
-  title,
-  body: '',
-  keywords: {},
-  updatedAt: new Date(0).toISOString(),
-});
+const doc = (organizationId: string, id: string, title: string): SearchDocument => testSearchDocument(organizationId, 'File', id, title);
 const toy: SearchSource = {
   streams: [{ prefix: 'toy.org:', suffix: ':things' }],
   refsOf: (event) => [{ type: 'File', id: String(event.payload.id), organizationId: event.organizationId! }],

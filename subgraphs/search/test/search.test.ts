@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { SearchDocument, SearchType, Viewer } from '@organoise/core';
-import { codesOf, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
+import type { Viewer } from '@organoise/core';
+import { codesOf, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testLog, testSearchDocument, type TestDatabase } from '@organoise/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSearchSubgraph, SUBGRAPH_NAME, type SearchSubgraph } from '../src/index.js';
 
@@ -16,17 +16,7 @@ let testDb: TestDatabase;
 let server: SearchSubgraph;
 let call: ReturnType<typeof subgraphClient>;
 
-const doc = (organizationId: string, type: SearchType, id: string, title: string, extra: Partial<SearchDocument> = {}): SearchDocument => ({
-  type,
-  id,
-  organizationId,
-  minRole: 'VIEWER',
-  title,
-  body: '',
-  keywords: {},
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  ...extra,
-});
+const doc = testSearchDocument;
 
 const SEARCH = /* GraphQL */ `
   query S($org: ID!, $q: String!, $types: [SearchType!], $first: Int, $after: String) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { signInternalToken, INTERNAL_TOKEN_HEADER, type Viewer } from '../identity.js';
 import { createLogger, type Logger } from '../log.js';
+import type { SearchDocument, SearchType } from '../search/protocol.js';
 import { testEnv } from './env.js';
 
 export { testEnv };
@@ -95,3 +96,16 @@ export const codesOf = (response: GraphQLResponse) => (response.errors ?? []).ma
 export * from './subscriptions.js';
 export * from './services.js';
 export * from './otlp.js';
+
+/** A search document as the tests of sources and indexes write them: a member-visible title, nothing else, unless `extra` says. */
+export const testSearchDocument = (organizationId: string, type: SearchType, id: string, title: string, extra: Partial<SearchDocument> = {}): SearchDocument => ({
+  type,
+  id,
+  organizationId,
+  minRole: 'VIEWER',
+  title,
+  body: '',
+  keywords: {},
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...extra,
+});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Role, SearchDocument, SearchType } from '@organoise/core';
+import type { Role, SearchDocument } from '@organoise/core';
+import { testSearchDocument } from '@organoise/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchHit, SearchIndex, SearchPage, SearchQuery } from '../../src/engine/search-index.js';
 
@@ -18,17 +19,7 @@ export function searchIndexContract(name: string, make: () => Promise<SearchInde
       await index?.close();
     });
 
-    const doc = (organizationId: string, type: SearchType, id: string, title: string, extra: Partial<SearchDocument> = {}): SearchDocument => ({
-      type,
-      id,
-      organizationId,
-      minRole: 'VIEWER',
-      title,
-      body: '',
-      keywords: {},
-      updatedAt: '2026-01-01T00:00:00.000Z',
-      ...extra,
-    });
+    const doc = testSearchDocument;
     const search = (organizationId: string, text: string, more: Partial<SearchQuery> = {}): Promise<SearchPage> =>
       index.search({ organizationId, viewerRole: 'OWNER', text, types: null, first: 20, after: null, ...more });
     const ids = (page: SearchPage) => page.hits.map((h) => h.id).sort();
