@@ -45,6 +45,7 @@ async function signUpWithOrganization(name: string) {
   return { token, orgId: org.data!.createOrganization.id as string };
 }
 
+const SEARCH = `query($org: ID!, $q: String!) { search(organizationId: $org, query: $q, types: [FILE]) { totalCount edges { node { __typename ... on File { id name } } highlights { field text matches { start length } } } } }`;
 const CREATE = `mutation($i: CreateUploadInput!) { createUpload(input: $i) { id target { url method headers { name value } } } }`;
 const COMPLETE = `mutation($i: CompleteUploadInput!) { completeUpload(input: $i) { id name size sha256 } }`;
 
@@ -97,7 +98,7 @@ function subscribe(query: string, variables: Record<string, unknown>, token: str
 }
 
 describe('processing after a direct upload, through the gateway', () => {
-  it('processes a file uploaded directly (type sniffed, text extracted) and delivers its fileProcessed event to a graphql-ws subscriber; another tenant follows nothing', { timeout: 300_000 }, async () => {
+  it('processes a file uploaded directly (type sniffed, text extracted), delivers its fileProcessed event to a graphql-ws subscriber and finds it by a word of its content; another tenant follows and finds nothing', { timeout: 300_000 }, async () => {
     const alice = await signUpWithOrganization('Carol');
     const bob = await signUpWithOrganization('Dave');
     // A PDF declared as anything: the bytes say what it is.
@@ -127,6 +128,27 @@ describe('processing after a direct upload, through the gateway', () => {
       const refusal = JSON.stringify([...outsider.events, ...outsider.errors]);
       expect(refusal).toContain('NOT_FOUND');
       expect(refusal).not.toContain('file.processed');
+
+      // Found by a word of its content (the search subgraph follows the file subgraph's log, which
+      // the processing job's file.processed extended) and completed by the file subgraph; the
+      // word is typed as a prefix ('organo' for 'Organoid'). Another tenant's search of its own
+      // organization does not find it, and of Carol's is refused.
+      let hit: { node: { __typename: string; id: string; name: string }; highlights: { field: string; text: string; matches: { start: number; length: number }[] }[] } | undefined;
+      await waitFor(async () => {
+        const found = await platform.gql(SEARCH, { org: alice.orgId, q: 'organo growth' }, alice.token);
+        expect(found.errors).toBeUndefined();
+        hit = (found.data!.search.edges as (typeof hit & object)[]).find((e) => e.node.id === fileId);
+        return !!hit;
+      }, 'the processed file to be found by its content', 60_000);
+      expect(hit!.node).toEqual({ __typename: 'File', id: fileId, name: 'report.pdf' });
+      const body = hit!.highlights.find((h) => h.field === 'BODY')!;
+      expect(body.matches.map((m) => body.text.slice(m.start, m.start + m.length).toLowerCase())).toEqual(expect.arrayContaining(['organoid', 'growth']));
+      const own = await platform.gql(SEARCH, { org: bob.orgId, q: 'organoid' }, bob.token);
+      expect(own.errors).toBeUndefined();
+      expect(own.data!.search.totalCount).toBe(0);
+      const foreign = await platform.gql(SEARCH, { org: alice.orgId, q: 'organoid' }, bob.token);
+      expect(codes(foreign)).toEqual(['NOT_FOUND']);
+      expect(foreign.data?.search ?? null).toBeNull();
     } finally {
       await sub.close();
       await outsider.close();
