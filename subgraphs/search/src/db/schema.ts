@@ -30,10 +30,18 @@ export const documents = searchSchema.table(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
     language: text('language').notNull(),
     tsv: tsvector('tsv').notNull(),
+    /**
+     * What the score ranks on (migration 0002, the same trigger): the title (A) and the first
+     * 1,000 characters of the body (B). Small, so it stays in the row: ranking every match never
+     * reads a long body's tsvector out of TOAST (matching still uses tsv, the whole body).
+     */
+    rankTsv: tsvector('rank_tsv').notNull().default(sql`''::tsvector`),
   },
   (t) => [
     primaryKey({ name: 'documents_pkey', columns: [t.organizationId, t.type, t.id] }),
-    index('documents_tsv_idx').using('gin', t.tsv),
+    // The organization inside the tsvector index (btree_gin, migration 0002): a common word's
+    // matches in one organization come from the index alone, never rechecked on the rows.
+    index('documents_org_tsv_idx').using('gin', t.organizationId, t.tsv),
     // Typo-tolerant matching of names: `word <% title` (pg_trgm's word similarity).
     index('documents_title_trgm_idx').using('gin', t.title.op('gin_trgm_ops')),
     check('documents_min_role_check', sql`min_role between 1 and 4`),

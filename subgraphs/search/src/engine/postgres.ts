@@ -29,6 +29,12 @@ import {
  */
 export const TYPO_CANDIDATE_THRESHOLD = 0.3;
 
+/**
+ * work_mem of a search's transaction (SET LOCAL): the bitmap of a word in most of a large
+ * organization's documents stays exact, and nothing spills to disk (Postgres' default is 4MB).
+ */
+const SEARCH_WORK_MEM = '32MB';
+
 /** Of a body, at most this much is read to build its highlight (ts_headline reparses the text). */
 const HEADLINE_MAX_CHARS = 100_000;
 const TITLE_HEADLINE = `HighlightAll=true, StartSel="${MARK_START}", StopSel="${MARK_END}"`;
@@ -130,10 +136,15 @@ export class PostgresSearchIndex implements SearchIndex {
     const config = sql`${this.options.language}::regconfig`;
     // Only letters, marks and digits reach a tsquery (wordsOf): each word is a quoted prefix term.
     const term = (w: string) => `'${w}':*`;
-    const everyWord = words.map(
-      (w) => sql`(d.tsv @@ to_tsquery(${config}, ${term(w)})${[...w].length >= MIN_TYPO_WORD_LENGTH ? sql` or ${typoInTitle(w)}` : sql``})`,
-    );
+    const typoWords = words.filter((w) => [...w].length >= MIN_TYPO_WORD_LENGTH);
+    const allWords = sql`to_tsquery(${config}, ${words.map(term).join(' & ')})`;
     const anyWord = sql`to_tsquery(${config}, ${words.map(term).join(' | ')})`;
+    // A word a typo may match is tried that way first: its tsv test reads the row's tsvector out of TOAST.
+    const everyWord = words.map((w) =>
+      [...w].length >= MIN_TYPO_WORD_LENGTH ? sql`(${typoInTitle(w)} or d.tsv @@ to_tsquery(${config}, ${term(w)}))` : sql`d.tsv @@ to_tsquery(${config}, ${term(w)})`,
+    );
+    // Ranked on rank_tsv (the title and the body's beginning, migration 0002): it is in the row, tsv often is not.
+    const score = sql`round((ts_rank(d.rank_tsv, ${anyWord}) + word_similarity(${words.join(' ')}, d.title))::numeric, 6) as score`;
     const typeFilter = query.types === null ? sql`true` : sql`m.type in (select jsonb_array_elements_text(${JSON.stringify(query.types)}::jsonb))`;
     const keyset: SQL = after
       ? sql`(m.score < ${after.score}::numeric or (m.score = ${after.score}::numeric and (m.updated_at < ${after.updatedAt}::timestamptz
@@ -143,21 +154,40 @@ export class PostgresSearchIndex implements SearchIndex {
     type Row = { facets: { type: SearchType; count: number }[] | string; hits: RawHit[] | string };
     const result = await this.db.transaction(async (tx) => {
       await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', ${String(TYPO_CANDIDATE_THRESHOLD)}, true)`);
+      // Room for a common word's bitmap of matches to stay exact (a lossy one rechecks every row of its pages).
+      await tx.execute(sql`select set_config('work_mem', ${SEARCH_WORK_MEM}, true)`);
       return rowsOf<Row>(
         await tx.execute(sql`
           with matched as materialized (
-            select d.type, d.id, d.organization_id, d.title, d.body, d.keywords, d.updated_at, d.tsv,
-              round((ts_rank(d.tsv, ${anyWord}) + word_similarity(${words.join(' ')}, d.title))::numeric, 6) as score
+            -- Only what ranks, counts and pages (the page's own rows are read again below), in two
+            -- parts: every word in the tsvector, which its (organization_id, tsv) index answers
+            -- whole; and the names a typo finds (a trigram candidate). Not one condition
+            -- 'tsv @@ q or typo': an OR the index cannot answer whole is rechecked on each row,
+            -- which reads every match's whole tsvector out of TOAST.
+            select d.type, d.id, d.updated_at, ${score}
+            from search.documents d
+            where d.organization_id = ${query.organizationId} and d.min_role <= ${rankOf(query.viewerRole)} and d.tsv @@ ${allWords}
+            ${
+              typoWords.length === 0
+                ? sql``
+                : sql`union
+            select d.type, d.id, d.updated_at, ${score}
             from search.documents d
             where d.organization_id = ${query.organizationId} and d.min_role <= ${rankOf(query.viewerRole)}
-              and ${sql.join(everyWord, sql` and `)}
+              and (${sql.join(typoWords.map(typoInTitle), sql` or `)})
+              and ${sql.join(everyWord, sql` and `)}`
+            }
           ),
           facets as (select type, count(*)::int as count from matched group by type),
           page as (
-            select * from matched m
-            where ${typeFilter} and ${keyset}
-            order by m.score desc, m.updated_at desc, m.type asc, m.id asc
-            limit ${query.first + 1}
+            select m.score, d.type, d.id, d.organization_id, d.title, d.body, d.keywords, d.updated_at, d.tsv
+            from (
+              select * from matched m
+              where ${typeFilter} and ${keyset}
+              order by m.score desc, m.updated_at desc, m.type asc, m.id asc
+              limit ${query.first + 1}
+            ) m
+            join search.documents d on d.organization_id = ${query.organizationId} and d.type = m.type and d.id = m.id
           )
           select
             (select coalesce(json_agg(json_build_object('type', type, 'count', count) order by type), '[]'::json) from facets) as facets,
