@@ -9,5 +9,6 @@ export * from './auth';
 export * from './files';
 export * from './organizations';
 export * from './runs';
+export * from './search';
 export * from './tasks';
 export * from './workflows';
