@@ -1,8 +1,8 @@
 import { AppBar, Box, Button, Container, Stack, Toolbar, Typography } from '@mui/material';
-import type { ReactNode } from 'react';
+import type { FormEvent, ReactNode } from 'react';
 import { useSession, useSessionStore } from '../modules/auth/context';
 import { canManage, OrganizationSwitcher, useOrganization } from '../modules/organizations/current';
-import { Link, usePath } from './router';
+import { Link, navigate, usePath, useQueryString } from './router';
 
 const NAV = [
   { href: '/', label: 'Dashboard' },
@@ -35,6 +35,7 @@ export function Shell({ children }: { children: ReactNode }) {
               </Link>
             ))}
           </Stack>
+          <SearchField />
           <OrganizationSwitcher />
           {state.status === 'signed-in' ? (
             <Link href="/account" variant="body2" data-testid="signed-in-as" title="Account settings" aria-current={path === '/account' ? 'page' : undefined}>
@@ -48,5 +49,38 @@ export function Shell({ children }: { children: ReactNode }) {
         <Box>{children}</Box>
       </Container>
     </>
+  );
+}
+
+/**
+ * The app bar's search: Enter opens /search?q=... (its own chunk, loaded then). Plain elements, not
+ * a MUI text field: the shell is part of the dashboard's first paint, which this must not grow.
+ * Without script the form still goes to the same URL.
+ */
+function SearchField() {
+  // On the search page the field shows its words (and is drawn afresh when they change).
+  const path = usePath();
+  const query = useQueryString();
+  const words = path === '/search' ? (new URLSearchParams(query).get('q') ?? '') : '';
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const q = String(new FormData(event.currentTarget).get('q') ?? '').trim();
+    if (q) navigate(`/search?${new URLSearchParams({ q }).toString()}`);
+  };
+  return (
+    <Box component="form" role="search" action="/search" onSubmit={submit} sx={{ display: 'flex' }}>
+      <Box
+        component="input"
+        type="search"
+        name="q"
+        key={words}
+        defaultValue={words}
+        aria-label="Search"
+        placeholder="Search…"
+        maxLength={256}
+        enterKeyHint="search"
+        sx={{ font: 'inherit', px: 1.5, py: 0.75, width: 200, border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper', color: 'text.primary', '&:focus': { outline: 2, outlineColor: 'primary.main', outlineStyle: 'solid', outlineOffset: -1 } }}
+      />
+    </Box>
   );
 }

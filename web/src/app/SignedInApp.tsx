@@ -7,7 +7,7 @@ import { ErrorState, Loading } from '../ui/states';
 import { ApiContext } from './api-context';
 import { takeFirstScreen } from './boot';
 import { match, navigate, usePath } from './router';
-import { AcceptInvitationPage, AccountPage, AdminPage, DashboardPage, DefinitionPage, FilesPage, LinkCallbackPage, RunPage, RunsPage, screen, screenOf, TasksPage, WorkflowsPage } from './screens';
+import { AcceptInvitationPage, AccountPage, AdminPage, DashboardPage, DefinitionPage, FilesPage, LinkCallbackPage, RunPage, RunsPage, screen, screenOf, SearchPage, TasksPage, WorkflowsPage } from './screens';
 import { Shell } from './Shell';
 import { API_URL, SEND_TEXT, session } from './session';
 
@@ -87,6 +87,8 @@ function route(path: string): ReactNode {
       return <AdminPage tab={match('/admin/:tab', path)?.tab} />;
     case 'linkCallback':
       return <LinkCallbackPage />;
+    case 'search':
+      return <SearchPage />;
     case 'definition': {
       const { id } = match('/workflows/:id', path)!;
       return <DefinitionPage key={id} id={id!} />;

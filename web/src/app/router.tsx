@@ -26,6 +26,17 @@ export function usePath(): string {
   );
 }
 
+/** The current URL's query string (`?q=...`), re-read on every navigation. */
+export function useQueryString(): string {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => window.location.search,
+  );
+}
+
 /** Matches `/runs/:id` style patterns; returns the named parts or null. */
 export function match(pattern: string, path: string): Record<string, string> | null {
   const names: string[] = [];

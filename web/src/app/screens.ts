@@ -21,6 +21,7 @@ export const screens = {
   linkCallback: () => import('../modules/account/LinkCallbackPage'),
   oidcCallback: () => import('../modules/auth/OidcCallbackPage'),
   invitation: () => import('../modules/invitations/AcceptInvitationPage'),
+  search: () => import('../modules/search/SearchPage'),
 };
 export const SignInPage = lazy(screens.signIn);
 export const SignUpPage = lazy(screens.signUp);
@@ -36,6 +37,7 @@ export const AccountPage = lazy(screens.account);
 export const LinkCallbackPage = lazy(screens.linkCallback);
 export const OidcCallbackPage = lazy(screens.oidcCallback);
 export const AcceptInvitationPage = lazy(screens.invitation);
+export const SearchPage = lazy(screens.search);
 
 /** The screen a path opens for a signed-in person (route() renders it). */
 export function screenOf(path: string): keyof typeof screens | null {
@@ -45,6 +47,7 @@ export function screenOf(path: string): keyof typeof screens | null {
   if (path === '/tasks') return 'tasks';
   if (path === '/runs') return 'runs';
   if (path === '/account') return 'account';
+  if (path === '/search') return 'search';
   if (path === '/admin' || match('/admin/:tab', path)) return 'admin';
   if (match(INVITATION_PATTERN, path)) return 'invitation';
   // Back from a provider: a link of this person's account (a sign-in callback finished signed out).
