@@ -138,6 +138,9 @@ export class PostgresSearchIndex implements SearchIndex {
     const term = (w: string) => `'${w}':*`;
     const typoWords = words.filter((w) => [...w].length >= MIN_TYPO_WORD_LENGTH);
     const allWords = sql`to_tsquery(${config}, ${words.map(term).join(' & ')})`;
+    // Every word in the title (weight A, the same lexemes in rank_tsv as in tsv): such a row is in
+    // the first part already, and this test reads no TOAST, so the typo part skips it first.
+    const allInTitle = sql`to_tsquery(${config}, ${words.map((w) => `${term(w)}A`).join(' & ')})`;
     const anyWord = sql`to_tsquery(${config}, ${words.map(term).join(' | ')})`;
     // A word a typo may match is tried that way first: its tsv test reads the row's tsvector out of TOAST.
     const everyWord = words.map((w) =>
@@ -174,8 +177,9 @@ export class PostgresSearchIndex implements SearchIndex {
             select d.type, d.id, d.updated_at, ${score}
             from search.documents d
             where d.organization_id = ${query.organizationId} and d.min_role <= ${rankOf(query.viewerRole)}
+              and not d.rank_tsv @@ ${allInTitle}
               and (${sql.join(typoWords.map(typoInTitle), sql` or `)})
-              and ${sql.join(everyWord, sql` and `)}`
+              ${words.length === 1 ? sql`` : sql`and ${sql.join(everyWord, sql` and `)}`}`
             }
           ),
           facets as (select type, count(*)::int as count from matched group by type),
