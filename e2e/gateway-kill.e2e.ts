@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { SUBGRAPH_NAMES, subgraphUrlSetting } from '@organoise/core';
 import { freePort, TEST_INTERNAL_SECRET, waitFor } from '@organoise/core/testing';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,10 +43,8 @@ beforeAll(async () => {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      SUBGRAPH_USER_URL: url('user'),
-      SUBGRAPH_WORKFLOW_URL: url('workflow'),
-      SUBGRAPH_FILE_URL: url('file'),
-      SUBGRAPH_ANALYTICS_URL: url('analytics'),
+      // Every subgraph's URL, from the one list: the gateway is ready only once each answers.
+      ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [subgraphUrlSetting(name), url(name)])),
       INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
       ACCESS_TOKEN_ISSUER: 'organoise-e2e',
       GATEWAY_WORKERS: '1',
