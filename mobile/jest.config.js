@@ -24,7 +24,7 @@ module.exports = {
     '^expo-modules-core/(.*)$': `${modulesCore}/$1`,
   },
   // Hoisted ESM-only packages that Babel must transform (on top of jest-expo's React Native list).
-  transformIgnorePatterns: ['/node_modules/(?!(.pnpm|react-native|@react-native|@react-native-community|expo|@expo|react-navigation|@react-navigation|standard-navigation|@apollo|graphql-ws|rxjs|@organoise))'],
+  transformIgnorePatterns: ['/node_modules/(?!(.pnpm|react-native|@react-native|@react-native-community|expo|@expo|react-navigation|@react-navigation|standard-navigation|@apollo|graphql-ws|rxjs|@noble|@organoise))'],
   // A busy two-core machine: one worker, and no timing in any assertion.
   maxWorkers: 1,
   testTimeout: 60_000,
