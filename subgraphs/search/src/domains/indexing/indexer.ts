@@ -186,9 +186,14 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
       let at: Record<string, number> = stored ?? {};
       for (let more = true; more && !stopping; ) {
         const changes = await client.changes({ cursors: at, limit: options.changesLimit ?? DEFAULT_CHANGES_LIMIT });
-        const next: Record<string, number> = { ...at, ...changes.cursors };
-        await writeAndStore(db, index, client.name, next, (target) => applyChanges(target, changes), fence);
-        at = next;
+        // Only the streams that moved are written: an idle pass (every poll interval, per source)
+        // wrote every stream's row of every organization again, and opened a transaction for nothing.
+        const moved = Object.fromEntries(Object.entries(changes.cursors).filter(([stream, seq]) => at[stream] !== seq));
+        const empty = changes.upserts.length === 0 && changes.deletes.length === 0 && changes.resync.length === 0;
+        if (!empty || Object.keys(moved).length > 0) {
+          await writeAndStore(db, index, client.name, moved, (target) => applyChanges(target, changes), fence);
+        }
+        at = { ...at, ...changes.cursors };
         more = changes.more;
       }
       if (state) log.info('search indexer: source answers again', { source: client.name, failures: state.failures });
