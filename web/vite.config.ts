@@ -34,6 +34,15 @@ export default defineConfig({
       },
     },
   },
-  server: { proxy: { '/graphql': { target: 'http://127.0.0.1:4000', ws: true } } },
+  // The dev server forwards what the gateway serves on its own origin: GraphQL (and its sockets), and the
+  // signed upload and download routes the file subgraph hands out as relative URLs (/files/upload/...,
+  // /files/download/...). /files alone is the app's Files screen, so only those two prefixes go.
+  server: {
+    proxy: {
+      '/graphql': { target: 'http://127.0.0.1:4000', ws: true },
+      '/files/upload/': { target: 'http://127.0.0.1:4000' },
+      '/files/download/': { target: 'http://127.0.0.1:4000' },
+    },
+  },
   oxc: { jsx: { runtime: 'automatic', importSource: 'react' } },
 });
