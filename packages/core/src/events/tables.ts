@@ -7,10 +7,21 @@ import { bigint, index, jsonb, text, timestamp, uuid, primaryKey, type PgSchema 
  */
 export function eventLogTables(schema: PgSchema, names: { events?: string; streams?: string } = {}) {
   const eventsName = names.events ?? 'events';
-  const eventStreams = schema.table(names.streams ?? 'event_streams', {
-    stream: text('stream').primaryKey(),
-    seq: bigint('seq', { mode: 'number' }).notNull(),
-  });
+  const streamsName = names.streams ?? 'event_streams';
+  const eventStreams = schema.table(
+    streamsName,
+    {
+      stream: text('stream').primaryKey(),
+      seq: bigint('seq', { mode: 'number' }).notNull(),
+      /**
+       * The id of the transaction that last wrote the row (pg_current_xact_id(), set by a trigger of
+       * each log's migration, so that code of any version sets it): the search protocol's "what moved
+       * since" reads only the rows written since a snapshot's xmin (docs/protocols/search.md#tokens).
+       */
+      changedXid: bigint('changed_xid', { mode: 'number' }).notNull().default(0),
+    },
+    (t) => [index(`${streamsName}_changed_xid_idx`).on(t.changedXid)],
+  );
   const events = schema.table(
     eventsName,
     {

@@ -1,0 +1,13 @@
+ALTER TABLE "users"."event_streams" ADD COLUMN "changed_xid" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "event_streams_changed_xid_idx" ON "users"."event_streams" USING btree ("changed_xid");--> statement-breakpoint
+-- The transaction that last wrote each stream's row, set here and not by the code that appends,
+-- so that a replica of any version (an old one during a rolling deploy) sets it: the search
+-- protocol's heads-since-a-token read relies on it (docs/protocols/search.md#tokens).
+CREATE FUNCTION "users"."event_streams_changed_xid"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.changed_xid := pg_current_xact_id()::text::bigint;
+  RETURN NEW;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "event_streams_changed_xid" BEFORE INSERT OR UPDATE ON "users"."event_streams" FOR EACH ROW EXECUTE FUNCTION "users"."event_streams_changed_xid"();
