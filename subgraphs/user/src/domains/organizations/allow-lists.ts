@@ -4,6 +4,7 @@ import {
   id,
   notFound,
   parseInput,
+  transactionWithEvents,
   z,
   type Database,
   ipAllowed,
@@ -15,7 +16,11 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { organizations } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
+import { emitOrganizationUpdated } from './events.js';
 import type { OrganizationRow } from './organizations.js';
+
+/** The same ranges in the same order (the order is what Organization.ipAllowList shows). */
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((cidr, i) => cidr === b[i]);
 
 /** Organization IP allow-lists: every entry a CIDR (IPv4 or IPv6; a bare address is one host), stored in canonical form. */
 export const SetIpAllowListInput = z.object({
@@ -41,9 +46,15 @@ export async function setOrganizationIpAllowList(deps: Deps, rawInput: unknown):
   if (!ipAllowed(input.cidrs, deps.clientIp)) {
     throw appError('ALLOW_LIST_LOCKOUT', 'This list would exclude your own current address; include it or clear the list', { clientIp: deps.clientIp });
   }
-  const [org] = await deps.db.transaction(async (tx) => {
+  const [org] = await transactionWithEvents(deps.db, deps.bus, async (tx, emit) => {
+    const [before] = await tx.select({ list: organizations.ipAllowList }).from(organizations).where(eq(organizations.id, input.organizationId)).for('update');
     const updated = await tx.update(organizations).set({ ipAllowList: input.cidrs }).where(eq(organizations.id, input.organizationId)).returning();
     await audit(deps, { type: 'ORGANIZATION_ALLOW_LIST_CHANGED', organizationId: input.organizationId, details: { cidrs: input.cidrs.join(' ') } }, tx);
+    // Which addresses reach the organization changes what its members are answered: an event, in
+    // this transaction (the ranges themselves stay out of it: they map the organization's network).
+    if (before && updated[0] && !sameList(before.list, updated[0].ipAllowList)) {
+      await emitOrganizationUpdated(emit, input.organizationId, { fields: ['ipAllowList'], actorId: deps.viewer!.userId });
+    }
     return updated;
   });
   if (!org) throw notFound('Organization');

@@ -26,7 +26,7 @@ import { and, count, eq, inArray, notInArray } from 'drizzle-orm';
 import { idempotencyKeys, memberships, organizations } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
 import { audit } from '../audit/audit.js';
-import { emitMembershipEvent } from './events.js';
+import { emitMembershipEvent, emitOrganizationUpdated } from './events.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect & { viewerRole: Role };
 
@@ -127,7 +127,14 @@ export async function updateOrganization(deps: Deps, rawInput: unknown): Promise
   const { db, viewer } = deps;
   const input = parseInput(UpdateOrganizationInput, rawInput);
   const viewerRole = await requireRoleFrom(deps.roles, viewer, input.id, 'ADMIN');
-  const [org] = await db.update(organizations).set({ name: input.name }).where(eq(organizations.id, input.id)).returning();
-  await audit(deps, { type: 'ORGANIZATION_UPDATED', organizationId: input.id, details: { name: input.name } });
-  return { ...org!, viewerRole };
+  return transactionWithEvents(db, deps.bus, async (tx, emit) => {
+    const [before] = await tx.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, input.id)).for('update');
+    const [org] = await tx.update(organizations).set({ name: input.name }).where(eq(organizations.id, input.id)).returning();
+    if (!before || !org) throw notFound('Organization');
+    await audit(deps, { type: 'ORGANIZATION_UPDATED', organizationId: input.id, details: { name: input.name } }, tx);
+    // The name shows in every member's answers (and cached ones): a change is an event, in this
+    // transaction; the same name again changes nothing anyone could see.
+    if (before.name !== org.name) await emitOrganizationUpdated(emit, input.id, { fields: ['name'], actorId: requireViewer(viewer).userId });
+    return { ...org, viewerRole };
+  });
 }
