@@ -91,31 +91,35 @@ describe.each(PUBSUB_IMPLEMENTATIONS)('organization events over %s', (pubsubName
     await channel.unsubscribe();
   });
 
-  it('emits nothing for a refused rename, nor for one whose transaction fails after the update: the next event follows without a gap', async () => {
+  it('emits nothing for a refused rename, nor for a rename or allow-list change whose transaction fails after the update: the next event follows without a gap', async () => {
     const { orgId, owner, member } = await organization();
     const channel = await listen(orgId);
     expect(codesOf(await call(RENAME, { input: { id: orgId, name: 'Taken over' } }, member))).toEqual(['FORBIDDEN']);
     expect(codesOf(await call(RENAME, { input: { id: orgId, name: '  ' } }, owner))).toEqual(['BAD_USER_INPUT']);
 
-    // A real failure inside the transaction, after the name was written and the event appended:
-    // the audit row of this rename is refused by the database.
+    // A real failure inside the transaction, after the row was written and the event appended:
+    // the audit row of this rename (or of this allow-list) is refused by the database.
     const { db } = subgraph.server.services;
     const fn = `fail_org_audit_${pubsubName.toLowerCase()}`;
     await db.execute(
       sql.raw(`create or replace function users.${fn}() returns trigger language plpgsql as $$
         begin
-          if new.type = 'ORGANIZATION_UPDATED' and new.details->>'name' = 'Doomed' then raise exception 'audit refused by the test'; end if;
+          if (new.type = 'ORGANIZATION_UPDATED' and new.details->>'name' = 'Doomed')
+            or (new.type = 'ORGANIZATION_ALLOW_LIST_CHANGED' and new.details->>'cidrs' = '198.51.100.0/25') then
+            raise exception 'audit refused by the test';
+          end if;
           return new;
         end $$`),
     );
     await db.execute(sql.raw(`create trigger ${fn} before insert on users.audit_events for each row execute function users.${fn}()`));
     try {
       expect(codesOf(await call(RENAME, { input: { id: orgId, name: 'Doomed' } }, owner))).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(codesOf(await call(SET_ALLOW_LIST, { i: { organizationId: orgId, cidrs: ['198.51.100.0/25'] } }, owner))).toEqual(['INTERNAL_SERVER_ERROR']);
     } finally {
       await db.execute(sql.raw(`drop trigger ${fn} on users.audit_events`));
     }
-    const [row] = await db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, orgId));
-    expect(row!.name).toBe('Acme');
+    const [row] = await db.select({ name: organizations.name, list: organizations.ipAllowList }).from(organizations).where(eq(organizations.id, orgId));
+    expect(row).toEqual({ name: 'Acme', list: [] });
 
     await ok(call(RENAME, { input: { id: orgId, name: 'Acme Two' } }, owner));
     await waitFor(() => channel.received.length === 1, 'the accepted rename published');
