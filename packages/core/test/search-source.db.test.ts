@@ -10,11 +10,12 @@ import {
   parseChangesRequest,
   SearchCursorInvalid,
   searchChanges,
+  searchHeadsSince,
   type OpenDatabase,
   type SearchDocument,
   type SearchSource,
 } from '../src/index.js';
-import { createTestDatabase, testSearchDocument, type TestDatabase } from '../src/testing/index.js';
+import { createTestDatabase, testEnv, testSearchDocument, type TestDatabase } from '../src/testing/index.js';
 import { events, eventStreams } from './fixtures/event-schema.js';
 
 // The generic half of a search source (src/search/source.ts) over a real event log, on each
@@ -112,6 +113,55 @@ describe('searchChanges over a real event log', () => {
     await write(org, `h-${org}`, 'two');
     const next = await searchChanges(database.db, tables, toy, { cursors: answer.cursors, limit: 10_000 });
     expect(next.upserts.map((d) => d.title)).toEqual(['two']);
+  });
+});
+
+describe('heads since a token (version 2) over a real event log', () => {
+  const since = (token: string | null) => searchHeadsSince(database.db, tables, toy.streams, token);
+
+  it('names every followed head for no token, then only the streams written since; an idle token names none', async () => {
+    const org = randomUUID();
+    await write(org, `s-${org}`, 'one');
+    const all = await since(null);
+    expect(all.heads[stream(org)]).toBe(1);
+    expect((await since(all.token)).heads).toEqual({});
+    const other = randomUUID();
+    await write(other, `s-${other}`, 'two');
+    await write(other, `x-${other}`, 'hidden', `toy.org:${other}:secrets`);
+    const moved = await since(all.token);
+    expect(moved.heads).toEqual({ [stream(other)]: 1 });
+    expect((await since(moved.token)).heads).toEqual({});
+    // A token from the future (the log's database replaced under the caller): every head again.
+    const future = await since('v2:9000000000000:9000000000000:');
+    expect(Object.keys(future.heads)).toEqual(expect.arrayContaining([stream(org), stream(other)]));
+    await expect(since('v2:5:3:')).rejects.toThrow();
+  });
+
+  // PGlite has one connection: a transaction left open would hold the read behind it.
+  it.skipIf(testEnv.TEST_DATABASE !== 'postgres')('never loses a write committed after a read that did not see it, even by a transaction older than that read', async () => {
+    const [early, late] = [randomUUID(), randomUUID()];
+    const base = (await since(null)).token;
+    // `early` starts, takes its id and appends; a later transaction (`late`) appends and commits first.
+    let commitEarly!: () => void;
+    const released = new Promise<void>((resolve) => (commitEarly = resolve));
+    let appended!: () => void;
+    const started = new Promise<void>((resolve) => (appended = resolve));
+    const earlyTx = database.db.transaction(async (tx) => {
+      await log.append(tx as never, { stream: stream(early), type: 'thing.changed', organizationId: early, payload: { id: `e-${early}` } });
+      appended();
+      await released;
+    });
+    await started;
+    await write(late, `l-${late}`, 'late');
+    // This read sees `late` and not `early` (still open); its token must bring `early` once committed.
+    const seen = await since(base);
+    expect(seen.heads[stream(late)]).toBe(1);
+    expect(seen.heads[stream(early)]).toBeUndefined();
+    commitEarly();
+    await earlyTx;
+    const next = await since(seen.token);
+    expect(next.heads[stream(early)]).toBe(1);
+    expect(next.heads[stream(late)]).toBeUndefined();
   });
 });
 

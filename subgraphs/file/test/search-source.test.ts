@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { INTERNAL_TOKEN_HEADER, SEARCH_CHANGES_PATH, signInternalToken, type Role, type SearchChangesResponse, type SearchDocument, type Viewer } from '@organoise/core';
+import type { Role, SearchDocument, Viewer } from '@organoise/core';
 import { createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, testLog, type TestDatabase } from '@organoise/core/testing';
-import { searchSourceContract } from '@organoise/core/testing/search-source';
+import { searchSourceCaller, searchSourceContract } from '@organoise/core/testing/search-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEARCH_FILE_TEXT_MAX_CHARS } from '../src/domains/search/source.js';
 import { startFileSubgraph, SUBGRAPH_NAME, type FileSubgraph } from '../src/index.js';
@@ -76,15 +76,7 @@ async function uploadProcessed(viewer: Viewer, organizationId: string, name: str
   }
 }
 
-const changes = async (cursors: Record<string, number>): Promise<SearchChangesResponse> => {
-  const response = await fetch(`${server.url.replace(/\/graphql$/, '')}${SEARCH_CHANGES_PATH}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null) },
-    body: JSON.stringify({ cursors }),
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as SearchChangesResponse;
-};
+const { changes } = searchSourceCaller(() => server.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET);
 const find = (docs: SearchDocument[], id: string) => docs.find((d) => d.type === 'File' && d.id === id);
 
 // Before the contract suite, whose last case trims the log.

@@ -1,6 +1,6 @@
-import { INTERNAL_TOKEN_HEADER, SEARCH_CHANGES_PATH, signInternalToken, type SearchChangesResponse, type Viewer } from '@organoise/core';
+import type { Viewer } from '@organoise/core';
 import { TEST_INTERNAL_SECRET, type GraphQLResponse } from '@organoise/core/testing';
-import { searchSourceContract } from '@organoise/core/testing/search-source';
+import { searchSourceCaller, searchSourceContract } from '@organoise/core/testing/search-source';
 import { describe, expect, it } from 'vitest';
 import { SUBGRAPH_NAME } from '../src/index.js';
 import { useUserSubgraph, viewerOf } from './support/subgraph.js';
@@ -16,6 +16,7 @@ const REMOVE = `mutation($input: RemoveMemberInput!) { removeMember(input: $inpu
 
 const subgraph = useUserSubgraph({ sessionTtlSeconds: 3600 });
 const { call } = subgraph;
+const { changes } = searchSourceCaller(() => subgraph.server.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET);
 let counter = 0;
 
 async function ok(response: Promise<GraphQLResponse>) {
@@ -50,15 +51,6 @@ async function organization() {
 
 // Before the contract suite, whose last case trims the log.
 describe('the user search source', () => {
-  const changes = async (cursors: Record<string, number>): Promise<SearchChangesResponse> => {
-    const response = await fetch(`${subgraph.server.url.replace(/\/graphql$/, '')}${SEARCH_CHANGES_PATH}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null) },
-      body: JSON.stringify({ cursors }),
-    });
-    expect(response.status).toBe(200);
-    return (await response.json()) as SearchChangesResponse;
-  };
   const stream = (organizationId: string) => `user.org:${organizationId}:members`;
 
   it("indexes a member by name, readable by any member, and never their email (only owners and admins see it)", async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_TOKEN_HEADER, SEARCH_CHANGES_PATH, signInternalToken, type SearchChangesResponse, type SearchDocument } from '@organoise/core';
+import type { SearchDocument } from '@organoise/core';
 import { TEST_INTERNAL_SECRET } from '@organoise/core/testing';
-import { searchSourceContract } from '@organoise/core/testing/search-source';
+import { searchSourceCaller, searchSourceContract } from '@organoise/core/testing/search-source';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, runs } from '../src/db/schema.js';
@@ -38,15 +38,7 @@ async function seedOrganization() {
   return { organizationId, admin, definition, run };
 }
 
-const changes = async (cursors: Record<string, number>): Promise<SearchChangesResponse> => {
-  const response = await fetch(`${h.server.url.replace(/\/graphql$/, '')}${SEARCH_CHANGES_PATH}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_INTERNAL_SECRET, SUBGRAPH_NAME, null) },
-    body: JSON.stringify({ cursors }),
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as SearchChangesResponse;
-};
+const { changes } = searchSourceCaller(() => h.server.url, SUBGRAPH_NAME, TEST_INTERNAL_SECRET);
 const heads = async () => (await changes({})).cursors;
 const find = (docs: SearchDocument[], type: string, id: string) => docs.find((d) => d.type === type && d.id === id);
 

@@ -53,7 +53,38 @@ export interface SearchResyncScope {
 export const SEARCH_CHANGES_PATH = '/internal/search/changes';
 export const SEARCH_DOCUMENTS_PATH = '/internal/search/documents';
 
-/** POST SEARCH_CHANGES_PATH: the changes after the caller's cursors. */
+/**
+ * Version 2 of the protocol adds two routes under its own prefix (docs/protocols/search.md#version-2),
+ * so that a source that does not serve them answers 404 and its caller falls back to version 1: an idle
+ * pass is one SEARCH_HEADS_PATH call of constant size instead of a changes call naming every cursor.
+ * Sources of version 2 still serve the version 1 routes, for callers that predate it.
+ */
+export const SEARCH_PROTOCOL_VERSION = 2;
+export const SEARCH_HEADS_PATH = '/internal/search/v2/heads';
+export const SEARCH_NAMED_CHANGES_PATH = '/internal/search/v2/changes';
+
+/** POST SEARCH_HEADS_PATH: the heads of the followed streams written since `since`. */
+export interface SearchHeadsRequest {
+  /** The `token` of an earlier answer; null for every followed stream's head. */
+  since: string | null;
+}
+
+export interface SearchHeadsResponse {
+  /**
+   * Opaque: asked with it, the source names every stream written since this answer's read (and
+   * maybe some written a little before). The caller keeps it once it has applied the changes up to
+   * every head named here.
+   */
+  token: string;
+  /** The heads of the followed streams written since `since` (every followed stream's when null). */
+  heads: Record<string, number>;
+}
+
+/**
+ * POST SEARCH_CHANGES_PATH: the changes after the caller's cursors, over every followed stream (a
+ * stream the caller does not name is read from its start). POST SEARCH_NAMED_CHANGES_PATH takes the
+ * same body and answers the same shape over the named streams only.
+ */
 export interface SearchChangesRequest {
   /** Per followed stream, the last seq the caller has indexed (absent: none). */
   cursors: Record<string, number>;

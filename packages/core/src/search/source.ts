@@ -1,5 +1,5 @@
 import express from 'express';
-import { and, asc, eq, gt, like, lte, or } from 'drizzle-orm';
+import { and, asc, eq, gt, like, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db.js';
 import type { StoredEvent } from '../events/log.js';
 import type { EventLogTables } from '../events/tables.js';
@@ -8,8 +8,11 @@ import type { Logger } from '../log.js';
 import {
   SEARCH_CHANGES_PATH,
   SEARCH_DOCUMENTS_PATH,
+  SEARCH_HEADS_PATH,
+  SEARCH_NAMED_CHANGES_PATH,
   SEARCH_TYPES,
   type SearchChangesResponse,
+  type SearchHeadsResponse,
   type SearchDocument,
   type SearchDocumentRef,
   type SearchDocumentsResponse,
@@ -76,18 +79,73 @@ export const followsStream = (patterns: SearchStreamPattern[], stream: string) =
 
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** The heads (newest seq) of every followed stream that has one. */
-export async function searchStreamHeads(db: Database, tables: EventLogTables, patterns: SearchStreamPattern[]): Promise<Record<string, number>> {
-  if (patterns.length === 0) return {};
+const streamsOf = (tables: EventLogTables, patterns: SearchStreamPattern[]): SQL =>
+  or(...patterns.map((p) => like(tables.eventStreams.stream, `${likeEscape(p.prefix)}%${p.suffix === undefined ? '' : likeEscape(p.suffix)}`)))!;
+
+/** The heads (newest seq) of every followed stream that has one; of the `named` ones only when given. */
+export async function searchStreamHeads(db: Database, tables: EventLogTables, patterns: SearchStreamPattern[], named?: string[]): Promise<Record<string, number>> {
+  if (patterns.length === 0 || named?.length === 0) return {};
   const { eventStreams } = tables;
   const rows = await db
     .select({ stream: eventStreams.stream, seq: eventStreams.seq })
     .from(eventStreams)
-    .where(or(...patterns.map((p) => like(eventStreams.stream, `${likeEscape(p.prefix)}%${p.suffix === undefined ? '' : likeEscape(p.suffix)}`))))
+    // The names as one JSON parameter: a caller may name tens of thousands (no limit on parameters).
+    .where(named ? sql`${eventStreams.stream} in (select jsonb_array_elements_text(${JSON.stringify(named)}::jsonb))` : streamsOf(tables, patterns))
     .orderBy(asc(eventStreams.stream));
   const heads: Record<string, number> = {};
   for (const row of rows) if (followsStream(patterns, row.stream)) heads[row.stream] = Number(row.seq);
   return heads;
+}
+
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows);
+/** `v2:` and a pg_snapshot's text: xmin, xmax and the ids running then (bounded by the server's connections). */
+const TOKEN = /^v2:((\d{1,19}):(\d{1,19}):((?:\d{1,19})(?:,\d{1,19})*)?)$/;
+const SEARCH_TOKEN_MAX_LENGTH = 100_000;
+
+/** The snapshot a token holds, when it is one a source of this version gives (SEARCH_HEADS_PATH). */
+function tokenSnapshot(token: string): { snapshot: string; xmin: bigint } | null {
+  if (token.length > SEARCH_TOKEN_MAX_LENGTH) return null;
+  const match = TOKEN.exec(token);
+  if (!match) return null;
+  const [xmin, xmax] = [BigInt(match[2]!), BigInt(match[3]!)];
+  const running = match[4] ? match[4].split(',').map(BigInt) : [];
+  if (xmin < 1n || xmax < xmin || running.some((x) => x < xmin || x >= xmax)) return null;
+  return { snapshot: match[1]!, xmin };
+}
+
+export const isSearchHeadsToken = (token: string) => tokenSnapshot(token) !== null;
+
+/**
+ * The heads of the followed streams written since `since` (SEARCH_HEADS_PATH; all of them when
+ * null), and the token to ask with next: the snapshot this read used. Each log's trigger stores in
+ * a stream's row the id of the transaction that last wrote it; a write this read did not see is by
+ * a transaction its snapshot does not see (running, or not started), which the next read, given
+ * the token, names by that id. Streams whose last writer the token's snapshot saw are not named,
+ * so an idle poll answers no head at all; a long transaction elsewhere costs nothing but its own id
+ * in the token. The argument is in docs/protocols/search.md#tokens. A token whose xmin is past the
+ * current snapshot's xmax (the log's database was restored or replaced under the caller) is
+ * answered as if null.
+ */
+export async function searchHeadsSince(db: Database, tables: EventLogTables, patterns: SearchStreamPattern[], since: string | null): Promise<SearchHeadsResponse> {
+  const { eventStreams } = tables;
+  const token = since === null ? null : tokenSnapshot(since);
+  if (token === null && since !== null) throw new Error('not a heads token');
+  const followed = patterns.length === 0 ? sql`false` : sql`(${sql.join(patterns.map((p) => sql`e.stream like ${`${likeEscape(p.prefix)}%${p.suffix === undefined ? '' : likeEscape(p.suffix)}`}`), sql` or `)})`;
+  // The xmin bound lets the index on changed_xid find the candidates; the snapshot decides.
+  const written = token === null ? sql`` : sql` and e.changed_xid >= ${String(token.xmin)}::bigint and not pg_visible_in_snapshot(e.changed_xid::text::xid8, ${token.snapshot}::pg_snapshot)`;
+  // One statement: the snapshot given as the next token is the one the rows are read in.
+  const rows = rowsOf<{ snapshot: string; xmax: string; stream: string | null; seq: string | number | null }>(
+    await db.execute(sql`
+      select s.snapshot, s.xmax, e.stream, e.seq
+      from (select c::text as snapshot, pg_snapshot_xmax(c)::text as xmax from pg_current_snapshot() as c) as s
+      left join ${eventStreams} as e on ${followed}${written}
+      order by e.stream`),
+  );
+  const first = rows[0]!;
+  if (token !== null && token.xmin > BigInt(first.xmax)) return searchHeadsSince(db, tables, patterns, null);
+  const heads: Record<string, number> = {};
+  for (const row of rows) if (row.stream !== null && followsStream(patterns, row.stream)) heads[row.stream] = Number(row.seq);
+  return { token: `v2:${first.snapshot}`, heads };
 }
 
 /** Merges scopes of one organization into one (their types together). */
@@ -106,15 +164,16 @@ function mergeScopes(scopes: SearchResyncScope[]): SearchResyncScope[] {
  * them is read, so the cursors answered are exactly what the documents reflect at least. A stream
  * whose next event is gone (trimmed), or whose cursor is past its head, is answered as a resync of
  * its scope. At most `limit` events are read (a resync counts its documents, and is never cut);
- * `more` when cut.
+ * `more` when cut. `named`: only the streams `cursors` names (version 2), else every followed one.
  */
 export async function searchChanges(
   db: Database,
   tables: EventLogTables,
   source: SearchSource,
-  request: { cursors: Record<string, number>; limit: number },
+  request: { cursors: Record<string, number>; limit: number; named?: boolean },
 ): Promise<SearchChangesResponse> {
-  const heads = await searchStreamHeads(db, tables, source.streams);
+  // `named` (SEARCH_NAMED_CHANGES_PATH): only the streams the caller names are read.
+  const heads = await searchStreamHeads(db, tables, source.streams, request.named ? Object.keys(request.cursors) : undefined);
   const cursors: Record<string, number> = {};
   // The caller's cursors stand for streams this call does not reach (only followed ones).
   for (const [stream, seq] of Object.entries(request.cursors)) if (followsStream(source.streams, stream)) cursors[stream] = seq;
@@ -257,6 +316,13 @@ export function parseDocumentsRequest(body: unknown): Parsed<{ after: string | n
   return { ok: true, value: { after, limit: limit.value } };
 }
 
+export function parseHeadsRequest(body: unknown): Parsed<{ since: string | null }> {
+  if (!isRecord(body)) return { ok: false, message: 'the body must be a JSON object' };
+  const since = body.since ?? null;
+  if (since !== null && (typeof since !== 'string' || !isSearchHeadsToken(since))) return { ok: false, message: 'since must be null or the token of an earlier answer' };
+  return { ok: true, value: { since } };
+}
+
 export interface SearchSourceRoutes {
   /** The subgraph's name: the audience its internal tokens must carry. */
   name: string;
@@ -271,7 +337,8 @@ export interface SearchSourceRoutes {
 export const SEARCH_SOURCE_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
- * Mounts POST SEARCH_CHANGES_PATH and SEARCH_DOCUMENTS_PATH. Only the platform may call them: an
+ * Mounts POST SEARCH_CHANGES_PATH and SEARCH_DOCUMENTS_PATH (version 1), SEARCH_HEADS_PATH and
+ * SEARCH_NAMED_CHANGES_PATH (version 2). Only the platform may call them: an
  * internal token addressed to this subgraph (else 401 INTERNAL_TOKEN_INVALID) with no viewer
  * (else 403 PLATFORM_ONLY): the answers hold every organization's documents. A malformed body is
  * 400 BAD_USER_INPUT (413 PAYLOAD_TOO_LARGE past the bound); refusals are `{ error, message }`.
@@ -298,13 +365,14 @@ export function mountSearchSource(app: express.Express, options: SearchSourceRou
       if (status === 413) return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `The body is over ${SEARCH_SOURCE_MAX_BODY_BYTES} bytes`);
       refuse(res, 400, 'BAD_USER_INPUT', 'The body must be JSON');
     });
-  const answer =
-    <T>(work: (req: express.Request, res: express.Response) => Promise<T | undefined>): express.RequestHandler =>
-    (req, res) => {
-      work(req, res).then(
-        (result) => {
-          if (result !== undefined) res.json(result);
-        },
+  // Every route: the caller checked, the body parsed (400 with the parser's message), the work's
+  // answer as JSON, and a failure of the work answered 503 (or 400 for a cursor the source refused).
+  const route = <Q, A>(path: string, parse: (body: unknown) => Parsed<Q>, work: (request: Q) => Promise<A>) =>
+    app.post(path, fromPlatform, body, (req, res) => {
+      const parsed = parse(req.body);
+      if (!parsed.ok) return refuse(res, 400, 'BAD_USER_INPUT', parsed.message);
+      work(parsed.value).then(
+        (answer) => void res.json(answer),
         (error: unknown) => {
           if (error instanceof SearchCursorInvalid) return refuse(res, 400, 'BAD_USER_INPUT', error.message);
           log.error('search source failed', { error, path: req.path });
@@ -312,29 +380,14 @@ export function mountSearchSource(app: express.Express, options: SearchSourceRou
           refuse(res, 503, 'SUBGRAPH_UNAVAILABLE', 'The search source could not answer; retry later');
         },
       );
-    };
-  app.post(
-    SEARCH_CHANGES_PATH,
-    fromPlatform,
-    body,
-    answer(async (req, res): Promise<SearchChangesResponse | undefined> => {
-      const parsed = parseChangesRequest(req.body);
-      if (!parsed.ok) return void refuse(res, 400, 'BAD_USER_INPUT', parsed.message);
-      return searchChanges(db, tables, source, parsed.value);
-    }),
-  );
-  app.post(
-    SEARCH_DOCUMENTS_PATH,
-    fromPlatform,
-    body,
-    answer(async (req, res): Promise<SearchDocumentsResponse | undefined> => {
-      const parsed = parseDocumentsRequest(req.body);
-      if (!parsed.ok) return void refuse(res, 400, 'BAD_USER_INPUT', parsed.message);
-      const { after, limit } = parsed.value;
-      // The first page's heads are read before any document: changes made during the rebuild are after them.
-      const cursors = after === null ? await searchStreamHeads(db, tables, source.streams) : undefined;
-      const page = await source.allDocuments(db, after, limit);
-      return { documents: page.documents, next: page.next, ...(cursors ? { cursors } : {}) };
-    }),
-  );
+    });
+  route(SEARCH_CHANGES_PATH, parseChangesRequest, (request): Promise<SearchChangesResponse> => searchChanges(db, tables, source, request));
+  route(SEARCH_HEADS_PATH, parseHeadsRequest, (request) => searchHeadsSince(db, tables, source.streams, request.since));
+  route(SEARCH_NAMED_CHANGES_PATH, parseChangesRequest, (request) => searchChanges(db, tables, source, { ...request, named: true }));
+  route(SEARCH_DOCUMENTS_PATH, parseDocumentsRequest, async ({ after, limit }): Promise<SearchDocumentsResponse> => {
+    // The first page's heads are read before any document: changes made during the rebuild are after them.
+    const cursors = after === null ? await searchStreamHeads(db, tables, source.streams) : undefined;
+    const page = await source.allDocuments(db, after, limit);
+    return { documents: page.documents, next: page.next, ...(cursors ? { cursors } : {}) };
+  });
 }

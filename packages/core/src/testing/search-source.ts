@@ -3,11 +3,14 @@ import { INTERNAL_TOKEN_HEADER, ROLES, signInternalToken, type Viewer } from '..
 import {
   SEARCH_CHANGES_PATH,
   SEARCH_DOCUMENTS_PATH,
+  SEARCH_HEADS_PATH,
+  SEARCH_NAMED_CHANGES_PATH,
   SEARCH_TYPES,
   type SearchChangesResponse,
   type SearchDocument,
   type SearchDocumentRef,
   type SearchDocumentsResponse,
+  type SearchHeadsResponse,
 } from '../search/protocol.js';
 import { searchKey } from '../search/source.js';
 
@@ -33,6 +36,8 @@ export interface SearchSourceUnderTest {
   trimLog(): Promise<void>;
 }
 
+const ALL_PATHS = [SEARCH_CHANGES_PATH, SEARCH_DOCUMENTS_PATH, SEARCH_HEADS_PATH, SEARCH_NAMED_CHANGES_PATH];
+
 export interface SeededOrganization {
   organizationId: string;
   refs: SearchDocumentRef[];
@@ -45,8 +50,13 @@ export interface SeededOrganization {
  * answers, deletes, `more` paging, the resync of a trimmed log, and documents paging that covers
  * every document once. The trim is the last case (the log is gone after it).
  */
-export function searchSourceContract(label: string, under: SearchSourceUnderTest): void {
-  const base = () => under.url().replace(/\/graphql$/, '');
+/**
+ * A running search source's routes as the platform calls them (an internal token addressed to it,
+ * no viewer), each answer expected 200: what the contract suite and each source's own tests ask with.
+ * `post` sends any body with any token (or none) and expects nothing.
+ */
+export function searchSourceCaller(url: () => string, name: string, secret: string) {
+  const base = () => url().replace(/\/graphql$/, '');
   const post = async (path: string, body: string, token: string | null) => {
     const response = await fetch(`${base()}${path}`, {
       method: 'POST',
@@ -55,17 +65,27 @@ export function searchSourceContract(label: string, under: SearchSourceUnderTest
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
-  const platform = () => signInternalToken(under.secret, under.name, null);
-  const changes = async (cursors: Record<string, number>, limit?: number): Promise<SearchChangesResponse> => {
-    const answer = await post(SEARCH_CHANGES_PATH, JSON.stringify({ cursors, ...(limit ? { limit } : {}) }), await platform());
+  const platform = () => signInternalToken(secret, name, null);
+  const ask = async <T>(path: string, request: unknown): Promise<T> => {
+    const answer = await post(path, JSON.stringify(request), await platform());
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    return answer.body as unknown as SearchChangesResponse;
+    return answer.body as unknown as T;
   };
-  const documentsPage = async (after: string | null, limit?: number): Promise<SearchDocumentsResponse> => {
-    const answer = await post(SEARCH_DOCUMENTS_PATH, JSON.stringify({ after, ...(limit ? { limit } : {}) }), await platform());
-    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    return answer.body as unknown as SearchDocumentsResponse;
+  return {
+    post,
+    platform,
+    /** Version 1: the changes after `cursors` over every followed stream. */
+    changes: (cursors: Record<string, number>, limit?: number) => ask<SearchChangesResponse>(SEARCH_CHANGES_PATH, { cursors, ...(limit ? { limit } : {}) }),
+    /** Version 2: the changes of the named streams only. */
+    namedChanges: (cursors: Record<string, number>, limit?: number) => ask<SearchChangesResponse>(SEARCH_NAMED_CHANGES_PATH, { cursors, ...(limit ? { limit } : {}) }),
+    /** Version 2: the heads written since a token (every head for null). */
+    heads: (since: string | null) => ask<SearchHeadsResponse>(SEARCH_HEADS_PATH, { since }),
+    documentsPage: (after: string | null, limit?: number) => ask<SearchDocumentsResponse>(SEARCH_DOCUMENTS_PATH, { after, ...(limit ? { limit } : {}) }),
   };
+}
+
+export function searchSourceContract(label: string, under: SearchSourceUnderTest): void {
+  const { post, platform, changes, namedChanges, heads, documentsPage } = searchSourceCaller(() => under.url(), under.name, under.secret);
   const keys = (docs: Array<SearchDocument | SearchDocumentRef>) => docs.map(searchKey);
   /** Changes until `more` is false, each call's answer applied in turn. */
   const drain = async (cursors: Record<string, number>, limit?: number) => {
@@ -97,7 +117,7 @@ export function searchSourceContract(label: string, under: SearchSourceUnderTest
   describe(`search source contract: ${label}`, () => {
     it('refuses a call with no internal token, or one addressed to another subgraph (401 INTERNAL_TOKEN_INVALID)', async () => {
       const other = await signInternalToken(under.secret, `${under.name}-other`, null);
-      for (const path of [SEARCH_CHANGES_PATH, SEARCH_DOCUMENTS_PATH]) {
+      for (const path of ALL_PATHS) {
         for (const token of [null, 'not-a-token', other]) {
           const answer = await post(path, '{}', token);
           expect(answer.status).toBe(401);
@@ -109,7 +129,7 @@ export function searchSourceContract(label: string, under: SearchSourceUnderTest
     it("refuses a person's token (403 PLATFORM_ONLY): the answers hold every organization's documents", async () => {
       const seeded = await under.seed();
       const token = await signInternalToken(under.secret, under.name, seeded.viewer);
-      for (const path of [SEARCH_CHANGES_PATH, SEARCH_DOCUMENTS_PATH]) {
+      for (const path of ALL_PATHS) {
         const answer = await post(path, '{}', token);
         expect(answer.status).toBe(403);
         expect(answer.body.error).toBe('PLATFORM_ONLY');
@@ -137,6 +157,13 @@ export function searchSourceContract(label: string, under: SearchSourceUnderTest
         [SEARCH_DOCUMENTS_PATH, '{"after":"not-a-cursor-it-gave"}'],
         [SEARCH_DOCUMENTS_PATH, '{"after":"OTk5Ong"}'],
         [SEARCH_DOCUMENTS_PATH, '{"after":null,"limit":-3}'],
+        [SEARCH_HEADS_PATH, 'not json'],
+        [SEARCH_HEADS_PATH, '[]'],
+        [SEARCH_HEADS_PATH, '{"since":5}'],
+        [SEARCH_HEADS_PATH, '{"since":"not-a-token"}'],
+        [SEARCH_HEADS_PATH, '{"since":"v2:-1"}'],
+        [SEARCH_NAMED_CHANGES_PATH, '{"cursors":[]}'],
+        [SEARCH_NAMED_CHANGES_PATH, '{"cursors":{"a":-1}}'],
       ];
       for (const [path, body] of bad) {
         const answer = await post(path, body, token);
@@ -211,6 +238,30 @@ export function searchSourceContract(label: string, under: SearchSourceUnderTest
       const whole = await documentsPage(null, 1000);
       expect(keys(whole.documents).sort()).toEqual(seen);
       expect(whole.next).toBeNull();
+    });
+
+    it('version 2: names every head first, then only the streams written since its token; an idle token names none', async () => {
+      const all = await heads(null);
+      const { cursors } = await drain({});
+      expect(all.heads).toEqual(cursors);
+      // Nothing written since: nothing named (the idle poll), and the token may be asked with again.
+      const idle = await heads(all.token);
+      expect(idle.heads).toEqual({});
+      expect((await heads(idle.token)).heads).toEqual({});
+      const seeded = await under.seed();
+      const moved = await heads(idle.token);
+      const written = Object.keys(moved.heads);
+      expect(written.length).toBeGreaterThan(0);
+      const after = await drain(cursors);
+      // Every stream the changes moved is named, at the head they reached (another test's writes may add some).
+      for (const [stream, seq] of Object.entries(after.cursors)) if (seq !== cursors[stream]) expect(moved.heads[stream], stream).toBe(seq);
+      // The named changes of those streams alone answer what the changes of every stream did.
+      const named = await namedChanges(Object.fromEntries(written.map((stream) => [stream, cursors[stream] ?? 0])));
+      expect(Object.keys(named.cursors).sort()).toEqual(written.sort());
+      expect(keys(named.upserts)).toEqual(expect.arrayContaining(keys(seeded.refs)));
+      expect(named.more).toBe(false);
+      expect((await namedChanges({})).cursors).toEqual({});
+      expect((await heads(moved.token)).heads).toEqual({});
     });
 
     it("answers a stream whose events after the cursor were trimmed, or whose cursor is past its head, with a resync of its scope", async () => {
