@@ -4,19 +4,24 @@ import {
   INTERNAL_TOKEN_HEADER,
   SEARCH_CHANGES_PATH,
   SEARCH_DOCUMENTS_PATH,
+  SEARCH_HEADS_PATH,
+  SEARCH_NAMED_CHANGES_PATH,
   verifyInternalToken,
   type SearchChangesRequest,
   type SearchChangesResponse,
   type SearchDocument,
   type SearchDocumentRef,
   type SearchDocumentsRequest,
+  type SearchHeadsRequest,
   type SearchType,
 } from '@organoise/core';
 
 /**
  * A search source over real HTTP, implementing the protocol (packages/core/src/search/protocol.ts)
  * on an in-memory log with one stream: what the indexer is tested against before (and besides) the
- * real subgraphs. `down` makes it answer 503; `trim` drops its log, so the next changes are a resync.
+ * real subgraphs. `down` makes it answer 503; `trim` drops its log, so the next changes are a resync;
+ * `version` 1 answers the version 2 routes 404, as a source that predates them. One stream and one
+ * thread: its token is its seq (a real source's is a snapshot, packages/core/src/search/source.ts).
  */
 export class FakeSource {
   private server: Server | null = null;
@@ -25,7 +30,10 @@ export class FakeSource {
   private seq = 0;
   private trimmedTo = 0;
   down = false;
-  calls = { changes: 0, documents: 0, refused: 0 };
+  version: 1 | 2 = 2;
+  calls = { changes: 0, documents: 0, refused: 0, heads: 0, namedChanges: 0 };
+  /** Every request answered, with its body (the idle pass's size is measured on it). */
+  requests: Array<{ path: string; body: string }> = [];
 
   constructor(
     readonly name: string,
@@ -88,6 +96,8 @@ export class FakeSource {
 
   private async answer(path: string, token: string | undefined, body: string): Promise<{ status: number; json: unknown }> {
     if (this.down) return { status: 503, json: { error: 'down' } };
+    if (this.version === 1 && (path === SEARCH_HEADS_PATH || path === SEARCH_NAMED_CHANGES_PATH)) return { status: 404, json: { error: 'no route' } };
+    this.requests.push({ path, body });
     const verified = await verifyInternalToken(this.secret, this.name, token);
     if (!verified.ok || verified.viewer !== null) {
       this.calls.refused++;
@@ -96,6 +106,18 @@ export class FakeSource {
     if (path === SEARCH_CHANGES_PATH) {
       this.calls.changes++;
       return { status: 200, json: this.changes(JSON.parse(body) as SearchChangesRequest) };
+    }
+    if (path === SEARCH_HEADS_PATH) {
+      this.calls.heads++;
+      const since = (JSON.parse(body) as SearchHeadsRequest).since;
+      const moved = this.seq > 0 && (since === null || Number(since.slice(3)) !== this.seq);
+      return { status: 200, json: { token: `v2:${this.seq}`, heads: moved ? { [this.stream]: this.seq } : {} } };
+    }
+    if (path === SEARCH_NAMED_CHANGES_PATH) {
+      this.calls.namedChanges++;
+      const request = JSON.parse(body) as SearchChangesRequest;
+      if (!(this.stream in request.cursors)) return { status: 200, json: { upserts: [], deletes: [], resync: [], cursors: {}, more: false } };
+      return { status: 200, json: this.changes(request) };
     }
     if (path === SEARCH_DOCUMENTS_PATH) {
       this.calls.documents++;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SearchDocument, SearchType, Viewer } from '@organoise/core';
+import { SEARCH_CHANGES_PATH, SEARCH_HEADS_PATH, SEARCH_NAMED_CHANGES_PATH, type SearchDocument, type SearchType, type Viewer } from '@organoise/core';
 import { capturingLogger, createTestDatabase, subgraphClient, TEST_INTERNAL_SECRET, type TestDatabase } from '@organoise/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reindex, startIndexer, storedCursors } from '../src/domains/indexing/indexer.js';
@@ -31,6 +31,8 @@ let call: ReturnType<typeof subgraphClient>;
 const users = new FakeSource('user', TEST_INTERNAL_SECRET, ['User']);
 const workflows = new FakeSource('workflow', TEST_INTERNAL_SECRET, ['WorkflowDefinition', 'WorkflowRun', 'HumanTask']);
 const log = capturingLogger();
+/** Every statement the search subgraph sends its database. */
+const statements: string[] = [];
 
 const SEARCH = 'query S($org: ID!, $q: String!) { search(organizationId: $org, query: $q, first: 50) { totalCount nodes { __typename ... on User { id } ... on WorkflowDefinition { id } ... on File { id } } } }';
 const found = async (q: string) => {
@@ -57,7 +59,7 @@ beforeAll(async () => {
   users.put(doc('User', 'u3', 'Alan Turing'));
   workflows.put(doc('WorkflowDefinition', 'w1', 'Invoice approval'));
   server = await startSearchSubgraph({
-    database: { url: testDb.url, dataDir: testDb.dataDir },
+    database: { url: testDb.url, dataDir: testDb.dataDir, onQuery: (q) => statements.push(q) },
     internalTokenSecret: TEST_INTERNAL_SECRET,
     log,
     pollIntervalMs: 20,
@@ -92,6 +94,38 @@ describe('indexer (sources: a protocol server in the test, over real HTTP)', () 
     expect(await found('invoice')).toEqual([]);
     // Nothing was rebuilt again: the changes came from the log.
     expect(users.calls.documents).toBe(2);
+  });
+
+  it('an idle pass asks each source one request of constant size (the heads since its token) and reads no stored cursor', async () => {
+    for (let i = 0; i < 3; i++) await server.services.indexer!.nextPass();
+    users.requests = [];
+    statements.length = 0;
+    for (let i = 0; i < 5; i++) await server.services.indexer!.nextPass();
+    expect(users.requests.length).toBeGreaterThanOrEqual(5);
+    // The same body every time, naming no stream: its size does not grow with the streams.
+    expect([...new Set(users.requests.map((r) => `${r.path} ${r.body}`))]).toEqual([`${SEARCH_HEADS_PATH} ${JSON.stringify({ since: 'v2:5' })}`]);
+    expect(statements.filter((q) => q.includes('cursors'))).toEqual([]);
+    // A change: the heads, then the changes of the stream that moved (named alone), one cursor written; idle again after.
+    users.put(doc('User', 'u9', 'Mary Jackson'));
+    await afterPasses(async () => (await found('jackson')).length === 1);
+    const named = users.requests.filter((r) => r.path === SEARCH_NAMED_CHANGES_PATH);
+    expect(named.map((r) => JSON.parse(r.body) as unknown)).toEqual([{ cursors: { [users.stream]: 5 }, limit: 500 }]);
+    expect(users.requests.some((r) => r.path === SEARCH_CHANGES_PATH)).toBe(false);
+    expect(statements.filter((q) => /^select/i.test(q) && q.includes('"cursors"'))).toEqual([]);
+  });
+
+  it('rolling deploy: a source of version 1 (its heads route 404) is asked with version 1 and followed; a version 1 indexer is served by a version 2 source (the contract suite asks its version 1 routes)', async () => {
+    workflows.version = 1;
+    workflows.requests = [];
+    workflows.put(doc('WorkflowDefinition', 'w3', 'Procurement policy'));
+    await afterPasses(async () => (await found('procurement')).length === 1);
+    expect(workflows.requests.length).toBeGreaterThan(0);
+    expect(workflows.requests.every((r) => r.path === SEARCH_CHANGES_PATH)).toBe(true);
+    expect(log.lines.some((l) => l.includes('answers version 1 only') && l.includes('"source":"workflow"'))).toBe(true);
+    expect(log.lines.some((l) => l.includes('source failed') && l.includes('"source":"workflow"'))).toBe(false);
+    workflows.version = 2;
+    workflows.delete({ type: 'WorkflowDefinition', id: 'w3', organizationId: org });
+    await afterPasses(async () => (await found('procurement')).length === 0);
   });
 
   it('loops while the source says more', async () => {

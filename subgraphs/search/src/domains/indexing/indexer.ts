@@ -4,7 +4,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { cursors, indexerLease } from '../../db/schema.js';
 import { PostgresSearchIndex } from '../../engine/postgres.js';
 import type { SearchIndex } from '../../engine/search-index.js';
-import { sourceClient, SourceUnavailableError, type SearchSourceEndpoint, type SourceClient } from './sources.js';
+import { sourceClient, SourceVersionError, type SearchSourceEndpoint, type SourceClient } from './sources.js';
 
 /**
  * The indexer (docs/protocols/search.md#the-indexer): one loop per replica, of which only the one
@@ -21,6 +21,8 @@ export const DEFAULT_CHANGES_LIMIT = 500;
 export const DEFAULT_DOCUMENTS_LIMIT = 500;
 export const DEFAULT_LEASE_MS = 15_000;
 export const MAX_BACKOFF_MS = 30_000;
+/** A source that answered a version 2 route with 404 is asked with version 1 for this long, then again with 2. */
+export const VERSION_1_RETRY_MS = 60_000;
 
 export interface IndexerOptions {
   db: Database;
@@ -150,8 +152,18 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
   let leaseRenewedAt = 0;
   let waiters: Array<() => void> = [];
   let wake: (() => void) | null = null;
+  /**
+   * Per source, while this replica holds the lease: its cursors as stored (read once per tenure,
+   * then kept as each write stores them) and its version 2 token. Dropped on any failure (a failed
+   * write leaves the database as it was, so the next pass reads it again) and whenever the lease
+   * is taken or may have changed hands; never updated before its write committed.
+   */
+  const followed = new Map<string, { cursors: Record<string, number>; token: string | null }>();
+  const version1Until = new Map<string, number>();
 
   const acquire = async (): Promise<boolean> => {
+    // Taken now, or renewed after it may have lapsed (another replica may have written meanwhile): read the cursors again.
+    if (!active || Date.now() - leaseRenewedAt >= leaseMs) followed.clear();
     const rows = await db.execute(sql`
       insert into search.indexer_lease as l (id, holder, expires_at) values (1, ${holder}, now() + ${leaseMs} * interval '1 millisecond')
       on conflict (id) do update set holder = excluded.holder, expires_at = excluded.expires_at
@@ -173,32 +185,80 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
     if (renewed.length === 0) throw new LeaseLostError('the indexer lease was taken over');
   };
 
+
+  /** Applies one answer and stores the cursors that moved; `at` then holds them. */
+  const applyAnswer = async (client: SourceClient, at: Record<string, number>, changes: SearchChangesResponse) => {
+    // Only the streams that moved are written: an idle pass wrote every stream's row of every
+    // organization again, and opened a transaction for nothing.
+    const moved = Object.fromEntries(Object.entries(changes.cursors).filter(([stream, seq]) => at[stream] !== seq));
+    const empty = changes.upserts.length === 0 && changes.deletes.length === 0 && changes.resync.length === 0;
+    if (!empty || Object.keys(moved).length > 0) {
+      await writeAndStore(db, index, client.name, moved, (target) => applyChanges(target, changes), fence);
+    }
+    Object.assign(at, changes.cursors);
+  };
+
+  /** Version 1: one changes call naming every cursor, again while `more`. */
+  const followVersion1 = async (client: SourceClient, state: { cursors: Record<string, number> }) => {
+    for (let more = true; more && !stopping; ) {
+      const changes = await client.changes({ cursors: state.cursors, limit: options.changesLimit ?? DEFAULT_CHANGES_LIMIT });
+      await applyAnswer(client, state.cursors, changes);
+      more = changes.more;
+    }
+  };
+
+  /**
+   * Version 2: the heads written since the token (an idle pass: this call alone, of constant size),
+   * then the named changes of the streams whose head is not the stored cursor, again while `more`.
+   * The token is kept once they are applied: every write its read saw is then in the index.
+   */
+  const followVersion2 = async (client: SourceClient, state: { cursors: Record<string, number>; token: string | null }) => {
+    const polled = await client.heads({ since: state.token });
+    const behind = Object.entries(polled.heads).filter(([stream, head]) => state.cursors[stream] !== head);
+    if (behind.length > 0) {
+      const named: Record<string, number> = Object.fromEntries(behind.map(([stream]) => [stream, state.cursors[stream] ?? 0]));
+      for (let more = true; more; ) {
+        if (stopping) return;
+        const changes = await client.namedChanges({ cursors: named, limit: options.changesLimit ?? DEFAULT_CHANGES_LIMIT });
+        await applyAnswer(client, state.cursors, changes);
+        for (const stream of Object.keys(named)) named[stream] = state.cursors[stream] ?? named[stream]!;
+        more = changes.more;
+      }
+    }
+    state.token = polled.token;
+  };
+
   const followSource = async (client: SourceClient) => {
     const state = backoff.get(client.name);
     if (state && Date.now() < state.until) return;
     try {
-      let stored = await storedCursors(db, client.name);
-      if (stored === null) {
-        const { documents } = await rebuildSource(db, index, client, { fence });
-        log.info('search indexer: source rebuilt from its documents', { source: client.name, documents });
-        stored = await storedCursors(db, client.name);
-      }
-      let at: Record<string, number> = stored ?? {};
-      for (let more = true; more && !stopping; ) {
-        const changes = await client.changes({ cursors: at, limit: options.changesLimit ?? DEFAULT_CHANGES_LIMIT });
-        // Only the streams that moved are written: an idle pass (every poll interval, per source)
-        // wrote every stream's row of every organization again, and opened a transaction for nothing.
-        const moved = Object.fromEntries(Object.entries(changes.cursors).filter(([stream, seq]) => at[stream] !== seq));
-        const empty = changes.upserts.length === 0 && changes.deletes.length === 0 && changes.resync.length === 0;
-        if (!empty || Object.keys(moved).length > 0) {
-          await writeAndStore(db, index, client.name, moved, (target) => applyChanges(target, changes), fence);
+      let memory = followed.get(client.name);
+      if (!memory) {
+        let stored = await storedCursors(db, client.name);
+        if (stored === null) {
+          const { documents } = await rebuildSource(db, index, client, { fence });
+          log.info('search indexer: source rebuilt from its documents', { source: client.name, documents });
+          stored = await storedCursors(db, client.name);
         }
-        at = { ...at, ...changes.cursors };
-        more = changes.more;
+        memory = { cursors: stored ?? {}, token: null };
+        followed.set(client.name, memory);
+      }
+      if ((version1Until.get(client.name) ?? 0) > Date.now()) await followVersion1(client, memory);
+      else {
+        try {
+          await followVersion2(client, memory);
+        } catch (error) {
+          if (!(error instanceof SourceVersionError)) throw error;
+          log.info('search indexer: source answers version 1 only; asking it so', { source: client.name, retryInMs: VERSION_1_RETRY_MS });
+          version1Until.set(client.name, Date.now() + VERSION_1_RETRY_MS);
+          memory.token = null;
+          await followVersion1(client, memory);
+        }
       }
       if (state) log.info('search indexer: source answers again', { source: client.name, failures: state.failures });
       backoff.delete(client.name);
     } catch (error) {
+      followed.delete(client.name);
       if (error instanceof LeaseLostError) throw error;
       const failures = (state?.failures ?? 0) + 1;
       const delay = Math.min(MAX_BACKOFF_MS, Math.max(options.pollIntervalMs, 250) * 2 ** Math.min(failures, 10));
@@ -226,6 +286,7 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
         if (error instanceof LeaseLostError) {
           log.warn('search indexer: lease lost to another replica; standing by', { holder });
           active = false;
+          followed.clear();
         } else log.error('search indexer: pass failed', { error });
       }
       const done = waiters;

@@ -2,11 +2,15 @@ import {
   INTERNAL_TOKEN_HEADER,
   SEARCH_CHANGES_PATH,
   SEARCH_DOCUMENTS_PATH,
+  SEARCH_HEADS_PATH,
+  SEARCH_NAMED_CHANGES_PATH,
   signInternalToken,
   type SearchChangesRequest,
   type SearchChangesResponse,
   type SearchDocumentsRequest,
   type SearchDocumentsResponse,
+  type SearchHeadsRequest,
+  type SearchHeadsResponse,
   type SubgraphName,
 } from '@organoise/core';
 
@@ -33,7 +37,13 @@ export class SourceUnavailableError extends Error {
   }
 }
 
-/** The two source routes over HTTP, with the platform's internal token (viewer null, audience the source). */
+/**
+ * The source answered a version 2 route with 404: it predates version 2 (an old replica during a
+ * rolling deploy). The indexer asks it with version 1 instead; not a failure.
+ */
+export class SourceVersionError extends SourceUnavailableError {}
+
+/** The source routes over HTTP, with the platform's internal token (viewer null, audience the source). */
 export function sourceClient(endpoint: SearchSourceEndpoint, internalTokenSecret: string, timeoutMs = DEFAULT_SOURCE_TIMEOUT_MS) {
   const post = async <T>(path: string, body: unknown): Promise<T> => {
     const url = new URL(path, endpoint.url).toString();
@@ -50,6 +60,7 @@ export function sourceClient(endpoint: SearchSourceEndpoint, internalTokenSecret
     } catch (error) {
       throw new SourceUnavailableError(endpoint.name, `${path} unreachable`, { cause: error });
     }
+    if (response.status === 404 && (path === SEARCH_HEADS_PATH || path === SEARCH_NAMED_CHANGES_PATH)) throw new SourceVersionError(endpoint.name, `${path} is not served (a source of version 1)`);
     if (response.status !== 200) throw new SourceUnavailableError(endpoint.name, `${path} answered ${response.status}: ${text.slice(0, 200)}`);
     try {
       return JSON.parse(text) as T;
@@ -57,14 +68,24 @@ export function sourceClient(endpoint: SearchSourceEndpoint, internalTokenSecret
       throw new SourceUnavailableError(endpoint.name, `${path} answered with no JSON`, { cause: error });
     }
   };
+  const changesAt = async (path: string, request: SearchChangesRequest): Promise<SearchChangesResponse> => {
+    const answer = await post<SearchChangesResponse>(path, request);
+    if (!Array.isArray(answer.upserts) || !Array.isArray(answer.deletes) || !answer.cursors || typeof answer.cursors !== 'object') {
+      throw new SourceUnavailableError(endpoint.name, `${path} answered without upserts, deletes and cursors`);
+    }
+    return { upserts: answer.upserts, deletes: answer.deletes, resync: answer.resync ?? [], cursors: answer.cursors, more: answer.more === true };
+  };
   return {
     name: endpoint.name,
-    async changes(request: SearchChangesRequest): Promise<SearchChangesResponse> {
-      const answer = await post<SearchChangesResponse>(SEARCH_CHANGES_PATH, request);
-      if (!Array.isArray(answer.upserts) || !Array.isArray(answer.deletes) || !answer.cursors || typeof answer.cursors !== 'object') {
-        throw new SourceUnavailableError(endpoint.name, `${SEARCH_CHANGES_PATH} answered without upserts, deletes and cursors`);
-      }
-      return { upserts: answer.upserts, deletes: answer.deletes, resync: answer.resync ?? [], cursors: answer.cursors, more: answer.more === true };
+    /** Version 1: the changes after `cursors`, over every followed stream. */
+    changes: (request: SearchChangesRequest) => changesAt(SEARCH_CHANGES_PATH, request),
+    /** Version 2: the changes of the streams `cursors` names. */
+    namedChanges: (request: SearchChangesRequest) => changesAt(SEARCH_NAMED_CHANGES_PATH, request),
+    /** Version 2: the heads written since a token. */
+    async heads(request: SearchHeadsRequest): Promise<SearchHeadsResponse> {
+      const answer = await post<SearchHeadsResponse>(SEARCH_HEADS_PATH, request);
+      if (typeof answer.token !== 'string' || !answer.heads || typeof answer.heads !== 'object') throw new SourceUnavailableError(endpoint.name, `${SEARCH_HEADS_PATH} answered without token and heads`);
+      return { token: answer.token, heads: answer.heads };
     },
     async documents(request: SearchDocumentsRequest): Promise<SearchDocumentsResponse> {
       const answer = await post<SearchDocumentsResponse>(SEARCH_DOCUMENTS_PATH, request);
