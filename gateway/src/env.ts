@@ -72,8 +72,18 @@ const schema = z.object({
   RATE_LIMIT_API_KEY_DURATION_SECONDS: seconds(RATES.apiKey.durationSeconds),
   RATE_LIMIT_USER_POINTS: count(RATES.user.points),
   RATE_LIMIT_USER_DURATION_SECONDS: seconds(RATES.user.durationSeconds),
-  /** Shares rate-limit counters between gateway replicas; unset counts in memory. */
+  /** Shares rate-limit counters between gateway replicas; unset counts in memory. The response cache's event feed. */
   REDIS_URL: optionalUrl(),
+  /**
+   * `on`: answers of cacheable queries are kept per caller and dropped by the domain events the
+   * subgraphs publish on REDIS_URL (required then): docs/decisions/0016-response-cache.md. Off by
+   * default: anything that writes with SQL behind the API's back would read stale answers.
+   */
+  RESPONSE_CACHE: z.enum(['on', 'off']).default('off'),
+  /** Bytes of answers the response cache holds at most (least recently used go first). */
+  RESPONSE_CACHE_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+  /** No cached answer is older than this: the bound for writes whose event never reached Redis. */
+  RESPONSE_CACHE_MAX_AGE_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /**
    * Whose X-Forwarded-For to believe for the client address: a hop count (`1` behind one load
    * balancer) or proxy addresses/subnets (`10.0.0.0/8,loopback`). Unset: none, the socket address counts.

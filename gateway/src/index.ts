@@ -22,6 +22,7 @@ import { DEFAULT_PLAYGROUND_DIR, mountPlayground } from './playground.js';
 import { uploadProxy } from './uploads.js';
 import { DEFAULT_WEB_DIR, mountWeb } from './web.js';
 import { startProtection, type ProtectionOptions } from './protection/index.js';
+import { cacheExecutor, type ResponseCache, type ResponseCacheOptions } from './cache/index.js';
 import { instrumentExecutor } from './observability.js';
 import { InflightFetches, routingUrls, SubgraphDataSource } from './subgraphs.js';
 import { asGraphQLErrors, SubscriptionEngine } from './subscriptions/engine.js';
@@ -31,7 +32,7 @@ import { leanGraphQL, type LeanGraphQL } from './transports/lean-http.js';
 import { liveCredentials } from './transports/live.js';
 import { refuseSseSingleConnection, streamsAdapter } from './transports/streams.js';
 
-export type { GatewayContext };
+export type { GatewayContext, ResponseCache, ResponseCacheOptions };
 export { routingUrls };
 export { watchSupergraphFile, type WatchSupergraphOptions } from './reload.js';
 export { DEVELOPMENT_ORIGINS } from './http/cors.js';
@@ -89,6 +90,12 @@ export interface GatewayOptions {
    * with the same protections and answers. On by default; false sends every request through Apollo Server.
    */
   leanHttp?: boolean;
+  /**
+   * Answers of cacheable queries kept per caller and dropped by the domain events of the caller's
+   * organizations (gateway/src/cache, docs/decisions/0016-response-cache.md). Needs the Redis the
+   * subgraphs publish their events on. Off (null) by default.
+   */
+  responseCache?: ResponseCacheOptions | null;
 }
 
 export interface SubscriptionLimits {
@@ -118,6 +125,8 @@ export interface RunningGateway extends RunningServer {
    * build is refused (the promise rejects) and nothing changes. Reloads run one at a time.
    */
   reloadSupergraph(sdl: string): Promise<void>;
+  /** The response cache, when on. */
+  readonly responseCache: ResponseCache | null;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
@@ -154,7 +163,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, urls[name] ?? url ?? '', options.internalTokenSecret, timeoutMs, inflight)),
     logger: apolloLogger(log),
   });
-  // Operation metrics on both paths that execute (Apollo Server's and the lean one): before apollo.start() takes the executor.
+  // The response cache, then operation metrics around it (a hit is an operation too), on every path
+  // that executes (Apollo Server's and the lean one): before apollo.start() takes the executor.
+  const responseCache = options.responseCache ? cacheExecutor(gateway, options.responseCache, log) : null;
   instrumentExecutor(gateway);
   // Custom scalars of the supergraph validate as the subgraphs do (a bad DateTime is BAD_USER_INPUT here).
   let apiSchema: GraphQLSchema | null = null;
@@ -337,6 +348,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await subscriptions.close();
     await apollo.stop();
     await protection.close();
+    await responseCache?.close();
     for (const dataSource of Object.values(dataSources)) dataSource.close();
   }, drainState);
 
@@ -365,6 +377,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     subscriptions = next;
     ws.reload();
     streams.reload();
+    // Answers planned on the old supergraph may differ on the new one.
+    responseCache?.flush();
     await previous.close();
     log.info('supergraph reloaded', { subgraphs: Object.keys(urls) });
   };
@@ -374,6 +388,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     get subscriptions() {
       return subscriptions;
     },
+    responseCache: responseCache?.cache ?? null,
     reloadSupergraph: (sdl) => {
       const run = reloading.then(() => reload(sdl));
       reloading = run.catch(() => {});

@@ -13,6 +13,10 @@ if (env.IDENTITY === 'organoise' && !env.INTERNAL_TOKEN_SECRET) {
   log.error('INTERNAL_TOKEN_SECRET is required (or IDENTITY=none to serve a graph without identity)');
   process.exit(1);
 }
+if (env.RESPONSE_CACHE === 'on' && !env.REDIS_URL) {
+  log.error('RESPONSE_CACHE=on needs REDIS_URL: the cache is invalidated only by the domain events the subgraphs publish there');
+  process.exit(1);
+}
 if (env.GATEWAY_WORKERS > 1 && cluster.isPrimary) {
   // This process only forks the workers (each runs this file as a worker) and watches them.
   if (env.METRICS_PORT !== undefined) await startMetricsListener(env.METRICS_PORT, env.METRICS_HOST, { cluster: true });
@@ -32,6 +36,7 @@ const gateway = await startGateway({
   host: env.HOST,
   subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
   deduplicateFetches: env.GATEWAY_DEDUPLICATE_FETCHES,
+  responseCache: env.RESPONSE_CACHE === 'on' && env.REDIS_URL ? { redisUrl: env.REDIS_URL, maxBytes: env.RESPONSE_CACHE_MAX_BYTES, maxAgeMs: env.RESPONSE_CACHE_MAX_AGE_MS } : null,
   maxBodyBytes: env.MAX_BODY_BYTES,
   requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
   production,

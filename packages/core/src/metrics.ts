@@ -194,6 +194,44 @@ export function watchSubscriptions(source: SubscriptionGaugeSource): () => void 
 export const countDeliveries = (n: number) => deliveries.inc(n);
 export const countSlowConsumer = () => slowConsumers.inc();
 
+// --- Gateway: response cache (docs/protocols/response-cache.md) -----------------------------
+
+/**
+ * What the response cache did: `hit`, `miss` (a cacheable query executed), `store`, `raced` (a
+ * fill not stored: its organizations or the cache were invalidated while it ran), `bypass` (a
+ * cacheable query while the cache's Redis subscription was down), `invalidation` (a tag dropped:
+ * an event or a mutation of this gateway), `flush` (everything dropped).
+ */
+export type ResponseCacheOutcome = 'hit' | 'miss' | 'store' | 'raced' | 'bypass' | 'invalidation' | 'flush';
+const responseCacheTotal = new Counter({
+  name: 'organoise_gateway_response_cache_total',
+  help: 'Response cache outcomes: hit, miss, store, raced (a fill invalidated while it ran, not stored), bypass (Redis subscription down), invalidation, flush',
+  labelNames: ['outcome'],
+  registers: [registry],
+});
+const responseCacheChild = new Map<string, ReturnType<typeof responseCacheTotal.labels>>();
+export function countResponseCache(outcome: ResponseCacheOutcome, n = 1): void {
+  let child = responseCacheChild.get(outcome);
+  if (!child) responseCacheChild.set(outcome, (child = responseCacheTotal.labels(outcome)));
+  child.inc(n);
+}
+const responseCacheSources = new Set<() => number>();
+new Gauge({
+  name: 'organoise_gateway_response_cache_bytes',
+  help: 'Bytes of answers held by the response cache',
+  registers: [registry],
+  collect() {
+    let n = 0;
+    for (const bytes of responseCacheSources) n += bytes();
+    this.set(n);
+  },
+});
+/** Registers a response cache's size (read at scrape time); returns its removal. */
+export function watchResponseCache(bytes: () => number): () => void {
+  responseCacheSources.add(bytes);
+  return () => responseCacheSources.delete(bytes);
+}
+
 // --- Subgraphs ------------------------------------------------------------------------------
 
 const requestDuration = new Histogram({

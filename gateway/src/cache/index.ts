@@ -1,0 +1,123 @@
+import type { ApolloGateway } from '@apollo/gateway';
+import { watchResponseCache, type Logger, type Viewer } from '@organoise/core';
+import { getVariableValues } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import { scopeOf } from '../subscriptions/sharing.js';
+import { followEvents } from './events.js';
+import { cacheabilityOf } from './fields.js';
+import { ResponseStore, type ResponseCacheStats } from './store.js';
+
+export { CACHEABLE_FIELDS, ARGUMENT_RULES, cacheabilityOf } from './fields.js';
+export { tagsOfEvent } from './events.js';
+
+type Executor = ApolloGateway['executor'];
+type ExecutorResult = Awaited<ReturnType<Executor>>;
+
+export interface ResponseCacheOptions {
+  /** Where the subgraphs publish their domain events: the only source of invalidation. */
+  redisUrl: string;
+  /** Bytes of answers held at most (least recently used go first). */
+  maxBytes: number;
+  /** No answer is served older than this, whatever the events say (the bound for events never published). */
+  maxAgeMs: number;
+}
+
+/** What tests and benchmarks may read of a running cache. */
+export interface ResponseCache {
+  readonly stats: Readonly<ResponseCacheStats>;
+  readonly serving: boolean;
+  /** Entries held now. */
+  readonly size: number;
+  /** Resolves once the cache serves (subscribed to the events). */
+  whenServing(): Promise<void>;
+}
+
+/** What an answer for this caller depends on: each of their organizations (refused ones too) and themselves. */
+export function tagsOfViewer(viewer: Viewer): string[] {
+  const tags = [`user:${viewer.userId}`];
+  for (const organizationId of Object.keys(viewer.memberships)) tags.push(`org:${organizationId}`);
+  for (const organizationId of viewer.deniedOrgs ?? []) tags.push(`org:${organizationId}`);
+  return tags;
+}
+
+/** JSON with every object's keys in order: equal variables, one key. */
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+
+/**
+ * Wraps the gateway's executor (before Apollo Server takes it, as instrumentExecutor does) so that
+ * every transport's queries are served from the cache when they may be, and every mutation drops
+ * its caller's answers before its own answer leaves (docs/decisions/0016-response-cache.md).
+ */
+export function cacheExecutor(gateway: ApolloGateway, options: ResponseCacheOptions, log: Logger): { cache: ResponseCache; flush(): void; close(): Promise<void> } {
+  const store = new ResponseStore(options);
+  const feed = followEvents(options.redisUrl, store, log);
+  const unwatch = watchResponseCache(() => store.bytes);
+  const execute = gateway.executor;
+
+  gateway.executor = async (requestContext) => {
+    const operation = requestContext.operation;
+    const viewer = (requestContext.context as GatewayContext | undefined)?.viewer ?? null;
+    if (operation?.operation === 'mutation') {
+      try {
+        return await execute(requestContext);
+      } finally {
+        // Read your own writes: the caller's next query through this gateway is not answered from
+        // before the write, even while the write's event is still on its way.
+        if (viewer) store.invalidate(tagsOfViewer(viewer));
+      }
+    }
+    // Anonymous callers are never cached: nothing would scope their answers.
+    if (operation?.operation !== 'query' || !viewer || !requestContext.document || !requestContext.schema) return execute(requestContext);
+    const cacheability = cacheabilityOf(requestContext.schema, requestContext.document, operation);
+    if (!cacheability.cacheable) return execute(requestContext);
+    const coerced = getVariableValues(requestContext.schema, operation.variableDefinitions ?? [], requestContext.request.variables ?? {});
+    // Invalid variables: the executor words the refusal.
+    if (coerced.errors || !coerced.coerced) return execute(requestContext);
+    const variables = coerced.coerced;
+    if (cacheability.requiredVariables.some((name) => variables[name] === undefined || variables[name] === null)) return execute(requestContext);
+    if (!store.serving) {
+      store.count('bypass');
+      return execute(requestContext);
+    }
+
+    const scope = scopeOf(viewer, cacheability.roleScoped);
+    const key = `${requestContext.queryHash ?? requestContext.source}\n${requestContext.operationName ?? ''}\n${canonicalJson(variables)}\n${scope}`;
+    const hit = store.lookup(key);
+    if (hit !== undefined) {
+      store.count('hit');
+      // A fresh object per answer: nothing downstream can change what the next caller gets.
+      return JSON.parse(hit) as ExecutorResult;
+    }
+    store.count('miss');
+    const fill = store.begin();
+    try {
+      const result = await execute(requestContext);
+      // Only whole, clean answers: no errors (a partial answer, a refusal), no extensions (per request).
+      if (!result.errors?.length && result.data && !result.extensions) store.store(key, tagsOfViewer(viewer), JSON.stringify(result), fill);
+      return result;
+    } finally {
+      store.end(fill);
+    }
+  };
+
+  return {
+    cache: {
+      get stats() {
+        return store.stats;
+      },
+      get serving() {
+        return store.serving;
+      },
+      get size() {
+        return store.size;
+      },
+      whenServing: () => store.whenServing(),
+    },
+    flush: () => store.flush(),
+    close: async () => {
+      unwatch();
+      await feed.close();
+    },
+  };
+}
