@@ -45,6 +45,8 @@ const schema = z.object({
    * default in the product). Hive Gateway deduplicates by default.
    */
   BENCH_OURS_DEDUPLICATE_FETCHES: bool(false),
+  /** Our gateway shapes answers with its compiled shaping (startGateway `compiledShaping`, on by default); false uses @apollo/gateway's. */
+  BENCH_OURS_COMPILED_SHAPING: bool(true),
   /** Profile our gateway (node --cpu-prof) during the run and print its hottest functions. */
   BENCH_PROFILE: bool(false),
   /** The workload as data: supergraph.graphql, body.json, data.json, expected.json. */

@@ -33,7 +33,7 @@ const ENTRY: Record<GatewayName, { file: string; config: (supergraphSdl: string)
   'hive-rust': { file: 'hive', config: (supergraphSdl) => ({ supergraphSdl, rustPlanner: true }) },
   ours: {
     file: 'ours',
-    config: (supergraphSdl) => ({ supergraphSdl, workers: env.BENCH_OURS_WORKERS, leanHttp: env.BENCH_OURS_LEAN_HTTP, internalToken: env.BENCH_OURS_INTERNAL_TOKEN, deduplicateFetches: env.BENCH_OURS_DEDUPLICATE_FETCHES }),
+    config: (supergraphSdl) => ({ supergraphSdl, workers: env.BENCH_OURS_WORKERS, leanHttp: env.BENCH_OURS_LEAN_HTTP, internalToken: env.BENCH_OURS_INTERNAL_TOKEN, deduplicateFetches: env.BENCH_OURS_DEDUPLICATE_FETCHES, compiledShaping: env.BENCH_OURS_COMPILED_SHAPING }),
   },
 };
 
@@ -209,7 +209,7 @@ async function main() {
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const resultPath = join(RESULTS_DIR, `gateway-${stamp}.json`);
-  const settings = { gateways: GATEWAYS, duration: env.BENCH_DURATION, warmup: env.BENCH_WARMUP, slices, connections: env.BENCH_CONNECTIONS, profile: env.BENCH_PROFILE, oursSemiSpaceMB: env.BENCH_OURS_SEMI_SPACE_MB, oursWorkers: env.BENCH_OURS_WORKERS, oursLeanHttp: env.BENCH_OURS_LEAN_HTTP, oursInternalToken: env.BENCH_OURS_INTERNAL_TOKEN, oursDeduplicateFetches: env.BENCH_OURS_DEDUPLICATE_FETCHES };
+  const settings = { gateways: GATEWAYS, duration: env.BENCH_DURATION, warmup: env.BENCH_WARMUP, slices, connections: env.BENCH_CONNECTIONS, profile: env.BENCH_PROFILE, oursSemiSpaceMB: env.BENCH_OURS_SEMI_SPACE_MB, oursWorkers: env.BENCH_OURS_WORKERS, oursLeanHttp: env.BENCH_OURS_LEAN_HTTP, oursInternalToken: env.BENCH_OURS_INTERNAL_TOKEN, oursDeduplicateFetches: env.BENCH_OURS_DEDUPLICATE_FETCHES, oursCompiledShaping: env.BENCH_OURS_COMPILED_SHAPING };
   const peakRssResettable = peakResets.every(Boolean);
   writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, checks, peakRssResettable, rows, profile }, null, 2)}\n`);
 
@@ -226,7 +226,7 @@ async function main() {
     out.push(table(['function', 'self ms', 'share'], profile.functions.map((h) => [h.name, fmt(h.selfMs, 0), `${fmt(h.share * 100)}%`])));
     out.push('(profiling slows our gateway: take the figures from a run without BENCH_PROFILE)', '');
   }
-  out.push(`Gateway throughput, graphql-hive federation workload: ${env.BENCH_DURATION} s per point in ${slices} alternating slices, ${env.BENCH_WARMUP} s warm-up; ours with ${env.BENCH_OURS_WORKERS} process(es), lean HTTP path ${env.BENCH_OURS_LEAN_HTTP ? 'on' : 'off'}, internal tokens ${env.BENCH_OURS_INTERNAL_TOKEN ? 'signed' : 'off'}, identical fetches in flight ${env.BENCH_OURS_DEDUPLICATE_FETCHES ? 'sent once' : 'each sent'}, ${env.BENCH_OURS_SEMI_SPACE_MB > 0 ? `--max-semi-space-size=${env.BENCH_OURS_SEMI_SPACE_MB}` : "Node's default semi-space"}`);
+  out.push(`Gateway throughput, graphql-hive federation workload: ${env.BENCH_DURATION} s per point in ${slices} alternating slices, ${env.BENCH_WARMUP} s warm-up; ours with ${env.BENCH_OURS_WORKERS} process(es), lean HTTP path ${env.BENCH_OURS_LEAN_HTTP ? 'on' : 'off'}, internal tokens ${env.BENCH_OURS_INTERNAL_TOKEN ? 'signed' : 'off'}, identical fetches in flight ${env.BENCH_OURS_DEDUPLICATE_FETCHES ? 'sent once' : 'each sent'}, shaping ${env.BENCH_OURS_COMPILED_SHAPING ? 'compiled' : "Apollo's"}, ${env.BENCH_OURS_SEMI_SPACE_MB > 0 ? `--max-semi-space-size=${env.BENCH_OURS_SEMI_SPACE_MB}` : "Node's default semi-space"}`);
   out.push(`${machine.cpus} CPUs (${machine.model}), ${machine.memoryGiB} GiB, node ${machine.node}, load average at start ${machine.loadAverageAtStart.join(' ')}`);
   out.push(
     table(

@@ -16,6 +16,7 @@ export interface OursConfig {
   leanHttp: boolean;
   internalToken: boolean;
   deduplicateFetches: boolean;
+  compiledShaping: boolean;
 }
 /** `pids`: every process that serves (the primary and its workers), whose CPU and memory count. */
 export interface OursInfo {
@@ -26,13 +27,14 @@ export interface OursInfo {
 type ToWorker = { type: 'start'; config: OursConfig };
 type FromWorker = { type: 'waiting' } | { type: 'ready'; url: string } | { type: 'failed'; error: string };
 
-const start = ({ supergraphSdl, leanHttp, internalToken, deduplicateFetches }: OursConfig) =>
+const start = ({ supergraphSdl, leanHttp, internalToken, deduplicateFetches, compiledShaping }: OursConfig) =>
   startGateway({
     supergraphSdl,
     identity: null,
     internalTokenSecret: internalToken ? randomBytes(32).toString('base64url') : undefined,
     leanHttp,
     deduplicateFetches,
+    compiledShaping,
     log: createLogger({ service: 'gateway', bench: true }, 'warn'),
     port: 0,
     host: '127.0.0.1',

@@ -43,6 +43,8 @@ const schema = z.object({
    * be as old as the fetch it joined, for writes this replica did not make (gateway/src/subgraphs.ts).
    */
   GATEWAY_DEDUPLICATE_FETCHES: bool(false),
+  /** Answers shaped per operation by compiled code instead of @apollo/gateway's computeResponse (gateway/src/apollo/compiled-shaping.ts). */
+  GATEWAY_COMPILED_SHAPING: bool(true),
   /** A GraphQL request's body: 1 MiB, since file bytes go to signed URLs (docs/protocols/uploads.md), never inside GraphQL. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   /** A client has this long to send a whole request (its headers: 10 s at most); then 408. */

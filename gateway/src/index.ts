@@ -1,6 +1,8 @@
 import './env.js';
 // Before @apollo/gateway loads (see the file).
 import './apollo/flat-federation-exports.js';
+// Result shaping compiled per operation, in place of @apollo/gateway's (see the file).
+import { useCompiledShaping } from './apollo/compiled-shaping.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -91,6 +93,12 @@ export interface GatewayOptions {
    */
   leanHttp?: boolean;
   /**
+   * Answers shaped by a per-operation compiled copy of @apollo/gateway's result shaping (same
+   * answers, errors left to Apollo: gateway/src/apollo/compiled-shaping.ts). On by default; false
+   * shapes with Apollo's own. Process-wide: the last gateway started in a process sets it.
+   */
+  compiledShaping?: boolean;
+  /**
    * Answers of cacheable queries kept per caller and dropped by the domain events of the caller's
    * organizations (gateway/src/cache, docs/decisions/0016-response-cache.md). Needs the Redis the
    * subgraphs publish their events on. Off (null) by default.
@@ -167,6 +175,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // that executes (Apollo Server's and the lean one): before apollo.start() takes the executor.
   const responseCache = options.responseCache ? cacheExecutor(gateway, options.responseCache, log) : null;
   instrumentExecutor(gateway);
+  useCompiledShaping(options.compiledShaping ?? true);
   // Custom scalars of the supergraph validate as the subgraphs do (a bad DateTime is BAD_USER_INPUT here).
   let apiSchema: GraphQLSchema | null = null;
   gateway.onSchemaLoadOrUpdate((update) => {

@@ -36,6 +36,7 @@ const gateway = await startGateway({
   host: env.HOST,
   subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
   deduplicateFetches: env.GATEWAY_DEDUPLICATE_FETCHES,
+  compiledShaping: env.GATEWAY_COMPILED_SHAPING,
   responseCache: env.RESPONSE_CACHE === 'on' && env.REDIS_URL ? { redisUrl: env.REDIS_URL, maxBytes: env.RESPONSE_CACHE_MAX_BYTES, maxAgeMs: env.RESPONSE_CACHE_MAX_AGE_MS } : null,
   maxBodyBytes: env.MAX_BODY_BYTES,
   requestTimeoutMs: env.REQUEST_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import { describe, expect, it } from 'vitest';
@@ -34,5 +35,17 @@ describe('Apollo internals the gateway relies on', () => {
     const getters = Object.entries(Object.getOwnPropertyDescriptors(exports)).filter(([, d]) => d.get);
     expect(getters.map(([name]) => name)).toEqual([]);
     expect(typeof exports.operationFromDocument).toBe('function');
+  });
+});
+
+describe('the compiled result shaping (gateway/src/apollo/compiled-shaping.ts)', () => {
+  it('is installed where executeQueryPlan reads it at call time', async () => {
+    const { installed } = await import('../src/apollo/compiled-shaping.js');
+    expect(installed).toBe(true);
+    const require = createRequire(import.meta.url);
+    const source = readFileSync(require.resolve('@apollo/gateway/dist/executeQueryPlan.js'), 'utf8');
+    expect(source).toContain('(0, resultShaping_1.computeResponse)(');
+    expect(source).toContain('(0, federation_internals_1.operationFromDocument)(apiSchema,');
+    expect(source).toContain('validate: false');
   });
 });
