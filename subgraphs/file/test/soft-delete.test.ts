@@ -30,11 +30,11 @@ const b64 = (content: string) => Buffer.from(content).toString('base64');
 const UPLOAD = `mutation($input: UploadFileInput!) { uploadFile(input: $input) { id currentVersion } }`;
 const UPLOAD_VERSION = `mutation($input: UploadFileVersionInput!) { uploadFileVersion(input: $input) { id currentVersion } }`;
 const DELETE = `mutation($id: ID!, $key: String) { deleteFile(id: $id, idempotencyKey: $key) { deletedFileId organization { id } } }`;
-const RESTORE = `mutation($id: ID!, $key: String) { restoreFile(id: $id, idempotencyKey: $key) { id name currentVersion deletedAt deletedBy { id } versions { version contentBase64 } } }`;
+const RESTORE = `mutation($id: ID!, $key: String) { restoreFile(id: $id, idempotencyKey: $key) { id name currentVersion deletedAt deletedBy { id } purgeAt versions { version contentBase64 } } }`;
 const FILE = `query($id: ID!) { file(id: $id) { id name } }`;
 const FILES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Organization { files { totalCount nodes { id } } } } }`;
 const DELETED = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Organization {
-  deletedFiles { totalCount nodes { id name deletedAt deletedBy { id } } } } } }`;
+  deletedFiles { totalCount nodes { id name deletedAt deletedBy { id } purgeAt } } } } }`;
 const RUN_FILES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on WorkflowRun { files { totalCount } } } }`;
 const org = (id: string) => ({ r: [{ __typename: 'Organization', id }] });
 
@@ -171,11 +171,13 @@ describe.each(STORAGES)('soft deletion and the purge, on %s', (_name, makeStorag
     const listed = (await ok(DELETED, org(orgId), owner))[0].deletedFiles;
     expect(listed).toMatchObject({ totalCount: 1, nodes: [{ id: file.id, name: 'scan.txt', deletedBy: { id: member.userId } }] });
     expect(listed.nodes[0].deletedAt).toEqual(expect.any(String));
+    // The day it goes for good: the deletion plus this replica's retention period.
+    expect(Date.parse(listed.nodes[0].purgeAt) - Date.parse(listed.nodes[0].deletedAt)).toBe(RETENTION_DAYS * DAY_MS);
 
     // Who may delete may not restore: admins and owners only (docs/decisions/0014-file-soft-delete.md).
     expect(codesOf(await call(RESTORE, { id: file.id }, member))).toEqual(['FORBIDDEN']);
     const restored = await ok(RESTORE, { id: file.id }, admin);
-    expect(restored).toEqual({ id: file.id, name: 'scan.txt', currentVersion: 2, deletedAt: null, deletedBy: null, versions: [{ version: 2, contentBase64: b64('v2') }, { version: 1, contentBase64: b64('v1') }] });
+    expect(restored).toEqual({ id: file.id, name: 'scan.txt', currentVersion: 2, deletedAt: null, deletedBy: null, purgeAt: null, versions: [{ version: 2, contentBase64: b64('v2') }, { version: 1, contentBase64: b64('v1') }] });
     expect(await ok(FILE, { id: file.id }, member)).toEqual({ id: file.id, name: 'scan.txt' });
     expect((await ok(DELETED, org(orgId), admin))[0].deletedFiles.totalCount).toBe(0);
     expect(await typesOf(organizationFilesStream(orgId))).toEqual(['file.uploaded', 'file.version.added', 'file.deleted', 'file.restored']);
@@ -210,7 +212,9 @@ describe.each(STORAGES)('soft deletion and the purge, on %s', (_name, makeStorag
       expect(codesOf(await call(DELETE, { id: file.id }, who))).toEqual(['NOT_FOUND']);
     }
     expect(await typesOf(fileStream(file.id))).toEqual(['file.uploaded', 'file.version.added', 'file.deleted']);
-    expect((await ok(DELETED, org(b.orgId), b.admin))[0].deletedFiles.totalCount).toBe(1);
+    const theirs = (await ok(DELETED, org(b.orgId), b.admin))[0].deletedFiles;
+    expect(theirs.totalCount).toBe(1);
+    expect(theirs.nodes[0].purgeAt).toEqual(expect.any(String));
   });
 
   it('completes a retried deleteFile and restoreFile with the same idempotency key exactly once', async () => {

@@ -59,6 +59,8 @@ export const DEFAULT_FILE_RETENTION_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The moment before which a deletion is past the retention period. */
 export const retentionCutoff = (retentionDays: number, now = new Date()) => new Date(now.getTime() - retentionDays * DAY_MS);
+/** The moment a deletion passes the retention period (the hourly purge removes the file at its next run after it). */
+export const purgeAfter = (deletedAt: Date, retentionDays: number) => new Date(deletedAt.getTime() + retentionDays * DAY_MS);
 
 /** Longest base64 text that can decode to `bytes` bytes. */
 export const base64LengthFor = (bytes: number) => Math.ceil(bytes / 3) * 4;

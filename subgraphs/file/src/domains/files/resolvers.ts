@@ -3,6 +3,7 @@ import type { FileContext } from '../../context.js';
 import {
   attachFileToRun,
   deleteFile,
+  purgeAfter,
   readContent,
   renameFile,
   restoreFile,
@@ -36,6 +37,8 @@ export const fileResolvers = {
     owner: (f: FileRow) => ({ __typename: 'User', id: f.ownerId }),
     workflowRun: (f: FileRow) => (f.workflowRunId ? { __typename: 'WorkflowRun', id: f.workflowRunId } : null),
     deletedBy: (f: FileRow) => (f.deletedBy ? { __typename: 'User', id: f.deletedBy } : null),
+    // From the retention setting of this replica: the one the purge on it applies.
+    purgeAt: (f: FileRow, _: unknown, ctx: FileContext) => (f.deletedAt ? purgeAfter(f.deletedAt, ctx.fileRetentionDays) : null),
     versions: (f: FileRow, _: unknown, ctx: FileContext) => ctx.loaders.versions.load(f.id),
     contentBase64: (f: FileRow, _: unknown, ctx: FileContext) => readContent(ctx, f.storageKey),
   },
