@@ -156,3 +156,45 @@ export const AbortUploadDocument = graphql(`
     }
   }
 `);
+
+/**
+ * An organization's deleted files that can still be restored, the latest deletion first (admins
+ * and owners only: FORBIDDEN for others), a page at a time by `after`; `purgeAt` is the day each
+ * goes for good (docs/decisions/0014-file-soft-delete.md).
+ */
+export const DeletedFilesDocument = graphql(`
+  query DeletedFiles($organizationId: ID!, $first: Int = 20, $after: String) {
+    organization(id: $organizationId) {
+      id
+      deletedFiles(first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          id
+          name
+          contentType
+          size
+          deletedAt
+          purgeAt
+          deletedBy {
+            id
+            name
+          }
+        }
+      }
+    }
+  }
+`);
+
+/** Brings a deleted file back as it was (admins and owners); retried with the same idempotency key. */
+export const RestoreFileDocument = graphql(`
+  mutation RestoreFile($id: ID!, $idempotencyKey: String) {
+    restoreFile(id: $id, idempotencyKey: $idempotencyKey) {
+      ...FileSummary
+      currentVersion
+    }
+  }
+`);
