@@ -198,3 +198,15 @@ export const RestoreFileDocument = graphql(`
     }
   }
 `);
+
+/**
+ * Deletes a file (its owner, or an admin or owner of the organization): it leaves every list at
+ * once and an admin may restore it within the retention period. Retried with the same idempotency key.
+ */
+export const DeleteFileDocument = graphql(`
+  mutation DeleteFile($id: ID!, $idempotencyKey: String) {
+    deleteFile(id: $id, idempotencyKey: $idempotencyKey) {
+      deletedFileId
+    }
+  }
+`);

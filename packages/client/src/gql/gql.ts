@@ -63,6 +63,7 @@ type Documents = {
     "\n  mutation AbortUpload($id: ID!) {\n    abortUpload(id: $id) {\n      abortedUploadId\n    }\n  }\n": typeof types.AbortUploadDocument,
     "\n  query DeletedFiles($organizationId: ID!, $first: Int = 20, $after: String) {\n    organization(id: $organizationId) {\n      id\n      deletedFiles(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          name\n          contentType\n          size\n          deletedAt\n          purgeAt\n          deletedBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.DeletedFilesDocument,
     "\n  mutation RestoreFile($id: ID!, $idempotencyKey: String) {\n    restoreFile(id: $id, idempotencyKey: $idempotencyKey) {\n      ...FileSummary\n      currentVersion\n    }\n  }\n": typeof types.RestoreFileDocument,
+    "\n  mutation DeleteFile($id: ID!, $idempotencyKey: String) {\n    deleteFile(id: $id, idempotencyKey: $idempotencyKey) {\n      deletedFileId\n    }\n  }\n": typeof types.DeleteFileDocument,
     "\n  fragment ViewerSummary on User {\n    id\n    name\n    email\n  }\n": typeof types.ViewerSummaryFragmentDoc,
     "\n  fragment OrganizationSummary on Organization {\n    id\n    name\n    slug\n    viewerRole\n  }\n": typeof types.OrganizationSummaryFragmentDoc,
     "\n  query MyOrganizations {\n    viewer {\n      ...ViewerSummary\n    }\n    organizations(first: 100) {\n      nodes {\n        ...OrganizationSummary\n      }\n    }\n  }\n": typeof types.MyOrganizationsDocument,
@@ -134,6 +135,7 @@ const documents: Documents = {
     "\n  mutation AbortUpload($id: ID!) {\n    abortUpload(id: $id) {\n      abortedUploadId\n    }\n  }\n": types.AbortUploadDocument,
     "\n  query DeletedFiles($organizationId: ID!, $first: Int = 20, $after: String) {\n    organization(id: $organizationId) {\n      id\n      deletedFiles(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          name\n          contentType\n          size\n          deletedAt\n          purgeAt\n          deletedBy {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.DeletedFilesDocument,
     "\n  mutation RestoreFile($id: ID!, $idempotencyKey: String) {\n    restoreFile(id: $id, idempotencyKey: $idempotencyKey) {\n      ...FileSummary\n      currentVersion\n    }\n  }\n": types.RestoreFileDocument,
+    "\n  mutation DeleteFile($id: ID!, $idempotencyKey: String) {\n    deleteFile(id: $id, idempotencyKey: $idempotencyKey) {\n      deletedFileId\n    }\n  }\n": types.DeleteFileDocument,
     "\n  fragment ViewerSummary on User {\n    id\n    name\n    email\n  }\n": types.ViewerSummaryFragmentDoc,
     "\n  fragment OrganizationSummary on Organization {\n    id\n    name\n    slug\n    viewerRole\n  }\n": types.OrganizationSummaryFragmentDoc,
     "\n  query MyOrganizations {\n    viewer {\n      ...ViewerSummary\n    }\n    organizations(first: 100) {\n      nodes {\n        ...OrganizationSummary\n      }\n    }\n  }\n": types.MyOrganizationsDocument,
@@ -366,6 +368,10 @@ export function graphql(source: "\n  query DeletedFiles($organizationId: ID!, $f
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RestoreFile($id: ID!, $idempotencyKey: String) {\n    restoreFile(id: $id, idempotencyKey: $idempotencyKey) {\n      ...FileSummary\n      currentVersion\n    }\n  }\n"): (typeof documents)["\n  mutation RestoreFile($id: ID!, $idempotencyKey: String) {\n    restoreFile(id: $id, idempotencyKey: $idempotencyKey) {\n      ...FileSummary\n      currentVersion\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteFile($id: ID!, $idempotencyKey: String) {\n    deleteFile(id: $id, idempotencyKey: $idempotencyKey) {\n      deletedFileId\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteFile($id: ID!, $idempotencyKey: String) {\n    deleteFile(id: $id, idempotencyKey: $idempotencyKey) {\n      deletedFileId\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
