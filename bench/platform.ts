@@ -2,11 +2,12 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPrivateRedis, type PrivateRedis } from '@organoise/core/testing';
 import { loadPlatformBenchEnv } from './env.js';
 import { quantile } from './lib/load.js';
 import { cpuMs, peakRssMiB, resetPeakRss } from './lib/proc.js';
 import { summariseProfile } from './lib/profile.js';
-import { measureFreshness } from './platform/freshness.js';
+import { measureFreshness, type Freshness } from './platform/freshness.js';
 import { openLoop, stopOpenLoop, type OpenLoopResult } from './platform/open-loop.js';
 import { FULL_VOLUME, QUICK_VOLUME } from './platform/seed.js';
 import { SUBGRAPHS, type ServiceName } from './platform/services.js';
@@ -15,8 +16,9 @@ import { recheck, startBenchPlatform, type BenchPlatform } from './platform/setu
 // npm run bench:platform — the platform's read path on real Postgres at realistic volume: the
 // PlatformDashboard query (all four subgraphs) at a fixed arrival rate, open loop, against a
 // baseline measured side by side in the same run: `{ viewer { id } }` (gateway, token check and
-// principal lookup, one subgraph) at the same rate. The measured time is cut into slices that
-// alternate between the two (ABBA) so both see the same machine. Progress goes to stderr; the
+// principal lookup, one subgraph) at the same rate, and the same dashboard through a second gateway
+// with the response cache on (docs/decisions/0016-response-cache.md) over the same subgraphs. The
+// measured time is cut into slices that alternate between the three (ABBA) so all see the same machine. Progress goes to stderr; the
 // figures come last, on stdout.
 
 const env = loadPlatformBenchEnv();
@@ -25,20 +27,23 @@ const RESULTS_DIR = here('./results');
 const volume = env.BENCH_QUICK ? QUICK_VOLUME : FULL_VOLUME;
 const duration = env.BENCH_DURATION ?? (env.BENCH_QUICK ? 5 : 20);
 const warmup = env.BENCH_WARMUP ?? (env.BENCH_QUICK ? 1 : 5);
-const QUERIES = ['viewer', 'dashboard'] as const;
+const QUERIES = ['viewer', 'dashboard', 'dashboard-cached'] as const;
 type QueryName = (typeof QUERIES)[number];
-const LABEL: Record<QueryName, string> = { viewer: 'baseline { viewer { id } }', dashboard: 'PlatformDashboard' };
-const SERVICES: ServiceName[] = ['gateway', ...SUBGRAPHS];
+const LABEL: Record<QueryName, string> = { viewer: 'baseline { viewer { id } }', dashboard: 'PlatformDashboard', 'dashboard-cached': 'PlatformDashboard, response cache' };
+/** The processes measured: both gateways (the cached one's own process), the subgraphs. */
+type Measured = ServiceName | 'gateway-cached';
+const SERVICES: Measured[] = ['gateway', 'gateway-cached', ...SUBGRAPHS];
 
 const progress = (message: string) => process.stderr.write(`[bench:platform] ${message}\n`);
 let platform: BenchPlatform | undefined;
+let redis: PrivateRedis | undefined;
 let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     interrupted = true;
     progress(`${signal}: stopping`);
     stopOpenLoop();
-    void (platform?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    void (platform?.stop() ?? Promise.resolve()).finally(() => void (redis?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
   });
 }
 
@@ -61,10 +66,10 @@ interface Point {
   query: QueryName;
   rate: number;
   result: OpenLoopResult;
-  cpuMs: Record<ServiceName | 'postgres' | 'load', number>;
+  cpuMs: Record<Measured | 'postgres' | 'load', number>;
   /** Postgres transactions committed (each autocommit statement is one): N+1 queries show here. */
   transactions: number;
-  peakRssMiB: Record<ServiceName, number>;
+  peakRssMiB: Record<Measured, number>;
 }
 
 function merge(into: OpenLoopResult | undefined, run: OpenLoopResult): OpenLoopResult {
@@ -90,8 +95,13 @@ async function main() {
   };
   progress(`machine: ${JSON.stringify(machine)}; volume ${JSON.stringify(volume)}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const profileDir = (name: ServiceName) => join(RESULTS_DIR, `platform-${stamp}.cpuprofiles`, name);
+  const profileDir = (name: Measured) => join(RESULTS_DIR, `platform-${stamp}.cpuprofiles`, name);
+  // The subgraphs publish their events on a redis-server of the benchmark's own (never the
+  // machine's shared one): the cached gateway's only source of invalidation.
+  redis = await startPrivateRedis();
   platform = await startBenchPlatform({
+    redisUrl: redis.url,
+    cachedGateway: true,
     databaseUrl: env.DATABASE_URL,
     volume,
     sessions: Math.min(20, volume.organizations * 2),
@@ -103,13 +113,15 @@ async function main() {
   const sessions = p.sessions;
   const requestOf = (query: QueryName) => (i: number) => {
     const s = sessions[i % sessions.length]!;
-    const [body, answer] = query === 'dashboard' ? [s.dashboardBody, s.dashboardAnswer] : [s.viewerBody, s.viewerAnswer];
+    const [body, answer] = query === 'viewer' ? [s.viewerBody, s.viewerAnswer] : [s.dashboardBody, s.dashboardAnswer];
     return { body, headers: { authorization: `Bearer ${s.token}` }, verify: (text: string) => text === answer };
   };
-  const pidOf = (name: ServiceName) => p.services[name].pid;
+  const cachedGateway = p.cachedGateway!;
+  const pidOf = (name: Measured) => (name === 'gateway-cached' ? cachedGateway.pid : p.services[name].pid);
+  const urlOf = (query: QueryName) => (query === 'dashboard-cached' ? cachedGateway.info.url : p.gatewayUrl);
   const transactions = async () => Number((await p.sql<{ n: string }[]>`select xact_commit::text as n from pg_stat_database where datname = current_database()`)[0]!.n);
   const run = (query: QueryName, rate: number, seconds: number) =>
-    openLoop({ url: p.gatewayUrl, rate, seconds, request: requestOf(query), maxInFlight: env.BENCH_MAX_IN_FLIGHT });
+    openLoop({ url: urlOf(query), rate, seconds, request: requestOf(query), maxInFlight: env.BENCH_MAX_IN_FLIGHT });
 
   const points: Point[] = [];
   const slices = Math.max(1, Math.round(duration / env.BENCH_SLICE));
@@ -125,9 +137,9 @@ async function main() {
         query,
         rate,
         result: undefined as unknown as OpenLoopResult,
-        cpuMs: Object.fromEntries([...SERVICES, 'postgres', 'load'].map((k) => [k, 0])) as Record<ServiceName | 'postgres' | 'load', number>,
+        cpuMs: Object.fromEntries([...SERVICES, 'postgres', 'load'].map((k) => [k, 0])) as Record<Measured | 'postgres' | 'load', number>,
         transactions: 0,
-        peakRssMiB: Object.fromEntries(SERVICES.map((k) => [k, 0])) as Record<ServiceName, number>,
+        peakRssMiB: Object.fromEntries(SERVICES.map((k) => [k, 0])) as Record<Measured, number>,
       };
     }
     for (const name of SERVICES) resetPeakRss(pidOf(name));
@@ -136,7 +148,7 @@ async function main() {
       for (const query of order) {
         if (interrupted) return;
         const point = current[query];
-        const before = Object.fromEntries(SERVICES.map((name) => [name, cpuMs(pidOf(name))])) as Record<ServiceName, number>;
+        const before = Object.fromEntries(SERVICES.map((name) => [name, cpuMs(pidOf(name))])) as Record<Measured, number>;
         const pgBefore = postgresCpuMs(p.databaseName);
         const xactBefore = await transactions();
         const selfBefore = process.cpuUsage();
@@ -165,12 +177,27 @@ async function main() {
   }
 
   await recheck(p);
-  progress('after the load, every dashboard still equals its checked answer');
-  const freshness = await measureFreshness(p);
-  progress(`freshness: ${freshness.writes} writes through the API, ${freshness.staleAnswers} stale dashboard answers after them`);
+  progress('after the load, every dashboard (of both gateways) still equals its checked answer');
+  // Through the uncached gateway; through the cached one (read your own writes: must be 0 stale);
+  // written through the uncached one and read through the cached one (another replica: the event's
+  // propagation is the staleness window).
+  const routes = [
+    { path: 'uncached -> uncached', writeUrl: p.gatewayUrl, readUrl: p.gatewayUrl },
+    { path: 'cached -> cached (same gateway)', writeUrl: cachedGateway.info.url, readUrl: cachedGateway.info.url },
+    { path: 'uncached -> cached (another replica)', writeUrl: p.gatewayUrl, readUrl: cachedGateway.info.url },
+  ];
+  const freshnesses: Freshness[] = [];
+  for (const route of routes) {
+    const measured = await measureFreshness(p, route);
+    freshnesses.push(measured);
+    progress(`freshness ${route.path}: ${measured.writes} writes through the API, ${measured.staleAnswers} stale dashboard answers after them`);
+  }
+  const freshness = freshnesses[0]!;
   const { seedSeconds, seedTimings, databaseName } = p;
   await p.stop({ keepDatabase: env.BENCH_KEEP_DATABASE });
   platform = undefined;
+  await redis.stop();
+  redis = undefined;
 
   const profiles = env.BENCH_PROFILE
     ? SERVICES.map((name) => {
@@ -202,12 +229,13 @@ async function main() {
       failed: pt.result.non2xx + pt.result.errors + pt.result.mismatches,
       firstFailure: pt.result.firstFailure,
       cpuCores: Object.fromEntries(Object.entries(pt.cpuMs).map(([k, v]) => [k, v / pt.result.elapsedMs])),
-      gatewayCpuMsPerRequest: pt.cpuMs.gateway / answered,
+      // Both gateways' processes: the one not asked in a slice idles (a few ms), so the sum is what the asked one cost.
+      gatewayCpuMsPerRequest: (pt.cpuMs.gateway + pt.cpuMs['gateway-cached']) / answered,
       subgraphsCpuMsPerRequest: subgraphCpu / answered,
       postgresCpuMsPerRequest: pt.cpuMs.postgres / answered,
       // Per request sent (a dropped one ran nothing; a failed one may have run some).
       transactionsPerRequest: pt.transactions / (pt.result.scheduled - pt.result.dropped),
-      ceiling: (machine.cpus * 1000) / ((pt.cpuMs.gateway + subgraphCpu + pt.cpuMs.postgres) / answered),
+      ceiling: (machine.cpus * 1000) / ((pt.cpuMs.gateway + pt.cpuMs['gateway-cached'] + subgraphCpu + pt.cpuMs.postgres) / answered),
       cpuMsPerRequest: Object.fromEntries(Object.entries(pt.cpuMs).map(([k, v]) => [k, v / answered])),
       peakRssMiB: pt.peakRssMiB,
     };
@@ -215,7 +243,7 @@ async function main() {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const resultPath = join(RESULTS_DIR, `platform-${stamp}.json`);
   const settings = { quick: env.BENCH_QUICK, volume, duration, warmup, slices, rates: env.BENCH_RATES, maxInFlight: env.BENCH_MAX_IN_FLIGHT, dbPool: env.BENCH_DB_POOL, sessions: sessions.length, profile: env.BENCH_PROFILE };
-  writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, databaseName, seedSeconds, seedTimings, rows, freshness, profiles }, null, 2)}\n`);
+  writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, databaseName, seedSeconds, seedTimings, rows, freshness: freshnesses, profiles }, null, 2)}\n`);
 
   const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
   const table = (header: string[], body: string[][]) => {
@@ -269,17 +297,24 @@ async function main() {
       }),
     ),
   );
-  const target = rows.find((r) => r.query === 'dashboard' && r.rate === 1000);
-  if (target) {
+  for (const query of ['dashboard', 'dashboard-cached'] as const) {
+    const target = rows.find((r) => r.query === query && r.rate === 1000);
+    if (!target) continue;
     const met = target.rps >= 0.98 * 1000 && target.p99 < 200 && target.failed === 0 && target.dropped === 0;
-    out.push('', `Target: PlatformDashboard at 1000 requests/s with p99 < 200 ms. Measured ${fmt(target.rps)} answered/s, p99 ${fmt(target.p99)} ms, ${target.dropped} dropped: ${met ? 'MET' : 'MISSED'}`);
+    out.push('', `Target: ${LABEL[query]} at 1000 requests/s with p99 < 200 ms. Measured ${fmt(target.rps)} answered/s, p99 ${fmt(target.p99)} ms, ${target.dropped} dropped: ${met ? 'MET' : 'MISSED'}`);
   }
-  const visible = [...freshness.visibleAfterMs].sort((a, b) => a - b);
+  out.push('', `Freshness: per route (write through -> read through), one analytics event ingested per signed-in user allowed to, inside its dashboard's range, then the dashboard read at once and again until it equals SQL recomputed after the write`);
   out.push(
-    `Freshness: ${freshness.writes} events ingested through the gateway (one per signed-in user allowed to), each inside its dashboard's range; ` +
-      `${freshness.staleAnswers} dashboard answers after a write did not show it (0 = every next answer did); write answered to dashboard answer equal to SQL recomputed after the write: ` +
-      `p50 ${fmt(quantile(visible, 0.5))} ms, max ${fmt(visible[visible.length - 1] ?? Number.NaN)} ms (the SQL recomputation included)`,
+    table(
+      ['route', 'writes', 'stale answers', 'visible p50 ms', 'visible max ms', 'event on Redis p50 ms', 'event max ms'],
+      freshnesses.map((f) => {
+        const visible = [...f.visibleAfterMs].sort((a, b) => a - b);
+        const event = [...f.eventAfterMs].sort((a, b) => a - b);
+        return [f.path, String(f.writes), String(f.staleAnswers), fmt(quantile(visible, 0.5)), fmt(visible[visible.length - 1] ?? Number.NaN), fmt(quantile(event, 0.5)), fmt(event[event.length - 1] ?? Number.NaN)];
+      }),
+    ),
   );
+  out.push('stale answers: dashboard answers read after the write was answered that did not show it (the first read starts at once); visible: write answered -> first answer equal to SQL; event: write answered -> its event seen on Redis by a subscriber of the benchmark (0 when it came first)');
   const failures = rows.filter((r) => r.failed > 0);
   if (failures.length > 0) out.push(`Failed requests: ${failures.map((r) => `${r.query} at ${r.rate}/s: ${r.failed} (first: ${r.firstFailure})`).join('; ')}`);
   out.push(`Results: ${resultPath}`);
@@ -290,5 +325,6 @@ main().catch(async (error: unknown) => {
   progress(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   stopOpenLoop();
   await platform?.stop().catch(() => {});
+  await redis?.stop().catch(() => {});
   process.exit(1);
 });

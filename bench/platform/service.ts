@@ -55,6 +55,8 @@ async function start(config: ServiceConfig, pubsub: PubSub | undefined): Promise
     playground: false,
     introspection: false,
     protection: { rateLimits: false },
+    // The cached peer: the defaults of RESPONSE_CACHE_MAX_BYTES and RESPONSE_CACHE_MAX_AGE_MS.
+    ...(config.responseCache && config.redisUrl ? { responseCache: { redisUrl: config.redisUrl, maxBytes: 64 * 1024 * 1024, maxAgeMs: 60_000 } } : {}),
   });
 }
 

@@ -18,6 +18,8 @@ export interface ServiceConfig {
   subgraphUrls?: Record<SubgraphName, string>;
   /** Events between the subgraphs' processes and replicas through this Redis; unset = each subgraph's own in-memory pub/sub. */
   redisUrl?: string;
+  /** The gateway's: keep answers in the response cache (RESPONSE_CACHE=on), invalidated by the events on redisUrl. */
+  responseCache?: boolean;
 }
 
 /**

@@ -33,6 +33,10 @@ export interface Session {
 export interface BenchPlatform {
   gatewayUrl: string;
   services: Record<ServiceName, Child<{ url: string }>>;
+  /** A second gateway over the same subgraphs with the response cache on (options.cachedGateway). */
+  cachedGateway?: Child<{ url: string }>;
+  /** The Redis the subgraphs publish their events on, when there is one. */
+  redisUrl?: string;
   databaseName: string;
   sql: Sql;
   sessions: Session[];
@@ -61,6 +65,8 @@ export async function startBenchPlatform(options: {
   poolMax: number;
   /** Events between the subgraphs through this Redis (as production runs them); unset = in memory per subgraph. */
   redisUrl?: string;
+  /** Start a second gateway with the response cache on (needs redisUrl): docs/decisions/0016-response-cache.md. */
+  cachedGateway?: boolean;
   /** node flags per service (e.g. --cpu-prof). */
   execArgv?: (name: ServiceName) => string[];
   progress: (message: string) => void;
@@ -103,6 +109,7 @@ export async function startBenchPlatform(options: {
     const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((name) => [name, services[name].info.url])) as ServiceConfig['subgraphUrls'];
     services.gateway = await launch('gateway', { ...base, name: 'gateway', subgraphUrls });
     const gatewayUrl = services.gateway.info.url;
+    const cachedGateway = options.cachedGateway && options.redisUrl ? await launch('gateway', { ...base, name: 'gateway', subgraphUrls, responseCache: true }) : undefined;
 
     // One user signs up through the API: every seeded user gets that argon2id hash, made exactly
     // as the user subgraph makes it.
@@ -142,17 +149,19 @@ export async function startBenchPlatform(options: {
       sessions.push({ userId: uid('user', user), organizationId: vars.organizationId, role: roleOfCohort(cohort), token, variables: vars, dashboardBody, viewerBody, dashboardAnswer: dashboard.text, viewerAnswer: viewer.text });
     }
     progress(`${sessions.length} signed-in users; each one's dashboard equals its SQL answer`);
-    return { gatewayUrl, services, databaseName, sql, sessions, seedSeconds, seedTimings, stop };
+    return { gatewayUrl, services, ...(cachedGateway ? { cachedGateway } : {}), ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}), databaseName, sql, sessions, seedSeconds, seedTimings, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;
   }
 }
 
-/** Asks every session's dashboard again: it must still be the checked answer, byte for byte. */
+/** Asks every session's dashboard again (of each gateway): it must still be the checked answer, byte for byte. */
 export async function recheck(platform: BenchPlatform): Promise<void> {
-  for (const s of platform.sessions) {
-    const again = await post(platform.gatewayUrl, s.dashboardBody, s.token);
-    if (again.text !== s.dashboardAnswer) throw new Error(`the dashboard of ${s.userId} changed: ${again.text.slice(0, 300)}`);
+  for (const url of [platform.gatewayUrl, ...(platform.cachedGateway ? [platform.cachedGateway.info.url] : [])]) {
+    for (const s of platform.sessions) {
+      const again = await post(url, s.dashboardBody, s.token);
+      if (again.text !== s.dashboardAnswer) throw new Error(`the dashboard of ${s.userId} changed (${url}): ${again.text.slice(0, 300)}`);
+    }
   }
 }
