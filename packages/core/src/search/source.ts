@@ -131,8 +131,12 @@ export async function searchHeadsSince(db: Database, tables: EventLogTables, pat
   const token = since === null ? null : tokenSnapshot(since);
   if (token === null && since !== null) throw new Error('not a heads token');
   const followed = patterns.length === 0 ? sql`false` : sql`(${sql.join(patterns.map((p) => sql`e.stream like ${`${likeEscape(p.prefix)}%${p.suffix === undefined ? '' : likeEscape(p.suffix)}`}`), sql` or `)})`;
-  // The xmin bound lets the index on changed_xid find the candidates; the snapshot decides.
-  const written = token === null ? sql`` : sql` and e.changed_xid >= ${String(token.xmin)}::bigint and not pg_visible_in_snapshot(e.changed_xid::text::xid8, ${token.snapshot}::pg_snapshot)`;
+  // The xmin bound lets the index on changed_xid find the candidates; the snapshot decides. A range
+  // with both ends, not `>=` alone: without statistics (PGlite never analyzes; a generic plan) the
+  // planner takes a two-sided range as narrow and uses that index, where a one-sided one made it
+  // scan every followed stream by name (48 ms instead of 0.7 at 30,000 streams, measured).
+  const written =
+    token === null ? sql`` : sql` and e.changed_xid between ${String(token.xmin)}::bigint and 9223372036854775807 and not pg_visible_in_snapshot(e.changed_xid::text::xid8, ${token.snapshot}::pg_snapshot)`;
   // One statement: the snapshot given as the next token is the one the rows are read in.
   const rows = rowsOf<{ snapshot: string; xmax: string; stream: string | null; seq: string | number | null }>(
     await db.execute(sql`
