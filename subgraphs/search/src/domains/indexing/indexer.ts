@@ -8,11 +8,13 @@ import { sourceClient, SourceVersionError, type SearchSourceEndpoint, type Sourc
 
 /**
  * The indexer (docs/protocols/search.md#the-indexer): one loop per replica, of which only the one
- * holding the lease writes. Each pass asks every source for the changes after its stored cursors,
- * applies them to the index and then stores the cursors the source answered with (in the same
- * transaction when the index is this database), again while the source says `more`. A source that
- * fails is skipped with a growing delay; the others go on. A source with no stored cursor is
- * rebuilt from its documents pages first.
+ * holding the lease writes. Each pass asks every source which of its streams were written since
+ * its last token (protocol version 2; an idle pass is that one small call), asks the changes of
+ * those after the cursors it keeps in memory (read once per lease), applies them to the index and
+ * then stores the cursors the source answered with (in the same transaction when the index is this
+ * database), again while the source says `more`. A source of version 1 is asked with every
+ * cursor. A source that fails is skipped with a growing delay; the others go on. A source with no
+ * stored cursor is rebuilt from its documents pages first.
  */
 
 /** Stored for a source once it has been rebuilt, so a source whose log is still empty is not rebuilt again. */
@@ -184,7 +186,6 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
       .returning({ holder: indexerLease.holder });
     if (renewed.length === 0) throw new LeaseLostError('the indexer lease was taken over');
   };
-
 
   /** Applies one answer and stores the cursors that moved; `at` then holds them. */
   const applyAnswer = async (client: SourceClient, at: Record<string, number>, changes: SearchChangesResponse) => {
