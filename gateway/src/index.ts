@@ -38,6 +38,7 @@ export type { GatewayContext, ResponseCache, ResponseCacheOptions };
 export { routingUrls };
 export { watchSupergraphFile, type WatchSupergraphOptions } from './reload.js';
 export { DEVELOPMENT_ORIGINS } from './http/cors.js';
+export { useCompiledShaping } from './apollo/compiled-shaping.js';
 
 /** The supergraph this repository composes (schema/compose.ts writes it). */
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
