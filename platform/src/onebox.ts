@@ -259,6 +259,9 @@ export async function startOnebox(options: OneboxOptions): Promise<Onebox> {
             GATEWAY_WORKERS: '1',
             // haproxy is the one hop in front: the client address comes from its X-Forwarded-For.
             TRUST_PROXY: '1',
+            // As the production manifests run it (docs/decisions/0016-response-cache.md): the
+            // replicas share Redis, so a write through one drops the others' answers by its event.
+            RESPONSE_CACHE: 'on',
             ...options.gatewayEnv,
           }
         : {
