@@ -204,4 +204,23 @@ describe('indexer (sources: a protocol server in the test, over real HTTP)', () 
     expect(await found('expense')).toEqual(['WorkflowDefinition:w1']);
     expect(await storedCursors(server.services.db, 'user')).toEqual({ [users.stream]: expect.any(Number) });
   });
+
+  it('a replica whose lease was taken (a reindex) reads the stored cursors again instead of the ones it kept', async () => {
+    const replica = startIndexer({ db: server.services.db, index: server.services.index, sources: [{ name: 'user', url: users.url }], internalTokenSecret: TEST_INTERNAL_SECRET, log, pollIntervalMs: 20 });
+    const cursorReads = () => statements.filter((q) => /^select/i.test(q) && q.includes('"cursors"')).length;
+    try {
+      for (let i = 0; i < 400 && !replica.active; i++) await replica.nextPass();
+      await replica.nextPass();
+      statements.length = 0;
+      await replica.nextPass();
+      expect(cursorReads()).toBe(0);
+      await reindex({ db: server.services.db, index: server.services.index, sources: [{ name: 'user', url: users.url }], internalTokenSecret: TEST_INTERNAL_SECRET, log });
+      users.put(doc('User', 'u10', 'Dorothy Vaughan'));
+      for (let i = 0; i < 400 && (await found('vaughan')).length === 0; i++) await replica.nextPass();
+      expect(await found('vaughan')).toEqual(['User:u10']);
+      expect(cursorReads()).toBeGreaterThan(0);
+    } finally {
+      await replica.stop();
+    }
+  });
 });

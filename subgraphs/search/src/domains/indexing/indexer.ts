@@ -164,14 +164,18 @@ export function startIndexer(options: IndexerOptions): RunningIndexer {
   const version1Until = new Map<string, number>();
 
   const acquire = async (): Promise<boolean> => {
-    // Taken now, or renewed after it may have lapsed (another replica may have written meanwhile): read the cursors again.
-    if (!active || Date.now() - leaseRenewedAt >= leaseMs) followed.clear();
-    const rows = await db.execute(sql`
+    // `kept`: this replica held the lease, unexpired, right before (one statement: the CTE reads the
+    // row as it was). Otherwise the lease was taken now (a first start, after a takeover, after a
+    // reindex gave it up, after it lapsed): another writer may have stored cursors meanwhile.
+    const result = await db.execute(sql`
+      with prev as (select holder, expires_at from search.indexer_lease where id = 1)
       insert into search.indexer_lease as l (id, holder, expires_at) values (1, ${holder}, now() + ${leaseMs} * interval '1 millisecond')
       on conflict (id) do update set holder = excluded.holder, expires_at = excluded.expires_at
       where l.holder = excluded.holder or l.expires_at < now()
-      returning holder`);
-    const held = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows).length > 0;
+      returning holder, coalesce((select p.holder = ${holder} and p.expires_at >= now() from prev as p), false) as kept`);
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ kept: boolean }>;
+    const held = rows.length > 0;
+    if (!held || !rows[0]!.kept) followed.clear();
     if (held !== active) log.info(held ? 'search indexer: this replica indexes' : 'search indexer: another replica indexes; standing by', { holder });
     active = held;
     if (held) leaseRenewedAt = Date.now();
