@@ -4,7 +4,7 @@ import { Link, router, Stack } from 'expo-router';
 import { useState } from 'react';
 import { FlatList, Pressable, RefreshControl, Text, View } from 'react-native';
 import { useLive } from '../src/live';
-import { useOrganization } from '../src/organization';
+import { mayRestoreFiles, useOrganization } from '../src/organization';
 import { useSession } from '../src/session';
 import { Body, Button, Card, ErrorBanner, LiveIndicator, Loading, Screen, useTheme } from '../src/ui';
 
@@ -14,10 +14,10 @@ export default function InboxScreen() {
   if (orgLoading) return <Loading label="Loading your organizations" />;
   if (orgError) return <Screen>{<ErrorBanner error={orgError} />}<Button title="Try again" onPress={refetchOrgs} /></Screen>;
   if (!current) return <Screen><Body muted>You are not a member of any organization yet. Ask an owner to invite you.</Body><SignOut /></Screen>;
-  return <Inbox organizationId={current.id} organizationName={current.name} />;
+  return <Inbox organizationId={current.id} organizationName={current.name} mayRestore={mayRestoreFiles(current.viewerRole)} />;
 }
 
-function Inbox({ organizationId, organizationName }: { organizationId: string; organizationName: string }) {
+function Inbox({ organizationId, organizationName, mayRestore }: { organizationId: string; organizationName: string; mayRestore: boolean }) {
   const client = useApolloClient();
   const theme = useTheme();
   const { state } = useSession();
@@ -85,6 +85,12 @@ function Inbox({ organizationId, organizationName }: { organizationId: string; o
           testID="task-list"
         />
       )}
+      {/* Admins and owners only: the API refuses the list and its restore to everyone else. */}
+      {mayRestore ? (
+        <Link href="/deleted-files" role="link" style={{ color: theme.primary, fontSize: 16 }}>
+          Recently deleted files
+        </Link>
+      ) : null}
       <SignOut />
     </Screen>
   );

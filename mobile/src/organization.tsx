@@ -27,6 +27,9 @@ export function OrganizationProvider({ children }: { children: ReactNode }) {
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }
 
+/** Who may see an organization's recently deleted files and restore them: the API refuses everyone else. */
+export const mayRestoreFiles = (role: string | undefined) => role === 'ADMIN' || role === 'OWNER';
+
 export function useOrganization(): OrganizationContext {
   const value = useContext(Context);
   if (!value) throw new Error('useOrganization outside OrganizationProvider');

@@ -33,6 +33,7 @@ function Navigation() {
           <Stack.Screen name="tasks/[id]" options={{ title: 'Task' }} />
           <Stack.Screen name="runs/[id]" options={{ title: 'Run' }} />
           <Stack.Screen name="organizations" options={{ title: 'Organizations' }} />
+          <Stack.Screen name="deleted-files" options={{ title: 'Recently deleted' }} />
         </Stack.Protected>
         <Stack.Protected guard={!signedIn}>
           <Stack.Screen name="sign-in" options={{ headerShown: false }} />

@@ -4,6 +4,7 @@ import { jest } from '@jest/globals';
 import { renderRouter } from 'expo-router/testing-library';
 import { Observable, type Observer } from 'rxjs';
 import InboxScreen from '../app/index';
+import DeletedFilesScreen from '../app/deleted-files';
 import OrganizationsScreen from '../app/organizations';
 import RunScreen from '../app/runs/[id]';
 import SignInScreen from '../app/sign-in';
@@ -183,7 +184,7 @@ export async function renderApp(options: { gateway: StandInGateway; session: Ses
   const makeApi = (s: Session) => standInApi(gateway, s);
   const Layout = () => <AppRoot createSession={createSession} makeApi={makeApi} store={store} />;
   return renderRouter(
-    { _layout: Layout, index: InboxScreen, 'sign-in': SignInScreen, organizations: OrganizationsScreen, 'tasks/[id]': TaskScreen, 'runs/[id]': RunScreen },
+    { _layout: Layout, index: InboxScreen, 'sign-in': SignInScreen, organizations: OrganizationsScreen, 'deleted-files': DeletedFilesScreen, 'tasks/[id]': TaskScreen, 'runs/[id]': RunScreen },
     { initialUrl: options.initialUrl ?? '/' },
   );
 }
@@ -191,7 +192,7 @@ export async function renderApp(options: { gateway: StandInGateway; session: Ses
 // Fixtures: what the gateway answers, typed by the app's own operations.
 
 type Organization = MyOrganizationsQuery['organizations']['nodes'][number];
-export const organization = (id: string, name: string): Organization => ({ __typename: 'Organization', id, name, slug: id, viewerRole: 'MEMBER' as Organization['viewerRole'] });
+export const organization = (id: string, name: string, viewerRole: Organization['viewerRole'] = 'MEMBER'): Organization => ({ __typename: 'Organization', id, name, slug: id, viewerRole });
 
 export function organizations(...nodes: Organization[]): MyOrganizationsQuery {
   return { __typename: 'Query', viewer: { __typename: 'User', id: 'u1', name: 'Ada', email: 'ada@example.test' }, organizations: { __typename: 'OrganizationConnection', nodes } };

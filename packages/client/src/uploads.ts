@@ -95,7 +95,7 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadedFi
     : await sha256Of(body, { ...(signal ? { signal } : {}), onProgress: (hashed) => report('hashing', hashed) });
   signal?.throwIfAborted();
 
-  const shape = { size: totalBytes, sha256, ...(options.multipart !== undefined ? { multipart: options.multipart } : {}), idempotencyKey: randomKey() };
+  const shape = { size: totalBytes, sha256, ...(options.multipart !== undefined ? { multipart: options.multipart } : {}), idempotencyKey: newIdempotencyKey() };
   const upload =
     options.fileId !== undefined
       ? (
@@ -145,7 +145,7 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadedFi
       }
     }
     report('completing', totalBytes);
-    const idempotencyKey = randomKey();
+    const idempotencyKey = newIdempotencyKey();
     return await retrying(attempts, signal, async () => {
       const completed = await client.mutate({ mutation: CompleteUploadDocument, variables: { input: { uploadId: upload.id, idempotencyKey, ...(parts.length > 0 ? { parts } : {}) } } });
       return completed.data!.completeUpload;
@@ -186,7 +186,11 @@ export async function webCryptoSha256(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-function randomKey(): string {
+/**
+ * A fresh idempotency key for one intended write (docs/protocols/idempotency.md): a UUID where the
+ * platform has Web Crypto's randomUUID, else random enough for a key (React Native's Hermes has none).
+ */
+export function newIdempotencyKey(): string {
   return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 }
 
