@@ -2,12 +2,17 @@ import { graphql } from '../gql';
 
 /** An organization's administration (owners and admins): members, invitations, API keys, allow-list, audit log. */
 
+/**
+ * One page of an organization's members in the order they joined (a newcomer is last, so the live
+ * list can add them at its end once every page is loaded); `after` for the next page, `search`
+ * a case-insensitive part of a name (or email: owners and admins only), at most 100 characters.
+ */
 export const MembersDocument = graphql(`
-  query Members($organizationId: ID!) {
+  query Members($organizationId: ID!, $after: String, $search: String) {
     organization(id: $organizationId) {
       id
       viewerRole
-      members(first: 100) {
+      members(first: 50, after: $after, filter: { search: $search }) {
         totalCount
         pageInfo {
           hasNextPage
@@ -22,6 +27,28 @@ export const MembersDocument = graphql(`
             name
             email
           }
+        }
+      }
+    }
+  }
+`);
+
+/** Joins, role changes and removals in one organization, for the members list while it is open. */
+export const MembershipChangedDocument = graphql(`
+  subscription MembershipChanged($organizationId: ID!, $after: String) {
+    membershipChanged(organizationId: $organizationId, after: $after) {
+      cursor
+      type
+      userId
+      role
+      member {
+        id
+        role
+        joinedAt
+        user {
+          id
+          name
+          email
         }
       }
     }
