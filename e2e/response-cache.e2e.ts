@@ -320,6 +320,29 @@ describe('the response cache', () => {
     expect(analytics.fetches).toBeGreaterThan(fetches);
   });
 
+  it('sends a question already being answered to the subgraphs once', async () => {
+    const analytics = proxies.find((p) => p.name === 'analytics')!;
+    const wider = { from: new Date(Date.parse(range.from) - 2 * 86_400_000).toISOString(), to: range.to };
+    let release!: () => void;
+    analytics.hold = new Promise<void>((resolve) => (release = resolve));
+    const { coalesced } = cacheOf(a).stats;
+    const fetches = analytics.fetches;
+    const first = gql(a, ACTIVITY, { id: orgId, ...wider }, ann);
+    let second: ReturnType<typeof gql> | undefined;
+    try {
+      await waitFor(() => analytics.held > 0, 'the fill to reach the analytics subgraph');
+      second = gql(a, ACTIVITY, { id: orgId, ...wider }, ann);
+      await waitFor(() => cacheOf(a).stats.coalesced > coalesced, 'the second request to wait for the first');
+    } finally {
+      analytics.hold = null;
+      release();
+    }
+    const [one, two] = await Promise.all([first, second!]);
+    expect(one.errors).toBeUndefined();
+    expect(two).toEqual(one);
+    expect(analytics.fetches).toBe(fetches + 1);
+  });
+
   it('never stores what is not cacheable', async () => {
     const { store, miss } = cacheOf(a).stats;
     const cases: [string, Record<string, unknown>, Person][] = [

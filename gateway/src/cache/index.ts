@@ -54,6 +54,8 @@ export function cacheExecutor(gateway: ApolloGateway, options: ResponseCacheOpti
   const feed = followEvents(options.redisUrl, store, log);
   const unwatch = watchResponseCache(() => store.bytes);
   const execute = gateway.executor;
+  /** Fills in flight by key: what they kept (undefined when nothing was kept). */
+  const filling = new Map<string, Promise<string | undefined>>();
 
   gateway.executor = async (requestContext) => {
     const operation = requestContext.operation;
@@ -89,14 +91,32 @@ export function cacheExecutor(gateway: ApolloGateway, options: ResponseCacheOpti
       // A fresh object per answer: nothing downstream can change what the next caller gets.
       return JSON.parse(hit) as ExecutorResult;
     }
+    // The same question already being answered (an expired or dropped entry under load): wait for
+    // that answer rather than send the whole plan to the subgraphs again. It is taken only if it was
+    // kept, i.e. nothing it depends on was invalidated while it ran (the caller's own mutation
+    // included): as fresh as a hit at the moment it was stored. Otherwise this request runs its own.
+    const joined = filling.get(key);
+    if (joined) {
+      store.count('coalesced');
+      const text = await joined;
+      return text !== undefined ? (JSON.parse(text) as ExecutorResult) : execute(requestContext);
+    }
     store.count('miss');
     const fill = store.begin();
+    let settle!: (text: string | undefined) => void;
+    filling.set(key, new Promise<string | undefined>((resolve) => (settle = resolve)));
+    let kept: string | undefined;
     try {
       const result = await execute(requestContext);
       // Only whole, clean answers: no errors (a partial answer, a refusal), no extensions (per request).
-      if (!result.errors?.length && result.data && !result.extensions) store.store(key, tagsOfViewer(viewer), JSON.stringify(result), fill);
+      if (!result.errors?.length && result.data && !result.extensions) {
+        const text = JSON.stringify(result);
+        if (store.store(key, tagsOfViewer(viewer), text, fill)) kept = text;
+      }
       return result;
     } finally {
+      filling.delete(key);
+      settle(kept);
       store.end(fill);
     }
   };

@@ -15,6 +15,8 @@ export interface Fill {
 export interface ResponseCacheStats {
   hit: number;
   miss: number;
+  /** Misses that waited for an identical fill in flight (answered by what it kept, or run on their own when it kept nothing). */
+  coalesced: number;
   store: number;
   raced: number;
   bypass: number;
@@ -47,7 +49,7 @@ export class ResponseStore {
   private readonly inflight = new Map<number, number>();
   private healthy = false;
   private readonly healthWaiters: (() => void)[] = [];
-  readonly stats: ResponseCacheStats = { hit: 0, miss: 0, store: 0, raced: 0, bypass: 0, invalidation: 0, flush: 0 };
+  readonly stats: ResponseCacheStats = { hit: 0, miss: 0, coalesced: 0, store: 0, raced: 0, bypass: 0, invalidation: 0, flush: 0 };
 
   constructor(options: { maxBytes: number; maxAgeMs: number }) {
     this.entries = new LRUCache<string, Entry>({

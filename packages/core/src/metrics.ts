@@ -197,15 +197,16 @@ export const countSlowConsumer = () => slowConsumers.inc();
 // --- Gateway: response cache (docs/protocols/response-cache.md) -----------------------------
 
 /**
- * What the response cache did: `hit`, `miss` (a cacheable query executed), `store`, `raced` (a
+ * What the response cache did: `hit`, `miss` (a cacheable query executed), `coalesced` (a miss
+ * that waited for an identical fill in flight), `store`, `raced` (a
  * fill not stored: its organizations or the cache were invalidated while it ran), `bypass` (a
  * cacheable query while the cache's Redis subscription was down), `invalidation` (a tag dropped:
  * an event or a mutation of this gateway), `flush` (everything dropped).
  */
-export type ResponseCacheOutcome = 'hit' | 'miss' | 'store' | 'raced' | 'bypass' | 'invalidation' | 'flush';
+export type ResponseCacheOutcome = 'hit' | 'miss' | 'coalesced' | 'store' | 'raced' | 'bypass' | 'invalidation' | 'flush';
 const responseCacheTotal = new Counter({
   name: 'organoise_gateway_response_cache_total',
-  help: 'Response cache outcomes: hit, miss, store, raced (a fill invalidated while it ran, not stored), bypass (Redis subscription down), invalidation, flush',
+  help: 'Response cache outcomes: hit, miss, coalesced (waited for an identical fill in flight), store, raced (a fill invalidated while it ran, not stored), bypass (Redis subscription down), invalidation, flush',
   labelNames: ['outcome'],
   registers: [registry],
 });
