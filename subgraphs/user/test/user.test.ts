@@ -264,6 +264,41 @@ describe('organizations and memberships', () => {
     expect(codesOf(tooMany)).toEqual(['BAD_USER_INPUT']);
   });
 
+  it('finds members by a part of their name, or of their email for owners and admins only, within the one organization', async () => {
+    const owner = await signUp('Olga Owner');
+    const org = await createOrg(owner);
+    const member = await signUp('Mia Member');
+    const viewer = await signUp('Vic Viewer');
+    const target = await signUp('Quentin Quill', uniqueEmail('qq-mailbox'));
+    await addMember(owner, org.id, member, 'MEMBER');
+    await addMember(owner, org.id, viewer, 'VIEWER');
+    await addMember(owner, org.id, target, 'MEMBER');
+    // Another organization with a namesake: never in this one's answers.
+    const other = await signUp('Other Owner');
+    const otherOrg = await createOrg(other);
+    await addMember(other, otherOrg.id, await signUp('Quentin Elsewhere'), 'MEMBER');
+    const Q = `query($id: ID!, $search: String) { organization(id: $id) { members(filter: { search: $search }) { totalCount nodes { user { name } } } } }`;
+    const names = async (search: string, as: Viewer) => {
+      const res = await call(Q, { id: org.id, search }, as);
+      expect(res.errors).toBeUndefined();
+      const members: { totalCount: number; nodes: { user: { name: string } }[] } = res.data!.organization.members;
+      expect(members.totalCount).toBe(members.nodes.length);
+      return members.nodes.map((n) => n.user.name);
+    };
+    expect(await names('quent', owner)).toEqual(['Quentin Quill']);
+    expect(await names('quent', viewer)).toEqual(['Quentin Quill']);
+    // By email: an admin's or owner's search matches it; a member's does not (they do not see emails).
+    expect(await names('QQ-MAILBOX', owner)).toEqual(['Quentin Quill']);
+    expect(await names('qq-mailbox', member)).toEqual([]);
+    // LIKE's wildcards are plain characters.
+    expect(await names('%', owner)).toEqual([]);
+    expect(await names('_', owner)).toEqual([]);
+    expect(codesOf(await call(Q, { id: org.id, search: 'x'.repeat(101) }, owner))).toEqual(['BAD_USER_INPUT']);
+    expect(await names('x'.repeat(100), owner)).toEqual([]);
+    // Someone outside the organization learns nothing, not even that it exists.
+    expect(codesOf(await call(Q, { id: org.id, search: 'quent' }, other))).toEqual(['NOT_FOUND']);
+  });
+
   it('shows users only to people who share an organization, and email only to admins and the user', async () => {
     const owner = await signUp();
     const org = await createOrg(owner);
