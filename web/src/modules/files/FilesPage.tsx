@@ -1,16 +1,24 @@
-import { useQuery } from '@apollo/client/react';
+import { useMutation, useQuery } from '@apollo/client/react';
 import { Alert, Box, Button, LinearProgress, Paper, Stack, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
-import { describeError, FilesDocument, formatSize, type FilesQuery } from '@organoise/client';
-import { useRef, type ChangeEvent } from 'react';
+import { DeleteFileDocument, describeError, FilesDocument, formatSize, type FilesQuery } from '@organoise/client';
+import { lazy, Suspense, useRef, useState, type ChangeEvent } from 'react';
+import { navigate, useQueryString } from '../../app/router';
 import { Empty, ErrorState, Loading } from '../../ui/states';
-import { canContribute, useOrganization } from '../organizations/context';
+import { canContribute, canManage, useOrganization } from '../organizations/context';
 import { percentSent, useDirectUpload } from './files';
+
+// Admins' and owners' view only: everyone else's Files screen never downloads it.
+const DeletedFiles = lazy(() => import('./DeletedFiles'));
 
 type Processing = NonNullable<NonNullable<FilesQuery['organization']>['files']['nodes'][number]['processing']>;
 const PENDING = new Set(['QUEUED', 'RUNNING', 'RETRYING']);
 
 export default function FilesPage() {
-  const { current } = useOrganization();
+  const { current, viewer } = useOrganization();
+  // Recently deleted is offered to admins and owners only (the API refuses its list and restoreFile to others).
+  const mayRestore = canManage(current.viewerRole);
+  const search = useQueryString();
+  const showDeleted = mayRestore && new URLSearchParams(search).get('view') === 'deleted';
   const { data, loading, error, refetch } = useQuery(FilesDocument, { variables: { organizationId: current.id } });
   const files = data?.organization?.files.nodes ?? [];
   // While a file is being processed the list is read again every few seconds, until none is.
@@ -19,6 +27,8 @@ export default function FilesPage() {
   const direct = useDirectUpload({ organizationId: current.id });
   const input = useRef<HTMLInputElement>(null);
   const mayUpload = canContribute(current.viewerRole);
+  // deleteFile's rule: the file's owner (a member or above), or an admin or owner.
+  const mayDelete = (file: { owner?: { id: string } | null }) => mayRestore || (mayUpload && file.owner?.id === viewer.id);
 
   /** A new file, or (with fileId) a new version of that file. */
   const choose = async (event: ChangeEvent<HTMLInputElement>, fileId?: string) => {
@@ -30,21 +40,8 @@ export default function FilesPage() {
   };
 
   const percent = direct.progress ? percentSent(direct.progress) : null;
-  return (
-    <Stack spacing={2}>
-      <Stack direction="row" sx={{ alignItems: 'center', justifyContent: 'space-between' }}>
-        <Typography variant="h4" component="h1">
-          Files
-        </Typography>
-        <Tooltip title={mayUpload ? '' : 'Viewers cannot upload files'}>
-          <span>
-            <Button variant="contained" component="label" disabled={!mayUpload || direct.uploading}>
-              Upload a file
-              <input ref={input} type="file" hidden onChange={(e) => void choose(e)} data-testid="file-input" />
-            </Button>
-          </span>
-        </Tooltip>
-      </Stack>
+  const fileList = (
+    <>
       {direct.progress ? (
         <Box>
           <LinearProgress aria-label="Uploading" {...(percent === null ? {} : { variant: 'determinate' as const, value: percent })} />
@@ -87,18 +84,78 @@ export default function FilesPage() {
                     {file.currentVersion}
                   </TableCell>
                   <TableCell>
-                    {mayUpload ? (
-                      <Button size="small" component="label" disabled={direct.uploading}>
-                        New version
-                        <input type="file" hidden onChange={(e) => void choose(e, file.id)} data-testid="file-version-input" />
-                      </Button>
-                    ) : null}
+                    <Stack direction="row" spacing={1}>
+                      {mayUpload ? (
+                        <Button size="small" component="label" disabled={direct.uploading}>
+                          New version
+                          <input type="file" hidden onChange={(e) => void choose(e, file.id)} data-testid="file-version-input" />
+                        </Button>
+                      ) : null}
+                      {mayDelete(file) ? <DeleteButton id={file.id} name={file.name} /> : null}
+                    </Stack>
                   </TableCell>
                 </TableRow>
               ))}
             </TableBody>
           </Table>
         </Paper>
+      ) : null}
+    </>
+  );
+  return (
+    <Stack spacing={2}>
+      <Stack direction="row" sx={{ alignItems: 'center', justifyContent: 'space-between' }}>
+        <Typography variant="h4" component="h1">
+          Files
+        </Typography>
+        <Tooltip title={mayUpload ? '' : 'Viewers cannot upload files'}>
+          <span>
+            <Button variant="contained" component="label" disabled={!mayUpload || direct.uploading}>
+              Upload a file
+              <input ref={input} type="file" hidden onChange={(e) => void choose(e)} data-testid="file-input" />
+            </Button>
+          </span>
+        </Tooltip>
+      </Stack>
+      {mayRestore ? (
+        // Two toggle buttons, not MUI's Tabs: those would add their own chunks (about 10 KB gzip) to this screen.
+        <Stack direction="row" role="group" aria-label="Files views" spacing={1}>
+          <Button variant={showDeleted ? 'text' : 'outlined'} aria-pressed={!showDeleted} onClick={() => navigate('/files')}>
+            All files
+          </Button>
+          <Button variant={showDeleted ? 'outlined' : 'text'} aria-pressed={showDeleted} onClick={() => navigate('/files?view=deleted')}>
+            Recently deleted
+          </Button>
+        </Stack>
+      ) : null}
+      {showDeleted ? (
+        <Suspense fallback={<Loading label="Loading deleted files" />}>
+          <DeletedFiles />
+        </Suspense>
+      ) : (
+        fileList
+      )}
+    </Stack>
+  );
+}
+
+/**
+ * One file's Delete: the file leaves the list at once, and an admin may restore it until the
+ * retention period ends (so no confirmation step). One idempotency key per intended deletion.
+ */
+function DeleteButton({ id, name }: { id: string; name: string }) {
+  const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const [remove, { loading, error }] = useMutation(DeleteFileDocument, { refetchQueries: [FilesDocument], awaitRefetchQueries: true });
+  return (
+    <Stack spacing={0.5} sx={{ alignItems: 'flex-start' }}>
+      {/* A refusal is shown from `error`. */}
+      <Button size="small" color="error" onClick={() => void remove({ variables: { id, idempotencyKey } }).catch(() => {})} disabled={loading} aria-label={`Delete ${name}`}>
+        Delete
+      </Button>
+      {error ? (
+        <Typography variant="body2" color="error" role="alert">
+          {describeError(error).message}
+        </Typography>
       ) : null}
     </Stack>
   );
