@@ -8,10 +8,12 @@ import postgres from 'postgres';
 import type { ClientsConfig, ClientsReport } from './fanout/clients.js';
 import { loadFanoutEnv } from './fanout/env.js';
 import type { GatewayConfig } from './fanout/gateway.js';
+import type { WindowReport } from './fanout/probe.js';
 import type { ServicesConfig, ServicesInfo } from './fanout/services.js';
 import { startChild, type Child } from './lib/child.js';
 import { quantile } from './lib/load.js';
 import { cpuMs } from './lib/proc.js';
+import { summariseProfile } from './lib/profile.js';
 
 // npm run bench:fanout — subscription fan-out. BENCH_CLIENTS graphql-ws sockets (one distinct
 // user each, spread over BENCH_ORGS organizations with a realistic mix of roles) each watch their
@@ -93,7 +95,11 @@ interface Phase {
   subgraphsCpuCores: number;
   clientsCpuCores: number;
   memory: { rssBeforeMiB: number; rssAfterMiB: number; heapBeforeMiB: number; heapAfterMiB: number; kibPerConnectionRss: number; kibPerConnectionHeap: number };
+  /** What each process measured of itself during the window (fanout/probe.ts): loop delay, the gateway's stages, the clients' bursts. */
+  window: { gateway: WindowReport | null; services: WindowReport; clients: WindowReport[] };
 }
+
+const runStamp = new Date().toISOString().replace(/[:.]/g, '-');
 
 async function main() {
   const machine = {
@@ -173,7 +179,7 @@ async function main() {
     const share = Math.ceil(clientCount / env.BENCH_CLIENT_PROCESSES);
     await Promise.all(
       Array.from({ length: env.BENCH_CLIENT_PROCESSES }, async (_, w) => {
-        const slice = members.slice(w * share, (w + 1) * share);
+        const slice = env.BENCH_CLIENT_LAYOUT === 'blocks' ? members.slice(w * share, (w + 1) * share) : members.filter((_, i) => i % env.BENCH_CLIENT_PROCESSES === w);
         if (slice.length === 0) return;
         const config: ClientsConfig = {
           mode,
@@ -220,6 +226,14 @@ async function main() {
     const total = Math.max(organizations.length, Math.round(eventsPerSecond * env.BENCH_SECONDS));
     const runs: Record<string, string[]> = Object.fromEntries(organizations.map((o) => [o.id, []]));
     let publishFailures = 0;
+    // Each process measures itself over the window (fanout/probe.ts); BENCH_PROFILE: a CPU profile
+    // of the window in the gateway (or, for the baseline, nowhere: it has no gateway), the
+    // subgraphs and the first client process.
+    const profileDir = join(RESULTS_DIR, `fanout-${runStamp}.cpuprofiles`);
+    if (env.BENCH_PROFILE) mkdirSync(profileDir, { recursive: true });
+    const probed = [...(mode === 'gateway' ? [{ name: 'gateway', child: gateway as Child<unknown> }] : []), { name: 'subgraphs', child: services as Child<unknown> }, ...workers.map((w, i) => ({ name: `clients-${i}`, child: w as Child<unknown> }))];
+    const profilePath = (name: string) => (env.BENCH_PROFILE && (name === 'gateway' || name === 'subgraphs' || name === 'clients-0') ? join(profileDir, `${mode}-${name}.cpuprofile`) : null);
+    for (const { name, child } of probed) child.process.send({ type: 'window-start', profile: profilePath(name) });
     const cpu = { serving: cpuMs(serving.pid), subgraphs: cpuMs(services.pid), clients: workers.reduce((n, w) => n + cpuMs(w.pid), 0) };
     const publishStart = Date.now();
     const pending: Promise<void>[] = [];
@@ -258,6 +272,9 @@ async function main() {
     const subgraphsCpu = cpuMs(services.pid) - cpu.subgraphs;
     const clientsCpu = workers.reduce((n, w) => n + cpuMs(w.pid), 0) - cpu.clients;
 
+    const windows = await Promise.all(probed.map(({ name, child }) => ask<WindowReport>(child, { type: 'window-stop', profile: profilePath(name) }).then((report) => [name, report] as const)));
+    const windowOf = (name: string) => windows.find(([n]) => n === name)?.[1];
+
     const reports = await Promise.all(workers.map((w) => ask<{ report: ClientsReport }>(w, { type: 'report', runs })));
     const latencies = reports.flatMap((r) => r.report.latencies).sort((a, b) => a - b);
     const sum = (pick: (r: ClientsReport) => number) => reports.reduce((n, r) => n + pick(r.report), 0);
@@ -288,6 +305,7 @@ async function main() {
         kibPerConnectionRss: (after.rss - before.rss) / 1024 / clientCount,
         kibPerConnectionHeap: (after.heapUsed - before.heapUsed) / 1024 / clientCount,
       },
+      window: { gateway: windowOf('gateway') ?? null, services: windowOf('subgraphs')!, clients: workers.map((_, i) => windowOf(`clients-${i}`)!) },
     };
     phases.push(phase);
     progress(
@@ -319,9 +337,8 @@ async function main() {
     p99: quantile(p.latencies, 0.99),
     max: p.latencies.at(-1) ?? Number.NaN,
   }));
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const resultPath = join(RESULTS_DIR, `fanout-${stamp}.json`);
+  const resultPath = join(RESULTS_DIR, `fanout-${runStamp}.json`);
   const settings = { ...env, BENCH_POSTGRES_URL: undefined, membersPerOrganization };
   writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, rows }, null, 2)}\n`);
 
@@ -329,7 +346,7 @@ async function main() {
   const out: string[] = [];
   out.push(
     `Subscription fan-out: ${clientCount} graphql-ws sockets (distinct users, ${env.BENCH_ORGS} organizations x ${membersPerOrganization}, roles 5% ADMIN / 60% MEMBER / 35% VIEWER), ` +
-      `${env.BENCH_EVENTS_PER_ORG_PER_SECOND} run(s) started per organization per second for ${env.BENCH_SECONDS} s; pub/sub ${redisUrl ? 'Redis' : 'in process'}, Postgres; ${env.BENCH_CLIENT_PROCESSES} client processes; ` +
+      `${env.BENCH_EVENTS_PER_ORG_PER_SECOND} run(s) started per organization per second for ${env.BENCH_SECONDS} s; pub/sub ${redisUrl ? 'Redis' : 'in process'}, Postgres; ${env.BENCH_CLIENT_PROCESSES} client processes (${env.BENCH_CLIENT_LAYOUT}); ` +
       `gateway auth re-check every ${env.BENCH_AUTH_RECHECK_MS > 0 ? `${env.BENCH_AUTH_RECHECK_MS} ms` : '2000 ms (its default)'}`,
   );
   out.push(`${machine.cpus} CPUs (${machine.model}), ${machine.memoryGiB} GiB, node ${machine.node}, load average at start ${machine.loadAverageAtStart.join(' ')}`);
@@ -375,6 +392,40 @@ async function main() {
         `p99 ${fmt(ours.p99)} ms, ${ours.lost} lost, ${fmt(ours.memory.kibPerConnectionRss)} KiB RSS (${fmt(ours.memory.kibPerConnectionHeap)} KiB heap) per connection: ${met ? 'MET' : 'MISSED'}`,
     );
   }
+  for (const p of phases) {
+    const w = p.window;
+    const stageRows: string[][] = [];
+    type Spread = { n: number; p50: number; p90: number; p99: number; max: number };
+    const row = (label: string, v: Spread | undefined) => v && stageRows.push([label, String(v.n), fmt(v.p50), fmt(v.p90), fmt(v.p99), fmt(v.max)]);
+    const g = w.gateway?.extra as Record<string, Spread> | undefined;
+    if (g) {
+      row('gateway: `at` -> event from the subgraph', g.upstream);
+      row('gateway: wait in the topic queue', g.queued);
+      row('gateway: hydration (entity fetch)', g.hydration);
+      row('gateway: hand-over to listeners', g.push);
+      row('gateway: serialise + write to sockets', g.writes);
+      row('gateway: `at` -> last socket written', g.sent);
+      row('gateway: listeners per topic event', g.listeners);
+    }
+    w.clients.forEach((c, i) => {
+      const e = c.extra as { firstArrival: Spread; burstSpread: Spread };
+      row(`clients-${i}: \`at\` -> first arrival of a run`, e.firstArrival);
+      row(`clients-${i}: first -> last arrival of a run`, e.burstSpread);
+    });
+    out.push('', `${LABEL[p.mode]}: per stage over the measured window (ms; n = events, or runs for the clients)`);
+    out.push(table(['stage', 'n', 'p50', 'p90', 'p99', 'max'], stageRows));
+    const loops = [...(w.gateway ? [['gateway', w.gateway] as const] : []), ['subgraphs', w.services] as const, ...w.clients.map((c, i) => [`clients-${i}`, c] as const)];
+    out.push('', 'event loop delay over the window (ms; monitorEventLoopDelay, 5 ms resolution)');
+    out.push(table(['process', 'p50', 'p99', 'max'], loops.map(([name, r]) => [name, fmt(r.loopDelayMs.p50), fmt(r.loopDelayMs.p99), fmt(r.loopDelayMs.max)])));
+    for (const [name, r] of loops) {
+      if (!r.profile) continue;
+      const summary = summariseProfile(r.profile, 15);
+      out.push('', `${p.mode} ${name}: CPU profile of the window, ${fmt(summary.totalMs, 0)} ms busy (${r.profile})`);
+      out.push(table(['package', 'self ms', 'share'], summary.packages.slice(0, 8).map((h) => [h.name, fmt(h.selfMs, 0), `${fmt(h.share * 100)}%`])));
+      out.push(table(['function', 'self ms', 'share'], summary.functions.map((h) => [h.name, fmt(h.selfMs, 0), `${fmt(h.share * 100)}%`])));
+    }
+  }
+  if (env.BENCH_PROFILE) out.push('', '(profiling slows every process: take latency figures from a run without BENCH_PROFILE)');
   out.push(`Results: ${resultPath}`);
   process.stdout.write(`${out.join('\n')}\n`);
   // A wrong answer anywhere, or an event the gateway lost, fails the run; the baseline losing

@@ -2,6 +2,7 @@ import { INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organois
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { serveChild } from '../lib/child.js';
+import { serveWindow, spread } from './probe.js';
 
 // One process of graphql-ws clients (the parent runs several): each socket is one user watching
 // their organization's runs. Every event is checked (the right run, the owner's name hydrated from
@@ -62,6 +63,13 @@ const state = {
   ready: false,
 };
 
+/**
+ * During the measured window, each run's deliveries in this process: the first and the last
+ * arrival. This process reads its sockets one after another, so the last of a burst waits for
+ * the processing of all the others: the spread is what the harness adds on its own.
+ */
+let bursts: Map<string, { at: number; first: number; last: number }> | undefined;
+
 const problem = (text: string) => {
   state.firstProblem ??= text;
 };
@@ -112,6 +120,11 @@ function open(config: ClientsConfig, index: number): Promise<void> {
           }
           if (seen.has(event.run.id)) seen.set(`dup:${event.run.id}:${arrived}`, -1);
           else seen.set(event.run.id, arrived - Date.parse(event.at));
+          if (bursts) {
+            const burst = bursts.get(event.run.id);
+            if (burst) burst.last = arrived;
+            else bursts.set(event.run.id, { at: Date.parse(event.at), first: arrived, last: arrived });
+          }
         },
         error: (error) => {
           state.errors++;
@@ -122,6 +135,17 @@ function open(config: ClientsConfig, index: number): Promise<void> {
     );
   });
 }
+
+serveWindow({
+  start: () => {
+    bursts = new Map();
+  },
+  extra: () => {
+    const runs = [...(bursts ?? new Map<string, { at: number; first: number; last: number }>()).values()];
+    bursts = undefined;
+    return { firstArrival: spread(runs.map((r) => r.first - r.at)), burstSpread: spread(runs.map((r) => r.last - r.first)) };
+  },
+});
 
 serveChild<ClientsConfig, { clients: number }>(async (config) => {
   state.config = config;

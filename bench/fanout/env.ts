@@ -1,4 +1,4 @@
-import { parseEnv, z } from '@organoise/core';
+import { bool, parseEnv, z } from '@organoise/core';
 
 /** Settings of bench:fanout (the only file of it that reads process.env). Quick run: BENCH_CLIENTS=500 BENCH_SECONDS=5. */
 const schema = z.object({
@@ -12,6 +12,15 @@ const schema = z.object({
   BENCH_SECONDS: z.coerce.number().positive().max(600).default(20),
   /** Processes the client sockets are spread over (none of them is the gateway's). */
   BENCH_CLIENT_PROCESSES: z.coerce.number().int().min(1).max(16).default(4),
+  /**
+   * How the sockets are dealt to the client processes. `interleaved` (default): member i goes to
+   * process i mod BENCH_CLIENT_PROCESSES, so each organization's 1,000 sockets (every event's
+   * burst) are spread over all of them. `blocks`: consecutive members to one process, as before
+   * 2026-12-06; a process then reads a whole burst's messages one after another, and the last
+   * socket's latency carries the client's own processing of the 999 before it (in production
+   * each socket is its own client). The gateway writes the same bytes either way.
+   */
+  BENCH_CLIENT_LAYOUT: z.enum(['interleaved', 'blocks']).default('interleaved'),
   /** Events between replicas through this Redis (the multi-replica case); empty = in-process pub/sub. */
   BENCH_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** The Postgres server a fresh database is created on (and dropped after). */
@@ -28,6 +37,13 @@ const schema = z.object({
    * loaded run's sockets are dropped (1006) and the run fails after printing its memory.
    */
   BENCH_HEAP_SNAPSHOT_DIR: z.string().default(''),
+  /**
+   * CPU profiles (node:inspector) of the measured window only, not of the connect and warm-up:
+   * the gateway, the subgraphs' process and the first client process, written to
+   * bench/results/fanout-<stamp>.cpuprofiles/ and summarised (hottest functions) in the output.
+   * Profiling slows each process: take latency figures from a run without it.
+   */
+  BENCH_PROFILE: bool(false),
   /** Which phases run, in order: the gateway and/or the baseline (the same clients straight on the workflow subgraph, which is left busy for a while after). */
   BENCH_PHASES: z
     .string()

@@ -1,7 +1,9 @@
+import { subscribe } from 'node:diagnostics_channel';
 import v8 from 'node:v8';
 import { createLogger } from '@organoise/core';
-import { loadSupergraph, startGateway } from '@organoise/gateway';
+import { DELIVERY_CHANNEL, loadSupergraph, startGateway, type DeliveryTrace } from '@organoise/gateway';
 import { serveChild } from '../lib/child.js';
+import { serveWindow, spread } from './probe.js';
 
 // Our gateway alone in its process, so that its memory and CPU are its own. Started with
 // --expose-gc: the parent's heap readings (SIGUSR2 -> a line on stderr would be noisier) come
@@ -22,6 +24,41 @@ process.on('message', (message: { type: string; snapshot?: string }) => {
   if (message.snapshot) v8.writeHeapSnapshot(message.snapshot);
   const usage = process.memoryUsage();
   process.send!({ type: 'memory', rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external });
+});
+
+/**
+ * Each delivery's stages in the gateway, from the engine's diagnostics channel, per topic event
+ * (ms): the event's `at` (stamped by the workflow subgraph) to its arrival from the subgraph,
+ * the wait in the topic's queue, the hydration, the hand-over to every listener, and the writes
+ * (graphql-ws serialising and sending to each socket: the microtasks after the hand-over, over
+ * when a setImmediate queued then runs).
+ */
+const stages = { upstream: [] as number[], queued: [] as number[], hydration: [] as number[], push: [] as number[], writes: [] as number[], sent: [] as number[], listeners: [] as number[] };
+let recording = false;
+subscribe(DELIVERY_CHANNEL, (message) => {
+  if (!recording) return;
+  const trace = message as DeliveryTrace;
+  const at = Date.parse((trace.payload.data as { workflowRunsChanged?: { at?: string } } | null | undefined)?.workflowRunsChanged?.at ?? '');
+  setImmediate(() => {
+    const sentAt = performance.timeOrigin + performance.now();
+    if (Number.isFinite(at)) stages.upstream.push(trace.receivedAt - at);
+    stages.queued.push(trace.hydratingAt - trace.receivedAt);
+    stages.hydration.push(trace.hydratedAt - trace.hydratingAt);
+    stages.push.push(trace.pushedAt - trace.hydratedAt);
+    stages.writes.push(sentAt - trace.pushedAt);
+    if (Number.isFinite(at)) stages.sent.push(sentAt - at);
+    stages.listeners.push(trace.listeners);
+  });
+});
+serveWindow({
+  start: () => {
+    for (const list of Object.values(stages)) list.length = 0;
+    recording = true;
+  },
+  extra: () => {
+    recording = false;
+    return Object.fromEntries(Object.entries(stages).map(([name, values]) => [name, spread(values)]));
+  },
 });
 
 serveChild<GatewayConfig, { url: string }>(async (config) => {

@@ -6,6 +6,7 @@ import { createLogger, createPubSub, INTERNAL_TOKEN_HEADER, signInternalToken, s
 import { MemoryMailer, type UserServices } from '@organoise/subgraph-user';
 import { sql } from 'drizzle-orm';
 import { serveChild } from '../lib/child.js';
+import { serveWindow } from './probe.js';
 
 // Every subgraph in one child process (the gateway and the clients each have their own), on
 // a real Postgres database, with the fan-out's organizations, members and their access tokens
@@ -63,6 +64,8 @@ const NO_PASSWORD = '!';
 
 /** Roles in a realistic organization: a few admins, mostly members, the rest read-only viewers. */
 export const roleOf = (index: number): Role => (index % 20 === 0 ? 'ADMIN' : index % 20 < 13 ? 'MEMBER' : 'VIEWER');
+
+serveWindow({ extra: () => ({}) });
 
 serveChild<ServicesConfig, ServicesInfo>(async (config) => {
   const log = createLogger({ bench: 'fanout' }, 'warn');

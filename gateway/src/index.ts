@@ -39,6 +39,7 @@ export { routingUrls };
 export { watchSupergraphFile, type WatchSupergraphOptions } from './reload.js';
 export { DEVELOPMENT_ORIGINS } from './http/cors.js';
 export { useCompiledShaping } from './apollo/compiled-shaping.js';
+export { DELIVERY_CHANNEL, type DeliveryTrace } from './subscriptions/engine.js';
 
 /** The supergraph this repository composes (schema/compose.ts writes it). */
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
 // Undocumented Apollo API (planner, executeQueryPlan): listed in ../apollo/internals.ts, reviewed on every upgrade.
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
@@ -55,6 +56,29 @@ function sizeOf(result: ExecutionResult): number {
   }
   return size;
 }
+
+/**
+ * Published once per event a topic hands to its subscribers, and only while something listens
+ * (`diagnostics_channel.subscribe`): bench:fanout times each stage of a delivery with it
+ * (docs/benchmarks.md, section 3). Times are ms since the epoch with sub-ms precision
+ * (performance.timeOrigin + performance.now()). Nothing listens in production: one
+ * `hasSubscribers` check per event.
+ */
+export const DELIVERY_CHANNEL = 'organoise:gateway:subscription-delivery';
+export interface DeliveryTrace {
+  /** The hydrated result every listener of the topic was handed. */
+  payload: ExecutionResult;
+  listeners: number;
+  /** The upstream event arrived from the subgraph. */
+  receivedAt: number;
+  /** Its turn came in the topic's queue (events of one topic are hydrated one at a time). */
+  hydratingAt: number;
+  hydratedAt: number;
+  /** Handed to every listener (their transports write it in the microtasks after this). */
+  pushedAt: number;
+}
+const deliveries = channel(DELIVERY_CHANNEL);
+const clock = () => performance.timeOrigin + performance.now();
 
 /** Events asked of the log per replay page: small enough to pace a slow client, large enough to be cheap. */
 const REPLAY_PAGE = 100;
@@ -384,7 +408,8 @@ export class SubscriptionEngine {
             return;
           }
           topic.markLive();
-          topic.queue = topic.queue.then(() => this.deliver(topic, prepared, request, result as ExecutionResult<Record<string, unknown>>));
+          const receivedAt = deliveries.hasSubscribers ? clock() : 0;
+          topic.queue = topic.queue.then(() => this.deliver(topic, prepared, request, result as ExecutionResult<Record<string, unknown>>, receivedAt));
         },
         error: fail,
         complete: () => {
@@ -414,7 +439,7 @@ export class SubscriptionEngine {
   }
 
   /** Hydrates one upstream event with the rest of the plan and hands the result to every subscriber. */
-  private async deliver(topic: Topic, prepared: PreparedPlan, request: SubscribeRequest, event: ExecutionResult<Record<string, unknown>>) {
+  private async deliver(topic: Topic, prepared: PreparedPlan, request: SubscribeRequest, event: ExecutionResult<Record<string, unknown>>, receivedAt = 0) {
     if (topic.listeners.size === 0) {
       topic.position = positionOf(event) ?? topic.position;
       return;
@@ -422,11 +447,16 @@ export class SubscriptionEngine {
     // The opener may have left a shared topic: the entity fetches carry the identity of a
     // subscriber still listening (all of them have the same memberships, see sharing.ts).
     const context = topic.listeners.values().next().value ?? request.context;
+    const hydratingAt = receivedAt && clock();
     const payload = await this.hydrate(prepared, request, context, event);
+    const hydratedAt = receivedAt && clock();
     // Set as the event is handed over: whoever joins from here receives the events after it.
     topic.position = positionOf(event) ?? topic.position;
     for (const sink of topic.listeners.keys()) sink.push(payload);
     countDeliveries(topic.listeners.size);
+    if (receivedAt && deliveries.hasSubscribers) {
+      deliveries.publish({ payload, listeners: topic.listeners.size, receivedAt, hydratingAt, hydratedAt, pushedAt: clock() } satisfies DeliveryTrace);
+    }
   }
 
   /** One upstream event through the rest of the plan (the entity fetches), as `context` sees it. */
