@@ -1,4 +1,6 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { waitFor } from '@organoise/core/testing';
+import { DELIVERY_CHANNEL, type DeliveryTrace } from '@organoise/gateway';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -128,6 +130,44 @@ describe('shared subscriptions', () => {
     }
     await Promise.all(watchers.map((w) => w.client.dispose()));
     await waitFor(() => platform.gateway.subscriptions.stats().topics === 0 && platform.gateway.subscriptions.stats().connections === 0, 'the upstream to close');
+  });
+
+  it('writes a shared event to every socket as the same JSON, whatever id the client gave its subscription, and traces the delivery once', async () => {
+    const [ann, bob] = await Promise.all([member('Ann', { [orgA]: 'VIEWER' }), member('Bob', { [orgA]: 'VIEWER' })]);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the memberships reach the principal cache
+    const traces: DeliveryTrace[] = [];
+    const onTrace = (message: unknown) => void traces.push(message as DeliveryTrace);
+    subscribe(DELIVERY_CHANNEL, onTrace);
+    try {
+      // The gateway writes each event's JSON, made once, in place of a marker at the end of the
+      // message; an id holding the marker's very characters must not be mistaken for it.
+      const marker = '\u0000organoise:serialized-payload\u0000';
+      const ids: string[] = [];
+      const plain = watch(ann, orgA);
+      const marked: Watcher = { events: [], errors: [], closeCodes: [], client: createClient({ url: platform.gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, generateID: () => marker, connectionParams: { authorization: `Bearer ${bob.token}` }, on: { message: (m) => void (m.type === 'next' && ids.push(m.id)) } }) };
+      opened.push(marked);
+      marked.client.subscribe({ query: RUNS, variables: { org: orgA } }, { next: (value) => void marked.events.push(value), error: (error) => void marked.errors.push(error), complete: () => {} });
+      await waitFor(() => platform.gateway.subscriptions.stats().listeners === 2, 'two subscriptions');
+      expect(platform.gateway.subscriptions.stats()).toMatchObject({ topics: 1 });
+      const runId = await startRun();
+      await waitFor(() => plain.events.length === 1 && marked.events.length === 1, 'the event on both sockets');
+      expect([plain.errors, marked.errors, marked.closeCodes]).toEqual([[], [], []]);
+      expect(ids).toEqual([marker]);
+      const expected = { data: { workflowRunsChanged: { type: 'workflow.run.started', run: { id: runId, state: 'open', startedBy: { id: owner.id, name: 'Owner' } } } } };
+      expect(plain.events[0]).toEqual(expected);
+      expect(marked.events[0]).toEqual(expected);
+      // One trace for the topic's event (not one per socket), its stages in order.
+      expect(traces).toHaveLength(1);
+      const [trace] = traces;
+      expect(trace!.listeners).toBe(2);
+      expect(JSON.parse(JSON.stringify(trace!.payload))).toEqual(expected);
+      expect(trace!.receivedAt).toBeGreaterThan(0);
+      expect(trace!.hydratingAt).toBeGreaterThanOrEqual(trace!.receivedAt);
+      expect(trace!.hydratedAt).toBeGreaterThanOrEqual(trace!.hydratingAt);
+      expect(trace!.pushedAt).toBeGreaterThanOrEqual(trace!.hydratedAt);
+    } finally {
+      unsubscribe(DELIVERY_CHANNEL, onTrace);
+    }
   });
 
   it('keeps people with other roles or other organizations on their own topics', async () => {

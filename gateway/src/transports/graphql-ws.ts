@@ -91,6 +91,46 @@ function emitWithoutOversizeError(this: WebSocket, event: string | symbol, ...ar
   return (Object.getPrototypeOf(this) as WebSocket).emit.call(this, event, ...args);
 }
 
+/**
+ * Each event serialised once for all its sockets (issue 16). A topic hands the same result object
+ * to its 1,000 subscribers; graphql-ws would JSON.stringify it into each socket's `next` message.
+ * Instead `onNext` gives graphql-ws a `Serialized` whose toJSON stands for the payload with a
+ * marker string, and the socket's `send` (`sendSpliced`, below) puts the event's JSON, made once,
+ * where the marker is. graphql-ws builds `{"id","type","payload"}` in that order, so the marker is
+ * always the message's end; a client's own `id` (which could hold the marker's characters) comes
+ * before it and is never touched. The bytes on the wire are what graphql-ws would have sent.
+ */
+const PAYLOAD_MARKER = '\u0000organoise:serialized-payload\u0000';
+const MARKED_END = `${JSON.stringify(PAYLOAD_MARKER)}}`;
+class Serialized {
+  constructor(readonly json: string) {}
+  /** Called by graphql-ws's JSON.stringify, which then hands its text to this socket's send at once. */
+  toJSON(): string {
+    splicing = this.json;
+    return PAYLOAD_MARKER;
+  }
+}
+/** The payload JSON of the message being stringified, taken by sendSpliced in the same synchronous step. */
+let splicing: string | undefined;
+const serialized = new WeakMap<ExecutionResult, Serialized>();
+function serializedOf(result: ExecutionResult): Serialized {
+  let entry = serialized.get(result);
+  if (!entry) {
+    // As graphql-ws shapes it: the result's other keys, then its errors (each by its toJSON).
+    const { errors, ...rest } = result;
+    entry = new Serialized(JSON.stringify(errors ? { ...rest, errors } : rest));
+    serialized.set(result, entry);
+  }
+  return entry;
+}
+function sendSpliced(this: WebSocket, data: unknown, options?: unknown, cb?: unknown): void {
+  if (splicing !== undefined && typeof data === 'string' && data.endsWith(MARKED_END)) {
+    data = `${data.slice(0, data.length - MARKED_END.length)}${splicing}}`;
+    splicing = undefined;
+  }
+  (Object.getPrototypeOf(this) as { send: (data: unknown, options?: unknown, cb?: unknown) => void }).send.call(this, data, options, cb);
+}
+
 /** What a connected socket's `ctx.extra.request` is once its upgrade request is let go (onConnect). */
 const UPGRADE_REQUEST_RELEASED = Object.freeze({ released: true });
 
@@ -112,6 +152,7 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
   wsServer.on('connection', (socket) => {
     oversizeWarnings.set(socket, warnOversize);
     socket.emit = emitWithoutOversizeError as typeof socket.emit;
+    socket.send = sendSpliced as typeof socket.send;
   });
   // The socket each operation came on: an operation whose socket closed while it was being
   // checked opens nothing, and one waiting to be accepted stops waiting when it closes.
@@ -220,6 +261,8 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
         }
         return new Guarded(result as unknown as AsyncIterableIterator<ExecutionResult>, ctx.extra.socket, state, failureErrorsOf);
       },
+      // Each result is serialised once, whatever the number of sockets it goes to (Serialized, above).
+      onNext: (_ctx, _id, _payload, _args, result) => serializedOf(result as ExecutionResult) as never,
       onClose: (ctx) => {
         sockets.get(ctx.extra.socket)?.unwatch();
       },
