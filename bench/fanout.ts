@@ -198,12 +198,14 @@ async function main() {
 
     // Warm-up: one run per organization; every socket must see it before the measurement starts
     // (graphql-ws does not acknowledge a subscribe, and the upstream subscriptions open lazily).
-    const progressOf = async () => {
-      const answers = await Promise.all(workers.map((w) => ask<{ withEvents: number; received: number; failures: number; firstProblem: string | null }>(w, { type: 'progress' })));
+    const progressOf = async (measuredRuns?: Record<string, string[]>) => {
+      const answers = await Promise.all(
+        workers.map((w) => ask<{ withEvents: number; received: number; measured: number; failures: number; firstProblem: string | null }>(w, { type: 'progress', ...(measuredRuns ? { runs: measuredRuns } : {}) })),
+      );
       const failures = answers.reduce((n, a) => n + a.failures, 0);
       // Figures from wrong answers mean nothing: the first failed subscription stops the run.
       if (failures > 0) throw new Error(`${mode}: ${failures} subscription(s) failed; the first: ${answers.find((a) => a.firstProblem)?.firstProblem}`);
-      return answers.reduce((sum, a) => ({ withEvents: sum.withEvents + a.withEvents, received: sum.received + a.received }), { withEvents: 0, received: 0 });
+      return answers.reduce((sum, a) => ({ withEvents: sum.withEvents + a.withEvents, received: sum.received + a.received, measured: sum.measured + a.measured }), { withEvents: 0, received: 0, measured: 0 });
     };
     const warmDeadline = Date.now() + 120_000;
     for (let round = 0; ; round++) {
@@ -218,7 +220,6 @@ async function main() {
     // Printed at once: memory does not depend on the load, and a run that fails later still says it.
     progress(`${mode}: memory per connection after warm-up: ${((after.heapUsed - before.heapUsed) / 1024 / clientCount).toFixed(1)} KiB heap, ${((after.rss - before.rss) / 1024 / clientCount).toFixed(1)} KiB RSS`);
     await sleep(500);
-    const receivedBefore = (await progressOf()).received;
 
     // The measurement: runs started on a fixed schedule (round robin over the organizations),
     // never waiting for the previous one, so a slow consumer cannot slow the publisher down.
@@ -255,11 +256,13 @@ async function main() {
     await Promise.all(pending);
     const publishSeconds = (Date.now() - publishStart) / 1000;
     const expected = organizations.reduce((n, o) => n + runs[o.id]!.length * membersPerOrganization, 0);
-    // Drain: wait until every delivery arrived (or 15 s without progress: what is still missing then counts as lost).
+    // Drain: wait until every delivery of a measured run arrived (or 15 s without progress: what is
+    // still missing then counts as lost). Counted per measured run: warm-up events still arriving
+    // are not measured deliveries (counted as such, they ended a slow run's drain early, 2026-12-06).
     let last = -1;
     let stalledSince = Date.now();
     for (;;) {
-      const received = (await progressOf()).received - receivedBefore;
+      const received = (await progressOf(runs)).measured;
       if (received >= expected) break;
       if (received !== last) {
         last = received;

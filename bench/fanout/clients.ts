@@ -172,6 +172,8 @@ process.on('message', (message: { type: string; runs?: Record<string, string[]> 
       type: 'progress',
       withEvents: state.seen.filter((s) => s && s.size > 0).length,
       received: state.seen.reduce((n, s) => n + (s?.size ?? 0), 0),
+      // Deliveries of the measured runs (the drain's count), when the parent names them.
+      measured: message.runs ? config.clients.reduce((n, spec, i) => n + (message.runs![spec.organizationId] ?? []).filter((runId) => state.seen[i]?.has(runId)).length, 0) : 0,
       failures: state.errors + state.wrong + state.closed,
       firstProblem: state.firstProblem,
     });
