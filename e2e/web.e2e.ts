@@ -220,7 +220,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     const graphqlBodies: string[] = [];
     first.on('request', (request) => void (request.url().endsWith('/graphql') && graphqlBodies.push(request.postData() ?? '')));
     await first.getByTestId('file-input').setInputFiles({ name: 'quote.txt', mimeType: 'text/plain', buffer: Buffer.from('Three chairs, 240 EUR\n') });
-    await first.getByRole('cell', { name: 'quote.txt' }).waitFor();
+    await first.getByRole('cell', { name: 'quote.txt', exact: true }).waitFor();
     expect(graphqlBodies.join('\n')).not.toContain('Three chairs');
     await first.locator('[data-state="DONE"]').waitFor({ timeout: TIMEOUT });
     await shot(first, 'files');
