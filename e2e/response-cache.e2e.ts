@@ -173,7 +173,9 @@ beforeAll(async () => {
       log: testLog,
       trustProxy: 'loopback',
       protection: { rateLimits: false },
-      responseCache: { redisUrl, maxBytes: 8 * 1024 * 1024, maxAgeMs: 60_000 },
+      // Liveness pings far apart: tests here hold the event connection's answers on purpose (a PING held
+      // as long would stop the cache serving: gateway/test/response-cache-liveness.test.ts).
+      responseCache: { redisUrl, maxBytes: 8 * 1024 * 1024, maxAgeMs: 60_000, livenessMs: 600_000 },
     });
   a = await cached(Object.fromEntries(proxies.map((p) => [p.name, p.url])), eventsPause.url);
   b = await cached(Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, platform.subgraphs[name].url])), redis.url);

@@ -32,7 +32,7 @@ export interface EventFeed {
  * subscription is back is known here (flush, then serve); a dropped connection flushes and stops
  * serving at once, since events published meanwhile are lost (Redis Pub/Sub is at-most-once).
  */
-export function followEvents(url: string, store: ResponseStore, log: Logger): EventFeed {
+export function followEvents(url: string, store: ResponseStore, log: Logger, pingMs = 5000): EventFeed {
   const redis = new Redis(url, { maxRetriesPerRequest: null, autoResubscribe: false, lazyConnect: false });
   let closed = false;
   redis.on('ready', () => {
@@ -56,9 +56,38 @@ export function followEvents(url: string, store: ResponseStore, log: Logger): Ev
     if (tags) store.invalidate(tags);
     else store.flush();
   });
+  // A connection that dies without closing (a peer or a middlebox gone silent) sends no 'close':
+  // the cache would go on serving while no event reaches it, up to the entries' maximum age. A PING
+  // (allowed on a subscribed connection) unanswered within the interval counts as the connection
+  // lost: flush, stop serving and reconnect; the resubscription then serves again. A reply merely
+  // late (a starved event loop) costs one flush, never a stale answer.
+  let pinging = false;
+  const liveness = setInterval(() => {
+    if (closed || pinging || !store.serving) return;
+    pinging = true;
+    let answered = false;
+    const timer = setTimeout(() => {
+      if (answered || closed) return;
+      log.warn('response cache bypassed: its Redis connection did not answer a PING', { afterMs: pingMs });
+      store.setHealthy(false);
+      redis.disconnect(true);
+    }, pingMs);
+    timer.unref();
+    redis.ping().then(
+      () => {
+        answered = true;
+      },
+      () => {},
+    ).finally(() => {
+      clearTimeout(timer);
+      pinging = false;
+    });
+  }, pingMs);
+  liveness.unref();
   return {
     close: async () => {
       closed = true;
+      clearInterval(liveness);
       store.setHealthy(false);
       redis.disconnect();
     },

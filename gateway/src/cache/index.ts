@@ -20,6 +20,8 @@ export interface ResponseCacheOptions {
   maxBytes: number;
   /** No answer is served older than this, whatever the events say (the bound for events never published). */
   maxAgeMs: number;
+  /** A PING on the event connection this often, unanswered within as long, stops serving until it is back (default 5 s). */
+  livenessMs?: number;
 }
 
 /** What tests and benchmarks may read of a running cache. */
@@ -51,7 +53,7 @@ const canonicalJson = (value: unknown): string =>
  */
 export function cacheExecutor(gateway: ApolloGateway, options: ResponseCacheOptions, log: Logger): { cache: ResponseCache; flush(): void; close(): Promise<void> } {
   const store = new ResponseStore(options);
-  const feed = followEvents(options.redisUrl, store, log);
+  const feed = followEvents(options.redisUrl, store, log, options.livenessMs);
   const unwatch = watchResponseCache(() => store.bytes);
   const execute = gateway.executor;
   /** Fills in flight by key: what they kept (undefined when nothing was kept). */
