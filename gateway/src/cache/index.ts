@@ -42,6 +42,12 @@ export function tagsOfViewer(viewer: Viewer): string[] {
   return tags;
 }
 
+/** An answer with less than this share of its maximum age left is refilled in the background when it is served. */
+const REFRESH_AHEAD = 0.25;
+
+/** A cache policy for a background refill: what it restricts concerns no answer being sent. */
+const detachedCachePolicy = () => ({ maxAge: undefined, scope: undefined, restrict() {}, replace() {}, policyIfCacheable: () => null });
+
 /** JSON with every object's keys in order: equal variables, one key. */
 const canonicalJson = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
@@ -90,6 +96,15 @@ export function cacheExecutor(gateway: ApolloGateway, options: ResponseCacheOpti
     const hit = store.lookup(key);
     if (hit !== undefined) {
       store.count('hit');
+      // Refresh ahead: an answer in the last quarter of its maximum age is filled again in the
+      // background while it is still served (it is as exact as any hit: the events still drop it),
+      // so a busy question never expires with every request for it waiting on one refill.
+      if (!filling.has(key) && store.remainingMs(key) < options.maxAgeMs * REFRESH_AHEAD) {
+        store.count('refresh');
+        fillOnce(key, viewer, { ...requestContext, metrics: {}, overallCachePolicy: detachedCachePolicy() } as typeof requestContext).catch((error: unknown) =>
+          log.warn('response cache refresh failed', { error: error instanceof Error ? error.message : String(error) }),
+        );
+      }
       // A fresh object per answer: nothing downstream can change what the next caller gets.
       return JSON.parse(hit) as ExecutorResult;
     }
@@ -104,6 +119,11 @@ export function cacheExecutor(gateway: ApolloGateway, options: ResponseCacheOpti
       return text !== undefined ? (JSON.parse(text) as ExecutorResult) : execute(requestContext);
     }
     store.count('miss');
+    return fillOnce(key, viewer, requestContext);
+  };
+
+  /** Runs the question and keeps its answer unless something it depends on was invalidated meanwhile; joiners wait on it. */
+  async function fillOnce(key: string, viewer: Viewer, requestContext: Parameters<Executor>[0]): Promise<ExecutorResult> {
     const fill = store.begin();
     let settle!: (text: string | undefined) => void;
     filling.set(key, new Promise<string | undefined>((resolve) => (settle = resolve)));
@@ -121,7 +141,7 @@ export function cacheExecutor(gateway: ApolloGateway, options: ResponseCacheOpti
       settle(kept);
       store.end(fill);
     }
-  };
+  }
 
   return {
     cache: {

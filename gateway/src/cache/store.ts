@@ -17,6 +17,8 @@ export interface ResponseCacheStats {
   miss: number;
   /** Misses that waited for an identical fill in flight (answered by what it kept, or run on their own when it kept nothing). */
   coalesced: number;
+  /** Hits whose answer was near its maximum age, refilled in the background while served. */
+  refresh: number;
   store: number;
   raced: number;
   bypass: number;
@@ -49,7 +51,7 @@ export class ResponseStore {
   private readonly inflight = new Map<number, number>();
   private healthy = false;
   private readonly healthWaiters: (() => void)[] = [];
-  readonly stats: ResponseCacheStats = { hit: 0, miss: 0, coalesced: 0, store: 0, raced: 0, bypass: 0, invalidation: 0, flush: 0 };
+  readonly stats: ResponseCacheStats = { hit: 0, miss: 0, coalesced: 0, refresh: 0, store: 0, raced: 0, bypass: 0, invalidation: 0, flush: 0 };
 
   constructor(options: { maxBytes: number; maxAgeMs: number }) {
     this.entries = new LRUCache<string, Entry>({
@@ -94,6 +96,11 @@ export class ResponseStore {
 
   lookup(key: string): string | undefined {
     return this.entries.get(key)?.text;
+  }
+
+  /** Milliseconds before the entry reaches its maximum age (0 when absent). */
+  remainingMs(key: string): number {
+    return Math.max(0, this.entries.getRemainingTTL(key));
   }
 
   begin(): Fill {

@@ -203,10 +203,10 @@ export const countSlowConsumer = () => slowConsumers.inc();
  * cacheable query while the cache's Redis subscription was down), `invalidation` (a tag dropped:
  * an event or a mutation of this gateway), `flush` (everything dropped).
  */
-export type ResponseCacheOutcome = 'hit' | 'miss' | 'coalesced' | 'store' | 'raced' | 'bypass' | 'invalidation' | 'flush';
+export type ResponseCacheOutcome = 'hit' | 'miss' | 'coalesced' | 'refresh' | 'store' | 'raced' | 'bypass' | 'invalidation' | 'flush';
 const responseCacheTotal = new Counter({
   name: 'organoise_gateway_response_cache_total',
-  help: 'Response cache outcomes: hit, miss, coalesced (waited for an identical fill in flight), store, raced (a fill invalidated while it ran, not stored), bypass (Redis subscription down), invalidation, flush',
+  help: 'Response cache outcomes: hit, miss, coalesced (waited for an identical fill in flight), refresh (a hit near its maximum age refilled in the background), store, raced (a fill invalidated while it ran, not stored), bypass (Redis subscription down), invalidation, flush',
   labelNames: ['outcome'],
   registers: [registry],
 });
