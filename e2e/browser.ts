@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { testEnv } from '@organoise/core/testing';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { DEMO_PASSWORD, seedDemo } from '@organoise/platform';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from './harness.js';
 
 // What the browser tests share: Debian's Chromium started as this machine needs it (no sandbox as
 // root; no background networking, which the closed network would refuse again and again), the
@@ -56,4 +59,120 @@ const AXE_RUN = `axe.run(document, { resultTypes: ['violations'] }).then((r) => 
 export async function accessibilityProblems(page: Page): Promise<string[]> {
   if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
   return (await page.evaluate(AXE_RUN)) as string[];
+}
+
+/** A page's wait for what it shows: long enough for a sign-in (argon2) on a loaded 2-core machine; a passing wait returns at once. */
+export const WAIT = 30_000;
+const WEB_DIST = join(ROOT, 'web/dist/index.html');
+const SCREENSHOTS = join(ROOT, 'web/screenshots/');
+
+export interface WebE2eOptions extends Omit<TestPlatformOptions, 'web'> {
+  /** Seed the demo organizations and people (seedDemo) once the platform runs. */
+  demo?: boolean;
+}
+
+export interface WebE2e {
+  /** The platform serving the built web app at / (from the helper's beforeAll on). */
+  readonly platform: TestPlatform;
+  readonly browser: Browser;
+  /** The case's page errors, console errors (CSP violations among them) and axe findings; emptied after each case. */
+  readonly findings: string[];
+  /** A browser of its own (cookies, storage), closed after the case. */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+  /** `path` of the app (of `on`'s gateway, default the helper's platform) in a new browser, its errors gathered in `findings`. */
+  open(path?: string, options?: { viewport?: { width: number; height: number }; on?: TestPlatform }): Promise<Page>;
+  /** Fills the sign-in form on `page` (and the second step with `secondFactor`) and waits until signed in. */
+  signIn(page: Page, email: string, options?: { password?: string; secondFactor?: string }): Promise<void>;
+  /** An access token of `email`, signed in through the API. */
+  tokenOf(email: string, password?: string): Promise<string>;
+  /** A full-page screenshot into web/screenshots/<name>.png, and axe's findings on it into `findings`. */
+  photograph(page: Page, name: string): Promise<void>;
+}
+
+/**
+ * The web app's browser tests' setup: before the file's tests (a beforeAll registered where this is
+ * called, so hooks registered after it see it running) the app built as `npm start` builds it, the
+ * platform serving it, the demo seeded when asked, and Chromium; after each case its browsers
+ * closed and its findings emptied; after the file, all stopped. `options` may be a function, for
+ * settings known only once earlier hooks ran (a port chosen first).
+ */
+export function useWebE2e(options: WebE2eOptions | (() => WebE2eOptions) = {}): WebE2e {
+  let platform: TestPlatform | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const findings: string[] = [];
+
+  // The first build on a clean clone takes minutes on a loaded machine; later runs take a second.
+  beforeAll(async () => {
+    const { demo, ...settings } = typeof options === 'function' ? options() : options;
+    buildApp('@organoise/web');
+    if (!existsSync(WEB_DIST)) throw new Error('web/dist was not built');
+    platform = await startTestPlatform({ ...settings, web: true });
+    if (demo) await seedDemo(platform.gateway.url);
+    browser = await launchChromium();
+  }, 600_000);
+
+  // Each case starts with no page open, so the gateway's count of live views is its own.
+  afterEach(async () => {
+    findings.length = 0;
+    for (const context of contexts.splice(0)) await context.close().catch(() => {});
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  const running = () => {
+    if (!platform || !browser) throw new Error('the web app starts in beforeAll');
+    return { platform, browser };
+  };
+  const newContext = async (contextOptions?: BrowserContextOptions) => {
+    const context = await running().browser.newContext(contextOptions);
+    contexts.push(context);
+    return context;
+  };
+  return {
+    get platform() {
+      return running().platform;
+    },
+    get browser() {
+      return running().browser;
+    },
+    findings,
+    newContext,
+    open: async (path = '/', { viewport = { width: 1200, height: 800 }, on } = {}) => {
+      // Reduced motion: the app then draws no transitions, so axe and screenshots see settled colours.
+      const page = await (await newContext({ viewport, reducedMotion: 'reduce' })).newPage();
+      page.setDefaultTimeout(WAIT);
+      // Uncaught exceptions and console errors, which include content security policy violations.
+      page.on('pageerror', (error) => findings.push(`pageerror: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') findings.push(`console: ${message.text()}`);
+      });
+      await page.goto(new URL(path, (on ?? running().platform).gateway.url).href);
+      return page;
+    },
+    signIn: async (page, email, { password = DEMO_PASSWORD, secondFactor } = {}) => {
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      if (secondFactor) {
+        await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+        await page.getByLabel('Code').fill(secondFactor);
+        await page.getByRole('button', { name: 'Verify' }).click();
+      }
+      await page.getByTestId('signed-in-as').waitFor();
+    },
+    tokenOf: async (email, password = DEMO_PASSWORD) => {
+      const signed = await running().platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password } });
+      return signed.data!.signIn.accessToken as string;
+    },
+    photograph: async (page, name) => {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+      // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+      for (const violation of await accessibilityProblems(page)) findings.push(`axe on ${name}: ${violation}`);
+    },
+  };
 }

@@ -1,82 +1,29 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { codesOf, testEnv } from '@organoise/core/testing';
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_ORGANIZATION, DEMO_USERS } from '@organoise/platform';
 import { totpAt } from '@organoise/subgraph-user/totp';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems, buildApp, launchChromium } from './browser.js';
-import { startTestPlatform, type TestPlatform } from './harness.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useWebE2e, WAIT } from './browser.js';
 
 // The web app's administration, account settings, run list and dashboard charts, in real Chromium
 // against the whole platform served by the gateway. Beside e2e/web.e2e.ts (the first screens), on
 // Postgres only for the same reason: the app does not touch the database.
-const WEB_DIST = fileURLToPath(new URL('../web/dist/index.html', import.meta.url));
-const SCREENSHOTS = fileURLToPath(new URL('../web/screenshots/', import.meta.url));
-// Long enough for a sign-in (argon2) on a loaded 2-core machine; a passing wait returns at once.
-const WAIT = 30_000;
 const CASE_TIMEOUT = 120_000;
 const [ada, , linus] = DEMO_USERS;
 
-let platform: TestPlatform;
-let browser: Browser;
-let organizationId: string;
-const opened: BrowserContext[] = [];
-// Page errors, console errors (CSP violations among them) and axe's serious/critical findings.
-const findings: string[] = [];
-
 describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administration, account, runs and charts', () => {
+  const web = useWebE2e({ demo: true });
+  // Page errors, console errors (CSP violations among them) and axe's serious/critical findings.
+  const { findings, tokenOf, photograph } = web;
+  let organizationId: string;
+
   beforeAll(async () => {
-    buildApp('@organoise/web');
-    if (!existsSync(WEB_DIST)) throw new Error('web/dist was not built');
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    platform = await startTestPlatform({ web: true });
-    await seedDemo(platform.gateway.url);
-    browser = await launchChromium();
-    const orgs = await platform.gql(`{ organizations { nodes { id name } } }`, {}, await tokenOf(ada.email));
+    const orgs = await web.platform.gql(`{ organizations { nodes { id name } } }`, {}, await tokenOf(ada.email));
     organizationId = orgs.data!.organizations.nodes.find((o: { name: string }) => o.name === DEMO_ORGANIZATION.name).id as string;
   }, CASE_TIMEOUT);
 
-  afterEach(async () => {
-    findings.length = 0;
-    for (const context of opened.splice(0)) await context.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
-  });
-
-  async function tokenOf(email: string, password = DEMO_PASSWORD): Promise<string> {
-    const signed = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password } });
-    return signed.data!.signIn.accessToken as string;
-  }
-
-  async function browse(path: string, viewport = { width: 1200, height: 800 }): Promise<Page> {
-    // Reduced motion: no transitions, so axe and the screenshots see settled colours.
-    const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
-    opened.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT);
-    page.on('pageerror', (error) => findings.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') findings.push(`console: ${message.text()}`);
-    });
-    await page.goto(new URL(path, platform.gateway.url).href);
-    return page;
-  }
-
-  async function signInAs(page: Page, email: string, password = DEMO_PASSWORD) {
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('signed-in-as').waitFor();
-  }
-
-  async function photograph(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
-    for (const violation of await accessibilityProblems(page)) findings.push(`axe on ${name}: ${violation}`);
-  }
+  const browse = (path: string, viewport?: { width: number; height: number }) => web.open(path, viewport ? { viewport } : {});
+  const signInAs = (page: Page, email: string, password?: string) => web.signIn(page, email, password ? { password } : {});
 
   async function choose(page: Page, combobox: string, option: string) {
     await page.getByRole('combobox', { name: combobox }).click();
@@ -121,7 +68,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administrati
     await owner.getByTestId(`member-${email}`).waitFor();
     await choose(owner, 'Role of Nora Newcomer', 'admin');
     const roleOf = async () => {
-      const members = await platform.gql(`query($o: ID!) { organization(id: $o) { members(first: 100) { nodes { role user { email } } } } }`, { o: organizationId }, await tokenOf(ada.email));
+      const members = await web.platform.gql(`query($o: ID!) { organization(id: $o) { members(first: 100) { nodes { role user { email } } } } }`, { o: organizationId }, await tokenOf(ada.email));
       return members.data!.organization.members.nodes.find((m: { user: { email: string } }) => m.user.email === email)?.role as string;
     };
     await expect.poll(roleOf, { timeout: WAIT }).toBe('ADMIN');
@@ -134,7 +81,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administrati
     expect(secret).toMatch(/^onk_/);
     await owner.getByTestId('api-key-Nightly export').waitFor();
     await photograph(owner, 'admin-api-keys');
-    const asKey = await fetch(platform.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `ApiKey ${secret}` }, body: JSON.stringify({ query: `query($o: ID!) { organization(id: $o) { name } }`, variables: { o: organizationId } }) });
+    const asKey = await fetch(web.platform.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `ApiKey ${secret}` }, body: JSON.stringify({ query: `query($o: ID!) { organization(id: $o) { name } }`, variables: { o: organizationId } }) });
     expect(await asKey.json()).toEqual({ data: { organization: { name: DEMO_ORGANIZATION.name } } });
     await owner.reload();
     await owner.getByTestId('api-key-Nightly export').waitFor();
@@ -150,7 +97,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administrati
     await allowList.fill('203.0.113.0/24\n127.0.0.0/8\n::1/128');
     await owner.getByRole('button', { name: 'Save allow-list' }).click();
     await owner.getByText('Allow-list saved.').waitFor();
-    const saved = await platform.gql(`query($o: ID!) { organization(id: $o) { ipAllowList } }`, { o: organizationId }, await tokenOf(ada.email));
+    const saved = await web.platform.gql(`query($o: ID!) { organization(id: $o) { ipAllowList } }`, { o: organizationId }, await tokenOf(ada.email));
     expect(saved.data!.organization.ipAllowList).toEqual(['203.0.113.0/24', '127.0.0.0/8', '::1/128']);
     await photograph(owner, 'admin-allow-list');
 
@@ -179,12 +126,12 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administrati
   it('account settings at a phone’s width: signs out another session, then turns on two-step verification with recovery codes shown once', async () => {
     const email = `kim-${Date.now()}@example.com`;
     const password = 'kim-password-123';
-    const signedUp = await platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password, name: 'Kim Account' } });
+    const signedUp = await web.platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password, name: 'Kim Account' } });
     // A member of an organization of her own: the account screen is in the app's shell.
-    await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'Kim Co', slug: `kim-${Date.now()}` } }, signedUp.data!.signUp.accessToken as string);
-    expect((await platform.gql(`mutation { signOut }`, {}, signedUp.data!.signUp.accessToken as string)).data).toEqual({ signOut: true });
+    await web.platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'Kim Co', slug: `kim-${Date.now()}` } }, signedUp.data!.signUp.accessToken as string);
+    expect((await web.platform.gql(`mutation { signOut }`, {}, signedUp.data!.signUp.accessToken as string)).data).toEqual({ signOut: true });
     // Another device of Kim's, signed in through the API: its refresh token works until revoked.
-    const other = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { refreshToken } }`, { i: { email, password } });
+    const other = await web.platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { refreshToken } }`, { i: { email, password } });
     const otherRefresh = other.data!.signIn.refreshToken as string;
 
     const page = await browse('/account', { width: 390, height: 844 });
@@ -199,7 +146,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administrati
     expect(await page.getByTestId('session-other').textContent()).toMatch(/^node/);
     await page.getByTestId('session-other').getByRole('button', { name: /^Sign out the session/ }).click();
     await expect.poll(() => page.getByTestId('session-other').count(), { timeout: WAIT }).toBe(0);
-    const refused = await platform.gql(`mutation($r: String!) { refreshSession(refreshToken: $r) { accessToken } }`, { r: otherRefresh });
+    const refused = await web.platform.gql(`mutation($r: String!) { refreshSession(refreshToken: $r) { accessToken } }`, { r: otherRefresh });
     expect(codesOf(refused)).toHaveLength(1);
     expect(codesOf(refused)[0]).toMatch(/^REFRESH_TOKEN_|SESSION_EXPIRED/);
 
@@ -215,20 +162,20 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administrati
     await expect.poll(() => page.getByTestId('two-factor-status').textContent(), { timeout: WAIT }).toMatch(/^On/);
     await photograph(page, 'account-two-factor-on');
     // Signing in with the password alone now asks for the second factor.
-    const again = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password } });
+    const again = await web.platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password } });
     expect(codesOf(again)).toEqual(['SECOND_FACTOR_REQUIRED']);
     expect(findings).toEqual([]);
   }, CASE_TIMEOUT);
 
   it('lists runs filtered by status and workflow, a page at a time by cursor', async () => {
     const token = await tokenOf(linus.email);
-    const definitions = await platform.gql(`query($o: ID!) { organization(id: $o) { workflows(first: 20) { nodes { id name } } } }`, { o: organizationId }, token);
+    const definitions = await web.platform.gql(`query($o: ID!) { organization(id: $o) { workflows(first: 20) { nodes { id name } } } }`, { o: organizationId }, token);
     const vendor = definitions.data!.organization.workflows.nodes.find((d: { name: string }) => d.name === 'Vendor onboarding') as { id: string; name: string };
     for (let i = 0; i < 12; i++) {
-      const started = await platform.gql(`mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }`, { i: { definitionId: vendor.id, idempotencyKey: `runs-page-${i}-${organizationId}` } }, token);
+      const started = await web.platform.gql(`mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }`, { i: { definitionId: vendor.id, idempotencyKey: `runs-page-${i}-${organizationId}` } }, token);
       expect(started.errors).toBeUndefined();
     }
-    const expected = await platform.gql(`query($o: ID!, $f: OrganizationWorkflowRunFilter) { organization(id: $o) { workflowRuns(first: 1, filter: $f) { totalCount } } }`, { o: organizationId, f: { status: 'ACTIVE', definitionId: vendor.id } }, token);
+    const expected = await web.platform.gql(`query($o: ID!, $f: OrganizationWorkflowRunFilter) { organization(id: $o) { workflowRuns(first: 1, filter: $f) { totalCount } } }`, { o: organizationId, f: { status: 'ACTIVE', definitionId: vendor.id } }, token);
     const total = expected.data!.organization.workflowRuns.totalCount as number;
     expect(total).toBeGreaterThan(10);
 
@@ -275,7 +222,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administrati
     expect(graphqlBodies.join('\n')).toContain('CreateVersionUpload');
     expect(graphqlBodies.join('\n')).not.toContain('230 EUR');
     const token = await tokenOf(ada.email);
-    const listed = await platform.gql(`query($o: ID!) { organization(id: $o) { files(first: 100) { nodes { name currentVersion versions { version size } } } } }`, { o: organizationId }, token);
+    const listed = await web.platform.gql(`query($o: ID!) { organization(id: $o) { files(first: 100) { nodes { name currentVersion versions { version size } } } } }`, { o: organizationId }, token);
     const file = listed.data!.organization.files.nodes.filter((f: { name: string }) => f.name === name);
     expect(file).toEqual([{ name, currentVersion: 2, versions: [{ version: 2, size: second.length }, { version: 1, size: 'Offer: four chairs\n'.length }] }]);
     await photograph(page, 'files-new-version');
@@ -293,7 +240,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: administrati
     const before = { total: Number(await events.getAttribute('data-total')), started: Number(await throughput.getAttribute('data-started')) };
     await photograph(page, 'dashboard-charts');
 
-    const ingest = await platform.gql(
+    const ingest = await web.platform.gql(
       `mutation($i: IngestEventsInput!) { ingestEvents(input: $i) { accepted } }`,
       { i: { organizationId, events: [0, 1, 2].map((n) => ({ id: `chart-${Date.now()}-${n}`, type: 'workflow.run.started' })) } },
       await tokenOf(ada.email),

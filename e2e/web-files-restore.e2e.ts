@@ -1,64 +1,27 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { testEnv } from '@organoise/core/testing';
-import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems, buildApp, launchChromium } from './browser.js';
-import { startTestPlatform, type TestPlatform } from './harness.js';
+import { DEMO_PASSWORD, DEMO_USERS } from '@organoise/platform';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { accessibilityProblems, useWebE2e } from './browser.js';
 
 // Recently deleted and restore on the web app's Files screen (docs/decisions/0014-file-soft-delete.md)
 // in real Chromium against the whole platform: an admin deletes a file, finds it under Recently
 // deleted, restores it and finds it back in the list; a member is offered no such view; another
 // organization's admin sees none of it. The app does not touch the database: Postgres only, as web.e2e.ts.
-const WEB_DIST = fileURLToPath(new URL('../web/dist/index.html', import.meta.url));
-// Long enough for a sign-in (argon2) on a loaded 2-core machine; a passing wait returns at once.
-const WAIT = 30_000;
 const CASE_TIMEOUT = 120_000;
 const [, grace, linus] = DEMO_USERS;
 const FILE_NAME = `minutes-${Date.now()}.txt`;
 
-let platform: TestPlatform;
-let browser: Browser;
-const opened: BrowserContext[] = [];
-// Page errors, console errors and axe's serious/critical findings.
-const findings: string[] = [];
-
 describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: recently deleted files and their restore', () => {
-  beforeAll(async () => {
-    buildApp('@organoise/web');
-    if (!existsSync(WEB_DIST)) throw new Error('web/dist was not built');
-    platform = await startTestPlatform({ web: true });
-    await seedDemo(platform.gateway.url);
-    browser = await launchChromium();
-  }, 600_000);
-
-  afterEach(async () => {
-    findings.length = 0;
-    for (const context of opened.splice(0)) await context.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
-  });
+  const web = useWebE2e({ demo: true });
+  // Page errors, console errors and axe's serious/critical findings.
+  const findings = web.findings;
 
   async function signedIn(email: string, password: string, path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, reducedMotion: 'reduce' });
-    opened.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT);
-    page.on('pageerror', (error) => findings.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') findings.push(`console: ${message.text()}`);
-    });
-    await page.goto(new URL('/', platform.gateway.url).href);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('signed-in-as').waitFor();
+    const page = await web.open('/');
+    await web.signIn(page, email, { password });
     // Opened by its URL, as a shared link or a reload would (the tab stays signed in).
-    await page.goto(new URL(path, platform.gateway.url).href);
+    await page.goto(new URL(path, web.platform.gateway.url).href);
     await page.getByTestId('signed-in-as').waitFor();
     return page;
   }
@@ -112,23 +75,23 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: recently del
 
   it("shows another organization's admin none of this organization's deleted files", async () => {
     // Deleted in Acme through the API, by its admin.
-    const token = (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: grace.email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
-    const orgs = await platform.gql(`{ organizations { nodes { id } } }`, {}, token);
+    const token = await web.tokenOf(grace.email);
+    const orgs = await web.platform.gql(`{ organizations { nodes { id } } }`, {}, token);
     const acme = orgs.data!.organizations.nodes[0].id as string;
     const hidden = `hidden-${Date.now()}.txt`;
-    const uploaded = await platform.gql(
+    const uploaded = await web.platform.gql(
       `mutation($i: UploadFileInput!) { uploadFile(input: $i) { id } }`,
       { i: { organizationId: acme, name: hidden, contentType: 'text/plain', contentBase64: Buffer.from('x').toString('base64') } },
       token,
     );
     const fileId = uploaded.data!.uploadFile.id as string;
-    expect((await platform.gql(`mutation($id: ID!) { deleteFile(id: $id) { deletedFileId } }`, { id: fileId }, token)).data).toEqual({ deleteFile: { deletedFileId: fileId } });
+    expect((await web.platform.gql(`mutation($id: ID!) { deleteFile(id: $id) { deletedFileId } }`, { id: fileId }, token)).data).toEqual({ deleteFile: { deletedFileId: fileId } });
 
     // The owner (an admin and more) of an organization of her own.
     const email = `kim-${Date.now()}@example.com`;
     const password = 'kim-password-123';
-    const signedUp = await platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password, name: 'Kim Other' } });
-    await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'Kim Co', slug: `kim-${Date.now()}` } }, signedUp.data!.signUp.accessToken as string);
+    const signedUp = await web.platform.gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email, password, name: 'Kim Other' } });
+    await web.platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'Kim Co', slug: `kim-${Date.now()}` } }, signedUp.data!.signUp.accessToken as string);
 
     const page = await signedIn(email, password, '/files?view=deleted');
     await page.getByRole('button', { name: 'Recently deleted', pressed: true }).waitFor();

@@ -1,20 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { testEnv } from '@organoise/core/testing';
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_ORGANIZATION, DEMO_USERS } from '@organoise/platform';
 import postgres from 'postgres';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems, buildApp, launchChromium } from './browser.js';
-import { startTestPlatform, type TestPlatform } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityProblems, useWebE2e, WAIT } from './browser.js';
 
 // The admin's members list of an organization larger than one page, in real Chromium against the
 // whole platform: "Load more" reaches the last member, the search finds one, and a role change and a
 // removal made by another admin through the API show while the list is open (membershipChanged).
 // Postgres only, as the other web e2e files: the app does not touch the database.
-const WEB_DIST = fileURLToPath(new URL('../web/dist/index.html', import.meta.url));
-const WAIT = 30_000;
 const CASE_TIMEOUT = 180_000;
 // More than two pages of 50 (MembersDocument's page) beside the demo's four.
 const SEEDED = 120;
@@ -22,24 +16,17 @@ const [ada, grace] = DEMO_USERS;
 const bulkEmail = (n: number) => `bulk-${String(n).padStart(3, '0')}@members.test`;
 const bulkName = (n: number) => `Bulk Person ${String(n).padStart(3, '0')}`;
 
-let platform: TestPlatform;
-let browser: Browser;
-let organizationId: string;
-const opened: BrowserContext[] = [];
-const findings: string[] = [];
-
 describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: members of a large organization', () => {
+  const web = useWebE2e({ demo: true });
+  const { findings } = web;
+  let organizationId: string;
+
   beforeAll(async () => {
-    buildApp('@organoise/web');
-    if (!existsSync(WEB_DIST)) throw new Error('web/dist was not built');
-    platform = await startTestPlatform({ web: true });
-    await seedDemo(platform.gateway.url);
-    browser = await launchChromium();
-    const orgs = await platform.gql(`{ organizations { nodes { id name } } }`, {}, await tokenOf(ada.email));
+    const orgs = await web.platform.gql(`{ organizations { nodes { id name } } }`, {}, await web.tokenOf(ada.email));
     organizationId = orgs.data!.organizations.nodes.find((o: { name: string }) => o.name === DEMO_ORGANIZATION.name).id as string;
     // Straight into the user subgraph's tables, one joining second apart (the list's order):
     // signing 120 people up through the API would hash 120 passwords, which is not what this tests.
-    const sql = postgres(platform.database.url!, { max: 1, onnotice: () => {} });
+    const sql = postgres(web.platform.database.url!, { max: 1, onnotice: () => {} });
     try {
       const people = Array.from({ length: SEEDED }, (_, i) => ({ id: randomUUID(), n: i + 1 }));
       await sql`insert into users.users ${sql(people.map((p) => ({ id: p.id, email: bulkEmail(p.n), name: bulkName(p.n), password_hash: '!' })))}`;
@@ -49,42 +36,12 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: members of a
     }
   }, CASE_TIMEOUT);
 
-  afterEach(async () => {
-    findings.length = 0;
-    for (const context of opened.splice(0)) await context.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
-  });
-
-  async function tokenOf(email: string): Promise<string> {
-    const signed = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password: DEMO_PASSWORD } });
-    return signed.data!.signIn.accessToken as string;
-  }
-
-  async function browse(path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, reducedMotion: 'reduce' });
-    opened.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT);
-    page.on('pageerror', (error) => findings.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') findings.push(`console: ${message.text()}`);
-    });
-    await page.goto(new URL(path, platform.gateway.url).href);
-    return page;
-  }
-
   it(
     'an owner removes a member and loads every page up to the last one, sees another admin’s role changes and removal live, and finds one member by email',
     async () => {
       const total = SEEDED + DEMO_USERS.length;
-      const page = await browse('/admin/members');
-      await page.getByLabel('Email').fill(ada.email);
-      await page.getByLabel('Password').fill(DEMO_PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      const page = await web.open('/admin/members');
+      await web.signIn(page, ada.email);
       const table = page.getByRole('table', { name: 'Members' });
       await table.waitFor();
       const rows = table.locator('tbody tr');
@@ -93,9 +50,9 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: members of a
       expect(await page.getByTestId(`member-${bulkEmail(SEEDED)}`).count()).toBe(0);
       // Live before any change: the events below must arrive on the open subscription.
       await page.locator('[data-live="live"]').waitFor();
-      const graceToken = await tokenOf(grace.email);
+      const graceToken = await web.tokenOf(grace.email);
       const userIdOf = async (email: string) => {
-        const found = await platform.gql(`query($o: ID!, $s: String) { organization(id: $o) { members(filter: { search: $s }) { nodes { user { id email } } } } }`, { o: organizationId, s: email }, graceToken);
+        const found = await web.platform.gql(`query($o: ID!, $s: String) { organization(id: $o) { members(filter: { search: $s }) { nodes { user { id email } } } } }`, { o: organizationId, s: email }, graceToken);
         return found.data!.organization.members.nodes[0].user.id as string;
       };
 
@@ -105,7 +62,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: members of a
       page.once('dialog', (dialog) => void dialog.accept());
       await page.getByRole('button', { name: `Remove ${bulkName(2)}` }).click();
       await expect.poll(() => page.getByTestId(`member-${bulkEmail(2)}`).count(), { timeout: WAIT }).toBe(0);
-      const demoted = await platform.gql(`mutation($i: ChangeMemberRoleInput!) { changeMemberRole(input: $i) { role } }`, { i: { organizationId, userId: await userIdOf(bulkEmail(1)), role: 'VIEWER' } }, graceToken);
+      const demoted = await web.platform.gql(`mutation($i: ChangeMemberRoleInput!) { changeMemberRole(input: $i) { role } }`, { i: { organizationId, userId: await userIdOf(bulkEmail(1)), role: 'VIEWER' } }, graceToken);
       expect(demoted.errors).toBeUndefined();
       await page.getByRole('combobox', { name: `Role of ${bulkName(1)}` }).getByText('viewer', { exact: true }).waitFor();
       await page.getByTestId('members-count').getByText(`49 of ${total - 1} members shown`).waitFor();
@@ -121,14 +78,14 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app: members of a
       await page.getByTestId('members-count').getByText(`${total - 1} members`, { exact: true }).waitFor();
 
       // Another admin changes a role and removes someone through the API, on pages 3 and 1.
-      const promoted = await platform.gql(
+      const promoted = await web.platform.gql(
         `mutation($i: ChangeMemberRoleInput!) { changeMemberRole(input: $i) { role } }`,
         { i: { organizationId, userId: await userIdOf(bulkEmail(SEEDED - 1)), role: 'VIEWER' } },
         graceToken,
       );
       expect(promoted.errors).toBeUndefined();
       await page.getByRole('combobox', { name: `Role of ${bulkName(SEEDED - 1)}` }).getByText('viewer', { exact: true }).waitFor();
-      const removed = await platform.gql(`mutation($i: RemoveMemberInput!) { removeMember(input: $i) { removedUserId } }`, { i: { organizationId, userId: await userIdOf(bulkEmail(3)) } }, graceToken);
+      const removed = await web.platform.gql(`mutation($i: RemoveMemberInput!) { removeMember(input: $i) { removedUserId } }`, { i: { organizationId, userId: await userIdOf(bulkEmail(3)) } }, graceToken);
       expect(removed.errors).toBeUndefined();
       await expect.poll(() => page.getByTestId(`member-${bulkEmail(3)}`).count(), { timeout: WAIT }).toBe(0);
       await page.getByTestId('members-count').getByText(`${total - 2} members`, { exact: true }).waitFor();

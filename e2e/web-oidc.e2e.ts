@@ -1,61 +1,39 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { freePort, testEnv } from '@organoise/core/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOidcProvider, type TestOidcProvider } from '../subgraphs/user/test/support/oidc-provider.js';
-import { accessibilityProblems, buildApp, launchChromium } from './browser.js';
-import { startTestPlatform, type TestPlatform } from './harness.js';
+import { accessibilityProblems, useWebE2e } from './browser.js';
 
 // Signing in to the web app through an OpenID Connect provider, in real Chromium: the app's
 // provider button, the provider's own login and consent pages (node-oidc-provider's development
 // pages, on a free port), back to the app's /auth/callback/<provider>, signed in. The provider must
 // know the app's callback address before it starts, so the gateway gets a port chosen first.
-const WEB_DIST = fileURLToPath(new URL('../web/dist/index.html', import.meta.url));
-const TIMEOUT = 30_000;
 const CLIENT_SECRET = 'web-e2e-client-secret-0123456789abcdef';
 
-let idp: TestOidcProvider;
-let platform: TestPlatform;
-let browser: Browser;
-let origin: string;
-const contexts: BrowserContext[] = [];
-
 describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('signing in to the web app with an OpenID Connect provider', () => {
+  let idp: TestOidcProvider;
+  let port: number;
+  let origin: string;
+  let redirectUri: string;
+  // Registered before the web app's hooks: the provider runs before the gateway starts, and stops after it.
   beforeAll(async () => {
-    buildApp('@organoise/web');
-    if (!existsSync(WEB_DIST)) throw new Error('web/dist was not built');
-    const port = await freePort();
+    port = await freePort();
     origin = `http://127.0.0.1:${port}`;
-    const redirectUri = `${origin}/auth/callback/idp`;
+    redirectUri = `${origin}/auth/callback/idp`;
     idp = await startTestOidcProvider([{ clientId: 'organoise-web', clientSecret: CLIENT_SECRET, redirectUri }]);
-    platform = await startTestPlatform({
-      web: true,
-      gatewayPort: port,
-      user: { oidcProviders: [{ id: 'idp', name: 'Company SSO', issuer: idp.issuer, clientId: 'organoise-web', clientSecret: CLIENT_SECRET, redirectUri, allowInsecureHttp: true }] },
-    });
-    expect(new URL(platform.gateway.url).origin).toBe(origin);
-    browser = await launchChromium();
-  }, 300_000);
-
-  afterEach(async () => {
-    for (const context of contexts.splice(0)) await context.close().catch(() => {});
   });
-
   afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
     await idp?.close();
   });
 
-  async function openApp(path = '/'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, reducedMotion: 'reduce' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT);
-    await page.goto(new URL(path, origin).href);
-    return page;
-  }
+  const web = useWebE2e(() => ({
+    gatewayPort: port,
+    user: { oidcProviders: [{ id: 'idp', name: 'Company SSO', issuer: idp.issuer, clientId: 'organoise-web', clientSecret: CLIENT_SECRET, redirectUri, allowInsecureHttp: true }] },
+  }));
+  beforeAll(() => {
+    expect(new URL(web.platform.gateway.url).origin).toBe(origin);
+  });
+  const openApp = (path = '/') => web.open(path);
 
   /** The provider's development login page (any login signs in as that account), then its consent page. */
   async function signInAtProvider(page: Page, login: string) {

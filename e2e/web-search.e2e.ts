@@ -1,46 +1,24 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { testEnv } from '@organoise/core/testing';
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems, buildApp, launchChromium } from './browser.js';
-import { startTestPlatform, type TestPlatform } from './harness.js';
+import { DEMO_ORGANIZATION, DEMO_USERS } from '@organoise/platform';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { accessibilityProblems, useWebE2e } from './browser.js';
 
 // The web app's search (issue 15) in real Chromium against the whole platform: the app bar's
 // field opens /search, whose hits mark the matched words, filter by type and link to their pages.
 // The app does not touch the database, so Postgres only, as web.e2e.ts.
-const WEB_DIST = fileURLToPath(new URL('../web/dist/index.html', import.meta.url));
-// Long enough for a sign-in (argon2) on a loaded machine; a passing wait returns at once.
-const TIMEOUT = 30_000;
-
-let platform: TestPlatform;
-let browser: Browser;
-let context: BrowserContext | undefined;
-const problems: string[] = [];
 
 describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app’s search', () => {
-  beforeAll(async () => {
-    buildApp('@organoise/web');
-    if (!existsSync(WEB_DIST)) throw new Error('web/dist was not built');
-    platform = await startTestPlatform({ web: true });
-    await seedDemo(platform.gateway.url);
-    browser = await launchChromium();
-  }, 600_000);
-
-  afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close();
-    await platform?.stop();
-  });
+  const web = useWebE2e({ demo: true });
+  const problems = web.findings;
 
   /** Waits through the API until the indexer has caught up with the seeded definitions and runs. */
   async function indexed(email: string) {
-    const token = (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
-    const orgs = await platform.gql(`{ organizations { nodes { id slug } } }`, {}, token);
+    const token = await web.tokenOf(email);
+    const orgs = await web.platform.gql(`{ organizations { nodes { id slug } } }`, {}, token);
     const org = (orgs.data!.organizations.nodes as { id: string; slug: string }[]).find((o) => o.slug === DEMO_ORGANIZATION.slug)!.id;
     for (;;) {
-      const res = await platform.gql(`query($o: ID!) { search(organizationId: $o, query: "expense") { facets { type count } } }`, { o: org }, token);
+      const res = await web.platform.gql(`query($o: ID!) { search(organizationId: $o, query: "expense") { facets { type count } } }`, { o: org }, token);
       const types = (res.data?.search.facets as { type: string }[] | undefined)?.map((f) => f.type) ?? [];
       if (types.includes('WORKFLOW_DEFINITION') && types.includes('WORKFLOW_RUN')) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -48,19 +26,8 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app’s search', 
   }
 
   async function openSignedIn(email: string): Promise<Page> {
-    await context?.close();
-    context = await browser.newContext({ viewport: { width: 1200, height: 800 }, reducedMotion: 'reduce' });
-    const page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    await page.goto(new URL('/', platform.gateway.url).href);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('signed-in-as').waitFor();
+    const page = await web.open('/');
+    await web.signIn(page, email);
     return page;
   }
 
@@ -122,12 +89,12 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app’s search', 
 
   it('“Load more” brings the next page of hits (after the last cursor) below the first', async () => {
     const grace = DEMO_USERS[1];
-    const token = (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: grace.email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
-    const orgs = await platform.gql(`{ organizations { nodes { id slug } } }`, {}, token);
+    const token = await web.tokenOf(grace.email);
+    const orgs = await web.platform.gql(`{ organizations { nodes { id slug } } }`, {}, token);
     const org = (orgs.data!.organizations.nodes as { id: string; slug: string }[]).find((o) => o.slug === DEMO_ORGANIZATION.slug)!.id;
     // One more definition than a page holds (20), all with the word "zephyr".
     for (let i = 1; i <= 21; i++) {
-      const created = await platform.gql(
+      const created = await web.platform.gql(
         `mutation($i: CreateWorkflowDefinitionInput!) { createWorkflowDefinition(input: $i) { id } }`,
         { i: { organizationId: org, key: `zephyr-${i}`, name: `Zephyr check ${i}`, initialState: 'open', idempotencyKey: crypto.randomUUID(), states: [{ name: 'open' }, { name: 'done', final: true }], transitions: [{ name: 'finish', from: 'open', to: 'done', allowedRoles: ['OWNER', 'ADMIN', 'MEMBER'] }] } },
         token,
@@ -135,7 +102,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app’s search', 
       expect(created.errors).toBeUndefined();
     }
     for (;;) {
-      const res = await platform.gql(`query($o: ID!) { search(organizationId: $o, query: "zephyr") { totalCount } }`, { o: org }, token);
+      const res = await web.platform.gql(`query($o: ID!) { search(organizationId: $o, query: "zephyr") { totalCount } }`, { o: org }, token);
       if ((res.data?.search.totalCount as number | undefined) === 21) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

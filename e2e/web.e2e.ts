@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, statSync } from 'node:fs';
 import { codesOf, testEnv } from '@organoise/core/testing';
-import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_PASSWORD, DEMO_USERS } from '@organoise/platform';
 import { totpAt } from '@organoise/subgraph-user/totp';
 import { getOperationAST, parse } from 'graphql';
 import { createClient } from 'graphql-ws';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { accessibilityProblems, buildApp, launchChromium } from './browser.js';
+import { useWebE2e, WAIT as TIMEOUT } from './browser.js';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
 // The web app as people use it, in real Chromium against the whole platform served by the
@@ -17,70 +16,19 @@ import { startTestPlatform, type TestPlatform } from './harness.js';
 // workflow and starts a run; another member, in a browser of their own, takes a step and the
 // first sees the run change live. One run is enough: the app does not touch the database, so it
 // runs on Postgres only.
-const WEB_DIST = fileURLToPath(new URL('../web/dist/index.html', import.meta.url));
-const SCREENSHOTS = fileURLToPath(new URL('../web/screenshots/', import.meta.url));
-// Long enough for a sign-in (argon2) at load 40 on two cores; a passing wait returns at once.
-const TIMEOUT = 30_000;
 // A story of many steps across two browsers: on a loaded 2-core machine it takes three times as
 // long as on a quiet one (about 12 s), so it gets more than vitest's default 30 s.
 const STORY_TIMEOUT = 120_000;
 
-// axe-core, run in each screen as it is photographed: serious and critical violations fail the case.
-let platform: TestPlatform;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const problems: string[] = [];
-
 describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
-  beforeAll(async () => {
-    buildApp('@organoise/web');
-    if (!existsSync(WEB_DIST)) throw new Error('web/dist was not built');
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    platform = await startTestPlatform({ web: true });
-    await seedDemo(platform.gateway.url);
-    browser = await launchChromium();
-  });
-
-  // Each case starts with no page open, so the gateway's count of live views is its own.
-  afterEach(async () => {
-    problems.length = 0;
-    for (const context of contexts.splice(0)) await context.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
-  });
-
-  async function openApp(path = '/', on: TestPlatform = platform): Promise<Page> {
-    // Reduced motion: the app then draws no transitions, so axe and screenshots see settled colours.
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, reducedMotion: 'reduce' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT);
-    // Uncaught exceptions and console errors, which include content security policy violations.
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    await page.goto(new URL(path, on.gateway.url).href);
-    return page;
-  }
-
-  async function signIn(page: Page, email: string, secondFactor?: string) {
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    if (secondFactor) {
-      await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-      await page.getByLabel('Code').fill(secondFactor);
-      await page.getByRole('button', { name: 'Verify' }).click();
-    }
-    await page.getByTestId('signed-in-as').waitFor();
-  }
+  const web = useWebE2e({ demo: true });
+  // Uncaught exceptions, console errors (content security policy violations among them) and
+  // axe-core's serious and critical violations, run in each screen as it is photographed: each fails the case.
+  const { findings: problems, open: openApp, photograph: shot } = web;
+  const signIn = (page: Page, email: string, secondFactor?: string) => web.signIn(page, email, secondFactor ? { secondFactor } : {});
 
   /** Subscriptions the gateway is serving upstream: a page's live view is in place once counted. */
-  const listeners = () => platform.gateway.subscriptions.stats().listeners;
+  const listeners = () => web.platform.gateway.subscriptions.stats().listeners;
   async function switchTo(page: Page, organization: string) {
     await page.getByRole('combobox', { name: 'Organization' }).click();
     await page.getByRole('option', { name: organization }).click();
@@ -88,11 +36,6 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
   }
   const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
   const text = (page: Page, testId: string) => () => page.getByTestId(testId).textContent();
-  async function shot(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
-    // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-    for (const violation of await accessibilityProblems(page)) problems.push(`axe on ${name}: ${violation}`);
-  }
 
   /**
    * The hash the apps send for their operation of this name (they send no text): web and mobile
@@ -106,7 +49,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
   }
 
   it('is served by the gateway: index.html for app routes, never cached; hashed assets cached a year and compressed (brotli or gzip); the API unaffected', async () => {
-    const origin = new URL('/', platform.gateway.url);
+    const origin = new URL('/', web.platform.gateway.url);
     const html = await fetch(new URL('/runs/some-run', origin), { headers: { accept: 'text/html' } });
     expect(html.status).toBe(200);
     expect(html.headers.get('cache-control')).toBe('no-cache');
@@ -136,16 +79,16 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     expect((await fetch(new URL('/assets/missing-0000.js', origin))).status).toBe(404);
     // Not a browser navigation: the app stays out of the way (a JSON client gets the API's answers).
     expect((await fetch(new URL('/nothing-here', origin), { headers: { accept: 'application/json' } })).status).toBe(404);
-    const query = await fetch(platform.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { id } }' }) });
+    const query = await fetch(web.platform.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { id } }' }) });
     expect(await query.json()).toEqual({ data: { viewer: null } });
   });
 
   it('signs in with a second factor, creates a workflow and starts a run; another member’s step shows live; counters move; files upload', async () => {
     // Ada (owner) turns two-factor authentication on through the API; the browser then needs a code.
     const [ada, , linus] = DEMO_USERS;
-    const adaToken = (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: ada.email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
-    const secret = (await platform.gql(`mutation { enrollTotp { secret } }`, {}, adaToken)).data!.enrollTotp.secret as string;
-    const activation = await platform.gql(`mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }`, { c: await totpAt(secret, new Date()) }, adaToken);
+    const adaToken = await web.tokenOf(ada.email);
+    const secret = (await web.platform.gql(`mutation { enrollTotp { secret } }`, {}, adaToken)).data!.enrollTotp.secret as string;
+    const activation = await web.platform.gql(`mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }`, { c: await totpAt(secret, new Date()) }, adaToken);
     // A recovery code, not a TOTP code: the one just used for confirmTotp cannot be replayed within its 30 s step.
     const recoveryCode = activation.data!.confirmTotp.recoveryCodes[0] as string;
 
@@ -236,12 +179,12 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
 
   it('shows a viewer what they may not do, switches to an organization she owns, and shows an unknown run as not available, in words chosen by error code', async () => {
     const vera = DEMO_USERS[3];
-    const token = (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: vera.email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
-    const runs = await platform.gql(`{ organizations { nodes { workflowRuns(first: 50) { nodes { id state } } } } }`, {}, token);
+    const token = await web.tokenOf(vera.email);
+    const runs = await web.platform.gql(`{ organizations { nodes { workflowRuns(first: 50) { nodes { id state } } } } }`, {}, token);
     const draft = runs.data!.organizations.nodes[0].workflowRuns.nodes.find((run: { state: string }) => run.state === 'draft').id as string;
 
     // Vera also owns an organization of her own: the switcher changes what she sees and may do.
-    await platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'Vera Lab', slug: 'vera-lab' } }, token);
+    await web.platform.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'Vera Lab', slug: 'vera-lab' } }, token);
 
     const page = await openApp(`/runs/${draft}`);
     await signIn(page, vera.email);
@@ -265,7 +208,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     expect(await page.getByRole('button', { name: 'New workflow' }).isDisabled()).toBe(false);
     await shot(page, 'workflows-empty');
     // A run of no organization of hers (NOT_FOUND): the not-for-you state, not the server's text.
-    await page.goto(new URL('/runs/00000000-0000-4000-8000-000000000000', platform.gateway.url).href);
+    await page.goto(new URL('/runs/00000000-0000-4000-8000-000000000000', web.platform.gateway.url).href);
     await page.getByText('Not available to you').waitFor();
     expect(await page.locator('[data-code]').getAttribute('data-code')).toBe('NOT_FOUND');
     await shot(page, 'not-available');
@@ -312,11 +255,11 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     const before = await tasks();
     await expect.poll(listeners, { timeout: TIMEOUT }).toBe(1);
 
-    const token = (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: linus.email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
-    const definitions = await platform.gql(`{ organizations { nodes { workflows { nodes { id key } } } } }`, {}, token);
+    const token = await web.tokenOf(linus.email);
+    const definitions = await web.platform.gql(`{ organizations { nodes { workflows { nodes { id key } } } } }`, {}, token);
     const definitionId = definitions.data!.organizations.nodes[0].workflows.nodes.find((w: { key: string }) => w.key === 'expense-approval').id as string;
-    const runId = (await platform.gql(`mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }`, { i: { definitionId } }, token)).data!.startWorkflowRun.id as string;
-    await platform.gql(`mutation($i: TransitionWorkflowRunInput!) { transitionWorkflowRun(input: $i) { state } }`, { i: { runId, transition: 'submit' } }, token);
+    const runId = (await web.platform.gql(`mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }`, { i: { definitionId } }, token)).data!.startWorkflowRun.id as string;
+    await web.platform.gql(`mutation($i: TransitionWorkflowRunInput!) { transitionWorkflowRun(input: $i) { state } }`, { i: { runId, transition: 'submit' } }, token);
 
     await expect.poll(tasks, { timeout: TIMEOUT }).toBe(before + 1);
     await shot(page, 'tasks');
@@ -343,7 +286,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     // no introspection, no playground, no other origin.
     let enforcing: TestPlatform;
     beforeAll(async () => {
-      enforcing = await startTestPlatform({ web: true, database: platform.database, introspection: false, gateway: { corsOrigins: [], protection: { safelist: { mode: 'enforce' } } } });
+      enforcing = await startTestPlatform({ web: true, database: web.platform.database, introspection: false, gateway: { corsOrigins: [], protection: { safelist: { mode: 'enforce' } } } });
     });
     afterAll(async () => {
       await enforcing?.stop();
@@ -367,7 +310,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
       // What the app never sends is refused: any text not listed verbatim, and introspection.
       expect(codesOf(await enforcing.gql(`{ viewer { id } }`))).toEqual(['OPERATION_NOT_ALLOWED']);
 
-      const page = await openApp('/tasks', enforcing);
+      const page = await openApp('/tasks', { on: enforcing });
       await signIn(page, grace.email);
       await page.getByRole('heading', { name: 'Tasks' }).waitFor();
       await page.getByText('Review the expense').first().waitFor();
@@ -431,8 +374,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
 
   it('refreshes the access token before it expires, and a reload signs back in with the refresh token', async () => {
     const grace = DEMO_USERS[1];
-    const context = await browser.newContext({ reducedMotion: 'reduce' });
-    contexts.push(context);
+    const context = await web.newContext({ reducedMotion: 'reduce' });
     // The page's clock, not the machine's: an hour passes in a moment, timers fire as they would.
     await context.clock.install();
     const page = await context.newPage();
@@ -443,7 +385,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     page.on('request', (request) => {
       if (request.method() === 'POST' && request.postData()?.includes(refreshSession)) refreshes++;
     });
-    await page.goto(new URL('/workflows', platform.gateway.url).href);
+    await page.goto(new URL('/workflows', web.platform.gateway.url).href);
     await signIn(page, grace.email);
     expect(refreshes).toBe(0);
     // One-hour tokens are refreshed a minute before they expire.
@@ -465,7 +407,7 @@ describe.skipIf(testEnv.TEST_DATABASE !== 'postgres')('the web app', () => {
     page.on('request', (request) => {
       if (request.method() === 'POST' && new URL(request.url()).pathname === '/graphql') sent.push(String((request.postDataJSON() as { operationName?: string } | null)?.operationName));
     });
-    await page.goto(new URL('/', platform.gateway.url).href);
+    await page.goto(new URL('/', web.platform.gateway.url).href);
     await page.getByTestId('counter-total').waitFor();
     await page.getByTestId('organization-switcher').waitFor();
     // The counters show before Apollo Client has loaded (web/src/app/FirstPaint.tsx); once it has, the
