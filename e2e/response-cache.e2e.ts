@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databaseUrlsFrom, SUBGRAPH_NAMES } from '@organoise/core';
-import { codesOf, createTestDatabase, postGraphQL, startPrivateRedis, TEST_INTERNAL_SECRET, testLog, waitFor, type PrivateRedis, type TestDatabase } from '@organoise/core/testing';
+import { codesOf, createTestDatabase, postGraphQL, startPrivateRedis, startRedisRelay, TEST_INTERNAL_SECRET, testLog, waitFor, type PrivateRedis, type RedisRelay, type TestDatabase } from '@organoise/core/testing';
 import { loadSupergraph, startGateway, type RunningGateway } from '@organoise/gateway';
 import { startPlatform, type Platform } from '@organoise/platform';
 import { Redis } from 'ioredis';
@@ -26,7 +26,8 @@ let platform: Platform;
 let a: RunningGateway;
 let b: RunningGateway;
 let proxies: SubgraphProxy[];
-let eventsPause: PausableTcpProxy;
+// Between gateway A and Redis: A's event connection, whose answers a test can hold (the connection stays up).
+let eventsRelay: RedisRelay;
 let ann: Person;
 let bob: Person;
 let carol: Person;
@@ -74,52 +75,6 @@ async function startSubgraphProxy(name: string, target: string): Promise<Subgrap
   return proxy;
 }
 
-/** A TCP proxy to Redis whose answers to the client can be held (the connection stays up): events in flight, on demand. */
-interface PausableTcpProxy {
-  url: string;
-  pause(): void;
-  resume(): void;
-  close(): Promise<void>;
-}
-
-async function startPausableProxy(target: string): Promise<PausableTcpProxy> {
-  const { hostname, port } = new URL(target);
-  let paused = false;
-  const flushers = new Set<() => void>();
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(port), hostname);
-    sockets.add(client).add(upstream);
-    const held: Buffer[] = [];
-    const flush = () => {
-      for (const chunk of held.splice(0)) client.write(chunk);
-    };
-    flushers.add(flush);
-    client.on('data', (chunk) => upstream.write(chunk));
-    upstream.on('data', (chunk: Buffer) => (paused ? held.push(chunk) : client.write(chunk)));
-    const end = () => {
-      flushers.delete(flush);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    pause: () => void (paused = true),
-    resume: () => {
-      paused = false;
-      for (const flush of flushers) flush();
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 const cacheOf = (gateway: RunningGateway) => gateway.responseCache!;
 const fetchesOfA = () => proxies.reduce((n, p) => n + p.fetches, 0);
 const gql = (gateway: { url: string }, query: string, variables: Record<string, unknown>, person: Person, headers: Record<string, string> = {}) =>
@@ -162,7 +117,7 @@ beforeAll(async () => {
     redisUrl: redis.url,
   });
   proxies = await Promise.all(SUBGRAPH_NAMES.map((name) => startSubgraphProxy(name, platform.subgraphs[name].url)));
-  eventsPause = await startPausableProxy(redis.url);
+  eventsRelay = await startRedisRelay(redis.url);
   const cached = (subgraphUrls: Record<string, string>, redisUrl: string) =>
     startGateway({
       supergraphSdl: loadSupergraph(),
@@ -177,7 +132,7 @@ beforeAll(async () => {
       // as long would stop the cache serving: gateway/test/response-cache-liveness.test.ts).
       responseCache: { redisUrl, maxBytes: 8 * 1024 * 1024, maxAgeMs: 60_000, livenessMs: 600_000 },
     });
-  a = await cached(Object.fromEntries(proxies.map((p) => [p.name, p.url])), eventsPause.url);
+  a = await cached(Object.fromEntries(proxies.map((p) => [p.name, p.url])), eventsRelay.url);
   b = await cached(Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, platform.subgraphs[name].url])), redis.url);
   await Promise.all([cacheOf(a).whenServing(), cacheOf(b).whenServing()]);
 
@@ -196,7 +151,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled([a?.close(), b?.close()]);
   await Promise.allSettled((proxies ?? []).map((p) => p.close()));
-  await eventsPause?.close();
+  await eventsRelay?.close();
   await platform?.close();
   await db?.drop();
   await redis?.stop();
@@ -261,12 +216,12 @@ describe('the response cache', () => {
   it('shows a write through the same gateway in the very next query, even before its event arrives', async () => {
     const before = await eventCount(a, ann);
     expect(await eventCount(a, ann)).toBe(before); // cached
-    eventsPause.pause(); // A's subscription stays up; the events wait
+    eventsRelay.answers('hold'); // A's subscription stays up; the events wait
     try {
       expect((await ingestOne(a, ann)).errors).toBeUndefined();
       expect(await eventCount(a, ann)).toBe(before + 1);
     } finally {
-      eventsPause.resume();
+      eventsRelay.answers('pass');
     }
   });
 
@@ -278,14 +233,14 @@ describe('the response cache', () => {
     const subscriber = new Redis(redis.url);
     await subscriber.psubscribe('organoise:analytics:*');
     const published = new Promise<void>((resolve) => subscriber.once('pmessage', () => resolve()));
-    eventsPause.pause();
+    eventsRelay.answers('hold');
     try {
       expect((await ingestOne(b, ann)).errors).toBeUndefined();
       await published;
       // The staleness window: until the event reaches A, A answers from its cache.
       expect(await eventCount(a, ann)).toBe(before);
     } finally {
-      eventsPause.resume();
+      eventsRelay.answers('pass');
       subscriber.disconnect();
     }
     await waitFor(() => cacheOf(a).stats.invalidation > invalidations, "the write's event to reach gateway A");

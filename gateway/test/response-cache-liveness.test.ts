@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ApolloGateway } from '@apollo/gateway';
-import { startPrivateRedis, testLog, type PrivateRedis } from '@organoise/core/testing';
+import { startPrivateRedis, startRedisRelay, testLog, waitFor, type PrivateRedis, type RedisRelay } from '@organoise/core/testing';
 import { buildSchema, Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,53 +14,18 @@ import { ResponseStore } from '../src/cache/store.js';
 // between it and the cache sits a TCP relay that can swallow everything Redis sends, as such a
 // network would. A cache that only watched for 'close' would keep serving while no event reaches it.
 
-/** A relay to Redis that, while `silent`, drops what Redis sends (the connection stays open). */
-async function startSilenceableRelay(target: string) {
-  const { hostname, port } = new URL(target);
-  let silent = false;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(port), hostname);
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk) => upstream.write(chunk));
-    upstream.on('data', (chunk: Buffer) => {
-      if (!silent) client.write(chunk);
-    });
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    silence: (on: boolean) => void (silent = on),
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-const waitFor = async (check: () => boolean, what: string, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+// Generous: a loaded machine's reconnect and liveness timers run late.
+const WAIT_MS = 20_000;
 
 describe('response cache event connection liveness', () => {
   let redis: PrivateRedis;
-  let relay: Awaited<ReturnType<typeof startSilenceableRelay>>;
+  let relay: RedisRelay;
   let feed: EventFeed;
   const store = new ResponseStore({ maxBytes: 1024 * 1024, maxAgeMs: 60_000 });
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    relay = await startSilenceableRelay(redis.url);
+    relay = await startRedisRelay(redis.url);
     feed = followEvents(relay.url, store, testLog, 200);
     await store.whenServing();
   });
@@ -78,21 +42,21 @@ describe('response cache event connection liveness', () => {
     store.end(fill);
     expect(store.lookup('k')).toBeDefined();
 
-    relay.silence(true);
+    relay.answers('drop');
     // Events published now never arrive: the cache must stop answering from what it holds.
     const publisher = new Redis(redis.url);
     await publisher.publish('organoise:user:user.org:a:members', JSON.stringify({ organizationId: 'a', payload: {} }));
-    await waitFor(() => !store.serving, 'the silent connection to stop the cache serving');
+    await waitFor(() => !store.serving, 'the silent connection to stop the cache serving', WAIT_MS);
     expect(store.lookup('k')).toBeUndefined();
 
-    relay.silence(false);
-    await waitFor(() => store.serving, 'the cache to serve again after reconnecting');
+    relay.answers('pass');
+    await waitFor(() => store.serving, 'the cache to serve again after reconnecting', WAIT_MS);
     // And it follows events again on the new connection.
     const fill2 = store.begin();
     expect(store.store('k2', ['org:b'], '{"data":{}}', fill2)).toBe(true);
     store.end(fill2);
     await publisher.publish('organoise:user:user.org:b:members', JSON.stringify({ organizationId: 'b', payload: {} }));
-    await waitFor(() => store.lookup('k2') === undefined, 'the event on the new connection to drop its entry');
+    await waitFor(() => store.lookup('k2') === undefined, 'the event on the new connection to drop its entry', WAIT_MS);
     publisher.disconnect();
   });
 });

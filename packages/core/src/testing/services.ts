@@ -52,6 +52,68 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   return { url: `redis://127.0.0.1:${port}`, stop, start };
 }
 
+/** What a relay does with what Redis sends its clients; the connections stay open in every case. */
+export type RelayAnswers = 'pass' | 'hold' | 'drop';
+
+export interface RedisRelay {
+  /** redis:// URL of the relay, for the clients under test. */
+  url: string;
+  /**
+   * `pass` (the default) forwards Redis's answers; `hold` keeps them, in order, until the next
+   * `pass` sends them on (events in flight, on demand); `drop` swallows them, as a silent peer or a
+   * middlebox would (no FIN, no RST: a client sees no 'close').
+   */
+  answers(mode: RelayAnswers): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP relay between clients and a Redis (`target`, a redis:// URL) that can hold or drop what
+ * Redis sends while every connection stays up: what a test needs to see a client through late or
+ * lost answers without stopping the server. What the clients send always goes through.
+ */
+export async function startRedisRelay(target: string): Promise<RedisRelay> {
+  const { hostname, port } = new URL(target);
+  let mode: RelayAnswers = 'pass';
+  const flushers = new Set<() => void>();
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), hostname);
+    sockets.add(client).add(upstream);
+    const held: Buffer[] = [];
+    const flush = () => {
+      for (const chunk of held.splice(0)) client.write(chunk);
+    };
+    flushers.add(flush);
+    client.on('data', (chunk) => upstream.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (mode === 'pass') client.write(chunk);
+      else if (mode === 'hold') held.push(chunk);
+    });
+    const end = () => {
+      flushers.delete(flush);
+      sockets.delete(client);
+      sockets.delete(upstream);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    answers: (next) => {
+      mode = next;
+      if (next === 'pass') for (const flush of flushers) flush();
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 export interface PrivatePostgres {
   url: string;
   /** Stops this test's own server at once (`pg_ctl -m immediate`: as a crash would), by its data directory. */
