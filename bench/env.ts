@@ -41,10 +41,11 @@ const schema = z.object({
    */
   BENCH_OURS_INTERNAL_TOKEN: bool(true),
   /**
-   * Our gateway sends identical query fetches in flight once (GATEWAY_DEDUPLICATE_FETCHES, off by
-   * default in the product). Hive Gateway deduplicates by default.
+   * Our gateway sends identical query fetches in flight once (GATEWAY_DEDUPLICATE_FETCHES, on by
+   * default in the product, joining only fetches sent after the request arrived). Hive Gateway
+   * deduplicates by default.
    */
-  BENCH_OURS_DEDUPLICATE_FETCHES: bool(false),
+  BENCH_OURS_DEDUPLICATE_FETCHES: bool(true),
   /** Our gateway shapes answers with its compiled shaping (startGateway `compiledShaping`, on by default); false uses @apollo/gateway's. */
   BENCH_OURS_COMPILED_SHAPING: bool(true),
   /** Profile our gateway (node --cpu-prof) during the run and print its hottest functions. */

@@ -39,10 +39,11 @@ const schema = z.object({
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /**
    * A query fetch identical to one in flight to the same subgraph (same viewer, document and
-   * variables) waits for its answer instead of being sent again. Off by default: an answer may then
-   * be as old as the fetch it joined, for writes this replica did not make (gateway/src/subgraphs.ts).
+   * variables) waits for its answer instead of being sent again, if that fetch was sent after the
+   * client's request arrived: the answer then sees every write completed before the request, as its
+   * own fetch would (gateway/src/subgraphs.ts InflightFetches). Never mutations.
    */
-  GATEWAY_DEDUPLICATE_FETCHES: bool(false),
+  GATEWAY_DEDUPLICATE_FETCHES: bool(true),
   /** Answers shaped per operation by compiled code instead of @apollo/gateway's computeResponse (gateway/src/apollo/compiled-shaping.ts). */
   GATEWAY_COMPILED_SHAPING: bool(true),
   /** A GraphQL request's body: 1 MiB, since file bytes go to signed URLs (docs/protocols/uploads.md), never inside GraphQL. */

@@ -58,7 +58,7 @@ export interface GatewayOptions {
   port?: number;
   host?: string;
   subgraphTimeoutMs?: number;
-  /** Identical query fetches in flight are sent to a subgraph once (subgraphs.ts InflightFetches). Default off. */
+  /** Identical query fetches in flight are sent to a subgraph once, when one was sent after the client's request arrived (subgraphs.ts InflightFetches). Default on. */
   deduplicateFetches?: boolean;
   maxBodyBytes?: number;
   /**
@@ -161,7 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // The same data sources serve queries and the entity fetches that hydrate subscription events.
   const dataSources: Record<string, SubgraphDataSource> = {};
-  const inflight = options.deduplicateFetches ? new InflightFetches() : null;
+  const inflight = (options.deduplicateFetches ?? true) ? new InflightFetches() : null;
   // A supergraph given as a function hands back `update`, which swaps the schema queries are
   // planned and validated on (and clears @apollo/gateway's plan cache) synchronously.
   let pushSupergraph: ((sdl: string) => void) | null = null;

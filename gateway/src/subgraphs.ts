@@ -3,7 +3,7 @@ import https from 'node:https';
 // Replaces RemoteGraphQLDataSource's private sendRequest: listed in ./apollo/internals.ts.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { appError, CLIENT_USER_AGENT_HEADER, CLIENT_USER_AGENT_MAX, countDeduplicatedFetch, injectTraceHeaders, INTERNAL_TOKEN_HEADER, observeSubgraphFetch, signInternalToken, type Viewer } from '@organoise/core';
-import type { GatewayContext } from './context.js';
+import { gatewayClock, type GatewayContext } from './context.js';
 
 /** The routing URLs a supergraph declares, by subgraph name (`@join__graph(name:, url:)`). */
 export function routingUrls(supergraphSdl: string): Record<string, string> {
@@ -194,26 +194,42 @@ export class InternalTokens {
 }
 
 /**
- * Subgraph query fetches in flight, shared by every subgraph of one gateway (GATEWAY_DEDUPLICATE_FETCHES).
- * A query fetch identical to one already in flight (same subgraph URL, same internal token, so the
- * same viewer, session, roles and client address, same document and variables) waits for that
- * fetch's answer instead of sending its own; each waiter parses its own copy of the answer, so no
- * two operations share result objects. Mutations are never shared.
+ * Subgraph query fetches in flight, shared by every subgraph of one gateway (GATEWAY_DEDUPLICATE_FETCHES,
+ * on by default). A query fetch identical to one already in flight (same subgraph URL, same internal
+ * token, so the same viewer, session, roles and client address, same document and variables) waits
+ * for that fetch's answer instead of sending its own; each waiter parses its own copy of the answer,
+ * so no two operations share result objects. Mutations are never shared.
  *
- * Read-your-writes through this gateway: when a mutation fetch ends (answered or not: it may have
- * committed), fetches that began before it can no longer be joined, so a query sent after a write's
- * answer never gets an answer read before that write. What this cannot see (a write through another
- * gateway replica, a background job) may be missed by one fetch's duration at most: the answer was
- * read while the request was already in flight. Off by default, as in Apollo Router.
+ * Freshness: a fetch joins one in flight only if that fetch was sent after the joining client
+ * request arrived at the gateway (GatewayContext.arrivedAt, both read on gatewayClock). Any write
+ * that completed before the client's request arrived, through this gateway or another replica or a
+ * background job, had completed before the shared fetch was sent, so the subgraph's read sees it,
+ * exactly as a fetch of this request's own would. Sharing therefore adds no staleness a client can
+ * observe: each answer is still one a request sent on its own could have had at some instant
+ * between the request's arrival and its answer (per-request linearizability). What it may return is
+ * a read that misses a write still in progress while the request was in flight, which an unshared
+ * fetch may miss too. A fetch sent before the request arrived is never joined: it could predate a
+ * write the client saw complete before asking.
+ *
+ * Read-your-writes within one operation too: when a mutation fetch ends (answered or not: it may
+ * have committed), fetches that began before it can no longer be joined, so the entity fetches a
+ * mutation's plan makes after its write never get an answer read before that write.
  */
 export class InflightFetches {
-  private readonly inflight = new Map<string, { response: Promise<FetcherResponse>; epoch: number }>();
+  private readonly inflight = new Map<string, { response: Promise<FetcherResponse>; epoch: number; sentAt: number }>();
   private epoch = 0;
 
-  run(key: string, send: () => Promise<FetcherResponse>): { response: Promise<FetcherResponse>; joined: boolean } {
+  /** `arrivedAt` undefined: the fetch is sent (and may be joined by later arrivals), never joins. */
+  run(key: string, arrivedAt: number | undefined, send: () => Promise<FetcherResponse>): { response: Promise<FetcherResponse>; joined: boolean } {
     const running = this.inflight.get(key);
-    if (running && running.epoch === this.epoch) return { response: running.response.then((r) => r.clone()), joined: true };
-    const entry = { response: send(), epoch: this.epoch };
+    // Strictly after: on equal readings the order is unknown, so it is sent.
+    if (running && arrivedAt !== undefined && running.epoch === this.epoch && running.sentAt > arrivedAt) {
+      return { response: running.response.then((r) => r.clone()), joined: true };
+    }
+    // Read before sending: the recorded send time is never later than the real one.
+    const sentAt = gatewayClock();
+    const entry = { response: send(), epoch: this.epoch, sentAt };
+    // The newest fetch is the one later arrivals can join.
     this.inflight.set(key, entry);
     const done = () => {
       if (this.inflight.get(key) === entry) this.inflight.delete(key);
@@ -251,7 +267,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     url: string,
     internalTokenSecret: string | undefined,
     timeoutMs: number,
-    /** Set: identical query fetches in flight are sent once (InflightFetches). */
+    /** Set: identical query fetches in flight are sent once, as InflightFetches allows. */
     readonly inflight: InflightFetches | null = null,
   ) {
     const pool = pooledFetcher(timeoutMs);
@@ -292,7 +308,7 @@ async function sendRequest(this: SubgraphDataSource, request: OutgoingRequest, c
   try {
     if (this.inflight && query) {
       // The request id and trace headers are left out of the key: they name the request, not what it asks.
-      const shared = this.inflight.run(`${target.url}\n${init.headers[INTERNAL_TOKEN_HEADER] ?? ''}\n${init.body}`, () => this.fetcher(target.url, init));
+      const shared = this.inflight.run(`${target.url}\n${init.headers[INTERNAL_TOKEN_HEADER] ?? ''}\n${init.body}`, context?.arrivedAt, () => this.fetcher(target.url, init));
       if (shared.joined) countDeduplicatedFetch(this.subgraphName);
       response = await shared.response;
     } else {

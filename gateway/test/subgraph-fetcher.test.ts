@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayClock } from '../src/context.js';
 import { InflightFetches, pooledFetcher, SubgraphDataSource } from '../src/subgraphs.js';
 
 // The gateway's own subgraph client (node:http keep-alive pool), against a bare HTTP server that
@@ -193,9 +194,12 @@ describe('the subgraph fetcher', () => {
 describe('identical query fetches in flight, sent once (GATEWAY_DEDUPLICATE_FETCHES)', () => {
   // A subgraph that holds every request until the test lets it answer, each answer numbered, so
   // the test decides what is in flight at once and can tell which request an answer came from.
+  // `state` plays the subgraph's data: each answer carries the value read when its request came
+  // in, and a test changes it as a write through another gateway replica would.
   let held: { body: string; token: string | undefined; answer: () => void }[];
   let held_server: http.Server;
   let url: string;
+  let state = 'v0';
   const SECRET = 'a'.repeat(32);
 
   beforeAll(async () => {
@@ -205,10 +209,11 @@ describe('identical query fetches in flight, sent once (GATEWAY_DEDUPLICATE_FETC
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        const read = state;
         held.push({
           body: Buffer.concat(chunks).toString('utf8'),
           token: req.headers['x-organoise-internal-token'] as string | undefined,
-          answer: () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { echo: { n: ++answered } } })),
+          answer: () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { echo: { n: ++answered, state: read } } })),
         });
       });
     });
@@ -221,24 +226,35 @@ describe('identical query fetches in flight, sent once (GATEWAY_DEDUPLICATE_FETC
   });
 
   const viewer = (userId: string) => ({ userId, sessionId: `s-${userId}`, memberships: {} });
-  const run = (dataSource: SubgraphDataSource, query: string, variables: Record<string, unknown> = {}, who: ReturnType<typeof viewer> | null = null) =>
-    dataSource.process({ kind: 'incoming operation', request: { query, variables }, incomingRequestContext: {}, context: { viewer: who, requestId: Math.random().toString(36), clientIp: '10.0.0.1' } } as never) as Promise<{ data: { echo: { n: number } } }>;
+  type Answer = { data: { echo: { n: number; state: string } } };
+  /** One fetch for a client request that arrived at `arrivedAt` (gatewayClock); undefined: a context without one. */
+  const run = (dataSource: SubgraphDataSource, query: string, arrivedAt: number | undefined, variables: Record<string, unknown> = {}, who: ReturnType<typeof viewer> | null = null) =>
+    dataSource.process({
+      kind: 'incoming operation',
+      request: { query, variables },
+      incomingRequestContext: {},
+      context: { viewer: who, requestId: Math.random().toString(36), clientIp: '10.0.0.1', ...(arrivedAt === undefined ? {} : { arrivedAt }) },
+    } as never) as Promise<Answer>;
   const arrived = async (count: number) => {
     for (let i = 0; i < 500 && held.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(held.length).toBe(count);
   };
+  // Long enough for a fetch to reach the data source's send (signing is asynchronous) on a loaded machine.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
   const answerAll = () => held.splice(0).forEach((h) => h.answer());
   // A failed case leaves nothing held for the next one.
   afterEach(answerAll);
 
-  it('sends an identical query once while it is in flight; each waiter gets its own copy of the answer', async () => {
+  it('lets a request that arrived before an identical fetch was sent wait for it; each waiter gets its own copy of the answer', async () => {
     const dataSource = new SubgraphDataSource('echo', url, SECRET, 5000, new InflightFetches());
     try {
-      const first = run(dataSource, '{ echo { n } }', {}, viewer('u1'));
+      // Both client requests arrive, then the first one's fetch goes out; the second's comes later.
+      const firstArrived = gatewayClock();
+      const secondArrived = gatewayClock();
+      const first = run(dataSource, '{ echo { n } }', firstArrived, {}, viewer('u1'));
       await arrived(1);
-      const second = run(dataSource, '{ echo { n } }', {}, viewer('u1'));
-      // Let the second reach the data source's send (signing is asynchronous) before answering.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = run(dataSource, '{ echo { n } }', secondArrived, {}, viewer('u1'));
+      await settle();
       expect(held.length).toBe(1);
       answerAll();
       const [a, b] = await Promise.all([first, second]);
@@ -247,10 +263,53 @@ describe('identical query fetches in flight, sent once (GATEWAY_DEDUPLICATE_FETC
       a.data.echo.n = -1;
       expect(b.data.echo.n).not.toBe(-1);
       // Nothing in flight any more: the next one is sent.
-      const third = run(dataSource, '{ echo { n } }', {}, viewer('u1'));
+      const third = run(dataSource, '{ echo { n } }', gatewayClock(), {}, viewer('u1'));
       await arrived(1);
       answerAll();
-      expect((await third).data.echo.n).toBeGreaterThan(a.data.echo.n === -1 ? b.data.echo.n : a.data.echo.n);
+      expect((await third).data.echo.n).toBeGreaterThan(b.data.echo.n);
+    } finally {
+      dataSource.close();
+    }
+  });
+
+  it('sends its own fetch for a request that arrived after the identical fetch in flight was sent, and so sees a write made in between', async () => {
+    const dataSource = new SubgraphDataSource('echo', url, SECRET, 5000, new InflightFetches());
+    try {
+      state = 'before the write';
+      const early = run(dataSource, '{ echo { n state } }', gatewayClock(), {}, viewer('u1'));
+      await arrived(1);
+      // A write through another replica completes, then a client that saw it complete asks.
+      state = 'after the write';
+      const late = run(dataSource, '{ echo { n state } }', gatewayClock(), {}, viewer('u1'));
+      await arrived(2);
+      answerAll();
+      const [a, b] = await Promise.all([early, late]);
+      expect(a.data.echo.state).toBe('before the write');
+      expect(b.data.echo.state).toBe('after the write');
+      // And the request after it may join the newer fetch while that one is in flight.
+      const newer = run(dataSource, '{ echo { n state } }', gatewayClock(), {}, viewer('u1'));
+      await arrived(1);
+      const joining = run(dataSource, '{ echo { n state } }', 0, {}, viewer('u1'));
+      await settle();
+      expect(held.length).toBe(1);
+      answerAll();
+      expect((await joining).data.echo.n).toBe((await newer).data.echo.n);
+    } finally {
+      state = 'v0';
+      dataSource.close();
+    }
+  });
+
+  it('never lets a context without an arrival join a fetch in flight (a subscription event\'s follow-up fetches)', async () => {
+    const dataSource = new SubgraphDataSource('echo', url, SECRET, 5000, new InflightFetches());
+    try {
+      const sent = run(dataSource, '{ echo { n } }', gatewayClock(), {}, viewer('u1'));
+      await arrived(1);
+      const followUp = run(dataSource, '{ echo { n } }', undefined, {}, viewer('u1'));
+      await arrived(2);
+      answerAll();
+      const [a, b] = await Promise.all([sent, followUp]);
+      expect(a.data.echo.n).not.toBe(b.data.echo.n);
     } finally {
       dataSource.close();
     }
@@ -259,10 +318,11 @@ describe('identical query fetches in flight, sent once (GATEWAY_DEDUPLICATE_FETC
   it('sends one per viewer and one per set of variables: only the same question from the same principal is shared', async () => {
     const dataSource = new SubgraphDataSource('echo', url, SECRET, 5000, new InflightFetches());
     try {
+      const at = gatewayClock();
       const answers = [
-        run(dataSource, 'query($id: ID) { echo(id: $id) { n } }', { id: '1' }, viewer('u1')),
-        run(dataSource, 'query($id: ID) { echo(id: $id) { n } }', { id: '1' }, viewer('u2')),
-        run(dataSource, 'query($id: ID) { echo(id: $id) { n } }', { id: '2' }, viewer('u1')),
+        run(dataSource, 'query($id: ID) { echo(id: $id) { n } }', at, { id: '1' }, viewer('u1')),
+        run(dataSource, 'query($id: ID) { echo(id: $id) { n } }', at, { id: '1' }, viewer('u2')),
+        run(dataSource, 'query($id: ID) { echo(id: $id) { n } }', at, { id: '2' }, viewer('u1')),
       ];
       await arrived(3);
       expect(new Set(held.map((h) => h.token)).size).toBe(2);
@@ -278,14 +338,18 @@ describe('identical query fetches in flight, sent once (GATEWAY_DEDUPLICATE_FETC
     const inflight = new InflightFetches();
     const dataSource = new SubgraphDataSource('echo', url, SECRET, 5000, inflight);
     try {
-      const before = run(dataSource, '{ echo { n } }', {}, viewer('u1'));
+      // Every request here arrived before every fetch: only the mutation rules keep them apart.
+      const at = gatewayClock();
+      const before = run(dataSource, '{ echo { n } }', at, {}, viewer('u1'));
       await arrived(1);
-      const writes = [run(dataSource, 'mutation { echo { n } }', {}, viewer('u1')), run(dataSource, 'mutation { echo { n } }', {}, viewer('u1'))];
+      const writes = [run(dataSource, 'mutation { echo { n } }', at, {}, viewer('u1')), run(dataSource, 'mutation { echo { n } }', at, {}, viewer('u1'))];
+      // Two identical mutations in flight at once: both sent.
       await arrived(3);
       // Both mutations answered; the query that began before them is still in flight.
       held.splice(1, 2).forEach((h) => h.answer());
-      await Promise.all(writes);
-      const after = run(dataSource, '{ echo { n } }', {}, viewer('u1'));
+      const written = await Promise.all(writes);
+      expect(new Set(written.map((w) => w.data.echo.n)).size).toBe(2);
+      const after = run(dataSource, '{ echo { n } }', at, {}, viewer('u1'));
       await arrived(2);
       answerAll();
       const [a, b] = await Promise.all([before, after]);
@@ -295,10 +359,11 @@ describe('identical query fetches in flight, sent once (GATEWAY_DEDUPLICATE_FETC
     }
   });
 
-  it('sends every fetch when off (the default)', async () => {
+  it('sends every fetch when off (GATEWAY_DEDUPLICATE_FETCHES=false)', async () => {
     const dataSource = new SubgraphDataSource('echo', url, SECRET, 5000);
     try {
-      const answers = [run(dataSource, '{ echo { n } }', {}, viewer('u1')), run(dataSource, '{ echo { n } }', {}, viewer('u1'))];
+      const at = gatewayClock();
+      const answers = [run(dataSource, '{ echo { n } }', at, {}, viewer('u1')), run(dataSource, '{ echo { n } }', at, {}, viewer('u1'))];
       await arrived(2);
       answerAll();
       await Promise.all(answers);

@@ -12,7 +12,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { IdentityVerifier } from '../auth/identity.js';
-import type { GatewayContext } from '../context.js';
+import { gatewayClock, type GatewayContext } from '../context.js';
 import { depthExceeds, MAX_INPUT_DEPTH } from '../protection/http.js';
 import { parseOperation, type OperationLimits } from '../protection/limits.js';
 import { presentedApiKey, type RateLimits } from '../protection/rate-limit.js';
@@ -69,6 +69,8 @@ export interface EdgeRequest {
   charged?: boolean;
   /** Already authenticated (step 2 done once for a connection). */
   authentication?: Authentication;
+  /** When the request arrived (gatewayClock), if the transport saw it before calling admit; unset: now. */
+  arrivedAt?: number | undefined;
 }
 
 export interface Admitted {
@@ -145,6 +147,8 @@ export function createGate(options: GateOptions): Gate {
     options.identity ? options.identity.authenticate(authorization, clientIp) : { viewer: null, expiresAt: null };
 
   const admit = async (request: EdgeRequest): Promise<Admission> => {
+    // Read before anything awaits: the earlier the arrival, the more fetches in flight it may join.
+    const arrivedAt = request.arrivedAt ?? gatewayClock();
     if (!request.charged) {
       const limited = await chargeAddress(request);
       if (limited) return { ok: false, refusal: limited };
@@ -209,7 +213,14 @@ export function createGate(options: GateOptions): Gate {
       variables: params.variables,
       extensions: params.extensions,
       authentication,
-      context: { viewer, requestId: request.requestId ?? randomUUID(), clientIp: request.clientIp, userAgent: request.userAgent ?? null },
+      context: {
+        viewer,
+        requestId: request.requestId ?? randomUUID(),
+        clientIp: request.clientIp,
+        userAgent: request.userAgent ?? null,
+        // A subscription's follow-up fetches run per event, long after it arrived: they never join one in flight.
+        ...(operation.operation === 'subscription' ? {} : { arrivedAt }),
+      },
     };
   };
 

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Logger } from '@organoise/core';
 import express from 'express';
-import type { GatewayContext } from '../context.js';
+import { gatewayClock, type GatewayContext } from '../context.js';
 import type { Refusal } from '../pipeline/answers.js';
 import type { Admitted, Gate } from '../pipeline/gate.js';
 import { refuseBatches, requireJsonPost } from '../protection/http.js';
@@ -40,7 +40,11 @@ export function httpEdge(options: { gate: Gate; maxBodyBytes: number; log: Logge
   const admissions = new WeakMap<object, Admitted>();
   const clientIpOf = (req: express.Request) => req.ip ?? req.socket.remoteAddress ?? null;
 
+  // When each request's head was read (gatewayClock): its arrival, for the fetches it may join.
+  const arrivals = new WeakMap<object, number>();
+
   const chargeHead: express.RequestHandler = async (req, res, next) => {
+    arrivals.set(req, gatewayClock());
     try {
       const refused = await gate.chargeAddress({ clientIp: clientIpOf(req), authorization: req.get('authorization'), apiKeyHeader: req.get(API_KEY_HEADER) });
       if (refused) return sendRefusal(req, res, refused);
@@ -64,6 +68,7 @@ export function httpEdge(options: { gate: Gate; maxBodyBytes: number; log: Logge
         userAgent: req.get('user-agent'),
         // Set for every request by the gateway's HTTP server (index.ts), before anything else runs.
         requestId: req.get('x-request-id'),
+        arrivedAt: arrivals.get(req),
         charged: true,
       });
       if (!admission.ok) return sendRefusal(req, res, admission.refusal);
