@@ -32,5 +32,7 @@ writeFileSync(new URL('../docs/api.md', import.meta.url), apiReference());
 console.log('wrote docs/api.md');
 
 execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts', '--silent'], { cwd: new URL('../packages/client/', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
+// One module per document (src/gql/documents), so the web app's bundler puts each in the chunk of the screen that uses it.
+execFileSync('npx', ['tsx', 'split-documents.ts'], { cwd: new URL('../packages/client/', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
 console.log('wrote packages/client/src/gql');
 execFileSync('npx', ['tsx', 'schema/safelist.ts'], { cwd: new URL('../', import.meta.url), stdio: ['ignore', 'inherit', 'inherit'] });

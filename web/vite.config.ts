@@ -20,16 +20,18 @@ export default defineConfig({
       onwarn(warning, warn) {
         if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
       },
-      // The modules the entry shares with later screens (the states, the live indicator, MUI's Card,
-      // Chip, Alert, Typography, icons) in one chunk, `first`, instead of the eight small chunks the
+      // The modules the entry shares with later screens (the states, the live indicator, the page
+      // heading, MUI's Card, Chip, Alert, Typography, icons) in one chunk, `first`, instead of the eight small chunks the
       // bundler cut them into by sharer: on HTTP/1.1 (six connections per host) the last of ten files
       // before the first paint queued for a connection and a round trip (a 0.9 KB chunk done 220 ms
       // after the entry in npm run bench:web). Listed by name, without their dependencies (which stay
       // where the bundler puts them); a module listed here that the entry stops using would still
-      // download first, so the bench's per-route sizes are the check.
+      // download first, so the bench's per-route sizes are the check. One not listed becomes a file of
+      // its own: ui/PageHeading did (357 bytes, a seventh file before the first paint, queued behind
+      // the six connections until ~1.9 s; issue 13's regression of 2026-12-06), so add such modules here.
       output: {
         codeSplitting: {
-          groups: [{ name: 'first', test: /web\/src\/(ui\/states|modules\/live\/LiveIndicator)|@mui\/material\/(esm\/)?(Chip|Card|CardContent|Typography|Alert|AlertTitle|IconButton|internal\/svg-icons\/(Cancel|Close|SuccessOutlined|ReportProblemOutlined|ErrorOutline|InfoOutlined)|CircularProgress|utils\/useSlot|SvgIcon\/(SvgIcon|createSvgIcon|svgIconClasses)|styles\/useThemeProps)[/.]|@mui\/system\/useThemeProps\//, includeDependenciesRecursively: false }],
+          groups: [{ name: 'first', test: /web\/src\/(ui\/states|ui\/PageHeading|modules\/live\/LiveIndicator)|@mui\/material\/(esm\/)?(Chip|Card|CardContent|Typography|Alert|AlertTitle|IconButton|internal\/svg-icons\/(Cancel|Close|SuccessOutlined|ReportProblemOutlined|ErrorOutline|InfoOutlined)|CircularProgress|utils\/useSlot|SvgIcon\/(SvgIcon|createSvgIcon|svgIconClasses)|styles\/useThemeProps)[/.]|@mui\/system\/useThemeProps\//, includeDependenciesRecursively: false }],
         },
       },
     },
