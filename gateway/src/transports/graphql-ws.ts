@@ -103,15 +103,20 @@ function emitWithoutOversizeError(this: WebSocket, event: string | symbol, ...ar
 const PAYLOAD_MARKER = '\u0000organoise:serialized-payload\u0000';
 const MARKED_END = `${JSON.stringify(PAYLOAD_MARKER)}}`;
 class Serialized {
+  private bytes: Buffer | undefined;
   constructor(readonly json: string) {}
   /** Called by graphql-ws's JSON.stringify, which then hands its text to this socket's send at once. */
   toJSON(): string {
-    splicing = this.json;
+    splicing = this;
     return PAYLOAD_MARKER;
   }
+  /** The message's end as bytes (the payload and the closing brace), encoded once for all sockets. */
+  tail(): Buffer {
+    return (this.bytes ??= Buffer.from(`${this.json}}`));
+  }
 }
-/** The payload JSON of the message being stringified, taken by sendSpliced in the same synchronous step. */
-let splicing: string | undefined;
+/** The payload of the message being stringified, taken by sendSpliced in the same synchronous step. */
+let splicing: Serialized | undefined;
 const serialized = new WeakMap<ExecutionResult, Serialized>();
 function serializedOf(result: ExecutionResult): Serialized {
   let entry = serialized.get(result);
@@ -125,10 +130,65 @@ function serializedOf(result: ExecutionResult): Serialized {
 }
 function sendSpliced(this: WebSocket, data: unknown, options?: unknown, cb?: unknown): void {
   if (splicing !== undefined && typeof data === 'string' && data.endsWith(MARKED_END)) {
-    data = `${data.slice(0, data.length - MARKED_END.length)}${splicing}}`;
+    const entry = splicing;
     splicing = undefined;
+    const start = data.slice(0, data.length - MARKED_END.length);
+    const sender = idleSender(this);
+    // graphql-ws calls `send(data, callback)`: as ws's own send, a function in the options' place is the callback.
+    if (sender) return sender.sendFrame([textFrame(start, entry.tail())], (typeof options === 'function' ? options : cb) as ((error?: Error) => void) | undefined);
+    // A frame ws would queue, compress or refuse: its own send, with the same text.
+    data = `${start}${entry.json}}`;
   }
   (Object.getPrototypeOf(this) as { send: (data: unknown, options?: unknown, cb?: unknown) => void }).send.call(this, data, options, cb);
+}
+
+/**
+ * One text frame as a single Buffer: the WebSocket header, the message's own start (its `id`,
+ * which differs per socket, so the whole frame cannot be shared) and the event's bytes, encoded
+ * once per event (`Serialized.tail`). ws would write a header Buffer and the message string as
+ * two chunks (cork, `writev`, the string encoded per socket); one Buffer is one plain `write`.
+ * Server frames are never masked (RFC 6455 5.1). Exported for the test that compares it with
+ * ws's own `Sender.frame`.
+ */
+export function textFrame(start: string, tail: Buffer): Buffer {
+  const startBytes = Buffer.byteLength(start);
+  const length = startBytes + tail.length;
+  const header = length > 65_535 ? 10 : length > 125 ? 4 : 2;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81; // FIN, text
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(length, 6);
+  }
+  frame.write(start, header, 'utf8');
+  tail.copy(frame, header + startBytes);
+  return frame;
+}
+/**
+ * What ws's `send` does with a text message when nothing is queued and nothing is compressed
+ * (ws 8.23, pinned exactly: Sender `send` -> `dispatch` -> `sendFrame`, synchronously, in call
+ * order), given the frame already built. ws has no public call that takes a built frame; its
+ * Sender's `sendFrame` is the step every one of its frames (data, ping, close) goes through, so
+ * frames on a socket keep their order. Anything else (a close already sent or under way, a frame
+ * queued behind a compression or a Blob read, permessage-deflate negotiated, another ws whose
+ * Sender looks different) answers nothing and the message goes through ws's own `send`.
+ */
+interface WsSender {
+  _state?: unknown;
+  sendFrame: (list: Buffer[], cb?: (error?: Error) => void) => void;
+}
+function idleSender(socket: WebSocket): WsSender | undefined {
+  if (socket.readyState !== socket.OPEN) return undefined;
+  const internals = socket as unknown as { _sender?: Partial<WsSender>; _extensions?: Record<string, unknown> };
+  const sender = internals._sender;
+  if (!(socket as unknown as { _isServer?: unknown })._isServer || !sender || sender._state !== 0 || typeof sender.sendFrame !== 'function') return undefined;
+  if (internals._extensions && 'permessage-deflate' in internals._extensions) return undefined;
+  return sender as WsSender;
 }
 
 /** What a connected socket's `ctx.extra.request` is once its upgrade request is let go (onConnect). */
