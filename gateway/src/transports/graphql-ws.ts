@@ -191,6 +191,66 @@ function idleSender(socket: WebSocket): WsSender | undefined {
   return sender as WsSender;
 }
 
+/**
+ * Keep-alive for every socket on one timer (issue 16). graphql-ws's own (`useServer`'s third
+ * argument) gives each socket a `setInterval`, and each ping a `setTimeout` and a `once('pong')`
+ * closure: at 10,000 sockets, 833 timers firing per second and three objects per ping. Here the
+ * sockets are dealt over slots, one slot is visited per tick, and each socket is visited once per
+ * `intervalMs`: a socket whose pong for the previous visit's ping has not come is terminated, the
+ * others are pinged. The guarantee is graphql-ws's: a peer that stops answering is dropped within
+ * two intervals of its last pong (SUBSCRIPTION_HEARTBEAT_MS, docs/protocols/subscriptions.md).
+ */
+const TICK_MS = 100;
+const awaitingPong = new WeakSet<WebSocket>();
+function pongReceived(this: WebSocket) {
+  awaitingPong.delete(this);
+}
+export class HeartbeatSweep {
+  private readonly slots: Set<WebSocket>[];
+  private readonly slotOf = new WeakMap<WebSocket, Set<WebSocket>>();
+  private dealt = 0;
+  private visiting = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(intervalMs: number) {
+    const count = Math.max(1, Math.round(intervalMs / TICK_MS));
+    this.slots = Array.from({ length: count }, () => new Set<WebSocket>());
+    this.timer = setInterval(() => this.tick(), intervalMs / count);
+    this.timer.unref();
+  }
+
+  add(socket: WebSocket): void {
+    const slot = this.slots[this.dealt++ % this.slots.length]!;
+    slot.add(socket);
+    this.slotOf.set(socket, slot);
+    socket.on('pong', pongReceived);
+  }
+
+  remove(socket: WebSocket): void {
+    this.slotOf.get(socket)?.delete(socket);
+    this.slotOf.delete(socket);
+  }
+
+  private tick(): void {
+    const slot = this.slots[this.visiting]!;
+    this.visiting = (this.visiting + 1) % this.slots.length;
+    for (const socket of slot) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (awaitingPong.has(socket)) {
+        this.remove(socket);
+        socket.terminate();
+        continue;
+      }
+      awaitingPong.add(socket);
+      socket.ping();
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
 /** What a connected socket's `ctx.extra.request` is once its upgrade request is let go (onConnect). */
 const UPGRADE_REQUEST_RELEASED = Object.freeze({ released: true });
 
@@ -209,10 +269,16 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
   });
   const warnOversize = () => log.warn('graphql-ws message over the size limit; connection closed with 1009', { maxMessageBytes: options.maxMessageBytes });
   // Registered before graphql-ws's listener, so the socket's emit is replaced before it can fail.
+  const heartbeat = new HeartbeatSweep(options.heartbeatMs);
+  const forget = function (this: WebSocket) {
+    heartbeat.remove(this);
+  };
   wsServer.on('connection', (socket) => {
     oversizeWarnings.set(socket, warnOversize);
     socket.emit = emitWithoutOversizeError as typeof socket.emit;
     socket.send = sendSpliced as typeof socket.send;
+    heartbeat.add(socket);
+    socket.on('close', forget);
   });
   // The socket each operation came on: an operation whose socket closed while it was being
   // checked opens nothing, and one waiting to be accepted stops waiting when it closes.
@@ -328,7 +394,8 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
       },
     },
     wsServer,
-    options.heartbeatMs,
+    // graphql-ws's per-socket keep-alive off: HeartbeatSweep (above) pings every socket instead.
+    0,
   );
 
   return {
@@ -337,6 +404,7 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
       for (const client of wsServer.clients) client.close(CLOSE.SCHEMA_RELOADED, 'Schema reloaded');
     },
     close: async () => {
+      heartbeat.stop();
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await disposable.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
