@@ -1,5 +1,5 @@
 import { codesOf, postGraphQL } from '@organoise/core/testing';
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_ORGANIZATION, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -22,8 +22,7 @@ beforeAll(async () => {
   });
   await seedDemo(platform.gateway.url);
   const owner = DEMO_USERS.find((u) => u.role === 'OWNER')!;
-  const signIn = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: owner.email, password: DEMO_PASSWORD } });
-  ownerToken = signIn.data!.signIn.accessToken;
+  ownerToken = await platform.tokenOf(owner.email);
   const orgs = await platform.gql(`{ organizations { nodes { id slug } } }`, {}, ownerToken);
   orgId = orgs.data!.organizations.nodes.find((o: { slug: string }) => o.slug === DEMO_ORGANIZATION.slug).id;
 });

@@ -164,10 +164,7 @@ export function useWebE2e(options: WebE2eOptions | (() => WebE2eOptions) = {}): 
       }
       await page.getByTestId('signed-in-as').waitFor();
     },
-    tokenOf: async (email, password = DEMO_PASSWORD) => {
-      const signed = await running().platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password } });
-      return signed.data!.signIn.accessToken as string;
-    },
+    tokenOf: (email, password) => running().platform.tokenOf(email, password),
     photograph: async (page, name) => {
       mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });

@@ -1,7 +1,7 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { waitFor } from '@organoise/core/testing';
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_ORGANIZATION, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { cacheExchange, createClient as createUrqlClient, fetchExchange } from '@urql/core';
 import { createClient as createHttpClient } from 'graphql-http';
 import { createClient as createSseClient } from 'graphql-sse';
@@ -42,10 +42,8 @@ beforeAll(async () => {
   platform = await startTestPlatform({ subscriptions: { heartbeatMs: HEARTBEAT_MS } });
   url = platform.gateway.url;
   await seedDemo(url);
-  const signIn = async (email: string) =>
-    (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password: DEMO_PASSWORD } })).data!.signIn.accessToken as string;
-  token = await signIn(DEMO_USERS.find((u) => u.role === 'MEMBER')!.email);
-  adminToken = await signIn(DEMO_USERS.find((u) => u.role === 'ADMIN')!.email);
+  token = await platform.tokenOf(DEMO_USERS.find((u) => u.role === 'MEMBER')!.email);
+  adminToken = await platform.tokenOf(DEMO_USERS.find((u) => u.role === 'ADMIN')!.email);
   const res = await platform.gql(`{ organizations { nodes { id slug workflows { nodes { id key } } } } }`, {}, token);
   const org = res.data!.organizations.nodes.find((o: { slug: string }) => o.slug === DEMO_ORGANIZATION.slug);
   orgId = org.id;

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '@organoise/core/testing';
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_ORGANIZATION, DEMO_USERS, seedDemo } from '@organoise/platform';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   platform = await startTestPlatform({ gateway: { corsOrigins: [listed] } });
   await seedDemo(platform.gateway.url);
   const member = DEMO_USERS.find((u) => u.role === 'MEMBER')!;
-  token = (await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: member.email, password: DEMO_PASSWORD } })).data!.signIn.accessToken;
+  token = await platform.tokenOf(member.email);
   const res = await platform.gql(`{ organizations { nodes { slug workflows { nodes { id key } } } } }`, {}, token);
   const org = res.data!.organizations.nodes.find((o: { slug: string }) => o.slug === DEMO_ORGANIZATION.slug);
   expenseId = org.workflows.nodes.find((w: { key: string }) => w.key === 'expense-approval').id;

@@ -1,7 +1,7 @@
 import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testEnv, testLog, type GraphQLResponse, type TestDatabase } from '@organoise/core/testing';
 import { databaseUrlsFrom, SUBGRAPH_NAMES, type Logger } from '@organoise/core';
 import type { SubscriptionLimits } from '@organoise/gateway';
-import { startPlatform, type Platform, type PlatformOptions, type SubgraphName } from '@organoise/platform';
+import { DEMO_PASSWORD, DEMO_USERS, startPlatform, type Platform, type PlatformOptions, type SubgraphName } from '@organoise/platform';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,8 +39,14 @@ export interface TestPlatform extends Platform {
   resetQueries(): void;
   /** POSTs to the gateway, with a bearer token when given. */
   gql<D = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<D>>;
+  /** An access token of `email` (by default a demo person's password) through signIn; throws with the API's errors if refused. */
+  tokenOf(email: string, password?: string): Promise<string>;
+  /** Access tokens of seedDemo's people, by their role in the demo organization. */
+  demoTokens(): Promise<Record<DemoRole, string>>;
   stop(): Promise<void>;
 }
+
+export type DemoRole = (typeof DEMO_USERS)[number]['role'];
 
 /**
  * The whole platform on free ports, on a fresh database (one Postgres database shared by the
@@ -70,6 +76,12 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ...(options.principalCacheMs !== undefined ? { principalCacheMs: options.principalCacheMs } : {}),
     ...(options.gatewayPort !== undefined ? { ports: { gateway: options.gatewayPort } } : {}),
   });
+  const gql: TestPlatform['gql'] = (query, variables = {}, token) => postGraphQL(platform.gateway.url, query, variables, token ? { authorization: `Bearer ${token}` } : {});
+  const tokenOf = async (email: string, password: string = DEMO_PASSWORD) => {
+    const res = await gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password } });
+    if (!res.data?.signIn) throw new Error(`${email} could not sign in: ${JSON.stringify(res.errors)}`);
+    return res.data.signIn.accessToken as string;
+  };
   return {
     ...platform,
     database: db,
@@ -77,7 +89,14 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     resetQueries: () => {
       for (const list of Object.values(queries)) list.length = 0;
     },
-    gql: (query, variables = {}, token) => postGraphQL(platform.gateway.url, query, variables, token ? { authorization: `Bearer ${token}` } : {}),
+    gql,
+    tokenOf,
+    demoTokens: async () => {
+      // One after another, as people sign in: four argon2 checks at once would only queue on two cores.
+      const tokens = {} as Record<DemoRole, string>;
+      for (const u of DEMO_USERS) tokens[u.role] = await tokenOf(u.email);
+      return tokens;
+    },
     stop: async () => {
       await platform.close();
       if (!options.database) await db.drop();

@@ -1,5 +1,5 @@
 import { waitFor } from '@organoise/core/testing';
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_ORGANIZATION, seedDemo } from '@organoise/platform';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -20,10 +20,7 @@ beforeAll(async () => {
   // Few events replayed at most, so that a cursor from the seed is too far behind.
   platform = await startTestPlatform({ subscriptions: { maxCatchUpEvents: 5 } });
   await seedDemo(platform.gateway.url);
-  for (const u of DEMO_USERS) {
-    const res = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: u.email, password: DEMO_PASSWORD } });
-    tokens[u.role] = res.data!.signIn.accessToken;
-  }
+  Object.assign(tokens, await platform.demoTokens());
   const res = await platform.gql(`{ organizations { nodes { id slug workflows { nodes { id key } } } } }`, {}, tokens.OWNER);
   const org = res.data!.organizations.nodes.find((o: { slug: string }) => o.slug === DEMO_ORGANIZATION.slug);
   orgId = org.id;

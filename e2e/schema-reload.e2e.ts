@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codesOf, testLog, waitFor } from '@organoise/core/testing';
 import { loadSupergraph, watchSupergraphFile } from '@organoise/gateway';
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_ORGANIZATION, seedDemo } from '@organoise/platform';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -29,10 +29,7 @@ beforeAll(async () => {
   expect(WITHOUT_BY_SLUG).not.toBe(SUPERGRAPH);
   platform = await startTestPlatform({ subscriptions: { authRecheckMs: 1000 } });
   await seedDemo(platform.gateway.url);
-  for (const u of DEMO_USERS) {
-    const res = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: u.email, password: DEMO_PASSWORD } });
-    tokens[u.role] = res.data!.signIn.accessToken;
-  }
+  Object.assign(tokens, await platform.demoTokens());
   const res = await platform.gql(`query($slug: String!) { organizationBySlug(slug: $slug) { workflows { nodes { id key } } } }`, { slug: DEMO_ORGANIZATION.slug }, tokens.OWNER);
   expenseId = res.data!.organizationBySlug.workflows.nodes.find((w: { key: string }) => w.key === 'expense-approval').id;
 });

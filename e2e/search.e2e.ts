@@ -1,4 +1,4 @@
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_ORGANIZATION, seedDemo } from '@organoise/platform';
 import { codesOf } from '@organoise/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from './harness.js';
@@ -49,10 +49,7 @@ beforeAll(async () => {
   platform = await startTestPlatform();
   const seeded = await seedDemo(platform.gateway.url);
   expect(seeded.created).toBe(true);
-  for (const u of DEMO_USERS) {
-    const res = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: u.email, password: DEMO_PASSWORD } });
-    tokens[u.role] = res.data!.signIn.accessToken as string;
-  }
+  Object.assign(tokens, await platform.demoTokens());
   const orgs = await platform.gql(`{ organizations { nodes { id slug } } }`, {}, tokens.OWNER);
   orgId = orgs.data!.organizations.nodes.find((o: { slug: string }) => o.slug === DEMO_ORGANIZATION.slug).id;
 });

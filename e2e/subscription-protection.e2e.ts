@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postGraphQL, TEST_INTERNAL_SECRET, testLog, waitFor } from '@organoise/core/testing';
 import { loadSupergraph, startGateway, type GatewayOptions, type RunningGateway } from '@organoise/gateway';
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_ORGANIZATION, seedDemo } from '@organoise/platform';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -32,16 +32,11 @@ const PER_CONNECTION = 5;
 const RUN_UPDATES = `subscription RunUpdates($runId: ID!, $after: String) { workflowRunUpdated(runId: $runId, after: $after) { cursor type run { state } } }`;
 const RUN_UPDATES_ID = createHash('sha256').update(RUN_UPDATES).digest('hex');
 
-async function signIn(email: string) {
-  const res = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password: DEMO_PASSWORD } });
-  return res.data!.signIn.accessToken as string;
-}
-
 beforeAll(async () => {
   // 4 events or 150 KB, whichever a slow consumer reaches first.
   platform = await startTestPlatform({ subscriptions: { maxQueue: 4, maxQueueBytes: 150 * 1024 } });
   await seedDemo(platform.gateway.url);
-  for (const u of DEMO_USERS) tokens[u.role] = await signIn(u.email);
+  Object.assign(tokens, await platform.demoTokens());
   const res = await platform.gql(`{ organizations { nodes { slug workflows { nodes { id key } } } } }`, {}, tokens.OWNER);
   const org = res.data!.organizations.nodes.find((o: { slug: string }) => o.slug === DEMO_ORGANIZATION.slug);
   expenseId = org.workflows.nodes.find((w: { key: string }) => w.key === 'expense-approval').id;

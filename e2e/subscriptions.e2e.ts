@@ -2,7 +2,7 @@ import { codesOf, testEnv, waitFor } from '@organoise/core/testing';
 import type { UserSubgraph } from '@organoise/subgraph-user';
 import { TokenIssuer } from '@organoise/subgraph-user/tokens';
 import { decodeJwt } from 'jose';
-import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '@organoise/platform';
+import { DEMO_ORGANIZATION, DEMO_USERS, seedDemo } from '@organoise/platform';
 import { RedisEventPubSub } from '@organoise/core';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,15 +24,10 @@ const RUN_UPDATES = `subscription RunUpdates($runId: ID!, $after: String) {
   }
 }`;
 
-async function signIn(email: string) {
-  const res = await platform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password: DEMO_PASSWORD } });
-  return res.data!.signIn.accessToken as string;
-}
-
 beforeAll(async () => {
   platform = await startTestPlatform({ subscriptions: { authRecheckMs: 100 } });
   await seedDemo(platform.gateway.url);
-  for (const u of DEMO_USERS) tokens[u.role] = await signIn(u.email);
+  Object.assign(tokens, await platform.demoTokens());
   const res = await platform.gql(`{ organizations { nodes { id slug workflows { nodes { id key } } } } }`, {}, tokens.OWNER);
   const org = res.data!.organizations.nodes.find((o: { slug: string }) => o.slug === DEMO_ORGANIZATION.slug);
   orgId = org.id;
@@ -156,7 +151,7 @@ describe('graphql-ws through the gateway', () => {
   });
 
   it('closes the connection with 4401 once the session is signed out', async () => {
-    const token = await signIn(DEMO_USERS[2].email);
+    const token = await platform.tokenOf(DEMO_USERS[2].email);
     const runId = await startRun(token);
     const sub = subscribeWs(RUN_UPDATES, { runId }, token);
     await ready(sub);
@@ -166,7 +161,7 @@ describe('graphql-ws through the gateway', () => {
   });
 
   it('closes the connection with 4401 when the access token expires while it is open', async () => {
-    const token = await signIn(DEMO_USERS[2].email);
+    const token = await platform.tokenOf(DEMO_USERS[2].email);
     const { sub, sid } = decodeJwt(token) as { sub: string; sid: string };
     // A token for the same live session that expires two seconds from now.
     const user = platform.subgraphs.user as UserSubgraph;
@@ -300,7 +295,7 @@ describe('through Redis', () => {
     const redisPlatform = await startTestPlatform({ redis: true });
     try {
       await seedDemo(redisPlatform.gateway.url);
-      const token = (await redisPlatform.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: DEMO_USERS[2].email, password: DEMO_PASSWORD } })).data!.signIn.accessToken;
+      const token = await redisPlatform.tokenOf(DEMO_USERS[2].email);
       const defs = await redisPlatform.gql(`{ organizations { nodes { workflows { nodes { id key } } } } }`, {}, token);
       const definitionId = defs.data!.organizations.nodes[0].workflows.nodes.find((w: { key: string }) => w.key === 'expense-approval').id;
       const runId = (await redisPlatform.gql(`mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }`, { i: { definitionId } }, token)).data!.startWorkflowRun.id;
@@ -342,7 +337,7 @@ describe.runIf(testEnv.TEST_DATABASE === 'postgres')('replicas sharing Postgres 
     const b = await startTestPlatform({ redis: true, database: a.database });
     try {
       await seedDemo(a.gateway.url);
-      const token = (await a.gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: DEMO_USERS[2].email, password: DEMO_PASSWORD } })).data!.signIn.accessToken;
+      const token = await a.tokenOf(DEMO_USERS[2].email);
       const defs = await a.gql(`{ organizations { nodes { workflows { nodes { id key } } } } }`, {}, token);
       const definitionId = defs.data!.organizations.nodes[0].workflows.nodes.find((w: { key: string }) => w.key === 'expense-approval').id;
       const runId = (await a.gql(`mutation($i: StartWorkflowRunInput!) { startWorkflowRun(input: $i) { id } }`, { i: { definitionId } }, token)).data!.startWorkflowRun.id;
