@@ -183,6 +183,7 @@ async function main() {
         if (slice.length === 0) return;
         const config: ClientsConfig = {
           mode,
+          impl: env.BENCH_CLIENT_IMPL,
           url,
           internalTokenSecret: SECRET,
           owners,
@@ -349,7 +350,7 @@ async function main() {
   const out: string[] = [];
   out.push(
     `Subscription fan-out: ${clientCount} graphql-ws sockets (distinct users, ${env.BENCH_ORGS} organizations x ${membersPerOrganization}, roles 5% ADMIN / 60% MEMBER / 35% VIEWER), ` +
-      `${env.BENCH_EVENTS_PER_ORG_PER_SECOND} run(s) started per organization per second for ${env.BENCH_SECONDS} s; pub/sub ${redisUrl ? 'Redis' : 'in process'}, Postgres; ${env.BENCH_CLIENT_PROCESSES} client processes (${env.BENCH_CLIENT_LAYOUT}); ` +
+      `${env.BENCH_EVENTS_PER_ORG_PER_SECOND} run(s) started per organization per second for ${env.BENCH_SECONDS} s; pub/sub ${redisUrl ? 'Redis' : 'in process'}, Postgres; ${env.BENCH_CLIENT_PROCESSES} client processes (${env.BENCH_CLIENT_LAYOUT}, ${env.BENCH_CLIENT_IMPL} clients); ` +
       `gateway auth re-check every ${env.BENCH_AUTH_RECHECK_MS > 0 ? `${env.BENCH_AUTH_RECHECK_MS} ms` : '2000 ms (its default)'}`,
   );
   out.push(`${machine.cpus} CPUs (${machine.model}), ${machine.memoryGiB} GiB, node ${machine.node}, load average at start ${machine.loadAverageAtStart.join(' ')}`);
@@ -420,6 +421,14 @@ async function main() {
     const loops = [...(w.gateway ? [['gateway', w.gateway] as const] : []), ['subgraphs', w.services] as const, ...w.clients.map((c, i) => [`clients-${i}`, c] as const)];
     out.push('', 'event loop delay over the window (ms; monitorEventLoopDelay, 5 ms resolution)');
     out.push(table(['process', 'p50', 'p99', 'max'], loops.map(([name, r]) => [name, fmt(r.loopDelayMs.p50), fmt(r.loopDelayMs.p99), fmt(r.loopDelayMs.max)])));
+    // A stall with little CPU of the process's own was time without a core; one full of CPU, its own work (GC a part of it).
+    out.push('', 'event loop stalls over 50 ms in the window (a 10 ms timer; own CPU and GC pauses during them; longest three as stall/CPU/GC ms)');
+    out.push(
+      table(
+        ['process', 'stalls', 'total ms', 'max ms', 'own CPU ms', 'GC ms', 'longest'],
+        loops.map(([name, r]) => [name, String(r.stalls.count), fmt(r.stalls.totalMs, 0), fmt(r.stalls.maxMs, 0), fmt(r.stalls.cpuMs, 0), fmt(r.stalls.gcMs, 0), r.stalls.longest.map((l) => l.map((v) => v.toFixed(0)).join('/')).join(', ')]),
+      ),
+    );
     for (const [name, r] of loops) {
       if (!r.profile) continue;
       const summary = summariseProfile(r.profile, 15);

@@ -23,6 +23,14 @@ const schema = z.object({
    * either way.
    */
   BENCH_CLIENT_LAYOUT: z.enum(['interleaved', 'blocks']).default('blocks'),
+  /**
+   * The client sockets' implementation. `lean` (default): the graphql-transport-ws protocol on a
+   * bare ws socket, each message parsed once and checked; `graphql-ws`: graphql-ws's own client,
+   * as an application would use it. Both speak the same bytes to the server; on 2 cores the
+   * clients' CPU is taken from the server under test, and graphql-ws's client costs about twice
+   * the lean one per message (docs/benchmarks.md, section 3, session 11).
+   */
+  BENCH_CLIENT_IMPL: z.enum(['lean', 'graphql-ws']).default('lean'),
   /** Events between replicas through this Redis (the multi-replica case); empty = in-process pub/sub. */
   BENCH_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** The Postgres server a fresh database is created on (and dropped after). */
