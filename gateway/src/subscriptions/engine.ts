@@ -92,7 +92,20 @@ export interface EngineSubscription extends AsyncIterableIterator<ExecutionResul
    * say "accepted" to their client (SSE and multipart headers) wait for it.
    */
   readonly accepted: Promise<void>;
+  /**
+   * Hands every later event to `write` the moment its topic pushes it, in order, instead of
+   * waiting for the consumer's next pull (graphql-ws, issue 16: one frame per socket written from
+   * the topic's hand-over, without a promise chain per delivery). `write` answers the bytes it
+   * handed to the socket (0: nothing written, the socket is closing) and calls `flushed` once they
+   * left for the kernel; frames not yet flushed count as waiting, under the same maxQueue and
+   * maxQueueBytes as a pulled queue. The iterator then yields only a failure or the end. Refused
+   * (false) while events already wait in the queue: the consumer keeps pulling.
+   */
+  writeDirect(write: DirectWrite): boolean;
 }
+
+/** A transport's synchronous write of one event (EngineSubscription.writeDirect). */
+export type DirectWrite = (result: ExecutionResult, flushed: (error?: Error) => void) => number;
 
 export interface SubscribeRequest {
   document: DocumentNode;
@@ -531,7 +544,7 @@ export class SubscriptionEngine {
 }
 
 /** The most events (and bytes) that ever waited for one subscriber, and how many subscribers were cut off. */
-interface QueueCounters {
+export interface QueueCounters {
   peakQueued: number;
   peakQueuedBytes: number;
   slowConsumers: number;
@@ -546,15 +559,17 @@ interface QueueCounters {
  * bounded in bytes too: a few large events cut off a socket that stopped draining.
  *
  * A class with its methods on the prototype rather than an object of closures: there is one per
- * open subscription, 10,000 on the fan-out benchmark (docs/benchmarks.md, section 3).
+ * open subscription, 10,000 on the fan-out benchmark (docs/benchmarks.md, section 3). Exported
+ * for its test (gateway/test/subscriber-queue.test.ts).
  */
-class Subscriber implements EngineSubscription, EventSink<ExecutionResult> {
+export class Subscriber implements EngineSubscription, EventSink<ExecutionResult> {
   /** Events waiting for the consumer (read when Prometheus scrapes). */
   queued = 0;
   private queuedBytes = 0;
   private readonly sizes: number[] = [];
   private pulling = false;
   private cut = false;
+  private returned = false;
   /** A catch-up waiting for the subscriber to drain before it pushes more. */
   private room: (() => void) | undefined = undefined;
   accepted: Promise<void> = Promise.resolve();
@@ -571,7 +586,36 @@ class Subscriber implements EngineSubscription, EventSink<ExecutionResult> {
     private readonly onSlowConsumer: (() => void) | undefined,
   ) {}
 
+  /** Set by writeDirect: each pushed event is written at once; `queued` then counts frames not yet flushed. */
+  private writer: DirectWrite | null = null;
+  private readonly flushed = () => {
+    this.queued--;
+    this.queuedBytes -= this.sizes.shift() ?? 0;
+    this.makeRoom();
+  };
+
+  writeDirect(write: DirectWrite): boolean {
+    if (this.queued > 0 || this.cut || this.returned) return false;
+    this.writer = write;
+    return true;
+  }
+
   push(value: ExecutionResult): void {
+    // Cut off: its iterator has failed, nothing more is queued or written (nor counted in the peaks).
+    if (this.cut) return;
+    if (this.writer) {
+      // A peer that stopped reading: its frames pile up unflushed in the socket's buffer. As with a
+      // pulled queue, a full one cuts the subscriber off rather than take one more event.
+      if (this.queued >= this.maxQueue) return this.cutOff(`More than ${this.maxQueue} events waited for this subscriber; it was cut off`);
+      const bytes = this.writer(value, this.flushed);
+      if (bytes === 0) return;
+      this.counters.peakQueued = Math.max(this.counters.peakQueued, ++this.queued);
+      this.sizes.push(bytes);
+      this.queuedBytes += bytes;
+      this.counters.peakQueuedBytes = Math.max(this.counters.peakQueuedBytes, this.queuedBytes);
+      if (this.queuedBytes > this.maxBytes) this.cutOff(`More than ${this.maxBytes} bytes of events waited for this subscriber; it was cut off`);
+      return;
+    }
     if (this.pulling) this.pulling = false;
     else if (this.queued < this.maxQueue) {
       this.counters.peakQueued = Math.max(this.counters.peakQueued, ++this.queued);
@@ -596,6 +640,16 @@ class Subscriber implements EngineSubscription, EventSink<ExecutionResult> {
     this.sink.push(value);
   }
 
+  /** Written directly and too far behind: cut off once (the transport closes the socket, the iterator fails). */
+  private cutOff(message: string): void {
+    this.cut = true;
+    this.writer = null;
+    this.counters.slowConsumers++;
+    countSlowConsumer();
+    this.onSlowConsumer?.();
+    this.sink.fail(appError('SLOW_CONSUMER', message));
+  }
+
   fail(error: unknown): void {
     this.sink.fail(error);
   }
@@ -609,15 +663,20 @@ class Subscriber implements EngineSubscription, EventSink<ExecutionResult> {
     return this.queued < this.maxQueue / 2 ? Promise.resolve() : new Promise<void>((resolve) => (this.room = resolve));
   }
 
+  private makeRoom() {
+    if (this.room && this.queued < this.maxQueue / 2) {
+      const r = this.room;
+      this.room = undefined;
+      r();
+    }
+  }
+
   async next(): Promise<IteratorResult<ExecutionResult>> {
-    if (this.queued > 0) {
+    // Written directly: nothing is queued in the inner iterator, which yields only the end or a failure.
+    if (this.queued > 0 && !this.writer) {
       this.queued--;
       this.queuedBytes -= this.sizes.shift() ?? 0;
-      if (this.room && this.queued < this.maxQueue / 2) {
-        const r = this.room;
-        this.room = undefined;
-        r();
-      }
+      this.makeRoom();
       return this.inner.next();
     }
     this.pulling = true;
@@ -629,6 +688,9 @@ class Subscriber implements EngineSubscription, EventSink<ExecutionResult> {
   }
 
   return(): Promise<IteratorResult<ExecutionResult>> {
+    // Completed by the client or its socket closed: nothing more is written for it.
+    this.returned = true;
+    this.writer = null;
     this.open.delete(this);
     return this.inner.return!();
   }

@@ -7,7 +7,7 @@ import type { GatewayContext } from '../context.js';
 import { CLOSE, closeCodeOf, type Formatter } from '../pipeline/answers.js';
 import type { Authentication, Gate } from '../pipeline/gate.js';
 import { API_KEY_HEADER } from '../protection/rate-limit.js';
-import { asGraphQLErrors, type EngineSubscription, type SubscriptionEngine } from '../subscriptions/engine.js';
+import { asGraphQLErrors, type DirectWrite, type EngineSubscription, type SubscriptionEngine } from '../subscriptions/engine.js';
 import { failureErrors, type Watch } from './live.js';
 
 export { CLOSE };
@@ -140,6 +140,32 @@ function sendSpliced(this: WebSocket, data: unknown, options?: unknown, cb?: unk
     data = `${start}${entry.json}}`;
   }
   (Object.getPrototypeOf(this) as { send: (data: unknown, options?: unknown, cb?: unknown) => void }).send.call(this, data, options, cb);
+}
+
+/**
+ * A subscription's `next` messages written straight from its topic's hand-over (issue 16):
+ * graphql-ws would pull each event through its loop (the engine's iterator, the guard, its
+ * for-await, emit.next, onNext, a stringify of the envelope and a Promise per send: about six
+ * promises per delivery). The frame is what graphql-ws would have sent, byte for byte
+ * (`{"id":…,"type":"next","payload":…}`, the envelope's start made once per subscription and the
+ * event's bytes once per event), written in the same order the topic pushes. A socket no longer
+ * open gets nothing, as graphql-ws's send drops it.
+ */
+function writeNext(socket: WebSocket, id: string): DirectWrite {
+  const start = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return (result, flushed) => {
+    const entry = serializedOf(result);
+    const sender = idleSender(socket);
+    if (sender) {
+      const frame = textFrame(start, entry.tail());
+      sender.sendFrame([frame], flushed);
+      return frame.length;
+    }
+    if (socket.readyState !== socket.OPEN) return 0;
+    const text = `${start}${entry.json}}`;
+    (Object.getPrototypeOf(socket) as { send: (data: unknown, cb: (error?: Error) => void) => void }).send.call(socket, text, flushed);
+    return Buffer.byteLength(text);
+  };
 }
 
 /**
@@ -377,7 +403,7 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
           { query: printDocument(args.document), variables: (args.variableValues ?? {}) as Record<string, unknown>, operationName: args.operationName ?? undefined },
           args.contextValue as GatewayContext,
         ),
-      onOperation: (ctx, _id, _payload, args, result) => {
+      onOperation: (ctx, id, _payload, args, result) => {
         const state = sockets.get(ctx.extra.socket);
         if (!state) return result;
         const reserved = getOperationAST(args.document, args.operationName)?.operation === 'subscription';
@@ -385,6 +411,10 @@ export function graphqlWsAdapter(options: GraphQLWsOptions) {
           if (reserved) state.active--;
           return result;
         }
+        // Still subscribed (not completed by the client while it was being accepted): from now on
+        // each event is written by the topic's hand-over itself (writeNext), not pulled through
+        // graphql-ws's loop; graphql-ws keeps the protocol's other messages and the end.
+        if (id in ctx.subscriptions) (result as unknown as EngineSubscription).writeDirect(writeNext(ctx.extra.socket, id));
         return new Guarded(result as unknown as AsyncIterableIterator<ExecutionResult>, ctx.extra.socket, state, failureErrorsOf);
       },
       // Each result is serialised once, whatever the number of sockets it goes to (Serialized, above).
