@@ -41,8 +41,19 @@ export function failureErrors(error: unknown, formatError: Formatter, log: Logge
   return [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
 }
 
-const sameRoles = (a: Viewer | null, b: Viewer | null) =>
-  a?.userId === b?.userId && JSON.stringify(Object.entries(a?.memberships ?? {}).sort()) === JSON.stringify(Object.entries(b?.memberships ?? {}).sort());
+/** The same person with the same role in the same organizations (compared in place: it runs for every live socket every re-check). */
+function sameRoles(a: Viewer | null, b: Viewer | null): boolean {
+  if (a?.userId !== b?.userId) return false;
+  const before = a?.memberships ?? {};
+  const after = b?.memberships ?? {};
+  let count = 0;
+  for (const organizationId in before) {
+    if (!Object.hasOwn(before, organizationId)) continue;
+    if (!Object.hasOwn(after, organizationId) || after[organizationId] !== before[organizationId]) return false;
+    count++;
+  }
+  return count === Object.keys(after).length;
+}
 
 export type Watch = (authorization: string | undefined, clientIp: string | null, authentication: Authentication, onLost: (loss: Loss) => void) => () => void;
 
