@@ -12,7 +12,7 @@ import type { WindowReport } from './fanout/probe.js';
 import type { ServicesConfig, ServicesInfo } from './fanout/services.js';
 import { startChild, type Child } from './lib/child.js';
 import { quantile } from './lib/load.js';
-import { cpuMs } from './lib/proc.js';
+import { cpuMs, machineCpuMs } from './lib/proc.js';
 import { summariseProfile } from './lib/profile.js';
 
 // npm run bench:fanout — subscription fan-out. BENCH_CLIENTS graphql-ws sockets (one distinct
@@ -94,6 +94,8 @@ interface Phase {
   servingCpuCores: number;
   subgraphsCpuCores: number;
   clientsCpuCores: number;
+  /** The whole machine's CPUs busy over the window (every process, not only ours), in cores. */
+  machineCpuCores: number;
   memory: { rssBeforeMiB: number; rssAfterMiB: number; heapBeforeMiB: number; heapAfterMiB: number; kibPerConnectionRss: number; kibPerConnectionHeap: number };
   /** What each process measured of itself during the window (fanout/probe.ts): loop delay, the gateway's stages, the clients' bursts. */
   window: { gateway: WindowReport | null; services: WindowReport; clients: WindowReport[] };
@@ -236,7 +238,7 @@ async function main() {
     const probed = [...(mode === 'gateway' ? [{ name: 'gateway', child: gateway as Child<unknown> }] : []), { name: 'subgraphs', child: services as Child<unknown> }, ...workers.map((w, i) => ({ name: `clients-${i}`, child: w as Child<unknown> }))];
     const profilePath = (name: string) => (env.BENCH_PROFILE && (name === 'gateway' || name === 'subgraphs' || name === 'clients-0') ? join(profileDir, `${mode}-${name}.cpuprofile`) : null);
     for (const { name, child } of probed) child.process.send({ type: 'window-start', profile: profilePath(name) });
-    const cpu = { serving: cpuMs(serving.pid), subgraphs: cpuMs(services.pid), clients: workers.reduce((n, w) => n + cpuMs(w.pid), 0) };
+    const cpu = { serving: cpuMs(serving.pid), subgraphs: cpuMs(services.pid), clients: workers.reduce((n, w) => n + cpuMs(w.pid), 0), machine: machineCpuMs() };
     const publishStart = Date.now();
     const pending: Promise<void>[] = [];
     for (let i = 0; i < total; i++) {
@@ -275,6 +277,9 @@ async function main() {
     const servingCpu = cpuMs(serving.pid) - cpu.serving;
     const subgraphsCpu = cpuMs(services.pid) - cpu.subgraphs;
     const clientsCpu = workers.reduce((n, w) => n + cpuMs(w.pid), 0) - cpu.clients;
+    const machineNow = machineCpuMs();
+    // Everything on the box over the window (Postgres, Redis, this parent and anything else too), in cores busy.
+    const machineCpuCores = ((machineNow.busy - cpu.machine.busy) / (machineNow.total - cpu.machine.total)) * machine.cpus;
 
     const windows = await Promise.all(probed.map(({ name, child }) => ask<WindowReport>(child, { type: 'window-stop', profile: profilePath(name) }).then((report) => [name, report] as const)));
     const windowOf = (name: string) => windows.find(([n]) => n === name)?.[1];
@@ -301,6 +306,7 @@ async function main() {
       servingCpuCores: servingCpu / elapsedMs,
       subgraphsCpuCores: subgraphsCpu / elapsedMs,
       clientsCpuCores: clientsCpu / elapsedMs,
+      machineCpuCores,
       memory: {
         rssBeforeMiB: before.rss / 2 ** 20,
         rssAfterMiB: after.rss / 2 ** 20,
@@ -356,7 +362,7 @@ async function main() {
   out.push(`${machine.cpus} CPUs (${machine.model}), ${machine.memoryGiB} GiB, node ${machine.node}, load average at start ${machine.loadAverageAtStart.join(' ')}`);
   out.push(
     table(
-      ['served by', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'wrong', 'closed', 'CPU cores', 'CPU µs/delivery', 'subgraphs CPU', 'clients CPU', 'KiB/conn heap', 'KiB/conn RSS', 'connect s'],
+      ['served by', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'wrong', 'closed', 'CPU cores', 'CPU µs/delivery', 'subgraphs CPU', 'clients CPU', 'machine busy', 'KiB/conn heap', 'KiB/conn RSS', 'connect s'],
       rows.map((r) => [
         LABEL[r.mode],
         fmt(r.deliveriesPerSecond, 0),
@@ -370,6 +376,7 @@ async function main() {
         fmt((r.servingCpuCores * 1e6) / r.deliveriesPerSecond, 0),
         fmt(r.subgraphsCpuCores, 2),
         fmt(r.clientsCpuCores, 2),
+        `${fmt(r.machineCpuCores, 2)}/${machine.cpus}`,
         fmt(r.memory.kibPerConnectionHeap),
         fmt(r.memory.kibPerConnectionRss),
         fmt(r.connectSeconds),

@@ -39,3 +39,15 @@ export function resetPeakRss(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * The whole machine's busy and total CPU time so far (ms, summed over its CPUs), from /proc/stat:
+ * how loaded the box was over a window, the processes under test and everything else together.
+ */
+export function machineCpuMs(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy: (busy * 1000) / ticksPerSecond, total: ((busy + idle! + iowait!) * 1000) / ticksPerSecond };
+}
