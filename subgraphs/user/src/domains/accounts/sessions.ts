@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { appError, notFound, orderBy, paginate, parseInput, requireViewer, z, id, type PageArgs, type Principal, type Role, type SortKey, type Viewer } from '@organoise/core';
-import { and, count, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
+import { appError, inUuids, notFound, orderBy, paginate, parseInput, requireViewer, z, id, type PageArgs, type Principal, type Role, type SortKey, type Viewer } from '@organoise/core';
+import { and, count, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import { secondsFrom } from '../../clock.js';
 import { memberships, refreshTokens, sessions } from '../../db/schema.js';
 import type { Deps, UserServices } from '../../services.js';
@@ -160,7 +160,7 @@ export async function principalsForSessions(
     await deps.db
       .select({ id: sessions.id, userId: sessions.userId, lastSeenAt: sessions.lastSeenAt })
       .from(sessions)
-      .where(and(inArray(sessions.id, [...usersOf.keys()]), live(deps)))
+      .where(and(inUuids(sessions.id, [...usersOf.keys()]), live(deps)))
   ).filter((row) => usersOf.get(row.id)?.has(row.userId));
   if (rows.length === 0) return found;
   const now = deps.clock.now();
@@ -169,13 +169,13 @@ export async function principalsForSessions(
     await deps.db
       .update(sessions)
       .set({ lastSeenAt: now })
-      .where(and(inArray(sessions.id, stale), lt(sessions.lastSeenAt, now)));
+      .where(and(inUuids(sessions.id, stale), lt(sessions.lastSeenAt, now)));
   }
   const userIds = [...new Set(rows.map((row) => row.userId))];
   const roles = await deps.db
     .select({ userId: memberships.userId, organizationId: memberships.organizationId, role: memberships.role })
     .from(memberships)
-    .where(inArray(memberships.userId, userIds));
+    .where(inUuids(memberships.userId, userIds));
   const byUser = new Map<string, Record<string, Role>>();
   for (const r of roles) (byUser.get(r.userId) ?? byUser.set(r.userId, {}).get(r.userId)!)[r.organizationId] = r.role as Role;
   for (const row of rows) found.set(row.id, { userId: row.userId, sessionId: row.id, memberships: { ...(byUser.get(row.userId) ?? {}) } });
