@@ -97,6 +97,16 @@ describe('a subscriber written directly', () => {
     expect(await pulled.then(() => null, (error: unknown) => (isAppError(error) ? error.extensions.code : error))).toBe('SLOW_CONSUMER');
   });
 
+  it('fails alone when its write throws: the push returns, the iterator fails with the error', async () => {
+    const { s } = subscriber(4, 1_000_000);
+    s.writeDirect(() => {
+      throw new Error('cannot serialise');
+    });
+    const pulled = s.next();
+    expect(() => s.push(event(0))).not.toThrow();
+    expect(await pulled.then(() => null, (error: unknown) => (error as Error).message)).toBe('cannot serialise');
+  });
+
   it('is refused while events wait in the pulled queue, and writes nothing after the consumer returned', async () => {
     const queued = subscriber(4, 1_000_000);
     queued.s.push(event(0));

@@ -607,7 +607,16 @@ export class Subscriber implements EngineSubscription, EventSink<ExecutionResult
       // A peer that stopped reading: its frames pile up unflushed in the socket's buffer. As with a
       // pulled queue, a full one cuts the subscriber off rather than take one more event.
       if (this.queued >= this.maxQueue) return this.cutOff(`More than ${this.maxQueue} events waited for this subscriber; it was cut off`);
-      const bytes = this.writer(value, this.flushed);
+      let bytes: number;
+      try {
+        bytes = this.writer(value, this.flushed);
+      } catch (error) {
+        // This subscriber fails alone (its transport reports it); the topic's other listeners and
+        // its later events go on, as when graphql-ws's own send failed for one socket.
+        this.writer = null;
+        this.sink.fail(error);
+        return;
+      }
       if (bytes === 0) return;
       this.counters.peakQueued = Math.max(this.counters.peakQueued, ++this.queued);
       this.sizes.push(bytes);
