@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { testEnv } from '@organoise/core/testing';
 import { DEMO_PASSWORD, seedDemo } from '@organoise/platform';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from './harness.js';
 
 // What the browser tests share: Debian's Chromium started as this machine needs it (no sandbox as
@@ -101,6 +101,10 @@ export function useWebE2e(options: WebE2eOptions | (() => WebE2eOptions) = {}): 
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   const findings: string[] = [];
+  // A browser test chains page waits of up to WAIT each (a navigation to a provider and back, a
+  // sign-in, axe): the global 30 s per test was one slow wait on a loaded 2-core box (web-oidc's
+  // cancel case timed out so in CI, 2026-12-06). This file's tests get four WAITs.
+  vi.setConfig({ testTimeout: 4 * WAIT });
 
   // The first build on a clean clone takes minutes on a loaded machine; later runs take a second.
   beforeAll(async () => {
