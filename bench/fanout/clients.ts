@@ -61,6 +61,8 @@ const connectConcurrency = 50;
  */
 const state = {
   config: undefined as ClientsConfig | undefined,
+  /** This process's sockets by organization (indexes into config.clients), grouped once when they open. */
+  byOrganization: new Map<string, number[]>(),
   clients: [] as { dispose(): unknown }[],
   /** Latency (ms) by run id, one slot per socket of this process. */
   arrivals: new Map<string, Float64Array>(),
@@ -226,6 +228,11 @@ serveWindow({
 
 serveChild<ClientsConfig, { clients: number }>(async (config) => {
   state.config = config;
+  config.clients.forEach((spec, i) => {
+    let list = state.byOrganization.get(spec.organizationId);
+    if (!list) state.byOrganization.set(spec.organizationId, (list = []));
+    list.push(i);
+  });
   state.hadEvent = new Uint8Array(config.clients.length);
   const open = config.impl === 'lean' ? openLean : openWithGraphqlWs;
   let next = 0;
@@ -244,19 +251,12 @@ serveChild<ClientsConfig, { clients: number }>(async (config) => {
 });
 
 process.on('message', (message: { type: string; runs?: Record<string, string[]> }) => {
-  const config = state.config;
-  if (!config) return;
+  if (!state.config) return;
   /** How many of `runs`' deliveries to this process's sockets arrived; with `latencies`, their latencies, and the missing ones counted. */
   const tally = (runs: Record<string, string[]>, latencies?: number[]) => {
     let arrived = 0;
     let lost = 0;
-    const byOrganization = new Map<string, number[]>();
-    config.clients.forEach((spec, i) => {
-      let list = byOrganization.get(spec.organizationId);
-      if (!list) byOrganization.set(spec.organizationId, (list = []));
-      list.push(i);
-    });
-    for (const [organizationId, sockets] of byOrganization) {
+    for (const [organizationId, sockets] of state.byOrganization) {
       for (const runId of runs[organizationId] ?? []) {
         const slots = state.arrivals.get(runId);
         for (const i of sockets) {

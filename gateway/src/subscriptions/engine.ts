@@ -550,6 +550,8 @@ export interface QueueCounters {
   slowConsumers: number;
 }
 
+const noFlush = (): void => {};
+
 /**
  * One subscriber as the engine hands it to a transport, and the sink its topic pushes into.
  *
@@ -588,14 +590,16 @@ export class Subscriber implements EngineSubscription, EventSink<ExecutionResult
 
   /** Set by writeDirect: each pushed event is written at once; `queued` then counts frames not yet flushed. */
   private writer: DirectWrite | null = null;
-  private readonly flushed = () => {
-    this.queued--;
-    this.queuedBytes -= this.sizes.shift() ?? 0;
-    this.makeRoom();
-  };
+  /** The writer's callback for a frame that left for the kernel: made with the writer, as pulled (SSE, multipart) subscribers never need one. */
+  private flushed: () => void = noFlush;
 
   writeDirect(write: DirectWrite): boolean {
     if (this.queued > 0 || this.cut || this.returned) return false;
+    this.flushed = () => {
+      this.queued--;
+      this.queuedBytes -= this.sizes.shift() ?? 0;
+      this.makeRoom();
+    };
     this.writer = write;
     return true;
   }

@@ -132,14 +132,30 @@ function sendSpliced(this: WebSocket, data: unknown, options?: unknown, cb?: unk
   if (splicing !== undefined && typeof data === 'string' && data.endsWith(MARKED_END)) {
     const entry = splicing;
     splicing = undefined;
-    const start = data.slice(0, data.length - MARKED_END.length);
-    const sender = idleSender(this);
     // graphql-ws calls `send(data, callback)`: as ws's own send, a function in the options' place is the callback.
-    if (sender) return sender.sendFrame([textFrame(start, entry.tail())], (typeof options === 'function' ? options : cb) as ((error?: Error) => void) | undefined);
-    // A frame ws would queue, compress or refuse: its own send, with the same text.
-    data = `${start}${entry.json}}`;
+    sendNextFrame(this, data.slice(0, data.length - MARKED_END.length), entry, (typeof options === 'function' ? options : cb) as ((error?: Error) => void) | undefined);
+    return;
   }
   (Object.getPrototypeOf(this) as { send: (data: unknown, options?: unknown, cb?: unknown) => void }).send.call(this, data, options, cb);
+}
+
+/**
+ * One `next` message (the envelope's `start`, then the event's bytes) on `socket`, answering the
+ * bytes written: as one prebuilt frame through ws's Sender when the socket is idle (textFrame,
+ * idleSender), else through ws's own `send` with the same text (a frame ws would queue, compress
+ * or refuse). A socket no longer open gets nothing, as ws's send drops it.
+ */
+function sendNextFrame(socket: WebSocket, start: string, entry: Serialized, cb: ((error?: Error) => void) | undefined): number {
+  const sender = idleSender(socket);
+  if (sender) {
+    const frame = textFrame(start, entry.tail());
+    sender.sendFrame([frame], cb);
+    return frame.length;
+  }
+  if (socket.readyState !== socket.OPEN) return 0;
+  const text = `${start}${entry.json}}`;
+  (Object.getPrototypeOf(socket) as { send: (data: unknown, cb?: (error?: Error) => void) => void }).send.call(socket, text, cb);
+  return Buffer.byteLength(text);
 }
 
 /**
@@ -153,19 +169,7 @@ function sendSpliced(this: WebSocket, data: unknown, options?: unknown, cb?: unk
  */
 function writeNext(socket: WebSocket, id: string): DirectWrite {
   const start = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  return (result, flushed) => {
-    const entry = serializedOf(result);
-    const sender = idleSender(socket);
-    if (sender) {
-      const frame = textFrame(start, entry.tail());
-      sender.sendFrame([frame], flushed);
-      return frame.length;
-    }
-    if (socket.readyState !== socket.OPEN) return 0;
-    const text = `${start}${entry.json}}`;
-    (Object.getPrototypeOf(socket) as { send: (data: unknown, cb: (error?: Error) => void) => void }).send.call(socket, text, flushed);
-    return Buffer.byteLength(text);
-  };
+  return (result, flushed) => sendNextFrame(socket, start, serializedOf(result), flushed);
 }
 
 /**

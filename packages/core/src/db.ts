@@ -186,9 +186,9 @@ async function withAdvisoryLock<T>(url: string, key: string, work: () => Promise
 
 /**
  * `column in (ids)` for a uuid column with the ids as ONE parameter (a JSON array), for lists of
- * hundreds: drizzle's inArray makes a parameter per id, whose building cost twice the Node CPU of
- * this form on a 500-id batch (3.3-6.2 against 1.5-1.9 ms, the Postgres side equal), and a
- * statement text per list length for the driver to prepare. The principal look-ups behind every
+ * hundreds: drizzle's inArray makes a parameter per id (and a statement text per list length for
+ * the driver to prepare). On a 500-id batch its Node CPU was about twice this form's, the Postgres
+ * side equal (a one-off timing by hand on 2026-12-06, on a loaded box; no benchmark repeats it). The principal look-ups behind every
  * live socket's re-check run such batches ten times a second at 10,000 sockets (docs/benchmarks.md,
  * section 3).
  */
