@@ -1,4 +1,4 @@
-import { appError, parseInput, requireViewer, z, type Database } from '@organoise/core';
+import { appError, parseInput, requireViewer, transactionWithEvents, z, type Database } from '@organoise/core';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { users } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
@@ -115,9 +115,9 @@ export async function changePassword(deps: Deps, rawInput: unknown): Promise<boo
   }
   await clearFailures(deps, keys);
   const passwordHash = await deps.hasher.hash(input.newPassword);
-  await deps.db.transaction(async (tx) => {
+  await transactionWithEvents(deps.db, deps.bus, async (tx, emit) => {
     await tx.update(users).set({ passwordHash, updatedAt: deps.clock.now() }).where(eq(users.id, v.userId));
-    const ended = await revokeUserSessions(deps, tx, v.userId, 'password_changed', v.sessionId);
+    const ended = await revokeUserSessions(deps, tx, emit, v.userId, 'password_changed', v.sessionId);
     await audit(deps, { type: 'PASSWORD_CHANGED', userId: v.userId, details: { otherSessionsEnded: ended } }, tx as unknown as Database);
   });
   return true;

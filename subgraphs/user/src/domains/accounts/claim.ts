@@ -1,11 +1,11 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Database } from '@organoise/core';
+import type { Database, Emit } from '@organoise/core';
 import { apiKeys, emailTokens, knownDevices, oidcIdentities, oidcLogins, recoveryCodes, totpFactors, users } from '../../db/schema.js';
 import type { Deps } from '../../services.js';
+import { emitApiKeyRevoked } from '../apikeys/events.js';
 import { audit } from '../audit/audit.js';
 import { revokeUserSessions } from './sessions.js';
 
-type Tx = Parameters<Parameters<Deps['db']['transaction']>[0]>[0];
 
 /** How the mailbox's owner proved it: a provider that vouches for the address, or a mailed reset link. */
 export type ClaimProof = 'oidc_verified_email' | 'password_reset';
@@ -18,9 +18,10 @@ export type ClaimProof = 'oidc_verified_email' | 'password_reset';
  * in flight, other mailed tokens and every session. The account's data (organizations,
  * memberships) stays: it was made under the address the claimant now owns.
  *
- * Runs inside the caller's transaction, which also sets the new password or identity.
+ * Runs inside the caller's transaction (with its `emit`: the revoked keys' and ended sessions'
+ * events), which also sets the new password or identity.
  */
-export async function claimAccount(deps: Deps, tx: Tx, userId: string, proof: ClaimProof, keepEmailTokenId?: string): Promise<void> {
+export async function claimAccount(deps: Deps, tx: Database, emit: Emit, userId: string, proof: ClaimProof, keepEmailTokenId?: string): Promise<void> {
   const now = deps.clock.now();
   await tx.update(users).set({ passwordHash: null, emailVerifiedAt: now, updatedAt: now }).where(eq(users.id, userId));
   const identities = await tx.delete(oidcIdentities).where(eq(oidcIdentities.userId, userId)).returning({ id: oidcIdentities.id });
@@ -31,14 +32,15 @@ export async function claimAccount(deps: Deps, tx: Tx, userId: string, proof: Cl
     .update(apiKeys)
     .set({ revokedAt: now })
     .where(and(eq(apiKeys.createdBy, userId), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id });
+    .returning({ id: apiKeys.id, organizationId: apiKeys.organizationId });
+  for (const key of keys) await emitApiKeyRevoked(emit, key.organizationId, { apiKeyId: key.id, actorId: null });
   await tx.delete(knownDevices).where(eq(knownDevices.userId, userId));
   const tokens = await tx
     .update(emailTokens)
     .set({ usedAt: now })
     .where(and(eq(emailTokens.userId, userId), isNull(emailTokens.usedAt)))
     .returning({ id: emailTokens.id });
-  const sessionsEnded = await revokeUserSessions(deps, tx, userId, 'account_claimed');
+  const sessionsEnded = await revokeUserSessions(deps, tx, emit, userId, 'account_claimed');
   await audit(
     deps,
     {
@@ -54,6 +56,6 @@ export async function claimAccount(deps: Deps, tx: Tx, userId: string, proof: Cl
         sessionsEnded,
       },
     },
-    tx as unknown as Database,
+    tx,
   );
 }

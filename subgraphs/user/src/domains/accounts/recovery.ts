@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appError, parseInput, requireViewer, z } from '@organoise/core';
+import { appError, parseInput, requireViewer, transactionWithEvents, z } from '@organoise/core';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { secondsFrom } from '../../clock.js';
 import { emailTokens, knownDevices, users } from '../../db/schema.js';
@@ -150,7 +150,7 @@ export async function resetPassword(deps: Deps, rawInput: unknown): Promise<{ us
   if (!(await usable())) throw invalidToken();
   const passwordHash = await deps.hasher.hash(input.newPassword);
   const now = deps.clock.now();
-  const done = await deps.db.transaction(async (tx) => {
+  const done = await transactionWithEvents(deps.db, deps.bus, async (tx, emit) => {
     const [row] = await tx
       .select({ id: emailTokens.id, userId: emailTokens.userId, email: emailTokens.email, usedAt: emailTokens.usedAt, expiresAt: emailTokens.expiresAt, current: users.email, verifiedAt: users.emailVerifiedAt })
       .from(emailTokens)
@@ -162,11 +162,11 @@ export async function resetPassword(deps: Deps, rawInput: unknown): Promise<{ us
     // The link reached the inbox, which proves the address. On an account nobody had proved, that
     // is a claim: whoever registered the address may not be its owner, so everything they set
     // up goes before the new password is set.
-    if (!row.verifiedAt) await claimAccount(deps, tx, row.userId, 'password_reset', row.id);
+    if (!row.verifiedAt) await claimAccount(deps, tx, emit, row.userId, 'password_reset', row.id);
     await tx.update(users).set({ passwordHash, updatedAt: now, emailVerifiedAt: row.verifiedAt ?? now }).where(eq(users.id, row.userId));
     // Whoever holds the password (or a device) someone reset away from may not keep a way back in.
     await tx.delete(knownDevices).where(eq(knownDevices.userId, row.userId));
-    const ended = await revokeUserSessions(deps, tx, row.userId, 'password_reset');
+    const ended = await revokeUserSessions(deps, tx, emit, row.userId, 'password_reset');
     await audit(deps, { type: 'PASSWORD_RESET', actorId: null, userId: row.userId, details: { sessionsEnded: ended, claimed: !row.verifiedAt } }, tx as unknown as Database);
     return { userId: row.userId, email: row.email };
   });

@@ -1,10 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { appError, inUuids, notFound, orderBy, paginate, parseInput, requireViewer, z, id, type PageArgs, type Principal, type Role, type SortKey, type Viewer } from '@organoise/core';
+import { appError, inUuids, transactionWithEvents, type Emit, notFound, orderBy, paginate, parseInput, requireViewer, z, id, type PageArgs, type Principal, type Role, type SortKey, type Viewer } from '@organoise/core';
 import { and, count, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import { secondsFrom } from '../../clock.js';
 import { memberships, refreshTokens, sessions } from '../../db/schema.js';
 import type { Deps, UserServices } from '../../services.js';
 import { audit } from '../audit/audit.js';
+import { emitSessionsEnded } from './events.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
 type Tx = Parameters<Parameters<UserServices['db']['transaction']>[0]>[0];
@@ -93,7 +94,7 @@ export const REFRESH_REUSE_GRACE_SECONDS = 10;
 export async function refreshSession(deps: Deps, rawToken: unknown): Promise<IssuedSession> {
   const token = parseInput(z.string().min(20).max(200), rawToken);
   const now = deps.clock.now();
-  const outcome = await deps.db.transaction(async (tx): Promise<RefreshOutcome> => {
+  const outcome = await transactionWithEvents(deps.db, deps.bus, async (tx, emit): Promise<RefreshOutcome> => {
     const [row] = await tx
       .select({ tokenId: refreshTokens.id, usedAt: refreshTokens.usedAt, graceUsedAt: refreshTokens.graceUsedAt, session: sessions })
       .from(refreshTokens)
@@ -109,6 +110,7 @@ export async function refreshSession(deps: Deps, rawToken: unknown): Promise<Iss
         .set({ revokedAt: now, revokedReason: 'refresh_token_reused' })
         .where(and(eq(sessions.id, session.id), isNull(sessions.revokedAt)))
         .returning({ id: sessions.id });
+      await emitSessionsEnded(emit, { userId: session.userId, sessionIds: revoked.map((r) => r.id), reason: 'refresh_token_reused' });
       return { kind: 'reused', userId: session.userId, sessionId: session.id, revoked: revoked.length > 0 };
     }
     if (session.revokedAt) return { kind: 'invalid' };
@@ -202,11 +204,15 @@ export async function revokeSession(deps: Deps, rawId: unknown): Promise<Session
   const v = requireViewer(deps.viewer);
   const sessionId = parseInput(id(), rawId);
   const now = deps.clock.now();
-  const [revoked] = await deps.db
-    .update(sessions)
-    .set({ revokedAt: now, revokedReason: 'revoked' })
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, v.userId), isNull(sessions.revokedAt)))
-    .returning();
+  const revoked = await transactionWithEvents(deps.db, deps.bus, async (tx, emit) => {
+    const [row] = await tx
+      .update(sessions)
+      .set({ revokedAt: now, revokedReason: 'revoked' })
+      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, v.userId), isNull(sessions.revokedAt)))
+      .returning();
+    if (row) await emitSessionsEnded(emit, { userId: v.userId, sessionIds: [row.id], reason: 'revoked' });
+    return row;
+  });
   if (revoked) {
     await audit(deps, { type: 'SESSION_REVOKED', userId: v.userId, details: { sessionId, current: sessionId === v.sessionId } });
     return revoked;
@@ -219,29 +225,37 @@ export async function revokeSession(deps: Deps, rawId: unknown): Promise<Session
 /** Ends the caller's current session. */
 export async function signOut(deps: Deps): Promise<boolean> {
   const v = requireViewer(deps.viewer);
-  const ended = await deps.db
-    .update(sessions)
-    .set({ revokedAt: deps.clock.now(), revokedReason: 'signed_out' })
-    .where(and(eq(sessions.id, v.sessionId), isNull(sessions.revokedAt)))
-    .returning({ id: sessions.id });
+  const ended = await transactionWithEvents(deps.db, deps.bus, async (tx, emit) => {
+    const rows = await tx
+      .update(sessions)
+      .set({ revokedAt: deps.clock.now(), revokedReason: 'signed_out' })
+      .where(and(eq(sessions.id, v.sessionId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    await emitSessionsEnded(emit, { userId: v.userId, sessionIds: rows.map((r) => r.id), reason: 'signed_out' });
+    return rows;
+  });
   if (ended.length > 0) await audit(deps, { type: 'SIGN_OUT', userId: v.userId, details: { sessionId: v.sessionId } });
   return true;
 }
 
-/** Ends sessions of a user: all of them, or all but `keep`. Returns how many ended. */
-export async function revokeUserSessions(deps: Pick<UserServices, 'clock'>, tx: Tx | UserServices['db'], userId: string, reason: string, keep?: string): Promise<number> {
+/**
+ * Ends sessions of a user: all of them, or all but `keep`, with their `session.ended` event in the
+ * same transaction (`emit` is that transaction's). Returns how many ended.
+ */
+export async function revokeUserSessions(deps: Pick<UserServices, 'clock'>, tx: Tx | UserServices['db'], emit: Emit, userId: string, reason: string, keep?: string): Promise<number> {
   const rows = await tx
     .update(sessions)
     .set({ revokedAt: deps.clock.now(), revokedReason: reason })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
     .returning({ id: sessions.id });
+  await emitSessionsEnded(emit, { userId, sessionIds: rows.map((r) => r.id), reason });
   return rows.length;
 }
 
 /** Ends every session of the caller, this one included. */
 export async function signOutEverywhere(deps: Deps): Promise<number> {
   const v = requireViewer(deps.viewer);
-  const ended = await revokeUserSessions(deps, deps.db, v.userId, 'signed_out_everywhere');
+  const ended = await transactionWithEvents(deps.db, deps.bus, (tx, emit) => revokeUserSessions(deps, tx, emit, v.userId, 'signed_out_everywhere'));
   await audit(deps, { type: 'SIGNED_OUT_EVERYWHERE', userId: v.userId, details: { sessionsEnded: ended } });
   return ended;
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ScureBase32Plugin } from 'otplib';
-import { appError, parseInput, requireViewer, z, type Database } from '@organoise/core';
+import { appError, parseInput, requireViewer, transactionWithEvents, z, type Database } from '@organoise/core';
 import { and, count, eq, isNull, lt, or } from 'drizzle-orm';
 import { generateTotpSecret, otpauthUri, verifyTotp } from '../../crypto/totp.js';
 import { recoveryCodes, sessions, totpFactors, users } from '../../db/schema.js';
@@ -122,12 +122,12 @@ export async function confirmTotp(deps: Deps, rawCode: unknown) {
   if (!row) throw appError('CONFLICT', 'Start with enrollTotp');
   if (row.confirmedAt) throw appError('CONFLICT', 'Two-factor authentication is already on');
   if (!(await checkSecondFactor(deps, user, { totpCode: code }, true))) throw wrongCode();
-  const codes = await deps.db.transaction(async (tx) => {
+  const codes = await transactionWithEvents(deps.db, deps.bus, async (tx, emit) => {
     await tx.update(totpFactors).set({ confirmedAt: deps.clock.now() }).where(eq(totpFactors.userId, user.id));
     const issued = await replaceRecoveryCodes(deps, tx as unknown as Database, user.id);
     await markSecondFactor(deps, tx as unknown as Database, viewer.sessionId);
     // Every other session signed in with one factor: one of them may be why two factors were turned on.
-    const ended = await revokeUserSessions(deps, tx, user.id, 'two_factor_enabled', viewer.sessionId);
+    const ended = await revokeUserSessions(deps, tx, emit, user.id, 'two_factor_enabled', viewer.sessionId);
     await audit(deps, { type: 'TOTP_ENABLED', userId: user.id, details: { otherSessionsEnded: ended } }, tx as unknown as Database);
     return issued;
   });

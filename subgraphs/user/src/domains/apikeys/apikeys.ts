@@ -20,11 +20,13 @@ import {
   type Role,
   type SortKey,
   requireRoleFrom,
+  transactionWithEvents,
 } from '@organoise/core';
 import { and, count, eq, isNull } from 'drizzle-orm';
 import { apiKeys, idempotencyKeys } from '../../db/schema.js';
 import type { Deps, UserServices } from '../../services.js';
 import { audit } from '../audit/audit.js';
+import { emitApiKeyRevoked } from './events.js';
 import { allowListsOf } from '../organizations/allow-lists.js';
 import { membershipRole } from '../organizations/memberships.js';
 
@@ -114,7 +116,7 @@ export async function revokeApiKey(deps: Deps, rawId: unknown): Promise<ApiKeyRo
     // Another tenant's key is as unknown as a key that does not exist.
     throw (error as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND' ? notFound('API key') : error;
   });
-  return deps.db.transaction(async (tx) => {
+  return transactionWithEvents(deps.db, deps.bus, async (tx, emit) => {
     const [revoked] = await tx
       .update(apiKeys)
       .set({ revokedAt: deps.clock.now() })
@@ -122,6 +124,7 @@ export async function revokeApiKey(deps: Deps, rawId: unknown): Promise<ApiKeyRo
       .returning();
     if (!revoked) return existing;
     await audit(deps, { type: 'API_KEY_REVOKED', organizationId: existing.organizationId, details: { id: keyId, name: existing.name } }, tx);
+    await emitApiKeyRevoked(emit, existing.organizationId, { apiKeyId: keyId, actorId: v.userId });
     return revoked;
   });
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { appError, isUniqueViolation, parseInput, requireViewer, z, type Database, type ErrorCode, type Logger } from '@organoise/core';
+import { appError, isUniqueViolation, parseInput, requireViewer, transactionWithEvents, z, type Database, type Emit, type ErrorCode, type Logger } from '@organoise/core';
 import { and, count, eq, gt, isNull, lt } from 'drizzle-orm';
 import * as client from 'openid-client';
 import { secondsFrom } from '../../clock.js';
@@ -322,8 +322,8 @@ async function signInAs(deps: Deps, provider: OidcProviderConfig, account: Provi
     aal = 2;
   }
   try {
-    const opened = await deps.db.transaction(async (tx) => {
-      const userId = await applyTarget(deps, tx, provider, account, target);
+    const opened = await transactionWithEvents(deps.db, deps.bus, async (tx, emit) => {
+      const userId = await applyTarget(deps, tx, emit, provider, account, target);
       const session = await openSession(deps, userId, tx, aal);
       const deviceToken = await rememberDevice(deps, userId, null, tx);
       await audit(deps, { type: 'OIDC_SIGN_IN', actorId: userId, userId, details: { provider: provider.id, sessionId: session.sessionId } }, tx as unknown as Database);
@@ -349,7 +349,7 @@ async function findTarget(deps: Deps, provider: string, account: ProviderAccount
   return existing ? { kind: 'link', ...existing } : { kind: 'create' };
 }
 
-async function applyTarget(deps: Deps, tx: Tx, provider: OidcProviderConfig, account: ProviderAccount, target: Target): Promise<string> {
+async function applyTarget(deps: Deps, tx: Database, emit: Emit, provider: OidcProviderConfig, account: ProviderAccount, target: Target): Promise<string> {
   const now = deps.clock.now();
   const sealRefresh = (identityId: string) => (account.refreshToken ? deps.secrets.encrypt(account.refreshToken, refreshContext(identityId)) : null);
   if (target.kind === 'linked') {
@@ -364,7 +364,7 @@ async function applyTarget(deps: Deps, tx: Tx, provider: OidcProviderConfig, acc
     userId = target.userId;
     // Nobody proved they own this address until now: whoever registered it (perhaps someone
     // else, in advance) loses every credential they set up (pre-account takeover).
-    if (!target.emailVerifiedAt) await claimAccount(deps, tx, userId, 'oidc_verified_email');
+    if (!target.emailVerifiedAt) await claimAccount(deps, tx, emit, userId, 'oidc_verified_email');
   } else {
     userId = randomUUID();
     const email = account.email!;
