@@ -36,7 +36,8 @@ const schema = z.object({
   /** The Postgres server a fresh database is created on (and dropped after). */
   BENCH_POSTGRES_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
   /**
-   * The gateway's re-check of each live socket's session and roles (SubscriptionLimits.authRecheckMs);
+   * The gateway's re-check of each live socket's session and roles (SubscriptionLimits.authRecheckMs:
+   * the polling period while it cannot follow the credential events, i.e. always without Redis);
    * 0 keeps the gateway's default (2 s).
    */
   BENCH_AUTH_RECHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),

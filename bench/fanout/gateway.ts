@@ -15,6 +15,8 @@ export interface GatewayConfig {
   issuer: string;
   /** 0 = the gateway's default. */
   authRecheckMs: number;
+  /** Where the subgraphs publish (BENCH_REDIS_URL): the gateway follows the credential events there, as in production; undefined = polled. */
+  redisUrl: string | undefined;
 }
 
 process.on('message', (message: { type: string; snapshot?: string }) => {
@@ -75,6 +77,7 @@ serveChild<GatewayConfig, { url: string }>(async (config) => {
     // Every client socket comes from 127.0.0.1 here, where production spreads them over many
     // addresses: the per-address budget is off; the per-user and per-key budgets stay on.
     ...(config.authRecheckMs > 0 ? { subscriptions: { authRecheckMs: config.authRecheckMs } } : {}),
+    ...(config.redisUrl ? { domainEvents: { redisUrl: config.redisUrl } } : {}),
     protection: { rateLimits: { ip: { points: 0, durationSeconds: 60 } } },
   });
   return { info: { url: gateway.url }, close: () => gateway.close() };

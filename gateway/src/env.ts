@@ -110,8 +110,17 @@ const schema = z.object({
   /** A resuming subscriber further behind than this many events is refused (RESUME_TOO_FAR_BEHIND) rather than replayed. */
   SUBSCRIPTION_MAX_CATCH_UP: z.coerce.number().int().min(1).default(10_000),
   SUBSCRIPTION_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
-  /** How often a live subscription's session and roles are checked again (4401 / 4403 when lost). */
+  /**
+   * How often a live subscription's session and roles are checked again (4401 / 4403 when lost)
+   * while the gateway cannot follow the credential events: REDIS_URL unset, or its feed down.
+   */
   SUBSCRIPTION_AUTH_RECHECK_MS: z.coerce.number().int().min(100).default(2000),
+  /**
+   * With REDIS_URL, a live subscription is re-checked at once when the user subgraph publishes
+   * that its credentials changed (a session ended, a key revoked, a membership or an allow-list
+   * changed), and otherwise this often: the bound for an event whose publish was lost.
+   */
+  SUBSCRIPTION_AUTH_SWEEP_MS: z.coerce.number().int().min(100).default(30_000),
   SUBSCRIPTION_HEARTBEAT_MS: z.coerce.number().int().min(1000).default(12_000),
   /**
    * Gateway processes sharing the port (node:cluster), e.g. one per core. Each keeps its own

@@ -31,7 +31,8 @@ import { asGraphQLErrors, SubscriptionEngine } from './subscriptions/engine.js';
 import { graphqlWsAdapter } from './transports/graphql-ws.js';
 import { httpEdge } from './transports/http.js';
 import { leanGraphQL, type LeanGraphQL } from './transports/lean-http.js';
-import { liveCredentials } from './transports/live.js';
+import { liveCredentials, type LiveCredentials } from './transports/live.js';
+import { followDomainEvents } from './events/feed.js';
 import { refuseSseSingleConnection, streamsAdapter } from './transports/streams.js';
 
 export type { GatewayContext, ResponseCache, ResponseCacheOptions };
@@ -106,6 +107,13 @@ export interface GatewayOptions {
    * subgraphs publish their events on. Off (null) by default.
    */
   responseCache?: ResponseCacheOptions | null;
+  /**
+   * Where the subgraphs publish their domain events (REDIS_URL): live subscriptions are then
+   * re-checked when an event says their credentials changed, and polled only every
+   * `subscriptions.authSweepMs` (docs/protocols/subscriptions.md, "Credential events"). Without
+   * it they are polled every `subscriptions.authRecheckMs`.
+   */
+  domainEvents?: { redisUrl: string; livenessMs?: number } | null;
 }
 
 export interface SubscriptionLimits {
@@ -113,8 +121,10 @@ export interface SubscriptionLimits {
   /** Events a subscriber may have waiting; past it the subscriber is cut off (SLOW_CONSUMER). */
   maxQueue: number;
   maxMessageBytes: number;
-  /** How often a live subscription's session and roles are checked again. */
+  /** How often a live subscription's session and roles are checked again while no credential event can be trusted (no `domainEvents`, or its feed is down). */
   authRecheckMs: number;
+  /** How often they are checked while the credential events are followed: the bound for an event whose publish was lost. */
+  authSweepMs: number;
   heartbeatMs: number;
   /** A subscriber resuming further behind than this many events is refused (RESUME_TOO_FAR_BEHIND), not replayed. */
   maxCatchUpEvents: number;
@@ -122,7 +132,10 @@ export interface SubscriptionLimits {
   maxQueueBytes: number;
 }
 
-const SUBSCRIPTION_DEFAULTS: SubscriptionLimits = { maxPerConnection: 100, maxQueue: 128, maxMessageBytes: 64 * 1024, authRecheckMs: 2000, heartbeatMs: 12_000, maxCatchUpEvents: 10_000, maxQueueBytes: 8 * 1024 * 1024 };
+/** The user subgraph's event channels (docs/protocols/subscriptions.md, section 2). */
+const CREDENTIAL_EVENT_PATTERN = 'organoise:user:*';
+
+const SUBSCRIPTION_DEFAULTS: SubscriptionLimits = { maxPerConnection: 100, maxQueue: 128, maxMessageBytes: 64 * 1024, authRecheckMs: 2000, authSweepMs: 30_000, heartbeatMs: 12_000, maxCatchUpEvents: 10_000, maxQueueBytes: 8 * 1024 * 1024 };
 
 export interface RunningGateway extends RunningServer {
   /** Subgraph URLs the gateway routes to, after overrides. */
@@ -137,6 +150,8 @@ export interface RunningGateway extends RunningServer {
   reloadSupergraph(sdl: string): Promise<void>;
   /** The response cache, when on. */
   readonly responseCache: ResponseCache | null;
+  /** Live credential watches: how many, how many re-checks events caused, the polling period now. */
+  credentialStats(): ReturnType<LiveCredentials['stats']>;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
@@ -314,7 +329,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const engineFor = (supergraphSdl: string) =>
     new SubscriptionEngine({ supergraphSdl, subgraphUrls: urls, dataSources, internalTokenSecret: options.internalTokenSecret, maxQueue: limits.maxQueue, maxQueueBytes: limits.maxQueueBytes, maxCatchUpEvents: limits.maxCatchUpEvents, formatError, log });
   let subscriptions = engineFor(options.supergraphSdl);
-  const live = liveCredentials(gate, limits.authRecheckMs);
+  const live = liveCredentials(gate, { recheckMs: limits.authRecheckMs, sweepMs: Math.max(limits.authSweepMs, limits.authRecheckMs) });
+  // Only the user subgraph's channels: the credential events are all there, and the other
+  // subgraphs' (every run, file and ingest) need not cross this connection.
+  const credentialFeed = options.domainEvents
+    ? followDomainEvents(options.domainEvents.redisUrl, live.feed, log, { pattern: CREDENTIAL_EVENT_PATTERN, name: 'credential re-checks', ...(options.domainEvents.livenessMs ? { pingMs: options.domainEvents.livenessMs } : {}) })
+    : null;
   // Queries and mutations sent over a socket or an SSE-only request run through Apollo Server as HTTP ones do.
   // Its errors come back formatted: made GraphQLErrors again, as graphql-ws serialises them with toJSON().
   const executeOperation = async (request: { query: string; variables: Record<string, unknown>; operationName?: string | undefined }, contextValue: GatewayContext): Promise<ExecutionResult> => {
@@ -355,6 +375,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const server = await listen(httpServer, options.port ?? 0, options.host ?? '127.0.0.1', async () => {
     await ws.close();
+    await credentialFeed?.close();
     live.close();
     await subscriptions.close();
     await apollo.stop();
@@ -400,6 +421,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return subscriptions;
     },
     responseCache: responseCache?.cache ?? null,
+    credentialStats: () => live.stats(),
     reloadSupergraph: (sdl) => {
       const run = reloading.then(() => reload(sdl));
       reloading = run.catch(() => {});

@@ -37,6 +37,8 @@ const gateway = await startGateway({
   subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
   deduplicateFetches: env.GATEWAY_DEDUPLICATE_FETCHES,
   compiledShaping: env.GATEWAY_COMPILED_SHAPING,
+  // Live subscriptions follow the user subgraph's credential events where the subgraphs publish them.
+  domainEvents: env.REDIS_URL ? { redisUrl: env.REDIS_URL } : null,
   responseCache: env.RESPONSE_CACHE === 'on' && env.REDIS_URL ? { redisUrl: env.REDIS_URL, maxBytes: env.RESPONSE_CACHE_MAX_BYTES, maxAgeMs: env.RESPONSE_CACHE_MAX_AGE_MS } : null,
   maxBodyBytes: env.MAX_BODY_BYTES,
   requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
@@ -56,6 +58,7 @@ const gateway = await startGateway({
     maxCatchUpEvents: env.SUBSCRIPTION_MAX_CATCH_UP,
     maxMessageBytes: env.SUBSCRIPTION_MAX_MESSAGE_BYTES,
     authRecheckMs: env.SUBSCRIPTION_AUTH_RECHECK_MS,
+    authSweepMs: env.SUBSCRIPTION_AUTH_SWEEP_MS,
     heartbeatMs: env.SUBSCRIPTION_HEARTBEAT_MS,
   },
   protection: {

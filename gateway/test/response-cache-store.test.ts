@@ -80,6 +80,8 @@ describe('what an event drops', () => {
     expect(tagsOfEvent(JSON.stringify({ stream: 'file.org:o', seq: 1, type: 'file.renamed', organizationId: 'o', payload: { fileId: 'f' } }))).toEqual(['org:o']);
     expect(tagsOfEvent(JSON.stringify({ stream: 'user.org:o:members', seq: 2, type: 'membership.added', organizationId: 'o', payload: { userId: 'u' } }))).toEqual(['org:o', 'user:u']);
     expect(tagsOfEvent(JSON.stringify({ stream: 'user.user:u', seq: 1, type: 'user.renamed', organizationId: null, payload: {} }))).toBeNull();
+    // A person's sessions ended: their own answers, not everyone's (requests on them are refused before the cache).
+    expect(tagsOfEvent(JSON.stringify({ stream: 'user.user:u:sessions', seq: 1, type: 'session.ended', organizationId: null, payload: { userId: 'u', sessionIds: ['s'] } }))).toEqual(['user:u']);
     expect(tagsOfEvent('not json')).toBeNull();
   });
 });

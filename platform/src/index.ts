@@ -98,6 +98,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       web: options.web ?? false,
       introspection: options.introspection ?? true,
       ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
+      // Live subscriptions re-checked on the user subgraph's credential events (in process, without Redis: polled).
+      ...(options.redisUrl ? { domainEvents: { redisUrl: options.redisUrl } } : {}),
       // Rate-limit counters are shared through Redis too, so replicas enforce one budget.
       ...(options.redisUrl ? { protection: { rateLimits: { redisUrl: options.redisUrl } } } : {}),
       ...(options.gateway?.trustProxy !== undefined ? { trustProxy: options.gateway.trustProxy } : {}),

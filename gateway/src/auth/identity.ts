@@ -110,6 +110,9 @@ export function applyAllowLists(principal: Principal, clientIp: string | null): 
   return viewer;
 }
 
+/** An API key look-up's name in the cache: a digest, so that secrets are not kept as map keys in the heap longer than needed. */
+const apiKeyCacheKey = (secret: string, clientIp: string | null) => `${createHash('sha256').update(secret).digest('base64url')}|${clientIp ?? ''}`;
+
 const VERIFIED_TOKEN_REUSE_MS = 60_000;
 /** How long a principal look-up waits for others to share its call (and the most in one call; the user subgraph takes 1,000). */
 const PRINCIPAL_BATCH_WINDOW_MS = 5;
@@ -242,6 +245,22 @@ export class IdentityVerifier {
       .catch(() => {});
   }
 
+  /**
+   * Forget the look-up these credentials would reuse (a credential event named them): a session's
+   * principal, or an API key's look-up from this address. The next authenticate asks the user
+   * subgraph; a look-up already in flight may predate the change, so it is not joined either.
+   */
+  forgetCredentials(authorization: string | undefined, clientIp: string | null): void {
+    if (!authorization) return;
+    const seen = this.verifiedTokens.get(authorization);
+    if (seen) {
+      this.principals.delete(seen.sessionId);
+      return;
+    }
+    const apiKey = apiKeyOf(authorization);
+    if (apiKey) this.apiKeys.delete(apiKeyCacheKey(apiKey, clientIp));
+  }
+
   private principal(sessionId: string, userId: string): Promise<Principal | null> {
     const now = Date.now();
     const cached = this.principals.get(sessionId);
@@ -264,8 +283,7 @@ export class IdentityVerifier {
   /** A key's lookup, reused for principalCacheMs: revocation and expiry take effect once it lapses. */
   private apiKey(secret: string, clientIp: string | null): Promise<ApiKeyLookup> {
     const now = Date.now();
-    // The cache is named by a digest: secrets are not kept as map keys in the heap longer than needed.
-    const cacheKey = `${createHash('sha256').update(secret).digest('base64url')}|${clientIp ?? ''}`;
+    const cacheKey = apiKeyCacheKey(secret, clientIp);
     const cached = this.apiKeys.get(cacheKey);
     if (cached && now - cached.at < this.options.principalCacheMs) return cached.value;
     const value = this.fetchApiKey(secret, clientIp);

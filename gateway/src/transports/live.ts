@@ -1,6 +1,7 @@
-import { isAppError, type ErrorCode, type Logger, type Viewer } from '@organoise/core';
+import { API_KEY_SESSION_PREFIX, isAppError, type ErrorCode, type Logger, type Viewer } from '@organoise/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CLOSE, closeCodeOf, withoutHttp, type Formatter } from '../pipeline/answers.js';
+import type { FeedListener } from '../events/feed.js';
 import type { Authentication, Gate } from '../pipeline/gate.js';
 
 /**
@@ -58,21 +59,176 @@ function sameRoles(a: Viewer | null, b: Viewer | null): boolean {
 export type Watch = (authorization: string | undefined, clientIp: string | null, authentication: Authentication, onLost: (loss: Loss) => void) => () => void;
 
 /**
+ * Which live credentials a published domain event may have changed (docs/protocols/subscriptions.md,
+ * "Credential events"): null for an event that changes none (most of them: runs, files, analytics).
+ */
+export interface CredentialChange {
+  /** Principals re-checked: a person's user id (their sessions), or an API key's id. */
+  principals: readonly string[];
+  /** An organization whose API keys are re-checked (a membership change: a key acts for its creator, who may be that member). */
+  keysOf?: string;
+  /** An organization all of whose watches are re-checked (its IP allow-list changed). */
+  organization?: string;
+  /** An event that could not be read: everything is re-checked. */
+  all?: true;
+}
+
+const MEMBERSHIP_EVENTS = new Set(['membership.added', 'membership.role_changed', 'membership.removed']);
+const NOTHING: CredentialChange = { principals: [] };
+
+export function credentialChangeOf(message: string): CredentialChange | null {
+  let event: { type?: unknown; organizationId?: unknown; payload?: Record<string, unknown> | null };
+  try {
+    event = JSON.parse(message) as typeof event;
+  } catch {
+    return { principals: [], all: true };
+  }
+  if (!event || typeof event !== 'object' || typeof event.type !== 'string') return { principals: [], all: true };
+  const payload = event.payload ?? {};
+  const organizationId = typeof event.organizationId === 'string' ? event.organizationId : undefined;
+  const id = (key: string) => (typeof payload[key] === 'string' ? [payload[key]] : []);
+  if (MEMBERSHIP_EVENTS.has(event.type)) return { principals: id('userId'), ...(organizationId ? { keysOf: organizationId } : {}) };
+  if (event.type === 'session.ended') return { principals: id('userId') };
+  if (event.type === 'api_key.revoked') return { principals: id('apiKeyId') };
+  if (event.type === 'organization.updated') {
+    // A new name changes nobody's rights; an allow-list (or fields it cannot read) may.
+    const fields = payload.fields;
+    if (Array.isArray(fields) && !fields.includes('ipAllowList')) return null;
+    return organizationId ? { principals: [], organization: organizationId } : NOTHING;
+  }
+  return null;
+}
+
+export interface LiveCredentialsOptions {
+  /** Every watch's re-check period while no credential event can be trusted (no feed, or it is down). */
+  recheckMs: number;
+  /** The period while the feed is healthy: a backstop for an event whose publish failed, and what keeps a watched session marked as seen. */
+  sweepMs: number;
+}
+
+export interface LiveCredentials {
+  watch: Watch;
+  /** Follows the user subgraph's events (gateway/src/events/feed.ts); without a feed, every watch is polled every `recheckMs`. */
+  feed: FeedListener;
+  /** Watches, and re-checks made because an event named them (for tests and metrics). */
+  stats(): { watches: number; eventRechecks: number; periodMs: number };
+  close(): void;
+}
+
+/**
  * Watches live credentials: the callback fires once when the token expires, the session ends
  * (sign-out, revocation) or the roles change (a removed membership must stop events at once).
  * Returns how to stop watching.
  *
- * Every watched credential's re-check runs once per `recheckMs`, from one timer for them all: the
- * watches are spread over RECHECK_SLOTS slots and each tick checks one slot, so the look-ups
- * (batched by the identity verifier) come in even waves instead of 10,000 timers of their own.
+ * While the feed of the user subgraph's events is healthy, a watch is re-checked at once when an
+ * event names its credentials (a session ended, a key revoked, a membership or an allow-list
+ * changed), and otherwise once per `sweepMs`; without one, once per `recheckMs`, as all of them
+ * must then be polled (at 10,000 sockets and 2 s, 5,000 look-ups a second, most of the fan-out's
+ * credential cost: docs/benchmarks.md, section 3). The periodic checks run from one timer for
+ * them all: the watches are spread over RECHECK_SLOTS slots and each tick checks one slot, so the
+ * look-ups (batched by the identity verifier) come in even waves instead of 10,000 timers of their own.
  */
-export function liveCredentials(gate: Gate, recheckMs: number): { watch: Watch; close(): void } {
-  const rechecks = new RecheckWheel<LiveWatch>(recheckMs, (watched) => watched.recheck());
+export function liveCredentials(gate: Gate, options: LiveCredentialsOptions): LiveCredentials {
+  const index = new WatchIndex();
+  const rechecks = new RecheckWheel<LiveWatch>(options.recheckMs, (watched) => watched.recheck());
+  let healthy = false;
+  let eventRechecks = 0;
+  let slowDown: NodeJS.Timeout | undefined;
+  const recheckNow = (watches: Iterable<LiveWatch>) => {
+    const list = [...watches];
+    // Forget every reused look-up first: the re-checks of one session then share one fresh look-up.
+    for (const watched of list) gate.forget(watched.authorization, watched.clientIp);
+    for (const watched of list) {
+      eventRechecks++;
+      void watched.recheck().catch(() => {});
+    }
+  };
+  const feed: FeedListener = {
+    healthy: () => {
+      healthy = true;
+      // Events published before the subscription was confirmed were lost: one more round at the
+      // polling period covers them, then the sweep takes over.
+      clearTimeout(slowDown);
+      slowDown = setTimeout(() => {
+        if (healthy) rechecks.setPeriod(options.sweepMs);
+      }, options.recheckMs);
+      slowDown.unref();
+    },
+    unhealthy: () => {
+      healthy = false;
+      clearTimeout(slowDown);
+      rechecks.setPeriod(options.recheckMs);
+    },
+    event: (message) => {
+      const change = credentialChangeOf(message);
+      if (!change) return;
+      if (change.all) return recheckNow(index.all());
+      const affected = new Set<LiveWatch>();
+      for (const principal of change.principals) for (const w of index.ofPrincipal(principal)) affected.add(w);
+      if (change.keysOf) for (const w of index.ofOrganization(change.keysOf)) if (w.byApiKey) affected.add(w);
+      if (change.organization) for (const w of index.ofOrganization(change.organization)) affected.add(w);
+      if (affected.size > 0) recheckNow(affected);
+    },
+  };
   const watch: Watch = (authorization, clientIp, authentication, onLost) => {
-    const watched = new LiveWatch(gate, rechecks, authorization, clientIp, authentication, onLost);
+    const watched = new LiveWatch(gate, rechecks, index, authorization, clientIp, authentication, onLost);
     return watched.stop.bind(watched);
   };
-  return { watch, close: () => rechecks.close() };
+  return {
+    watch,
+    feed,
+    stats: () => ({ watches: index.size, eventRechecks, periodMs: rechecks.period }),
+    close: () => {
+      clearTimeout(slowDown);
+      rechecks.close();
+    },
+  };
+}
+
+/** Watches by the principal they were admitted as and by each organization they name (members of, or withheld by an allow-list). */
+class WatchIndex {
+  private readonly byPrincipal = new Map<string, Set<LiveWatch>>();
+  private readonly byOrganization = new Map<string, Set<LiveWatch>>();
+  size = 0;
+
+  add(watched: LiveWatch, viewer: Viewer): void {
+    this.size++;
+    put(this.byPrincipal, viewer.userId, watched);
+    for (const organizationId in viewer.memberships) put(this.byOrganization, organizationId, watched);
+    for (const organizationId of viewer.deniedOrgs ?? []) put(this.byOrganization, organizationId, watched);
+  }
+
+  remove(watched: LiveWatch, viewer: Viewer): void {
+    this.size--;
+    take(this.byPrincipal, viewer.userId, watched);
+    for (const organizationId in viewer.memberships) take(this.byOrganization, organizationId, watched);
+    for (const organizationId of viewer.deniedOrgs ?? []) take(this.byOrganization, organizationId, watched);
+  }
+
+  ofPrincipal(id: string): Iterable<LiveWatch> {
+    return this.byPrincipal.get(id) ?? [];
+  }
+
+  ofOrganization(id: string): Iterable<LiveWatch> {
+    return this.byOrganization.get(id) ?? [];
+  }
+
+  *all(): Iterable<LiveWatch> {
+    for (const set of this.byPrincipal.values()) yield* set;
+  }
+}
+
+function put(map: Map<string, Set<LiveWatch>>, key: string, watched: LiveWatch): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(watched);
+}
+
+function take(map: Map<string, Set<LiveWatch>>, key: string, watched: LiveWatch): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(watched);
+  if (set.size === 0) map.delete(key);
 }
 
 /**
@@ -81,19 +237,28 @@ export function liveCredentials(gate: Gate, recheckMs: number): { watch: Watch; 
  */
 class LiveWatch {
   private fired = false;
+  private stopped = false;
   private readonly expiry: NodeJS.Timeout | undefined;
+  /** Opened with an API key (its principal's id is the key's). */
+  readonly byApiKey: boolean;
 
   constructor(
     private readonly gate: Gate,
     private readonly rechecks: RecheckWheel<LiveWatch>,
-    private readonly authorization: string | undefined,
-    private readonly clientIp: string | null,
+    private readonly index: WatchIndex,
+    readonly authorization: string | undefined,
+    readonly clientIp: string | null,
     private readonly authentication: Authentication,
     private readonly onLost: (loss: Loss) => void,
   ) {
     const expiresAt = authentication.expiresAt;
     this.expiry = expiresAt ? setTimeout(expire, Math.min(2 ** 31 - 1, Math.max(0, expiresAt.getTime() - Date.now())), this) : undefined;
-    if (authentication.viewer) rechecks.add(this);
+    const viewer = authentication.viewer;
+    this.byApiKey = viewer?.sessionId.startsWith(API_KEY_SESSION_PREFIX) ?? false;
+    if (viewer) {
+      rechecks.add(this);
+      index.add(this, viewer);
+    }
   }
 
   fire(loss: Loss): void {
@@ -104,6 +269,7 @@ class LiveWatch {
   }
 
   async recheck(): Promise<void> {
+    if (this.stopped) return;
     try {
       const now = await this.gate.authenticate(this.authorization, this.clientIp);
       if (!sameRoles(now.viewer, this.authentication.viewer)) this.fire(LOSSES.AUTHORIZATION_CHANGED);
@@ -115,8 +281,14 @@ class LiveWatch {
   }
 
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.expiry) clearTimeout(this.expiry);
-    if (this.authentication.viewer) this.rechecks.remove(this);
+    const viewer = this.authentication.viewer;
+    if (viewer) {
+      this.rechecks.remove(this);
+      this.index.remove(this, viewer);
+    }
   }
 }
 
@@ -137,19 +309,35 @@ export class RecheckWheel<C = () => Promise<void>> {
 
   /** `run` runs one check (default: the check is a function, called). */
   constructor(
-    private readonly periodMs: number,
+    private periodMs: number,
     private readonly run: (check: C) => Promise<void> = (check) => (check as () => Promise<void>)(),
   ) {}
+
+  get period(): number {
+    return this.periodMs;
+  }
+
+  /** From now on each check runs once per `periodMs` (the slot being visited is kept). */
+  setPeriod(periodMs: number): void {
+    if (periodMs === this.periodMs) return;
+    this.periodMs = periodMs;
+    if (this.timer) {
+      this.close();
+      this.start();
+    }
+  }
+
+  private start(): void {
+    this.timer = setInterval(() => this.tick(), Math.max(1, Math.floor(this.periodMs / RECHECK_SLOTS)));
+    this.timer.unref();
+  }
 
   add(check: C): void {
     let emptiest = this.slots[0]!;
     for (const slot of this.slots) if (slot.size < emptiest.size) emptiest = slot;
     emptiest.add(check);
     this.slotOf.set(check, emptiest);
-    if (!this.timer) {
-      this.timer = setInterval(() => this.tick(), Math.max(1, Math.floor(this.periodMs / RECHECK_SLOTS)));
-      this.timer.unref();
-    }
+    if (!this.timer) this.start();
   }
 
   remove(check: C): void {
