@@ -1,13 +1,13 @@
-import { followsStream, publishesSettled, type EventMessage, type PubSub, type Viewer } from '@organoise/core';
+import { followsStream, publishesSettled, type EventMessage, type Viewer } from '@organoise/core';
 import { codesOf, PUBSUB_IMPLEMENTATIONS } from '@organoise/core/testing';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sessions } from '../src/db/schema.js';
 import { sessionsStream } from '../src/domains/accounts/events.js';
 import { apiKeysStream } from '../src/domains/apikeys/events.js';
 import { userSearchSource } from '../src/domains/search/source.js';
 import { EVENT_CHANNEL_PREFIX } from '../src/index.js';
-import { useUserSubgraph, viewerOf } from './support/subgraph.js';
+import { useUserSubgraphOn, viewerOf } from './support/subgraph.js';
 
 // Credentials that end before their time are domain events (docs/protocols/subscriptions.md,
 // "Credential events"): the gateway re-checks the live subscriptions opened on them when one is
@@ -24,14 +24,7 @@ const REVOKE_KEY = `mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } 
 const CHANGE_PASSWORD = `mutation($i: ChangePasswordInput!) { changePassword(input: $i) }`;
 
 describe.each(PUBSUB_IMPLEMENTATIONS)('credential events over %s', (pubsubName, createPubSub) => {
-  let pubsub: PubSub;
-  beforeAll(() => {
-    pubsub = createPubSub();
-  });
-  afterAll(async () => {
-    await pubsub?.close();
-  });
-  const subgraph = useUserSubgraph(() => ({ sessionTtlSeconds: 3600, pubsub }));
+  const subgraph = useUserSubgraphOn(createPubSub);
   const { call } = subgraph;
   let counter = 0;
 
@@ -50,7 +43,7 @@ describe.each(PUBSUB_IMPLEMENTATIONS)('credential events over %s', (pubsubName, 
   /** What a stream published, as the gateway's subscriber of its channel receives it. */
   async function listen(stream: string) {
     const received: EventMessage[] = [];
-    const unsubscribe = await pubsub.subscribe(`${EVENT_CHANNEL_PREFIX}:${stream}`, (m) => received.push(m));
+    const unsubscribe = await subgraph.pubsub.subscribe(`${EVENT_CHANNEL_PREFIX}:${stream}`, (m) => received.push(m));
     return { received, unsubscribe };
   }
   const logged = (stream: string) => subgraph.server.services.bus.log.read(stream, 0);

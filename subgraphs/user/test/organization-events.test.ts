@@ -1,13 +1,13 @@
-import { followsStream, publishesSettled, type EventMessage, type PubSub, type Viewer } from '@organoise/core';
+import { followsStream, publishesSettled, type EventMessage, type Viewer } from '@organoise/core';
 import { codesOf, PUBSUB_IMPLEMENTATIONS, subgraphSocket, waitFor, watchSubscription, type SubscriptionResult as Result } from '@organoise/core/testing';
 import { eq, sql } from 'drizzle-orm';
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { organizations } from '../src/db/schema.js';
 import { organizationStream } from '../src/domains/organizations/events.js';
 import { userSearchSource } from '../src/domains/search/source.js';
 import { EVENT_CHANNEL_PREFIX, membersStream, SUBGRAPH_NAME } from '../src/index.js';
-import { useUserSubgraph, viewerOf } from './support/subgraph.js';
+import { useUserSubgraphOn, viewerOf } from './support/subgraph.js';
 
 // Changes of an organization itself (its name, its IP allow-list) are domain events, appended in
 // the write's transaction and published after it (docs/protocols/response-cache-events.md): the
@@ -24,14 +24,7 @@ const CHANGE_ROLE = `mutation($input: ChangeMemberRoleInput!) { changeMemberRole
 const MEMBERSHIP_CHANGED = `subscription($organizationId: ID!, $after: String) { membershipChanged(organizationId: $organizationId, after: $after) { cursor type userId role organization { name } } }`;
 
 describe.each(PUBSUB_IMPLEMENTATIONS)('organization events over %s', (pubsubName, createPubSub) => {
-  let pubsub: PubSub;
-  beforeAll(() => {
-    pubsub = createPubSub();
-  });
-  afterAll(async () => {
-    await pubsub?.close();
-  });
-  const subgraph = useUserSubgraph(() => ({ sessionTtlSeconds: 3600, pubsub }), { ip: IP });
+  const subgraph = useUserSubgraphOn(createPubSub, {}, { ip: IP });
   const { call } = subgraph;
   const clients: Client[] = [];
   afterAll(async () => {
@@ -63,7 +56,7 @@ describe.each(PUBSUB_IMPLEMENTATIONS)('organization events over %s', (pubsubName
   /** What the organization's stream published, as a subscriber of its channel (the gateway's cache) receives it. */
   async function listen(orgId: string) {
     const received: EventMessage[] = [];
-    const unsubscribe = await pubsub.subscribe(`${EVENT_CHANNEL_PREFIX}:${organizationStream(orgId)}`, (m) => received.push(m));
+    const unsubscribe = await subgraph.pubsub.subscribe(`${EVENT_CHANNEL_PREFIX}:${organizationStream(orgId)}`, (m) => received.push(m));
     return { received, unsubscribe };
   }
 

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { RedisEventPubSub, toMessage, type PubSub, type Viewer } from '@organoise/core';
+import { RedisEventPubSub, toMessage, type Viewer } from '@organoise/core';
 import { testLog, waitFor, watchSubscription, type SubscriptionResult as Result, type SubscriptionWatch as Watch, PUBSUB_IMPLEMENTATIONS, subgraphSocket } from '@organoise/core/testing';
 import { and, eq, lte } from 'drizzle-orm';
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createLoaders } from '../src/context.js';
 import { events } from '../src/db/schema.js';
 import { liveResolvers } from '../src/domains/live/resolvers.js';
 import { EVENT_CHANNEL_PREFIX, membersStream, SUBGRAPH_NAME } from '../src/index.js';
-import { useUserSubgraph, viewerOf } from './support/subgraph.js';
+import { useUserSubgraphOn, viewerOf } from './support/subgraph.js';
 
 // membershipChanged over a real graphql-ws connection, as the gateway opens it, on each PubSub
 // (memory, Redis on 127.0.0.1:6379) and, through the vitest projects, each database. Viewers carry
@@ -40,15 +40,8 @@ type Person = Viewer & { email: string };
 const implementations = PUBSUB_IMPLEMENTATIONS;
 
 describe.each(implementations)('membership subscriptions over %s', (pubsubName, createPubSub) => {
-  let pubsub: PubSub;
   // Hooks run in reverse order after the tests: the clients go, then the subgraph, then the pubsub.
-  beforeAll(() => {
-    pubsub = createPubSub();
-  });
-  afterAll(async () => {
-    await pubsub?.close();
-  });
-  const subgraph = useUserSubgraph(() => ({ sessionTtlSeconds: 3600, pubsub }));
+  const subgraph = useUserSubgraphOn(createPubSub);
   const { call } = subgraph;
   const clients: Client[] = [];
   afterAll(async () => {
@@ -116,7 +109,7 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
   it('delivers without a cursor only the changes committed after the subscription started', async () => {
     const { orgId, owner, member } = await organization();
     const w = watch(connect(member), { organizationId: orgId });
-    await waitFor(() => pubsub.activeChannels().includes(channel(membersStream(orgId))), 'the subscription to listen');
+    await waitFor(() => subgraph.pubsub.activeChannels().includes(channel(membersStream(orgId))), 'the subscription to listen');
     await settle();
     await ok(call(CHANGE_ROLE, { input: { organizationId: orgId, userId: member.userId, role: 'VIEWER' } }, owner));
     await waitFor(() => w.events().length === 1, 'the role change');
@@ -171,7 +164,7 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
       expect(codes(w)).toEqual([code]);
       expect(w.events()).toEqual([]);
     }
-    expect(pubsub.activeChannels()).not.toContain(channel(membersStream(orgId)));
+    expect(subgraph.pubsub.activeChannels()).not.toContain(channel(membersStream(orgId)));
   });
 
   it('emits nothing for a refused change: the next event follows the last one without a gap', async () => {
@@ -270,12 +263,12 @@ describe.each(implementations)('membership subscriptions over %s', (pubsubName, 
     for (let i = 0; i < 200; i++) {
       const { orgId } = orgs[i % 2]!;
       const w = watch(i % 2 === 0 ? client : other, { organizationId: orgId, ...(i % 3 === 0 ? { after: '0' } : {}) });
-      await waitFor(() => pubsub.activeChannels().includes(channel(membersStream(orgId))), `cycle ${i} to listen`);
+      await waitFor(() => subgraph.pubsub.activeChannels().includes(channel(membersStream(orgId))), `cycle ${i} to listen`);
       w.stop();
     }
-    await waitFor(() => pubsub.activeChannels().every((c) => !ours.includes(c)), 'every channel to be released');
+    await waitFor(() => subgraph.pubsub.activeChannels().every((c) => !ours.includes(c)), 'every channel to be released');
     if (pubsubName === 'Redis') {
-      await waitFor(async () => (await (pubsub as RedisEventPubSub).redisChannels()).every((c) => !ours.includes(c)), 'Redis to drop every channel');
+      await waitFor(async () => (await (subgraph.pubsub as RedisEventPubSub).redisChannels()).every((c) => !ours.includes(c)), 'Redis to drop every channel');
     }
   });
 });

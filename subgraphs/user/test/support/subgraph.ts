@@ -1,4 +1,4 @@
-import { INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@organoise/core';
+import { INTERNAL_TOKEN_HEADER, signInternalToken, type PubSub, type Viewer } from '@organoise/core';
 import { createTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, testLog, type GraphQLResponse, type TestDatabase } from '@organoise/core/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll } from 'vitest';
@@ -59,4 +59,30 @@ export function useUserSubgraph(settings: TestSettings | (() => TestSettings) = 
 export function viewerOf(accessToken: string): Viewer {
   const claims = decodeJwt(accessToken);
   return { userId: claims.sub!, sessionId: claims.sid as string, memberships: {} };
+}
+
+/**
+ * useUserSubgraph on its own PubSub from `createPubSub` (one of PUBSUB_IMPLEMENTATIONS, for the
+ * tests that run over each): made before the subgraph starts, closed after it stops (hooks after
+ * the tests run in reverse order).
+ */
+export function useUserSubgraphOn(createPubSub: () => PubSub, settings: TestSettings = {}, defaults: { ip?: string | null } = {}): TestUserSubgraph & { readonly pubsub: PubSub } {
+  let pubsub: PubSub | undefined;
+  beforeAll(() => {
+    pubsub = createPubSub();
+  });
+  afterAll(async () => {
+    await pubsub?.close();
+  });
+  const subgraph = useUserSubgraph(() => ({ sessionTtlSeconds: 3600, ...settings, pubsub: pubsub! }), defaults);
+  return {
+    get server() {
+      return subgraph.server;
+    },
+    call: subgraph.call,
+    get pubsub() {
+      if (!pubsub) throw new Error('the PubSub is made in beforeAll');
+      return pubsub;
+    },
+  };
 }
