@@ -9,6 +9,7 @@ import {
   ACCESS_TOKEN_AUDIENCE,
   appError,
   INTERNAL_TOKEN_HEADER,
+  isApiKeyViewer,
   isAppError,
   JWKS_PATH,
   PRINCIPALS_PATH,
@@ -246,18 +247,17 @@ export class IdentityVerifier {
   }
 
   /**
-   * Forget the look-up these credentials would reuse (a credential event named them): a session's
-   * principal, or an API key's look-up from this address. The next authenticate asks the user
-   * subgraph; a look-up already in flight may predate the change, so it is not joined either.
+   * Forget the look-up that `viewer`'s credentials would reuse (a credential event named them):
+   * their session's principal, or their API key's look-up from this address. The next authenticate
+   * asks the user subgraph; a look-up already in flight may predate the change, so it is not
+   * joined either.
    */
-  forgetCredentials(authorization: string | undefined, clientIp: string | null): void {
-    if (!authorization) return;
-    const seen = this.verifiedTokens.get(authorization);
-    if (seen) {
-      this.principals.delete(seen.sessionId);
+  forgetCredentials(authorization: string | undefined, clientIp: string | null, viewer: Viewer): void {
+    if (!isApiKeyViewer(viewer)) {
+      this.principals.delete(viewer.sessionId);
       return;
     }
-    const apiKey = apiKeyOf(authorization);
+    const apiKey = authorization ? apiKeyOf(authorization) : null;
     if (apiKey) this.apiKeys.delete(apiKeyCacheKey(apiKey, clientIp));
   }
 

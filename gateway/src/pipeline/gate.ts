@@ -108,8 +108,8 @@ export interface Gate {
   chargeAddress(who: Pick<EdgeRequest, 'clientIp' | 'authorization' | 'apiKeyHeader'>): Promise<Refusal | null>;
   /** Step 2 alone (graphql-ws connects, live re-checks); throws the catalogued refusal. */
   authenticate(authorization: string | undefined, clientIp: string | null): Promise<Authentication>;
-  /** Drops what step 2 reuses for these credentials (an event said they changed): the next authenticate looks them up afresh. */
-  forget(authorization: string | undefined, clientIp: string | null): void;
+  /** Drops what step 2 reuses for these credentials, admitted as `viewer` (an event said they changed): the next authenticate looks them up afresh. */
+  forget(authorization: string | undefined, clientIp: string | null, viewer: Viewer): void;
   /** Every step, in order. */
   admit(request: EdgeRequest): Promise<Admission>;
   /** A refusal from errors made outside the gate (a transport's own wire errors, an engine failure). */
@@ -148,7 +148,7 @@ export function createGate(options: GateOptions): Gate {
   const authenticate: Gate['authenticate'] = async (authorization, clientIp) =>
     options.identity ? options.identity.authenticate(authorization, clientIp) : { viewer: null, expiresAt: null };
 
-  const forget: Gate['forget'] = (authorization, clientIp) => options.identity?.forgetCredentials(authorization, clientIp);
+  const forget: Gate['forget'] = (authorization, clientIp, viewer) => options.identity?.forgetCredentials(authorization, clientIp, viewer);
 
   const admit = async (request: EdgeRequest): Promise<Admission> => {
     // Read before anything awaits: the earlier the arrival, the more fetches in flight it may join.

@@ -1,4 +1,4 @@
-import { API_KEY_SESSION_PREFIX, isAppError, type ErrorCode, type Logger, type Viewer } from '@organoise/core';
+import { isApiKeyViewer, isAppError, type ErrorCode, type Logger, type Viewer } from '@organoise/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CLOSE, closeCodeOf, withoutHttp, type Formatter } from '../pipeline/answers.js';
 import type { FeedListener } from '../events/feed.js';
@@ -137,7 +137,7 @@ export function liveCredentials(gate: Gate, options: LiveCredentialsOptions): Li
   const recheckNow = (watches: Iterable<LiveWatch>) => {
     const list = [...watches];
     // Forget every reused look-up first: the re-checks of one session then share one fresh look-up.
-    for (const watched of list) gate.forget(watched.authorization, watched.clientIp);
+    for (const watched of list) watched.forget();
     for (const watched of list) {
       eventRechecks++;
       void watched.recheck().catch(() => {});
@@ -254,11 +254,16 @@ class LiveWatch {
     const expiresAt = authentication.expiresAt;
     this.expiry = expiresAt ? setTimeout(expire, Math.min(2 ** 31 - 1, Math.max(0, expiresAt.getTime() - Date.now())), this) : undefined;
     const viewer = authentication.viewer;
-    this.byApiKey = viewer?.sessionId.startsWith(API_KEY_SESSION_PREFIX) ?? false;
+    this.byApiKey = isApiKeyViewer(viewer);
     if (viewer) {
       rechecks.add(this);
       index.add(this, viewer);
     }
+  }
+
+  /** Drops the look-up its next re-check would reuse. */
+  forget(): void {
+    if (this.authentication.viewer) this.gate.forget(this.authorization, this.clientIp, this.authentication.viewer);
   }
 
   fire(loss: Loss): void {
