@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventLog, followStream, openDatabase, RedisEventPubSub, startEventBus, transactionWithEvents, type EventBus, type OpenDatabase } from '../src/index.js';
+import { EventLog, followStream, MemoryPubSub, openDatabase, publishesSettled, RedisEventPubSub, startEventBus, transactionWithEvents, type EventBus, type EventMessage, type OpenDatabase } from '../src/index.js';
 import { createTestDatabase, startPrivateRedis, testLog, waitFor, type PrivateRedis, type TestDatabase } from '../src/testing/index.js';
 import { events, eventStreams } from './fixtures/event-schema.js';
 
@@ -90,5 +90,49 @@ describe('the event bus while Redis is down', () => {
     } finally {
       await running.close();
     }
+  });
+
+  it("publishes again, in order, what it could not publish while the bus was down, so a channel's listener gets it late rather than never; a message a healthy bus refuses is skipped", async () => {
+    // A stand-in for Redis seen from this process only (the listener's side stays up, as a gateway
+    // whose own connection is fine while this subgraph's is not): publish fails while `down`.
+    class Unreachable extends MemoryPubSub {
+      down = false;
+      refuse = new Set<number>();
+      override async publish(channel: string, message: EventMessage): Promise<void> {
+        if (this.down) throw new Error('Redis is unreachable');
+        if (this.refuse.has(message.seq)) throw new Error('refused');
+        return super.publish(channel, message);
+      }
+      override healthy(): boolean {
+        return !this.down;
+      }
+    }
+    const flaky = new Unreachable();
+    const flakyBus: EventBus = { log: bus.log, pubsub: flaky, prefix: `organoise-test-${randomUUID()}` };
+    const stream = `republish-${randomUUID()}`;
+    const heard: number[] = [];
+    await flaky.subscribe(`${flakyBus.prefix}:${stream}`, (m) => void heard.push(m.seq));
+    const emitOne = () => transactionWithEvents(database.db, flakyBus, (tx, emit) => emit({ stream, type: 'drill', payload: {} }));
+
+    await emitOne();
+    await waitFor(() => heard.length === 1, 'the first event');
+    flaky.down = true;
+    await emitOne();
+    await emitOne();
+    await publishesSettled(flakyBus);
+    expect(heard).toEqual([1]);
+    flaky.down = false;
+    // Retried within a second or so; a write meanwhile follows them, never overtakes them.
+    await emitOne();
+    await waitFor(() => heard.length === 4, 'the held events, then the new one', 20_000);
+    expect(heard).toEqual([1, 2, 3, 4]);
+
+    // Healthy, but this one message refused: it is left to the log and the next goes out.
+    flaky.refuse.add(5);
+    await emitOne();
+    await emitOne();
+    await waitFor(() => heard.length === 5, 'the event after the refused one');
+    expect(heard).toEqual([1, 2, 3, 4, 6]);
+    await flaky.close();
   });
 });

@@ -20,11 +20,67 @@ export type Emit = (event: NewEvent) => Promise<StoredEvent>;
 const publishing = new WeakMap<EventBus, Promise<void>>();
 
 /**
+ * Committed events not yet published, per bus, oldest first. A publish that fails (Redis
+ * unreachable from this process) is tried again, with the events after it, every
+ * REPUBLISH_EVERY_MS until it goes through: a follower of the log finds the event anyway, but a
+ * listener of the channel alone (the gateway's credential watches and response cache,
+ * docs/decisions/0017-credential-events.md) learns of it only from a publish. Every listener takes
+ * a late or repeated event: followers drop a seq they have delivered, the others re-check or
+ * drop answers again. Bounded: past MAX_UNPUBLISHED, or MAX_UNPUBLISHED_AGE_MS after its commit
+ * (the listeners' own periodic checks have covered it by then), an event is only in the log.
+ */
+const unpublished = new WeakMap<EventBus, StoredEvent[]>();
+const retrying = new WeakSet<EventBus>();
+const REPUBLISH_EVERY_MS = 1000;
+const MAX_UNPUBLISHED = 10_000;
+const MAX_UNPUBLISHED_AGE_MS = 60_000;
+
+function chainPublish(bus: EventBus): void {
+  const previous = publishing.get(bus) ?? Promise.resolve();
+  const next = previous.then(() => publishQueued(bus));
+  publishing.set(bus, next);
+  void next.then(() => {
+    if (publishing.get(bus) === next) publishing.delete(bus);
+  });
+}
+
+async function publishQueued(bus: EventBus): Promise<void> {
+  const queue = unpublished.get(bus);
+  if (!queue) return;
+  const oldest = Date.now() - MAX_UNPUBLISHED_AGE_MS;
+  while (queue.length > 0 && (queue.length > MAX_UNPUBLISHED || queue[0]!.createdAt.getTime() < oldest)) queue.shift();
+  while (queue.length > 0) {
+    const event = queue[0]!;
+    try {
+      await bus.pubsub.publish(channelOf(bus, event.stream), toMessage(event));
+    } catch {
+      // A bus that says it is healthy refused this one message: trying again would hold every
+      // later event back, so it is left to the log, as before the retries.
+      if (bus.pubsub.healthy()) {
+        queue.shift();
+        continue;
+      }
+      // Followers find it in the log; the channel's listeners get it on a later try.
+      if (!retrying.has(bus)) {
+        retrying.add(bus);
+        setTimeout(() => {
+          retrying.delete(bus);
+          chainPublish(bus);
+        }, REPUBLISH_EVERY_MS).unref();
+      }
+      return;
+    }
+    queue.shift();
+  }
+  unpublished.delete(bus);
+}
+
+/**
  * Runs `work` in one transaction with an `emit` that appends events to the log in that same
  * transaction; after the commit, publishes them in order, in the background. The commit is the
  * acknowledgement: the answer never waits for the bus (an unreachable Redis must not delay or
  * fail a write that is saved). A rolled-back transaction publishes nothing; a failed publish
- * loses nothing (followers read the log).
+ * loses nothing (followers read the log, and it is tried again: `unpublished` above).
  */
 export async function transactionWithEvents<T>(db: Database, bus: EventBus, work: (tx: Database, emit: Emit) => Promise<T>): Promise<T> {
   const appended: StoredEvent[] = [];
@@ -37,25 +93,15 @@ export async function transactionWithEvents<T>(db: Database, bus: EventBus, work
     });
   });
   if (appended.length > 0) {
-    const previous = publishing.get(bus) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      for (const event of appended) {
-        try {
-          await bus.pubsub.publish(channelOf(bus, event.stream), toMessage(event));
-        } catch {
-          // Followers find the event in the log when they see the next one, or on their poll.
-        }
-      }
-    });
-    publishing.set(bus, next);
-    void next.then(() => {
-      if (publishing.get(bus) === next) publishing.delete(bus);
-    });
+    let queue = unpublished.get(bus);
+    if (!queue) unpublished.set(bus, (queue = []));
+    queue.push(...appended);
+    chainPublish(bus);
   }
   return result;
 }
 
-/** Resolves once every publish started so far by transactionWithEvents on `bus` has been tried. */
+/** Resolves once every publish started so far by transactionWithEvents on `bus` has been tried (once; a failed one is tried again later). */
 export function publishesSettled(bus: EventBus): Promise<void> {
   return publishing.get(bus) ?? Promise.resolve();
 }
