@@ -1,4 +1,4 @@
-import { appError, type Viewer } from '@organoise/core';
+import { appError, registry, type Viewer } from '@organoise/core';
 import { startPrivateRedis, startRedisRelay, testLog, waitFor, type PrivateRedis, type RedisRelay } from '@organoise/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,12 @@ import { credentialChangeOf, liveCredentials, type LiveCredentials, type Loss } 
 // be trusted. The identity behind the gate is a stand-in here (the user subgraph's answers, as a
 // table the test edits: e2e/credential-events.e2e.ts runs the whole platform); the feed is a real
 // Redis connection, through a relay that can go silent.
+
+/** A series' value in this process's metrics (what /metrics serves). */
+async function metric(series: string): Promise<number> {
+  const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
 
 const event = (type: string, organizationId: string | null, payload: Record<string, unknown>) => JSON.stringify({ stream: 's', seq: 1, type, organizationId, payload, createdAt: new Date().toISOString() });
 
@@ -75,10 +81,14 @@ describe('liveCredentials, driven by events', () => {
     const { identity, open } = setUp();
     open('Bearer a', person('a', { o: 'MEMBER' }));
     expect(live.stats().periodMs).toBe(RECHECK_MS);
+    const polledBefore = await metric('organoise_gateway_credential_rechecks_total{cause="poll"}');
     await waitFor(() => identity.lookups.length >= 2, 'the polling');
+    expect(await metric('organoise_gateway_credential_rechecks_total{cause="poll"}')).toBeGreaterThanOrEqual(polledBefore + 2);
+    expect(await metric('organoise_gateway_credential_recheck_period_seconds')).toBe(RECHECK_MS / 1000);
     live.feed.healthy();
     expect(live.stats().periodMs).toBe(RECHECK_MS);
     await waitFor(() => live.stats().periodMs === SWEEP_MS, 'the sweep to take over');
+    expect(await metric('organoise_gateway_credential_recheck_period_seconds')).toBe(SWEEP_MS / 1000);
     live.feed.unhealthy();
     expect(live.stats().periodMs).toBe(RECHECK_MS);
     const polled = identity.lookups.length;
@@ -96,6 +106,7 @@ describe('liveCredentials, driven by events', () => {
     const keyInP = open('ApiKey kp', person('kp', { p: 'MEMBER' }, { sessionId: 'apikey:kp' }));
     const withheld = open('Bearer c', person('c', {}, { deniedOrgs: ['o'] }));
     identity.lookups.length = 0;
+    const byEventsBefore = await metric('organoise_gateway_credential_rechecks_total{cause="event"}');
 
     // a's role in o changes: a's two sessions and o's keys (a key acts for its creator, who may be a).
     identity.now.set('Bearer a1', person('a', { o: 'VIEWER', p: 'VIEWER' }));
@@ -107,6 +118,7 @@ describe('liveCredentials, driven by events', () => {
     await waitFor(() => laptop.lost.length === 1 && phone.lost.length === 1, 'both sessions to lose');
     expect(laptop.lost[0]!.close).toBe(4403);
     expect(keyInO.lost).toEqual([]);
+    expect(await metric('organoise_gateway_credential_rechecks_total{cause="event"}')).toBe(byEventsBefore + 3);
 
     // A rename changes nobody's rights; another subgraph's event is none of this.
     identity.lookups.length = 0;

@@ -1,4 +1,4 @@
-import { isApiKeyViewer, isAppError, type ErrorCode, type Logger, type Viewer } from '@organoise/core';
+import { countCredentialRechecks, isApiKeyViewer, isAppError, watchCredentialRechecks, type ErrorCode, type Logger, type Viewer } from '@organoise/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CLOSE, closeCodeOf, withoutHttp, type Formatter } from '../pipeline/answers.js';
 import type { FeedListener } from '../events/feed.js';
@@ -130,7 +130,11 @@ export interface LiveCredentials {
  */
 export function liveCredentials(gate: Gate, options: LiveCredentialsOptions): LiveCredentials {
   const index = new WatchIndex();
-  const rechecks = new RecheckWheel<LiveWatch>(options.recheckMs, (watched) => watched.recheck());
+  const rechecks = new RecheckWheel<LiveWatch>(options.recheckMs, (watched) => {
+    countCredentialRechecks('poll');
+    return watched.recheck();
+  });
+  const unwatchMetrics = watchCredentialRechecks(() => rechecks.period);
   let healthy = false;
   let eventRechecks = 0;
   let slowDown: NodeJS.Timeout | undefined;
@@ -142,6 +146,7 @@ export function liveCredentials(gate: Gate, options: LiveCredentialsOptions): Li
       eventRechecks++;
       void watched.recheck().catch(() => {});
     }
+    countCredentialRechecks('event', list.length);
   };
   const feed: FeedListener = {
     healthy: () => {
@@ -181,6 +186,7 @@ export function liveCredentials(gate: Gate, options: LiveCredentialsOptions): Li
     close: () => {
       clearTimeout(slowDown);
       rechecks.close();
+      unwatchMetrics();
     },
   };
 }

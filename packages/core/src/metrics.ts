@@ -194,6 +194,39 @@ export function watchSubscriptions(source: SubscriptionGaugeSource): () => void 
 export const countDeliveries = (n: number) => deliveries.inc(n);
 export const countSlowConsumer = () => slowConsumers.inc();
 
+// --- Gateway: live credential watches (docs/decisions/0017-credential-events.md) ---------------
+
+export type CredentialRecheckCause = 'event' | 'poll';
+const credentialRechecks = new Counter({
+  name: 'organoise_gateway_credential_rechecks_total',
+  help: "Re-checks of live subscriptions' credentials: event (a credential event named them) or poll (the periodic re-check)",
+  labelNames: ['cause'],
+  registers: [registry],
+});
+const credentialRecheckChild = new Map<string, ReturnType<typeof credentialRechecks.labels>>();
+export function countCredentialRechecks(cause: CredentialRecheckCause, n = 1): void {
+  let child = credentialRecheckChild.get(cause);
+  if (!child) credentialRecheckChild.set(cause, (child = credentialRechecks.labels(cause)));
+  child.inc(n);
+}
+const credentialPeriods = new Set<() => number>();
+new Gauge({
+  name: 'organoise_gateway_credential_recheck_period_seconds',
+  help: "How often every live subscription's credentials are re-checked now: the sweep while the user subgraph's credential events are followed, the polling period while they cannot be",
+  registers: [registry],
+  collect() {
+    // Several gateways in one process (tests): the shortest period, i.e. polling if any polls.
+    let ms = Number.POSITIVE_INFINITY;
+    for (const period of credentialPeriods) ms = Math.min(ms, period());
+    if (Number.isFinite(ms)) this.set(ms / 1000);
+  },
+});
+/** Registers a gateway's credential watches' period in milliseconds (read at scrape time); returns its removal. */
+export function watchCredentialRechecks(periodMs: () => number): () => void {
+  credentialPeriods.add(periodMs);
+  return () => credentialPeriods.delete(periodMs);
+}
+
 // --- Gateway: response cache (docs/protocols/response-cache.md) -----------------------------
 
 /**
