@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SUBGRAPH_NAMES, subgraphUrlSetting, type SubgraphName } from '@organoise/core';
+import { freePort, SUBGRAPH_NAMES, subgraphUrlSetting, type SubgraphName } from '@organoise/core';
 import postgres from 'postgres';
 
 // The one-box multi-replica deployment (`npm run onebox`, e2e/rolling-restart.e2e.ts): every
@@ -94,14 +94,6 @@ export interface Onebox {
   /** Processes that exited when nobody asked them to (name, code). */
   unexpectedExits: { name: string; code: number | null; signal: string | null }[];
   stop(): Promise<void>;
-}
-
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -280,7 +272,15 @@ export async function startOnebox(options: OneboxOptions): Promise<Onebox> {
     const readyz = `http://${host}:${port}/readyz`;
     const start = async () => {
       expected = false;
-      const started = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'] });
+      // With stdio 'ignore', stderr is still read, its last lines kept: a process that dies before
+      // it is ready says why in the error (else a red CI run shows only an exit code).
+      const quiet = options.stdio === 'ignore';
+      const started = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', options.stdio ?? 'inherit', quiet ? 'pipe' : 'inherit'] });
+      let stderrTail = '';
+      started.stderr?.on('data', (chunk: Buffer) => {
+        stderrTail = (stderrTail + chunk.toString()).slice(-4000);
+      });
+      const closed = new Promise<void>((resolve) => started.once('close', () => resolve()));
       child = started;
       children.add(started);
       started.once('exit', (code, signal) => {
@@ -295,9 +295,12 @@ export async function startOnebox(options: OneboxOptions): Promise<Onebox> {
         },
         `${name} to be ready`,
         readyTimeoutMs,
-      ).catch((error: unknown) => {
-        if (started.exitCode !== null || started.signalCode !== null) throw new Error(`onebox: ${name} exited with ${started.exitCode ?? started.signalCode} before it was ready`);
-        throw error;
+      ).catch(async (error: unknown) => {
+        if (started.exitCode === null && started.signalCode === null) throw error;
+        // The pipe may hold the last of its output after the exit: read to its end (briefly).
+        await Promise.race([closed, sleep(2000)]);
+        const said = stderrTail.trim() ? `; its last output:\n${stderrTail.trim()}` : '';
+        throw new Error(`onebox: ${name} exited with ${started.exitCode ?? started.signalCode} before it was ready${said}`);
       });
     };
     const stopChild = async (): Promise<{ exitCode: number | null; signal: string | null }> => {

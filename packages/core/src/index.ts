@@ -20,5 +20,6 @@ export * from './subgraph.js';
 export * from './subgraph-main.js';
 export * from './metrics.js';
 export * from './tracing.js';
+export * from './ports.js';
 export * from './search/protocol.js';
 export * from './search/source.js';

@@ -1,14 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { freePort } from '../ports.js';
 
-/** A port that was free a moment ago (port 0, then released): for servers that must be restarted on the same port. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port that was free a moment ago, outside the kernel's ephemeral range (see ../ports.ts): for servers that must be restarted on the same port. */
+export { freePort };
 
 export interface PrivateRedis {
   url: string;
