@@ -50,6 +50,8 @@ const schema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   /** A client has this long to send a whole request (its headers: 10 s at most); then 408. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How long an idle client connection stays open: longer than the load balancer's idle timeout (commonly 60 s), so it closes first. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
   /** Unset: on, except in production. */
   PLAYGROUND: optionalBool(),
   /** Unset: on. The web app (web/dist) at / on this origin. */

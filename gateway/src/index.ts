@@ -68,6 +68,13 @@ export interface GatewayOptions {
    * stream (SSE, multipart, graphql-ws) are not limited: only receiving the request is.
    */
   requestTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection from a client stays open (default 65 s). Longer than
+   * the idle timeout of what sits in front (load balancers and proxies: commonly 60 s), so that
+   * they, not the gateway, close an idle connection: the side that closes can race a request the
+   * other just sent on it, and the client then sees ECONNRESET or a 502. Node's own default is 5 s.
+   */
+  keepAliveTimeoutMs?: number;
   playground?: boolean;
   /** The built playground (index.html and its assets); defaults to playground/dist in this repository. */
   playgroundDir?: string;
@@ -219,6 +226,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (lean?.accepts(req)) lean.handle(req, res);
     else app(req, res);
   });
+  httpServer.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
 
   // A mutation may change the caller's own roles (creating an organization, accepting an
   // invitation): their next request must not reuse the roles cached before it.

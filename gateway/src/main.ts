@@ -42,6 +42,7 @@ const gateway = await startGateway({
   responseCache: env.RESPONSE_CACHE === 'on' && env.REDIS_URL ? { redisUrl: env.REDIS_URL, maxBytes: env.RESPONSE_CACHE_MAX_BYTES, maxAgeMs: env.RESPONSE_CACHE_MAX_AGE_MS } : null,
   maxBodyBytes: env.MAX_BODY_BYTES,
   requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   production,
   // Off in production unless explicitly enabled.
   playground: env.PLAYGROUND ?? !production,

@@ -2,8 +2,9 @@ import { composeServices } from '@apollo/composition';
 import { allow, COMMON_SDL, gracefulShutdown, startSubgraphServer, type BaseContext, type RunningServer } from '@organoise/core';
 import { TEST_INTERNAL_SECRET, testLog } from '@organoise/core/testing';
 import { parse } from 'graphql';
+import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../src/index.js';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../src/index.js';
 
 // A graceful stop as a rolling restart needs it (core's shutdown.ts; SIGTERM in the gateway's and
 // every subgraph's main.ts): readiness fails first while requests are still served, so a load
@@ -16,7 +17,7 @@ let gateway: RunningGateway | undefined;
 const releases: Array<() => void> = [];
 let started = 0;
 
-async function startGraph() {
+async function startGraph(gatewayOptions: Partial<GatewayOptions> = {}) {
   subgraph = await startSubgraphServer({
     name: 'slow',
     typeDefs: SDL,
@@ -38,7 +39,7 @@ async function startGraph() {
   });
   const composed = composeServices([{ name: 'slow', url: subgraph.url, typeDefs: SDL }]);
   if (composed.errors) throw composed.errors[0];
-  gateway = await startGateway({ supergraphSdl: composed.supergraphSdl, internalTokenSecret: TEST_INTERNAL_SECRET, identity: null, log: testLog, web: false, playground: false });
+  gateway = await startGateway({ supergraphSdl: composed.supergraphSdl, internalTokenSecret: TEST_INTERNAL_SECRET, identity: null, log: testLog, web: false, playground: false, ...gatewayOptions });
   return { subgraph, gateway };
 }
 
@@ -106,4 +107,96 @@ describe('graceful shutdown', () => {
     await stopping;
     expect(closed).toBe(true);
   });
+
+  it("keeps an idle client connection for the gateway's keep-alive timeout (65 s unless set; Node's is 5 s), past its headers timeout", async () => {
+    const { subgraph } = await startGraph({ requestTimeoutMs: 1000, keepAliveTimeoutMs: 20_000 });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await get(new URL('/healthz', gateway!.url), agent);
+      expect(first.status).toBe(200);
+      // Told to the client, which can close its side first (undici and Node's agent do).
+      expect(first.headers['keep-alive']).toBe('timeout=20');
+      // Idle longer than the headers timeout (1 s here) and its checking interval: still open.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const second = await get(new URL('/healthz', gateway!.url), agent);
+      expect(second).toMatchObject({ status: 200, reused: true });
+      expect(second.socket).toBe(first.socket);
+    } finally {
+      agent.destroy();
+    }
+    await gateway!.close();
+    const defaults = await startGateway({ supergraphSdl: composeServices([{ name: 'slow', url: subgraph.url, typeDefs: SDL }]).supergraphSdl!, internalTokenSecret: TEST_INTERNAL_SECRET, identity: null, log: testLog, web: false, playground: false });
+    gateway = defaults;
+    const agent2 = new http.Agent({ keepAlive: true });
+    try {
+      expect((await get(new URL('/healthz', defaults.url), agent2)).headers['keep-alive']).toBe('timeout=65');
+    } finally {
+      agent2.destroy();
+    }
+  });
+
+  it('draining, every answer (gateway and subgraph) says Connection: close and its connection ends, so the next request opens a new one elsewhere', async () => {
+    const { subgraph, gateway } = await startGraph();
+    for (const server of [gateway, subgraph]) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const before = await get(new URL('/healthz', server.url), agent);
+        expect(before.headers.connection).toBe('keep-alive');
+        server.drain();
+        const during = await get(new URL('/healthz', server.url), agent);
+        expect(during).toMatchObject({ status: 200, reused: true });
+        expect(during.headers.connection).toBe('close');
+        await waitUntil(() => during.socket.destroyed, 'the server to end the connection');
+        const after = await get(new URL('/healthz', server.url), agent);
+        expect(after.reused).toBe(false);
+      } finally {
+        agent.destroy();
+      }
+    }
+  });
+
+  it('a close without a drain before it still ends a kept-alive connection once its answer is sent (it would otherwise hold the close for the keep-alive timeout)', async () => {
+    const { gateway } = await startGraph();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const inFlight = request(gateway.url, agent, JSON.stringify({ query: '{ slow }' }));
+      await waitUntil(() => started === 1, 'the slow query to reach its resolver');
+      let closed = false;
+      const closing = gateway.close().then(() => (closed = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(closed).toBe(false);
+      releases.shift()!();
+      const answer = await inFlight;
+      expect({ status: answer.status, body: JSON.parse(answer.body) }).toEqual({ status: 200, body: { data: { slow: 'finished' } } });
+      expect(answer.headers.connection).toBe('close');
+      await closing;
+    } finally {
+      agent.destroy();
+    }
+  });
 });
+
+/** A POST of a GraphQL body through a given agent. */
+function request(url: string, agent: http.Agent, body: string) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const sent = http.request(url, { agent, method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: text }));
+    });
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
+/** A GET through a given agent: its status, headers, socket and whether the agent reused a connection for it. */
+function get(url: URL, agent: http.Agent) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; socket: import('node:net').Socket; reused: boolean }>((resolve, reject) => {
+    const request = http.get(url, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, socket: response.socket, reused: request.reusedSocket }));
+    });
+    request.on('error', reject);
+  });
+}

@@ -250,6 +250,19 @@ export function buildSecuredSubgraphSchema(options: { typeDefs: DocumentNode; re
 
 /** Listens (port 0 picks a free port) and returns the bound address with a close that waits; `drain` sets `drainState.draining` (the /readyz handler reads it). */
 export async function listen(server: http.Server, port: number, host: string, beforeClose?: () => Promise<void>, drainState: { draining: boolean } = { draining: false }): Promise<RunningServer> {
+  // Draining, every answer ends its connection (`Connection: close`): the client's next request
+  // opens a new one, which the load balancer sends to another replica. A keep-alive connection
+  // left open until the close would be cut by it, and a request the client sent on it at that
+  // moment fails (ECONNRESET) though nothing was wrong with it. Decided when the head is written
+  // (every path to it goes through writeHead), so answers already in flight when the drain began
+  // count too; first listener, before any handler can write.
+  server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
+      if (drainState.draining) this.setHeader('connection', 'close');
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -266,6 +279,9 @@ export async function listen(server: http.Server, port: number, host: string, be
       drainState.draining = true;
     },
     close: async () => {
+      // A close is a drain too (when none came first): the answers still in flight end their
+      // connections, which would otherwise hold the close for the keep-alive timeout.
+      drainState.draining = true;
       if (beforeClose) await beforeClose();
       if (server.listening) {
         await new Promise<void>((resolve) => server.close(() => resolve()));
