@@ -74,7 +74,6 @@ export interface CredentialChange {
 }
 
 const MEMBERSHIP_EVENTS = new Set(['membership.added', 'membership.role_changed', 'membership.removed']);
-const NOTHING: CredentialChange = { principals: [] };
 
 export function credentialChangeOf(message: string): CredentialChange | null {
   let event: { type?: unknown; organizationId?: unknown; payload?: Record<string, unknown> | null };
@@ -94,7 +93,8 @@ export function credentialChangeOf(message: string): CredentialChange | null {
     // A new name changes nobody's rights; an allow-list (or fields it cannot read) may.
     const fields = payload.fields;
     if (Array.isArray(fields) && !fields.includes('ipAllowList')) return null;
-    return organizationId ? { principals: [], organization: organizationId } : NOTHING;
+    // Without an organization there are no watches it could name.
+    return organizationId ? { principals: [], organization: organizationId } : null;
   }
   return null;
 }
