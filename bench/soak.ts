@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
 import { startChild, type Child } from './lib/child.js';
 import { quantile } from './lib/load.js';
 import { openLoop, stopOpenLoop } from './platform/open-loop.js';
@@ -47,8 +48,18 @@ const IDLE_WAIT_MS = 35_000;
 let platform: BenchPlatform | undefined;
 let redis: ChildProcess | undefined;
 const workers: Child<{ subscribers: number }>[] = [];
+/** BENCH_SOAK_FAULT=leak-connection: clients made and never ended, one a window, as a leak would. */
+const leaked: postgres.Sql[] = [];
+async function leakConnection() {
+  const url = new URL(env.BENCH_POSTGRES_URL);
+  url.pathname = `/${platform!.databaseName}`;
+  const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  await client`select 1`;
+  leaked.push(client);
+}
 const stopAll = async () => {
   await Promise.allSettled(workers.splice(0).map((w) => w.stop()));
+  await Promise.allSettled(leaked.splice(0).map((client) => client.end({ timeout: 1 })));
   await platform?.stop();
   platform = undefined;
   if (redis && redis.exitCode === null) {
@@ -140,6 +151,13 @@ interface WindowFigures {
   troubled: SubscriberFigures[];
   gateway: NonNullable<MemoryReading['subscriptions']> | undefined;
   postgresConnections: number;
+  /**
+   * Of those, connections idle (or idle in a transaction) for over two windows while the load runs:
+   * a pool hands its idle connections out oldest first, so under load every pooled one is used
+   * within seconds; one left that long is held by nothing that runs (a client never ended, a
+   * transaction never finished).
+   */
+  postgresStale: number;
   /** The machine's 1-minute load average at the window's end (other work on the box shows here). */
   loadAverage: number;
 }
@@ -393,7 +411,7 @@ async function main() {
       offlineSeconds: env.BENCH_SOAK_OFFLINE_SECONDS,
       longEvery: env.BENCH_SOAK_LONG_EVERY,
       longSeconds: env.BENCH_SOAK_LONG_OFFLINE_SECONDS,
-      fault: env.BENCH_SOAK_FAULT,
+      fault: env.BENCH_SOAK_FAULT === 'leak-connection' ? 'none' : env.BENCH_SOAK_FAULT,
     };
     workers.push(await startChild<ClientsConfig, { subscribers: number }>(here('./soak/clients.ts'), config, { execArgv: ['--expose-gc'], readyTimeoutMs: 120_000 }));
   }
@@ -435,7 +453,10 @@ async function main() {
     const latencies = answers.flatMap((a) => a.latencies).sort((a, b) => a - b);
     const received = subs.reduce((n, s) => n + s.received, 0);
     const resumes = subs.reduce((n, s) => n + s.resumes, 0);
-    const [{ n: connections } = { n: 0 }] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = ${platform!.databaseName}`;
+    const [{ n: connections, stale } = { n: 0, stale: 0 }] = await sql<{ n: number; stale: number }[]>`
+      select count(*)::int as n,
+        count(*) filter (where pid <> pg_backend_pid() and state <> 'active' and state_change < now() - make_interval(secs => ${2 * env.BENCH_SOAK_WINDOW_SECONDS}))::int as stale
+      from pg_stat_activity where datname = ${platform!.databaseName}`;
 
     const figures: WindowFigures = {
       index,
@@ -452,6 +473,7 @@ async function main() {
       troubled: subs.filter((s) => s.missed + s.duplicated + s.outOfOrder + s.errors > 0),
       gateway,
       postgresConnections: connections,
+      postgresStale: stale,
       loadAverage: os.loadavg()[0]!,
     };
     receivedBefore = received;
@@ -470,7 +492,7 @@ async function main() {
         ` | events delivered ${w.events.received}, committed while connected ${w.events.live}: p50 ${fmt(w.events.p50)} ms p99 ${fmt(w.events.p99)} ms max ${fmt(w.events.max)} ms | resumes ${w.resumes}`,
     );
     out(
-      `  gateway: ${g ? `${g.topics} topics, ${g.connections} upstream connections, ${g.listeners} listeners, peak queue ${g.peakQueued}, slow consumers cut ${g.slowConsumers}` : '-'}; Postgres connections to the database ${w.postgresConnections}`,
+      `  gateway: ${g ? `${g.topics} topics, ${g.connections} upstream connections, ${g.listeners} listeners, peak queue ${g.peakQueued}, slow consumers cut ${g.slowConsumers}` : '-'}; Postgres connections to the database ${w.postgresConnections} (${w.postgresStale} idle over ${2 * env.BENCH_SOAK_WINDOW_SECONDS} s)`,
     );
     out(`  ${'process'.padEnd(16)} ${'pid'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'heap MiB'.padStart(9)} ${'handles'.padStart(8)} ${'fds'.padStart(5)}`);
     for (const p of w.processes) out(`  ${p.name.padEnd(16)} ${String(p.pid).padStart(8)} ${fmt(p.rssMiB).padStart(8)} ${fmt(p.heapMiB).padStart(9)} ${fmt(p.handles, 0).padStart(8)} ${fmt(p.fds, 0).padStart(5)}`);
@@ -501,6 +523,7 @@ async function main() {
       await sleep(seconds * 1000);
       queries = { sent: 0, answered: 0, p50: Number.NaN, p99: Number.NaN, failed: 0, dropped: 0 };
     }
+    if (env.BENCH_SOAK_FAULT === 'leak-connection') await leakConnection();
     const figures = await collect(index, queries);
     history.push(figures);
     printWindow(figures, windows, specs.length);
@@ -590,10 +613,18 @@ async function main() {
     return { name, judged: judged.has(name), heap, rss, handles, fds, grew: judged.has(name) && (heap.grew || handles.grew || fds.grew) };
   });
   const leftOpen = idleAfter.gateway ? idleAfter.gateway.topics + idleAfter.gateway.connections + idleAfter.gateway.listeners : 0;
+  // The connections themselves rise with the load's peaks (each pool opens one more when all of
+  // its own are busy, up to its maximum, and keeps it): their high-water mark, printed, not judged.
+  // A leak is a connection nothing uses any more: those are judged, by the same trend rule.
   const pgGrowth = growthOf(
     history.map((w) => w.postgresConnections),
     1,
     5,
+  );
+  const pgStale = growthOf(
+    history.map((w) => w.postgresStale),
+    1,
+    2,
   );
   const queryFailures = history.reduce((n, w) => n + w.queries.failed + w.queries.dropped, 0);
   const firstQueryFailure = history.find((w) => w.queries.firstFailure)?.queries.firstFailure ?? 'dropped: the queries in flight reached 64';
@@ -608,7 +639,7 @@ async function main() {
   if (writes.totalFailed > 0) failures.push(`${writes.totalFailed} write(s) failed; the first: ${writes.firstFailure}`);
   if (logProblems.length > 0) failures.push(`event log: ${logProblems.join('; ')}`);
   for (const g of growth.filter((g) => g.grew)) failures.push(`${g.name} grew: heap ${fmt(g.heap.first)} -> ${fmt(g.heap.last)} MiB (${fmt(g.heap.per10min, 2)} MiB per 10 min), idle handles ${g.handles.first} -> ${g.handles.last}, fds ${g.fds.first} -> ${g.fds.last}`);
-  if (pgGrowth.grew) failures.push(`Postgres connections grew: ${pgGrowth.first} -> ${pgGrowth.last}`);
+  if (pgStale.grew) failures.push(`Postgres connections left idle grew: ${pgStale.first} -> ${pgStale.last} (of ${pgGrowth.first} -> ${pgGrowth.last})`);
   if (leftOpen > 0) failures.push(`the gateway kept ${JSON.stringify(idleAfter.gateway)} after every subscriber left`);
 
   out();
@@ -644,7 +675,7 @@ async function main() {
       `  ${g.name.padEnd(16)} ${`${fmt(g.heap.first)} -> ${fmt(g.heap.last)}, ${g.heap.per10min >= 0 ? '+' : ''}${fmt(g.heap.per10min, 2)}`.padStart(42)} ${`${fmt(g.rss.first, 0)} -> ${fmt(g.rss.last, 0)}`.padStart(16)} ${`${fmt(g.handles.first, 0)} -> ${fmt(g.handles.last, 0)}`.padStart(30)} ${`${fmt(g.fds.first, 0)} -> ${fmt(g.fds.last, 0)}`.padStart(26)}  ${g.judged ? (g.grew ? 'GREW' : 'flat') : '(not judged)'}`,
     );
   }
-  out(`  ${'Postgres conns'.padEnd(16)} ${`${pgGrowth.first} -> ${pgGrowth.last}`.padStart(42)} ${''.padStart(16)} ${`${idleBefore.postgresConnections} -> ${idleAfter.postgresConnections}`.padStart(30)} ${''.padStart(26)}  ${pgGrowth.grew ? 'GREW' : 'flat'}`);
+  out(`  ${'Postgres conns'.padEnd(16)} ${`${pgGrowth.first} -> ${pgGrowth.last}`.padStart(42)} ${''.padStart(16)} ${`${idleBefore.postgresConnections} -> ${idleAfter.postgresConnections}`.padStart(30)} ${''.padStart(26)}  ${pgStale.grew ? 'GREW' : 'flat'} (idle over ${2 * env.BENCH_SOAK_WINDOW_SECONDS} s: ${pgStale.first} -> ${pgStale.last}${pgGrowth.grew ? '; the total rose with the pools\' high-water mark' : ''})`);
   out(`  gateway idle before: ${JSON.stringify(idleBefore.gateway)}; idle after every subscriber left: ${JSON.stringify(idleAfter.gateway)}`);
   out();
   const q = history.map((w) => w.queries);
@@ -659,7 +690,7 @@ async function main() {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const resultPath = join(RESULTS_DIR, `soak-${stamp}.json`);
   const settings = { ...env, BENCH_POSTGRES_URL: undefined };
-  writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, code, settings, windows: history, settled, idleBefore, idleAfter, subscribers: rows, growth, pgGrowth, logProblems, failures }, null, 2)}\n`);
+  writeFileSync(resultPath, `${JSON.stringify({ date: new Date().toISOString(), machine, code, settings, windows: history, settled, idleBefore, idleAfter, subscribers: rows, growth, pgGrowth, pgStale, logProblems, failures }, null, 2)}\n`);
   out(`Results: ${resultPath}`);
   out(failures.length === 0 ? 'PASS: 0 missed, 0 duplicated, no errors, flat memory and handles' : `FAIL: ${failures.join('; ')}`);
 

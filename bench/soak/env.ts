@@ -38,9 +38,11 @@ const schema = z.object({
   BENCH_SOAK_GROWTH_MIB: z.coerce.number().min(0).max(1024).default(2),
   /**
    * A deliberate client fault, to check the checks: `skip` resumes one cursor past the last one
-   * received (an event is missed), `repeat` one before it (an event comes twice). The run must FAIL.
+   * received (an event is missed), `repeat` one before it (an event comes twice), `leak-connection`
+   * opens one more Postgres connection to the database every window and never ends it (a leaked
+   * client). The run must FAIL.
    */
-  BENCH_SOAK_FAULT: z.enum(['none', 'skip', 'repeat']).default('none'),
+  BENCH_SOAK_FAULT: z.enum(['none', 'skip', 'repeat', 'leak-connection']).default('none'),
   /**
    * Events between the subgraphs through Redis, as production runs them: `private` starts a
    * redis-server of the soak's own on a free port (Pub/Sub channels are server-wide, and the seeded
