@@ -37,6 +37,39 @@ class BoundedLabel {
   }
 }
 
+/** A label child per value of a single label, cached. */
+function childrenOf<T>(make: (a: string) => T) {
+  const byA = new Map<string, T>();
+  return (a: string): T => {
+    let child = byA.get(a);
+    if (!child) byA.set(a, (child = make(a)));
+    return child;
+  };
+}
+
+/**
+ * An unlabelled gauge read at scrape time from every source registered (one per gateway or cache
+ * in the process; tests run several), the readings combined (a sum, a minimum). `combine` may say
+ * null: nothing set. Returns how to register a source, which returns its removal.
+ */
+function gaugeOverSources(name: string, help: string, combine: (readings: number[]) => number | null): (read: () => number) => () => void {
+  const sources = new Set<() => number>();
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const value = combine([...sources].map((read) => read()));
+      if (value !== null) this.set(value);
+    },
+  });
+  return (read) => {
+    sources.add(read);
+    return () => sources.delete(read);
+  };
+}
+const sum = (readings: number[]) => readings.reduce((a, b) => a + b, 0);
+
 /** A label child per (a, b), cached without building a key. */
 function children<T>(make: (a: string, b: string) => T) {
   const byA = new Map<string, Map<string, T>>();
@@ -203,29 +236,17 @@ const credentialRechecks = new Counter({
   labelNames: ['cause'],
   registers: [registry],
 });
-const credentialRecheckChild = new Map<string, ReturnType<typeof credentialRechecks.labels>>();
+const credentialRecheckChild = childrenOf((cause) => credentialRechecks.labels(cause));
 export function countCredentialRechecks(cause: CredentialRecheckCause, n = 1): void {
-  let child = credentialRecheckChild.get(cause);
-  if (!child) credentialRecheckChild.set(cause, (child = credentialRechecks.labels(cause)));
-  child.inc(n);
+  credentialRecheckChild(cause).inc(n);
 }
-const credentialPeriods = new Set<() => number>();
-new Gauge({
-  name: 'organoise_gateway_credential_recheck_period_seconds',
-  help: "How often every live subscription's credentials are re-checked now: the sweep while the user subgraph's credential events are followed, the polling period while they cannot be",
-  registers: [registry],
-  collect() {
-    // Several gateways in one process (tests): the shortest period, i.e. polling if any polls.
-    let ms = Number.POSITIVE_INFINITY;
-    for (const period of credentialPeriods) ms = Math.min(ms, period());
-    if (Number.isFinite(ms)) this.set(ms / 1000);
-  },
-});
 /** Registers a gateway's credential watches' period in milliseconds (read at scrape time); returns its removal. */
-export function watchCredentialRechecks(periodMs: () => number): () => void {
-  credentialPeriods.add(periodMs);
-  return () => credentialPeriods.delete(periodMs);
-}
+export const watchCredentialRechecks: (periodMs: () => number) => () => void = gaugeOverSources(
+  'organoise_gateway_credential_recheck_period_seconds',
+  "How often every live subscription's credentials are re-checked now: the sweep while the user subgraph's credential events are followed, the polling period while they cannot be",
+  // Several gateways in one process (tests): the shortest period, i.e. polling if any polls.
+  (periods) => (periods.length > 0 ? Math.min(...periods) / 1000 : null),
+);
 
 // --- Gateway: response cache (docs/protocols/response-cache.md) -----------------------------
 
@@ -243,28 +264,12 @@ const responseCacheTotal = new Counter({
   labelNames: ['outcome'],
   registers: [registry],
 });
-const responseCacheChild = new Map<string, ReturnType<typeof responseCacheTotal.labels>>();
+const responseCacheChild = childrenOf((outcome) => responseCacheTotal.labels(outcome));
 export function countResponseCache(outcome: ResponseCacheOutcome, n = 1): void {
-  let child = responseCacheChild.get(outcome);
-  if (!child) responseCacheChild.set(outcome, (child = responseCacheTotal.labels(outcome)));
-  child.inc(n);
+  responseCacheChild(outcome).inc(n);
 }
-const responseCacheSources = new Set<() => number>();
-new Gauge({
-  name: 'organoise_gateway_response_cache_bytes',
-  help: 'Bytes of answers held by the response cache',
-  registers: [registry],
-  collect() {
-    let n = 0;
-    for (const bytes of responseCacheSources) n += bytes();
-    this.set(n);
-  },
-});
 /** Registers a response cache's size (read at scrape time); returns its removal. */
-export function watchResponseCache(bytes: () => number): () => void {
-  responseCacheSources.add(bytes);
-  return () => responseCacheSources.delete(bytes);
-}
+export const watchResponseCache: (bytes: () => number) => () => void = gaugeOverSources('organoise_gateway_response_cache_bytes', 'Bytes of answers held by the response cache', sum);
 
 // --- Subgraphs ------------------------------------------------------------------------------
 
@@ -336,11 +341,9 @@ const queryDuration = new Histogram({
   buckets: LATENCY_BUCKETS,
   registers: [registry],
 });
-const queryChild = new Map<string, { observe(value: number): void }>();
+const queryChild = childrenOf((service) => queryDuration.labels(service));
 export function observeQuery(service: string, seconds: number): void {
-  let child = queryChild.get(service);
-  if (!child) queryChild.set(service, (child = queryDuration.labels(service)));
-  child.observe(seconds);
+  queryChild(service).observe(seconds);
 }
 
 /** Registers a database pool's gauges; returns its removal. */
