@@ -37,10 +37,15 @@ async function startGraph(gatewayOptions: Partial<GatewayOptions> = {}) {
       Note: { __resolveReference: (ref: { id: string }) => ref },
     },
   });
-  const composed = composeServices([{ name: 'slow', url: subgraph.url, typeDefs: SDL }]);
-  if (composed.errors) throw composed.errors[0];
-  gateway = await startGateway({ supergraphSdl: composed.supergraphSdl, internalTokenSecret: TEST_INTERNAL_SECRET, identity: null, log: testLog, web: false, playground: false, ...gatewayOptions });
+  gateway = await startGatewayOver(subgraph.url, gatewayOptions);
   return { subgraph, gateway };
+}
+
+/** The real gateway over the one subgraph at `url`. */
+function startGatewayOver(url: string, gatewayOptions: Partial<GatewayOptions> = {}) {
+  const composed = composeServices([{ name: 'slow', url, typeDefs: SDL }]);
+  if (composed.errors) throw composed.errors[0];
+  return startGateway({ supergraphSdl: composed.supergraphSdl, internalTokenSecret: TEST_INTERNAL_SECRET, identity: null, log: testLog, web: false, playground: false, ...gatewayOptions });
 }
 
 const post = async (url: string, query: string) => {
@@ -125,7 +130,7 @@ describe('graceful shutdown', () => {
       agent.destroy();
     }
     await gateway!.close();
-    const defaults = await startGateway({ supergraphSdl: composeServices([{ name: 'slow', url: subgraph.url, typeDefs: SDL }]).supergraphSdl!, internalTokenSecret: TEST_INTERNAL_SECRET, identity: null, log: testLog, web: false, playground: false });
+    const defaults = await startGatewayOver(subgraph.url);
     gateway = defaults;
     const agent2 = new http.Agent({ keepAlive: true });
     try {
